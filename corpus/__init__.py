@@ -1,0 +1,1 @@
+"""hitta: the SQLite store (source of truth) and evaluation against gold."""

@@ -1,0 +1,241 @@
+"""Ingestion: read → clean → dedupe → (workers) language + extract → store → index, one file at a time."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from corpus.store import Store
+
+STDIN_PATH = "-"
+DEFAULT_BATCH = 64
+
+
+@dataclass
+class IngestResult:
+    """What happened to one input."""
+
+    path: str
+    status: str  # new | updated | duplicate | unchanged | failed
+    record_id: str | None = None
+    reason: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """Counts per status and the failures of one ingest run."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[IngestResult] = field(default_factory=list)
+
+    def add(self, result: IngestResult) -> None:
+        """Count one result."""
+        self.counts[result.status] += 1
+        if result.status == "failed":
+            self.failures.append(result)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON-ready data."""
+        return {
+            "new": self.counts["new"],
+            "updated": self.counts["updated"],
+            "duplicate": self.counts["duplicate"] + self.counts["unchanged"],
+            "failed": self.counts["failed"],
+            "failures": [{"path": f.path, "reason": f.reason} for f in self.failures],
+        }
+
+
+def default_workers() -> int:
+    """Return the default number of extraction processes: the machine's cores."""
+    return max(1, os.cpu_count() or 1)
+
+
+def process_text(path: str, clean: str, title: str | None) -> dict[str, Any]:
+    """Build one record (language + extract) in a worker; return it as a dict."""
+    from pipeline.record import build_record
+
+    return build_record(path, clean, title).to_dict()
+
+
+@dataclass
+class _Job:
+    path: str
+    record_id: str
+    previous_id: str | None
+    future: Future[dict[str, Any]] | None = None
+    record: dict[str, Any] | None = None
+    error: str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+
+class _InlineExecutor:
+    """Runs jobs in this process, lazily, so one worker needs no pool."""
+
+    def submit(self, fn: Callable[..., dict[str, Any]], *args: Any) -> Future[dict[str, Any]]:
+        future: Future[dict[str, Any]] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Nothing to shut down."""
+
+
+def ingest(
+    paths: Iterable[str],
+    home: str | Path,
+    *,
+    workers: int = 1,
+    stdin: BinaryIO | None = None,
+    max_bytes: int | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_result: Callable[[IngestResult], None] | None = None,
+    lock_timeout: float = 60.0,
+) -> IngestSummary:
+    """Ingest files, directories or stdin into the store at `home` and update its indexes."""
+    from index.fulltext import FullTextIndex
+    from pipeline.clean import clean_text
+    from pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, iter_sources
+    from pipeline.record import record_id
+
+    summary = IngestSummary()
+
+    def report(result: IngestResult) -> None:
+        summary.add(result)
+        if on_result:
+            on_result(result)
+
+    store = Store(home, timeout=lock_timeout)
+    fulltext = FullTextIndex(home, lock_timeout=lock_timeout)
+    executor: Any = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _InlineExecutor()
+    in_flight: deque[_Job] = deque()
+    by_id: dict[str, _Job] = {}
+    ready: list[_Job] = []
+    changed_ids: list[str] = []
+    deleted_ids: list[str] = []
+    max_in_flight = max(4, workers * 8)
+
+    def commit(jobs: list[_Job]) -> None:
+        """Write finished jobs to the store in one transaction, then to the full-text index."""
+        written: list[dict[str, Any]] = []
+        removed: list[str] = []
+        with store.transaction():
+            for job in jobs:
+                if job.record is None:
+                    continue
+                if job.previous_id:
+                    gone = store.detach_source(job.path)
+                    if gone:
+                        removed.append(gone)
+                store.put_record(job.record)
+                for alias in job.aliases:
+                    store.add_source(job.record_id, alias)
+                written.append(store.get(job.record_id) or job.record)
+        if written or removed:
+            fulltext.update(written, delete_ids=removed)
+        changed_ids.extend(r["id"] for r in written)
+        deleted_ids.extend(removed)
+        for job in jobs:
+            by_id.pop(job.record_id, None)
+            if job.record is not None:
+                status = "updated" if job.previous_id else "new"
+                report(IngestResult(job.path, status, job.record_id, title=job.record.get("title")))
+                for alias in job.aliases:
+                    report(IngestResult(alias, "duplicate", job.record_id, reason="same text as " + job.path))
+            else:
+                report(IngestResult(job.path, "failed", None, reason=job.error))
+                for alias in job.aliases:
+                    report(IngestResult(alias, "failed", None, reason=job.error))
+
+    def finish_oldest() -> None:
+        job = in_flight.popleft()
+        assert job.future is not None
+        try:
+            job.record = job.future.result()
+        except Exception as exc:  # noqa: BLE001 - reported per file
+            job.error = f"extraction failed ({type(exc).__name__}: {exc}); rerun with --debug for the traceback"
+        job.future = None
+        ready.append(job)
+        if len(ready) >= batch_size:
+            commit(ready[:])
+            ready.clear()
+
+    try:
+        for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES):
+            if isinstance(item, ReadFailure):
+                report(IngestResult(item.path, "failed", reason=item.reason))
+                continue
+            clean = clean_text(item.text)
+            if not clean.strip():
+                report(IngestResult(item.path, "failed", reason="no text left after cleaning (only boilerplate?)"))
+                continue
+            new_id = record_id(clean)
+            previous = store.record_for_path(item.path) if item.path != STDIN_PATH else None
+            if previous == new_id:
+                report(IngestResult(item.path, "unchanged", new_id, reason="already ingested, unchanged"))
+                continue
+            if new_id in by_id:
+                by_id[new_id].aliases.append(item.path)
+                continue
+            if store.has_record(new_id):
+                with store.transaction():
+                    gone = store.detach_source(item.path) if previous else None
+                    store.add_source(new_id, item.path)
+                if gone:
+                    fulltext.update([], delete_ids=[gone])
+                    deleted_ids.append(gone)
+                report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
+                continue
+            job = _Job(item.path, new_id, previous)
+            job.future = executor.submit(process_text, item.path, clean, item.title)
+            in_flight.append(job)
+            by_id[new_id] = job
+            while len(in_flight) >= max_in_flight:
+                finish_oldest()
+        while in_flight:
+            finish_oldest()
+        if ready:
+            commit(ready[:])
+            ready.clear()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        if changed_ids or deleted_ids:
+            update_semantic(store, changed_ids, deleted_ids)
+        store.close()
+    return summary
+
+
+def update_semantic(store: Store, changed_ids: list[str], deleted_ids: list[str]) -> None:
+    """Bring the semantic index in line with the store: add new records, or refit when grown enough."""
+    try:
+        from index.semantic import SemanticIndex
+    except ImportError:
+        return
+    directory = store.home / "semantic"
+    semantic = SemanticIndex.open(directory)
+    if semantic is not None:
+        if deleted_ids:
+            semantic.remove(deleted_ids)
+        semantic.add(iter_texts(store, changed_ids))
+    if semantic is None or semantic.needs_refit():
+        SemanticIndex.build(directory, iter_texts(store))
+
+
+def iter_texts(store: Store, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (id, text) pairs of the given records (all records when ids is None)."""
+    if ids is None:
+        for record in store.iter_records():
+            yield record["id"], record["text"]
+        return
+    for record_id in ids:
+        record = store.get(record_id)
+        if record is not None:
+            yield record_id, record["text"]

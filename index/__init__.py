@@ -1,0 +1,1 @@
+"""hitta: search structures derived from the store."""

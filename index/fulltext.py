@@ -1,0 +1,320 @@
+"""The whoosh full-text index: per-language stemmed text plus keyword fields for entities."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpus.store import entity_key
+
+INDEX_DIR = "index"
+STEMMED_LANGUAGES = ("sv", "da", "de")
+TEXT_FIELDS = ("title", "content_sv", "content_da", "content_de", "content_xx")
+DEFAULT_LOCK_TIMEOUT = 60.0
+MAX_YEARS_PER_RANGE = 60
+
+
+class IndexLockedError(Exception):
+    """Another process holds the index lock for longer than the timeout."""
+
+
+class QuerySyntaxError(ValueError):
+    """A query that whoosh cannot parse; the message says how to write it."""
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    id: str
+    source: str
+    title: str
+    language: str
+    score: float
+    rank: int
+    snippet: str
+
+
+def _schema() -> Any:
+    from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+    from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+
+    plain = StandardAnalyzer(stoplist=None)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source=ID(stored=True),
+        title=TEXT(stored=True, analyzer=plain, field_boost=1.5),
+        lang=KEYWORD(stored=True, lowercase=True),
+        content_sv=TEXT(analyzer=LanguageAnalyzer("sv")),
+        content_da=TEXT(analyzer=LanguageAnalyzer("da")),
+        content_de=TEXT(analyzer=LanguageAnalyzer("de")),
+        content_xx=TEXT(analyzer=plain),
+        org=KEYWORD(commas=True, lowercase=True, scorable=True),
+        person=KEYWORD(commas=True, lowercase=True, scorable=True),
+        email=KEYWORD(commas=True, lowercase=True),
+        year=KEYWORD(commas=True),
+        budget=NUMERIC(numtype=int, bits=64),
+    )
+
+
+def record_years(record: dict[str, Any]) -> list[str]:
+    """Return the years a record's dates refer to, ranges expanded (bounded)."""
+    years: set[int] = set()
+    for item in record.get("dates", []):
+        bounds = [int(value[:4]) for value in (item.get("start"), item.get("end")) if value]
+        if not bounds:
+            continue
+        low, high = min(bounds), max(bounds)
+        if high - low > MAX_YEARS_PER_RANGE:
+            years.update(bounds)
+        else:
+            years.update(range(low, high + 1))
+    return [str(year) for year in sorted(years)]
+
+
+def _document(record: dict[str, Any]) -> dict[str, Any]:
+    language = record.get("language") or "und"
+    field = f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
+    budgets = [item["amount"] for item in record.get("budgets", []) if item.get("amount") is not None]
+    doc: dict[str, Any] = {
+        "id": record["id"],
+        "source": record.get("source") or "",
+        "title": record.get("title") or "",
+        "lang": language,
+        field: record.get("text") or "",
+        "org": ",".join(sorted({entity_key(o.get("name") or o["text"]) for o in record.get("organisations", [])})),
+        "person": ",".join(sorted({entity_key(p.get("name") or p["text"]) for p in record.get("persons", [])})),
+        "email": ",".join(sorted({entity_key(e.get("address") or e["text"]) for e in record.get("emails", [])})),
+        "year": ",".join(record_years(record)),
+    }
+    if budgets:
+        doc["budget"] = int(max(budgets))
+    return doc
+
+
+class FullTextIndex:
+    """A whoosh index in HOME/index, derived from the store."""
+
+    def __init__(self, home: str | Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.directory = Path(home) / INDEX_DIR
+        self.lock_timeout = lock_timeout
+        self._ix: Any = None
+
+    def exists(self) -> bool:
+        """Return True when an index has been built in this home."""
+        from whoosh import index
+
+        return self.directory.is_dir() and index.exists_in(str(self.directory))
+
+    def _open(self, create: bool = False) -> Any:
+        from whoosh import index
+
+        if self._ix is None:
+            if create or not self.exists():
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._ix = index.create_in(str(self.directory), _schema())
+            else:
+                self._ix = index.open_dir(str(self.directory))
+        return self._ix
+
+    def _writer(self, ix: Any) -> Any:
+        from whoosh.index import LockError
+
+        try:
+            return ix.writer(timeout=self.lock_timeout, delay=0.25)
+        except LockError as exc:
+            raise IndexLockedError(
+                f"the index in {self.directory} is locked by another hitta process and stayed locked for "
+                f"{self.lock_timeout:g} s; wait for it to finish, or run 'hitta reindex' if no other process is running"
+            ) from exc
+
+    def update(self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> int:
+        """Add or replace records and delete ids in one commit; return the number written."""
+        ix = self._open()
+        writer = self._writer(ix)
+        written = 0
+        try:
+            for record_id in delete_ids:
+                writer.delete_by_term("id", record_id)
+            for record in records:
+                writer.update_document(**_document(record))
+                written += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return written
+
+    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+        """Recreate the index from scratch from the given records; return the number indexed."""
+        import shutil
+
+        if self.directory.exists():
+            # Hold the old index's lock while wiping it, so a concurrent writer is not destroyed mid-write.
+            old = self._open()
+            writer = self._writer(old)
+            writer.cancel()
+            self._ix = None
+            shutil.rmtree(self.directory)
+        ix = self._open(create=True)
+        writer = self._writer(ix)
+        count = 0
+        try:
+            for record in records:
+                writer.add_document(**_document(record))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        return count
+
+    def doc_count(self) -> int:
+        """Return the number of indexed documents (0 when no index exists)."""
+        if not self.exists():
+            return 0
+        return self._open().doc_count()
+
+    def indexed_ids(self) -> set[str]:
+        """Return the ids of all indexed documents."""
+        if not self.exists():
+            return set()
+        with self._open().searcher() as searcher:
+            return {fields["id"] for fields in searcher.all_stored_fields()}
+
+    def parse(self, query: str) -> Any:
+        """Parse a query string in whoosh syntax over the text fields; QuerySyntaxError if malformed."""
+        from whoosh import qparser
+
+        ix = self._open()
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), ix.schema, group=qparser.OrGroup.factory(0.9))
+        parser.add_plugin(qparser.FieldAliasPlugin({"lang": ["language"], "org": ["organisation"], "date": []}))
+        parser.add_plugin(qparser.GtLtPlugin())
+        parser.remove_plugin_class(qparser.WildcardPlugin)
+        parser.add_plugin(qparser.WildcardPlugin())
+        problem = query_problem(query)
+        if problem:
+            raise QuerySyntaxError(
+                f"cannot parse query {query!r}: {problem}. Write words, \"a phrase\", prefix*, AND/OR/NOT, "
+                "field:value (lang:, org:, person:, email:, year:) or budget:[1000000 TO]; "
+                "quote a value with spaces: org:\"Malmö stad\""
+            )
+        return parser.parse(_normalise_field_values(query))
+
+    def search(
+        self,
+        query: str,
+        *,
+        filters: dict[str, Sequence[str]] | None = None,
+        restrict_ids: set[str] | None = None,
+        limit: int | None = 10,
+        texts: dict[str, str] | None = None,
+    ) -> list[Hit]:
+        """Return ranked hits for a query, filtered by exact keyword values (lang, org, person, email, year)."""
+        from whoosh import query as wq
+        from whoosh.highlight import ContextFragmenter
+
+        if not self.exists():
+            return []
+        ix = self._open()
+        parsed = self.parse(query) if query.strip() else wq.Every()
+        terms = []
+        for field, values in (filters or {}).items():
+            alternatives = [wq.Term(field, value) for value in values]
+            if alternatives:
+                terms.append(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+        if restrict_ids is not None:
+            terms.append(wq.Or([wq.Term("id", i) for i in restrict_ids]) if restrict_ids else wq.NullQuery)
+        filter_query = wq.And(terms) if terms else None
+        hits: list[Hit] = []
+        with ix.searcher() as searcher:
+            results = searcher.search(parsed, limit=limit, filter=filter_query, terms=True)
+            results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
+            results.formatter = _MarkFormatter()
+            for rank, hit in enumerate(results, start=1):
+                record_id = hit["id"]
+                language = hit.get("lang", "und")
+                field = f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
+                text = texts.get(record_id, "") if texts is not None else ""
+                snippet = hit.highlights(field, text=text, top=2) if text else ""
+                if not snippet and text:
+                    snippet = " ".join(text[:200].split())
+                hits.append(
+                    Hit(
+                        id=record_id,
+                        source=hit.get("source", ""),
+                        title=hit.get("title", ""),
+                        language=language,
+                        score=round(float(hit.score), 4),
+                        rank=rank,
+                        snippet=" ".join(snippet.split()),
+                    )
+                )
+        return hits
+
+
+class _MarkFormatter:
+    """Marks matched terms with [[ ]] so the terminal can colour them and --json can keep them."""
+
+    between = " … "
+
+    def __call__(self, text: str, fragments: Any) -> str:
+        return self.format(fragments)
+
+    def format_fragment(self, fragment: Any) -> str:
+        output = []
+        index = fragment.startchar
+        text = fragment.text
+        for token in fragment.matches:
+            if token.startchar < index:
+                continue
+            output.append(text[index : token.startchar])
+            output.append("[[" + text[token.startchar : token.endchar] + "]]")
+            index = token.endchar
+        output.append(text[index : fragment.endchar])
+        return "".join(output)
+
+    def format(self, fragments: Any, replace: bool = False) -> str:
+        return self.between.join(self.format_fragment(fragment) for fragment in fragments)
+
+
+_FIELD_VALUE = re.compile(r'\b(org|organisation|person|email):("([^"]*)"|[^\s()]+)')
+
+
+def _normalise_field_values(query: str) -> str:
+    """Turn org:/person:/email: values into the index's keys (case-folded, one token per value)."""
+
+    def repl(match: re.Match[str]) -> str:
+        raw = match.group(3) if match.group(3) is not None else match.group(2)
+        key = entity_key(raw)
+        # Keyword fields hold whole values; quoting as a single term keeps spaces inside one token.
+        return f"{match.group(1)}:'{key}'"
+
+    return _FIELD_VALUE.sub(repl, query)
+
+
+KNOWN_FIELDS = {"title", "lang", "language", "org", "organisation", "person", "email", "year", "budget", "id", "source"}
+_FIELD_NAME = re.compile(r"(?<![\w.@/:-])([A-Za-z_]+):(?!//)")
+
+
+def query_problem(query: str) -> str | None:
+    """Return what is wrong with a query string (unbalanced brackets or quotes, unknown field), or None."""
+    if query.count('"') % 2:
+        return "a double quote is not closed"
+    depth = 0
+    for char in query:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return "a ')' has no matching '('"
+    if depth:
+        return "a '(' is not closed"
+    if query.count("[") != query.count("]") or query.count("{") != query.count("}"):
+        return "a range bracket is not closed: write budget:[1000000 TO] or year:[2019 TO 2021]"
+    outside_quotes = re.sub(r'"[^"]*"|\'[^\']*\'', " ", query)
+    for name in _FIELD_NAME.findall(outside_quotes):
+        if name.lower() not in KNOWN_FIELDS:
+            return f"unknown field '{name}:'"
+    return None

@@ -1,0 +1,1 @@
+"""hitta: the pipeline stages, from source text to record."""

@@ -1,0 +1,76 @@
+"""The record: one ingested write-up with its language and extracted entities."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones", "contacts")
+TITLE_MAX = 120
+
+
+@dataclass
+class Record:
+    """A processed document as stored and exported (see pipeline/record.schema.json)."""
+
+    id: str
+    source: str
+    sources: list[str]
+    title: str
+    language: str
+    language_score: float
+    languages: list[dict[str, Any]]
+    text: str
+    organisations: list[dict[str, Any]] = field(default_factory=list)
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    budgets: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    phones: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as a JSON-ready dict with `id` first."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Record":
+        """Rebuild a record from its dict form, ignoring unknown keys."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def record_id(clean_text: str) -> str:
+    """Return the id of a record: the first 16 hex digits of sha256 of its cleaned text."""
+    return hashlib.sha256(clean_text.encode("utf-8")).hexdigest()[:16]
+
+
+def make_title(clean_text: str, title_hint: str | None = None) -> str:
+    """Return a display title: the document's own title, else its first non-empty line."""
+    candidate = (title_hint or "").strip()
+    if not candidate:
+        candidate = next((line.strip() for line in clean_text.splitlines() if line.strip()), "")
+    candidate = " ".join(candidate.split())
+    if len(candidate) > TITLE_MAX:
+        candidate = candidate[: TITLE_MAX - 1].rstrip() + "…"
+    return candidate
+
+
+def build_record(path: str, clean_text: str, title_hint: str | None = None) -> Record:
+    """Run language detection and extraction over a cleaned text and return its record."""
+    from pipeline.extract import extract_entities
+    from pipeline.language import detect_language
+
+    detection = detect_language(clean_text)
+    entities = extract_entities(clean_text, detection.language)
+    return Record(
+        id=record_id(clean_text),
+        source=path,
+        sources=[path],
+        title=make_title(clean_text, title_hint),
+        language=detection.language,
+        language_score=round(float(detection.score), 4),
+        languages=[dict(item) for item in detection.languages],
+        text=clean_text,
+        **entities,
+    )

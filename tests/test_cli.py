@@ -1,0 +1,291 @@
+"""CliRunner tests of every hitta command on the bundled samples."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+
+from cli import cli
+from tests.conftest import GOLD_DIR
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "pipeline" / "record.schema.json"
+
+
+def invoke(runner, home: Path, *args: str, **kwargs):
+    """Run hitta with --home and return the result."""
+    return runner.invoke(cli, ["--home", str(home), *args], **kwargs)
+
+
+def export_records(runner, home: Path) -> list[dict]:
+    result = invoke(runner, home, "export")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def all_commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[command].help, f"{command} has no docstring"
+    assert "Example" in result.output, f"{command} --help has no example"
+
+
+def test_every_command_is_in_the_readme():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in all_commands():
+        assert f"hitta {command}" in readme, f"README does not document 'hitta {command}'"
+
+
+def test_ingest_samples_reports_new_then_duplicate(runner, home):
+    first = invoke(runner, home, "ingest", "--samples", "--workers", "1")
+    assert first.exit_code == 0, first.output
+    assert "5 new, 0 updated, 0 duplicate, 0 failed" in first.output
+    again = invoke(runner, home, "ingest", "--samples", "--workers", "1")
+    assert again.exit_code == 0
+    assert "0 new, 0 updated, 5 duplicate, 0 failed" in again.output
+    assert len(export_records(runner, home)) == 5
+
+
+def test_same_text_under_second_path_adds_a_source(runner, home, tmp_path, sample_paths):
+    copy = tmp_path / "copy.txt"
+    shutil.copy(sample_paths[1], copy)
+    assert invoke(runner, home, "ingest", str(sample_paths[1]), "--workers", "1").exit_code == 0
+    result = invoke(runner, home, "ingest", str(copy), "--workers", "1", "--json")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["status"] == "duplicate"
+    records = export_records(runner, home)
+    assert len(records) == 1
+    assert records[0]["sources"] == [str(sample_paths[1]), str(copy)]
+    assert records[0]["source"] == str(sample_paths[1])
+
+
+def test_changed_file_replaces_its_record(runner, home, tmp_path):
+    path = tmp_path / "projekt.txt"
+    path.write_text("Projektet drivs av Malmö stad.\n\nBudget: 2 miljoner kronor.", encoding="utf-8")
+    assert invoke(runner, home, "ingest", str(path), "--workers", "1").exit_code == 0
+    old_id = export_records(runner, home)[0]["id"]
+    path.write_text("Projektet drivs av Malmö stad.\n\nBudget: 3 miljoner kronor.", encoding="utf-8")
+    result = invoke(runner, home, "ingest", str(path), "--workers", "1")
+    assert result.exit_code == 0
+    assert "0 new, 1 updated" in result.output
+    records = export_records(runner, home)
+    assert len(records) == 1 and records[0]["id"] != old_id
+    assert [b["amount"] for b in records[0]["budgets"]] == [3_000_000]
+    search = invoke(runner, home, "search", "Malmö", "--mode", "keyword", "--json")
+    assert [json.loads(line)["id"] for line in search.stdout.splitlines()] == [records[0]["id"]]
+
+
+def test_ingest_bad_files_fail_alone_with_exit_1(runner, home, tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Københavns Kommune har fået 2 mio. kr. til projektet.", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\x03PK\x05\x06" * 50)
+    result = invoke(runner, home, "ingest", str(folder), "--workers", "1")
+    assert result.exit_code == 1
+    assert "1 new" in result.stdout and "2 failed" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 2
+    assert any("empty.txt" in line for line in errors) and any("binary.txt" in line for line in errors)
+    assert "Traceback" not in result.output
+
+
+def test_ingest_stdin(runner, home):
+    text = "Projektet Grønne Gårde i Aarhus Kommune løber fra 2021 til 2024 og koster 4,5 mio. kr."
+    result = invoke(runner, home, "ingest", "-", "--workers", "1", input=text.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    record = export_records(runner, home)[0]
+    assert record["source"] == "-"
+    assert record["language"] == "da"
+
+
+def test_ingest_without_paths_is_a_usage_error(runner, home):
+    result = invoke(runner, home, "ingest")
+    assert result.exit_code == 2
+    assert "--samples" in result.stderr
+
+
+def test_export_records_validate_against_schema(runner, sample_home):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    records = export_records(runner, sample_home)
+    assert len(records) == 5
+    for record in records:
+        jsonschema.validate(record, schema)
+        assert list(record)[0] == "id"
+        for kind in ("organisations", "persons", "budgets", "dates", "emails", "phones"):
+            for item in record[kind]:
+                start, end = item["span"]
+                assert record["text"][start:end] == item["text"], (kind, item)
+
+
+def test_export_json_array_to_file(runner, sample_home, tmp_path):
+    out = tmp_path / "records.json"
+    result = invoke(runner, sample_home, "export", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data) == 5 and {r["language"] for r in data} == {"sv", "da", "de"}
+
+
+def test_samples_have_expected_entities(runner, sample_home):
+    records = {Path(r["source"]).stem: r for r in export_records(runner, sample_home)}
+    danish = records["001_9555f71246780a4f"]
+    assert {"amount": 584498, "currency": "EUR"}.items() <= danish["budgets"][0].items()
+    assert "+4529462920" in {p["e164"] for p in danish["phones"]}
+    assert "BW6V@okf.kk.dk" in {e["text"] for e in danish["emails"]}
+    assert "Københavns Kommune" in {o["name"] for o in danish["organisations"]}
+    contacts = [c for c in danish["contacts"] if c["name"] == "Tine Ane Nielsen"]
+    assert contacts and contacts[0]["phone"] == "+4529462920"
+    german = records["002_930f9f82be9fd2a1"]
+    assert {"text": "bis 2030", "start": None, "end": "2030"}.items() <= next(
+        d for d in german["dates"] if d["text"] == "bis 2030"
+    ).items()
+    assert "Spambots" not in german["text"]
+
+
+@pytest.mark.parametrize(
+    ("query", "options", "expected_stem"),
+    [
+        ("renoveringer", ["--lang", "da"], "003_36c370a070a7d76f"),
+        ("Nachhaltigkeitsbericht", [], "002_930f9f82be9fd2a1"),
+        ('"Fakta om projektet"', ["--mode", "keyword"], "001_9555f71246780a4f"),
+        ("", ["--org", "Københavns Kommunes"], "001_9555f71246780a4f"),
+    ],
+)
+def test_search_finds_the_right_sample(runner, sample_home, query, options, expected_stem):
+    args = ["search", *( [query] if query else []), *options, "--json"]
+    result = invoke(runner, sample_home, *args)
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits, "no hits"
+    assert Path(hits[0]["source"]).stem == expected_stem
+    assert set(hits[0]) == {"id", "source", "title", "language", "score", "rank", "snippet"}
+    assert hits[0]["rank"] == 1
+
+
+def test_search_terminal_view_shows_snippet(runner, sample_home):
+    result = invoke(runner, sample_home, "search", "Smart City", "--mode", "keyword")
+    assert result.exit_code == 0
+    assert " 1. " in result.stdout and "Smart" in result.stdout
+
+
+def test_search_malformed_query_says_how(runner, sample_home):
+    result = invoke(runner, sample_home, "search", 'budget:[1000 TO', "--mode", "keyword")
+    assert result.exit_code == 1
+    assert "Error: cannot parse query" in result.stderr and "budget:[1000000 TO]" in result.stderr
+
+
+def test_search_without_index_names_the_fix(runner, home):
+    result = invoke(runner, home, "search", "klima")
+    assert result.exit_code == 1
+    assert "hitta ingest" in result.stderr
+
+
+def test_show_by_prefix_and_json(runner, sample_home):
+    record = export_records(runner, sample_home)[0]
+    text_view = invoke(runner, sample_home, "show", record["id"][:8])
+    assert text_view.exit_code == 0 and record["id"] in text_view.stdout
+    json_view = invoke(runner, sample_home, "show", record["id"], "--json")
+    assert json.loads(json_view.stdout)["id"] == record["id"]
+    missing = invoke(runner, sample_home, "show", "ffffffffffffffff")
+    assert missing.exit_code == 1 and "no record" in missing.stderr
+
+
+def test_entities_counts_and_with(runner, sample_home):
+    result = invoke(runner, sample_home, "entities", "--type", "organisations", "--json")
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and all(row["type"] == "organisations" and row["documents"] >= 1 for row in rows)
+    with_result = invoke(runner, sample_home, "entities", "--with", "Københavns Kommune", "--json")
+    values = {json.loads(line)["value"] for line in with_result.stdout.splitlines()}
+    assert "Tine Ane Nielsen" in values and "Københavns Kommune" not in values
+
+
+def test_stats(runner, sample_home):
+    result = invoke(runner, sample_home, "stats", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["records"] == 5 and data["indexed"] == 5
+    assert data["languages"] == {"da": 2, "de": 2, "sv": 1}
+
+
+def test_reindex_rebuilds_from_store(runner, home, sample_paths):
+    assert invoke(runner, home, "ingest", *map(str, sample_paths[:2]), "--workers", "1").exit_code == 0
+    shutil.rmtree(home / "index")
+    result = invoke(runner, home, "reindex")
+    assert result.exit_code == 0 and "reindexed 2 records" in result.stdout
+    stats = json.loads(invoke(runner, home, "stats", "--json").stdout)
+    assert stats["indexed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Projektet ska utveckla nya mötesplatser i stadsdelen tillsammans med fastighetsägarna.", "sv"),
+        ("Projektet skal udvikle nye mødesteder i bydelen sammen med boligforeningerne.", "da"),
+        ("Das Projekt soll neue Treffpunkte im Stadtteil gemeinsam mit den Eigentümern entwickeln.", "de"),
+    ],
+)
+def test_detect_stdin(runner, text, language):
+    result = runner.invoke(cli, ["detect", "-", "--json"], input=text.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["language"] == language
+
+
+def test_detect_lines(runner, tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text(
+        "Kommunen har beviljat stöd till projektet för nya cykelvägar.\n"
+        "Kommunen har bevilget støtte til projektet om nye cykelstier.\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["detect", str(path), "--lines", "--json"])
+    assert result.exit_code == 0
+    assert [json.loads(line)["language"] for line in result.stdout.splitlines()] == ["sv", "da"]
+
+
+def test_detect_missing_file(runner, tmp_path):
+    result = runner.invoke(cli, ["detect", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1 and "nope.txt" in result.stderr
+
+
+def test_evaluate_against_gold(runner, sample_home):
+    result = invoke(runner, sample_home, "evaluate", "--gold", str(GOLD_DIR), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["documents"] == 5 and report["missing"] == []
+    assert report["language_accuracy"] == 1.0
+    assert report["types"]["emails"]["f1"] == 1.0
+    assert report["types"]["phones"]["f1"] >= 0.8
+    table = invoke(runner, sample_home, "evaluate", "--gold", str(GOLD_DIR))
+    assert "organisations" in table.stdout
+
+
+def test_similar_lists_other_records(runner, sample_home):
+    records = export_records(runner, sample_home)
+    result = invoke(runner, sample_home, "similar", records[0]["id"], "--json")
+    assert result.exit_code == 0, result.output
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids and records[0]["id"] not in ids
+
+
+def test_home_from_environment(runner, tmp_path, sample_paths):
+    home = tmp_path / "envhome"
+    result = runner.invoke(cli, ["ingest", str(sample_paths[0]), "--workers", "1"], env={"HITTA_HOME": str(home)})
+    assert result.exit_code == 0
+    assert (home / "hitta.db").exists()
+
+
+def test_unknown_command_is_usage_error(runner):
+    result = runner.invoke(cli, ["frobnicate"])
+    assert result.exit_code == 2
+    assert isinstance(cli, click.Group)

@@ -1,0 +1,137 @@
+"""The SQLite store and the whoosh index, without the pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.store import Store, entity_key
+from index.fulltext import FullTextIndex, QuerySyntaxError, record_years
+from pipeline.record import Record, make_title, record_id
+
+
+def make_record(text: str, path: str, language: str = "sv", **entities) -> dict:
+    record = Record(
+        id=record_id(text),
+        source=path,
+        sources=[path],
+        title=make_title(text),
+        language=language,
+        language_score=0.99,
+        languages=[{"language": language, "share": 1.0}],
+        text=text,
+    ).to_dict()
+    record.update(entities)
+    return record
+
+
+ORG = {"text": "Tillväxtverkets", "span": [0, 15], "name": "Tillväxtverket", "source": "rule"}
+
+
+def test_record_id_is_stable_and_text_based():
+    assert record_id("Malmö stad") == record_id("Malmö stad")
+    assert record_id("Malmö stad") != record_id("Malmö Stad")
+    assert len(record_id("x")) == 16
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "title"),
+    [
+        ("\n\nTo byer - to lande\nmere tekst", None, "To byer - to lande"),
+        ("body", "  Förderbescheid  erhalten ", "Förderbescheid erhalten"),
+        ("a" * 300, None, "a" * 119 + "…"),
+    ],
+)
+def test_make_title(text, hint, title):
+    assert make_title(text, hint) == title
+
+
+def test_store_roundtrip_sources_and_entities(tmp_path):
+    with Store(tmp_path) as store:
+        record = make_record("Tillväxtverkets stöd 2019", "a.txt", organisations=[ORG])
+        with store.transaction():
+            store.put_record(record)
+            store.add_source(record["id"], "b.txt")
+        got = store.get(record["id"][:6])
+        assert got["sources"] == ["a.txt", "b.txt"] and got["source"] == "a.txt"
+        assert store.entity_counts("organisations") == [("organisations", "Tillväxtverket", 1)]
+        assert store.ids_with_entity("organisations", "TILLVÄXTVERKET") == {record["id"]}
+        with store.transaction():
+            assert store.detach_source("a.txt") is None
+            assert store.detach_source("b.txt") == record["id"]
+        assert store.count() == 0 and store.entity_counts() == []
+
+
+def test_transaction_rolls_back(tmp_path):
+    with Store(tmp_path) as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.put_record(make_record("text", "a.txt"))
+                raise RuntimeError("killed")
+        assert store.count() == 0
+
+
+def test_iter_records_in_batches(tmp_path):
+    with Store(tmp_path) as store:
+        with store.transaction():
+            for number in range(7):
+                store.put_record(make_record(f"text {number}", f"{number}.txt"))
+        assert len(list(store.iter_records(batch_size=3))) == 7
+
+
+def test_entity_key_folds_case_and_space():
+    assert entity_key("  Københavns\nKommune ") == "københavns kommune"
+
+
+def test_record_years_expands_ranges():
+    dates = [{"start": "2012-04-01", "end": "2014-06-30"}, {"start": None, "end": "2030"}]
+    assert record_years({"dates": dates}) == ["2012", "2013", "2014", "2030"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("renoveringen", ["sv"]),  # Swedish stemming: renovering ~ renoveringen
+        ("boligafdeling", ["da"]),  # Danish stemming: boligafdelinger
+        ("Förderung", ["de"]),  # German stemming: Förderungen
+        ("org:Tillväxtverket", ["sv"]),
+        ('org:"tillväxtverket"', ["sv"]),
+        ("year:2013", ["da"]),
+        ("budget:[1000000 TO]", ["de"]),
+        ("lang:da OR lang:de", ["da", "de"]),
+        ("renoveri*", ["sv"]),
+        ("renover*", ["da", "sv"]),
+    ],
+)
+def test_fulltext_queries(tmp_path, query, expected):
+    records = [
+        make_record("Renovering av skolan pågår.", "sv.txt", "sv", organisations=[ORG]),
+        make_record(
+            "Nye boligafdelinger renoveres.", "da.txt", "da",
+            dates=[{"text": "2012-2014", "span": [0, 9], "start": "2012", "end": "2014"}],
+        ),
+        make_record(
+            "Die Förderungen des Landes.", "de.txt", "de",
+            budgets=[{"text": "2 Mio. Euro", "span": [0, 11], "amount": 2_000_000, "currency": "EUR"}],
+        ),
+    ]
+    index = FullTextIndex(tmp_path)
+    index.rebuild(records)
+    hits = index.search(query, limit=10)
+    assert sorted(hit.language for hit in hits) == expected
+
+
+@pytest.mark.parametrize("query", ['"unclosed phrase', "(a OR b", "colour:red", "budget:[1 TO"])
+def test_fulltext_malformed_queries(tmp_path, query):
+    index = FullTextIndex(tmp_path)
+    index.rebuild([make_record("text", "a.txt")])
+    with pytest.raises(QuerySyntaxError):
+        index.search(query)
+
+
+def test_fulltext_update_and_delete(tmp_path):
+    index = FullTextIndex(tmp_path)
+    first = make_record("Cykelvägar i Lund", "a.txt")
+    index.update([first])
+    index.update([make_record("Cykelvägar i Malmö", "b.txt")], delete_ids=[first["id"]])
+    assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
+    assert index.doc_count() == 1
