@@ -171,6 +171,7 @@ def _styled_snippet(highlight: str) -> str:
 @click.option("--person", multiple=True, help="Only records naming this person.")
 @click.option("--email", multiple=True, help="Only records with this e-mail address.")
 @click.option("--year", multiple=True, help="Only records with a date in this year.")
+@click.option("--fold-accents", is_flag=True, help="Match without accents: Forderung finds Förderung, Malmo finds Malmö.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: id, source, title, language, score, rank, snippet.")
 @click.pass_context
@@ -183,6 +184,7 @@ def search(
     person: tuple[str, ...],
     email: tuple[str, ...],
     year: tuple[str, ...],
+    fold_accents: bool,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -204,7 +206,14 @@ def search(
     if not FullTextIndex(_home(ctx)).exists():
         raise click.ClickException(f"no index in {_home(ctx)}: run 'hitta ingest PATH' (or 'hitta reindex') first")
     try:
-        hits = run_search(_home(ctx), query, mode=mode if query.strip() else "keyword", filters=filters, limit=limit)
+        hits = run_search(
+            _home(ctx),
+            query,
+            mode=mode if query.strip() else "keyword",
+            filters=filters,
+            limit=limit,
+            fold_accents=fold_accents,
+        )
     except QuerySyntaxError as exc:
         raise click.ClickException(str(exc)) from exc
     except IndexLockedError as exc:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whoosh.analysis import Filter
+
 from corpus.store import entity_key
 
 INDEX_DIR = "index"
@@ -38,11 +40,68 @@ class Hit:
     snippet: str
 
 
+_COMPOUND_WORDS: frozenset[str] | None = None
+# Heads shorter than this are not split off: short words ("hof", "amt") match inside too many words.
+MIN_COMPOUND_PART = 5
+LINKING_ELEMENTS = ("", "s", "es", "n", "en", "e")
+
+
+def compound_words() -> frozenset[str]:
+    """Return the shipped German word list used to split compounds (index/de_words.txt)."""
+    global _COMPOUND_WORDS
+    if _COMPOUND_WORDS is None:
+        path = Path(__file__).with_name("de_words.txt")
+        _COMPOUND_WORDS = frozenset(path.read_text(encoding="utf-8").split())
+    return _COMPOUND_WORDS
+
+
+def compound_parts(word: str) -> list[str]:
+    """Return the known words a German compound ends or starts with ("stadtentwicklung" → ["entwicklung", "stadt"])."""
+    words = compound_words()
+    parts: list[str] = []
+    for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
+        head = word[start:]
+        if head in words:
+            parts.append(head)
+            modifier = word[:start]
+            for link in LINKING_ELEMENTS:
+                stem = modifier[: len(modifier) - len(link)] if link else modifier
+                if modifier.endswith(link) and len(stem) >= 4 and stem in words:
+                    parts.append(stem)
+                    break
+            break  # the longest known head is enough; shorter ones are usually inside it
+    return parts
+
+
+class CompoundSplitFilter(Filter):
+    """At index time, adds the known parts of long German compounds at the compound's position."""
+
+    def __call__(self, tokens: Any) -> Any:
+        for token in tokens:
+            # Read the text before yielding: later filters rewrite the shared token in place.
+            text = token.text
+            yield token
+            if token.mode == "index" and len(text) >= 8:
+                for part in compound_parts(text):
+                    extra = token.copy()
+                    extra.text = part
+                    yield extra
+
+
+def german_analyzer() -> Any:
+    """Return the German analyzer: tokenize, lowercase, split compounds, stop words, Snowball stem."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+    return RegexTokenizer() | LowercaseFilter() | CompoundSplitFilter() | StopFilter(lang="de") | StemFilter(lang="de")
+
+
 def _schema() -> Any:
-    from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+    from whoosh.analysis import CharsetFilter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer, StandardAnalyzer
     from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+    from whoosh.support.charset import accent_map
 
     plain = StandardAnalyzer(stoplist=None)
+    folded = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True),
@@ -50,8 +109,9 @@ def _schema() -> Any:
         lang=KEYWORD(stored=True, lowercase=True),
         content_sv=TEXT(analyzer=LanguageAnalyzer("sv")),
         content_da=TEXT(analyzer=LanguageAnalyzer("da")),
-        content_de=TEXT(analyzer=LanguageAnalyzer("de")),
+        content_de=TEXT(analyzer=german_analyzer()),
         content_xx=TEXT(analyzer=plain),
+        content_folded=TEXT(analyzer=folded),
         org=KEYWORD(commas=True, lowercase=True, scorable=True),
         person=KEYWORD(commas=True, lowercase=True, scorable=True),
         email=KEYWORD(commas=True, lowercase=True),
@@ -85,6 +145,7 @@ def _document(record: dict[str, Any]) -> dict[str, Any]:
         "title": record.get("title") or "",
         "lang": language,
         field: record.get("text") or "",
+        "content_folded": (record.get("title") or "") + "\n" + (record.get("text") or ""),
         "org": ",".join(sorted({entity_key(o.get("name") or o["text"]) for o in record.get("organisations", [])})),
         "person": ",".join(sorted({entity_key(p.get("name") or p["text"]) for p in record.get("persons", [])})),
         "email": ",".join(sorted({entity_key(e.get("address") or e["text"]) for e in record.get("emails", [])})),
@@ -185,13 +246,16 @@ class FullTextIndex:
         with self._open().searcher() as searcher:
             return {fields["id"] for fields in searcher.all_stored_fields()}
 
-    def parse(self, query: str) -> Any:
+    def parse(self, query: str, fold_accents: bool = False) -> Any:
         """Parse a query string in whoosh syntax over the text fields; QuerySyntaxError if malformed."""
         from whoosh import qparser
 
         ix = self._open()
-        parser = qparser.MultifieldParser(list(TEXT_FIELDS), ix.schema, group=qparser.OrGroup.factory(0.9))
-        parser.add_plugin(qparser.FieldAliasPlugin({"lang": ["language"], "org": ["organisation"], "date": []}))
+        fields = ["title", "content_folded"] if fold_accents else list(TEXT_FIELDS)
+        parser = qparser.MultifieldParser(fields, ix.schema, group=qparser.OrGroup.factory(0.9))
+        parser.add_plugin(
+            qparser.FieldAliasPlugin({"lang": ["language"], "org": ["organisation"], "year": ["date"]})
+        )
         parser.add_plugin(qparser.GtLtPlugin())
         parser.remove_plugin_class(qparser.WildcardPlugin)
         parser.add_plugin(qparser.WildcardPlugin())
@@ -212,6 +276,7 @@ class FullTextIndex:
         restrict_ids: set[str] | None = None,
         limit: int | None = 10,
         texts: dict[str, str] | None = None,
+        fold_accents: bool = False,
     ) -> list[Hit]:
         """Return ranked hits for a query, filtered by exact keyword values (lang, org, person, email, year)."""
         from whoosh import query as wq
@@ -220,7 +285,7 @@ class FullTextIndex:
         if not self.exists():
             return []
         ix = self._open()
-        parsed = self.parse(query) if query.strip() else wq.Every()
+        parsed = self.parse(query, fold_accents) if query.strip() else wq.Every()
         terms = []
         for field, values in (filters or {}).items():
             alternatives = [wq.Term(field, value) for value in values]
@@ -238,6 +303,8 @@ class FullTextIndex:
                 record_id = hit["id"]
                 language = hit.get("lang", "und")
                 field = f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
+                if fold_accents:
+                    field = "content_folded"
                 text = texts.get(record_id, "") if texts is not None else ""
                 snippet = hit.highlights(field, text=text, top=2) if text else ""
                 if not snippet and text:
@@ -296,7 +363,9 @@ def _normalise_field_values(query: str) -> str:
     return _FIELD_VALUE.sub(repl, query)
 
 
-KNOWN_FIELDS = {"title", "lang", "language", "org", "organisation", "person", "email", "year", "budget", "id", "source"}
+KNOWN_FIELDS = {
+    "title", "lang", "language", "org", "organisation", "person", "email", "year", "date", "budget", "id", "source",
+}
 _FIELD_NAME = re.compile(r"(?<![\w.@/:-])([A-Za-z_]+):(?!//)")
 
 

@@ -82,6 +82,7 @@ def search(
     mode: str = "hybrid",
     filters: dict[str, list[str]] | None = None,
     limit: int = 10,
+    fold_accents: bool = False,
 ) -> list[SearchHit]:
     """Return the ranked hits for a query in the given mode."""
     if mode not in MODES:
@@ -97,7 +98,9 @@ def search(
         keyword_hits: list[Hit] = []
         semantic_hits: list[tuple[str, float]] = []
         if mode in ("keyword", "hybrid"):
-            keyword_hits = fulltext.search(query, filters=filters, limit=depth, texts=_TextLookup(store))
+            keyword_hits = fulltext.search(
+                query, filters=filters, limit=depth, texts=_TextLookup(store), fold_accents=fold_accents
+            )
         if mode in ("semantic", "hybrid") and query.strip():
             semantic_hits = _semantic(store, query, depth, restrict)
         if mode == "keyword":

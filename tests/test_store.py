@@ -99,6 +99,8 @@ def test_record_years_expands_ranges():
         ("budget:[1000000 TO]", ["de"]),
         ("lang:da OR lang:de", ["da", "de"]),
         ("renoveri*", ["sv"]),
+        ("Landes", ["de"]),
+        ("date:[2013 TO 2015]", ["da"]),
         ("renover*", ["da", "sv"]),
     ],
 )
@@ -135,3 +137,25 @@ def test_fulltext_update_and_delete(tmp_path):
     index.update([make_record("Cykelvägar i Malmö", "b.txt")], delete_ids=[first["id"]])
     assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
     assert index.doc_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "fold", "expected"),
+    [
+        ("Entwicklung", False, ["de"]),  # compound part: Stadtentwicklung
+        ("Förderprogramm", False, ["de"]),
+        ("Programm", False, ["de"]),
+        ("Malmo", False, []),  # Swedish stemming keeps accents
+        ("Forderprogramme", True, ["de"]),  # accents folded on request
+        ("Malmo", True, ["sv"]),
+    ],
+)
+def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
+    index = FullTextIndex(tmp_path)
+    index.rebuild(
+        [
+            make_record("Die Stadtentwicklung braucht Förderprogramme.", "de.txt", "de"),
+            make_record("Cykelvägar i Malmö.", "sv.txt", "sv"),
+        ]
+    )
+    assert sorted(hit.language for hit in index.search(query, fold_accents=fold)) == expected
