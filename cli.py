@@ -305,17 +305,24 @@ def _distinct_values(record: dict[str, Any], kind: str) -> list[str]:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@click.option("--redact", is_flag=True, help="Mask persons, e-mails and phones in the text; drop their items.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> None:
     """Export every record as JSON Lines (default) or one JSON array.
 
     \b
     Example:
         hitta export | jq -c '{id, title, budgets}'
         hitta export --format json -o records.json
+        hitta export --redact > shareable.jsonl
     """
+    from corpus.erase import redact_record
+
     with _open_store(ctx) as store:
-        lines = _export_lines(store.iter_records(), fmt)
+        records = store.iter_records()
+        if redact:
+            records = (redact_record(record) for record in records)
+        lines = _export_lines(records, fmt)
         if output:
             tmp = output.with_name(output.name + ".part")
             with open(tmp, "w", encoding="utf-8") as handle:
@@ -400,17 +407,14 @@ def reindex(ctx: click.Context) -> None:
     Example:
         hitta reindex
     """
-    from corpus.ingest import iter_texts
+    from corpus.sync import rebuild_indexes
     from index.fulltext import FullTextIndex, IndexLockedError
 
     with _open_store(ctx) as store:
         try:
-            count = FullTextIndex(_home(ctx)).rebuild(store.iter_records())
-        except IndexLockedError as exc:
+            count = rebuild_indexes(store, FullTextIndex(_home(ctx)))
+        except (IndexLockedError, TimeoutError) as exc:
             raise click.ClickException(str(exc)) from exc
-        from index.semantic import SemanticIndex
-
-        SemanticIndex.build(store.home / "semantic", iter_texts(store))
     click.echo(f"reindexed {count} records in {_home(ctx)}")
 
 
@@ -478,6 +482,110 @@ def evaluate(ctx: click.Context, gold_dir: Path, as_json: bool) -> None:
         _emit_json(report)
     else:
         click.echo(format_report(report))
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_context
+def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
+    """Remove records by ID (all their sources) or by SOURCE path, from the store and indexes.
+
+    \b
+    Example:
+        hitta remove 5546ba91
+        hitta remove reports/old.txt
+    """
+    from corpus.erase import remove as remove_target
+    from corpus.sync import sync_fulltext, sync_semantic
+    from index.fulltext import FullTextIndex
+
+    failed = False
+    with _open_store(ctx) as store:
+        for target in targets:
+            try:
+                deleted = remove_target(store, target)
+            except KeyError:
+                click.echo(f"Error: {target}: no record with this id or source (see 'hitta export | jq -r .id')", err=True)
+                failed = True
+                continue
+            if as_json:
+                click.echo(json.dumps({"target": target, "deleted": deleted}, ensure_ascii=False))
+            else:
+                click.echo(f"removed {target}" + (f" (record {deleted[0]} deleted)" if deleted else " (record kept: other sources)"))
+        sync_fulltext(store, FullTextIndex(_home(ctx)))
+        sync_semantic(store)
+    if failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--person", help="Full name of the person to forget.")
+@click.option("--email", help="E-mail address to forget.")
+@click.option("--phone", help="Phone number to forget (any format).")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_context
+def forget(ctx: click.Context, person: str | None, email: str | None, phone: str | None, as_json: bool) -> None:
+    """Erase a person's name, e-mail and phone (or one address or number) from every record and index.
+
+    The text keeps a [forgotten] placeholder; the store is compacted and both indexes are rebuilt, so
+    no file under the home folder keeps the erased values.
+
+    \b
+    Example:
+        hitta forget --person "Tine Ane Nielsen"
+        hitta forget --email bw6v@okf.kk.dk
+    """
+    from corpus.erase import forget as forget_values
+    from corpus.sync import rebuild_indexes
+    from index.fulltext import FullTextIndex
+
+    if not (person or email or phone):
+        raise click.UsageError("give --person, --email or --phone")
+    with _open_store(ctx) as store:
+        changes = forget_values(store, person=person, email=email, phone=phone)
+        if changes:
+            rebuild_indexes(store, FullTextIndex(_home(ctx)))
+    if as_json:
+        click.echo(json.dumps({"changed": [vars(change) for change in changes]}, ensure_ascii=False))
+    else:
+        for change in changes:
+            items = ", ".join(f"{count} {kind}" for kind, count in change.items_removed.items())
+            click.echo(f"{change.record_id}  {change.source}: {change.spans_removed} spans erased; {items or 'no items'}")
+        click.echo(f"{len(changes)} records changed")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Mend any difference found (reindex missing, delete extra).")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_context
+def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Verify that the store and both indexes agree; exit 1 on a difference unless --repair mends it.
+
+    \b
+    Example:
+        hitta check
+        hitta check --repair
+    """
+    from corpus.sync import check_indexes, repair_indexes
+    from index.fulltext import FullTextIndex
+
+    fulltext = FullTextIndex(_home(ctx))
+    with _open_store(ctx) as store:
+        report = check_indexes(store, fulltext)
+        if repair and not report["ok"]:
+            repair_indexes(store, fulltext, report)
+            report = {**check_indexes(store, fulltext), "repaired": True}
+    if as_json:
+        _emit_json(report)
+    else:
+        click.echo(f"records {report['records']}, store integrity {report['store_integrity']}")
+        for key in ("fulltext_missing", "fulltext_extra", "semantic_missing", "semantic_extra"):
+            if report[key]:
+                click.echo(f"{key.replace('_', ' ')}: {len(report[key])} ({', '.join(report[key][:5])})")
+        click.echo("ok" if report["ok"] else "store and indexes differ: run 'hitta check --repair'")
+    if not report["ok"]:
+        ctx.exit(1)
 
 
 def main() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from corpus.store import Store
+from corpus.sync import sync_fulltext, sync_semantic
 
 STDIN_PATH = "-"
 DEFAULT_BATCH = 64
@@ -119,14 +120,11 @@ def ingest(
     in_flight: deque[_Job] = deque()
     by_id: dict[str, _Job] = {}
     ready: list[_Job] = []
-    changed_ids: list[str] = []
-    deleted_ids: list[str] = []
     max_in_flight = max(4, workers * 8)
 
     def commit(jobs: list[_Job]) -> None:
         """Write finished jobs to the store in one transaction, then to the full-text index."""
-        written: list[dict[str, Any]] = []
-        removed: list[str] = []
+        touched: list[str] = []
         with store.transaction():
             for job in jobs:
                 if job.record is None:
@@ -134,15 +132,14 @@ def ingest(
                 if job.previous_id:
                     gone = store.detach_source(job.path)
                     if gone:
-                        removed.append(gone)
+                        touched.append(gone)
                 store.put_record(job.record)
                 for alias in job.aliases:
                     store.add_source(job.record_id, alias)
-                written.append(store.get(job.record_id) or job.record)
-        if written or removed:
-            fulltext.update(written, delete_ids=removed)
-        changed_ids.extend(r["id"] for r in written)
-        deleted_ids.extend(removed)
+                touched.append(job.record_id)
+            store.mark_pending(touched)
+        if touched:
+            sync_fulltext(store, fulltext, touched)
         for job in jobs:
             by_id.pop(job.record_id, None)
             if job.record is not None:
@@ -168,6 +165,7 @@ def ingest(
             commit(ready[:])
             ready.clear()
 
+    sync_fulltext(store, fulltext)  # finish what a killed run left pending
     try:
         for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES):
             if isinstance(item, ReadFailure):
@@ -189,9 +187,8 @@ def ingest(
                 with store.transaction():
                     gone = store.detach_source(item.path) if previous else None
                     store.add_source(new_id, item.path)
-                if gone:
-                    fulltext.update([], delete_ids=[gone])
-                    deleted_ids.append(gone)
+                    store.mark_pending([new_id] + ([gone] if gone else []))
+                sync_fulltext(store, fulltext, [new_id] + ([gone] if gone else []))
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
@@ -207,35 +204,9 @@ def ingest(
             ready.clear()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        if changed_ids or deleted_ids:
-            update_semantic(store, changed_ids, deleted_ids)
-        store.close()
+        try:
+            if store.pending("semantic"):
+                sync_semantic(store)
+        finally:
+            store.close()
     return summary
-
-
-def update_semantic(store: Store, changed_ids: list[str], deleted_ids: list[str]) -> None:
-    """Bring the semantic index in line with the store: add new records, or refit when grown enough."""
-    try:
-        from index.semantic import SemanticIndex
-    except ImportError:
-        return
-    directory = store.home / "semantic"
-    semantic = SemanticIndex.open(directory)
-    if semantic is not None:
-        if deleted_ids:
-            semantic.remove(deleted_ids)
-        semantic.add(iter_texts(store, changed_ids))
-    if semantic is None or semantic.needs_refit():
-        SemanticIndex.build(directory, iter_texts(store))
-
-
-def iter_texts(store: Store, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (id, text) pairs of the given records (all records when ids is None)."""
-    if ids is None:
-        for record in store.iter_records():
-            yield record["id"], record["text"]
-        return
-    for record_id in ids:
-        record = store.get(record_id)
-        if record is not None:
-            yield record_id, record["text"]

@@ -40,7 +40,15 @@ CREATE TABLE IF NOT EXISTS entities (
 );
 CREATE INDEX IF NOT EXISTS entities_type_key ON entities(type, key);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Records written to the store but not yet to an index (target 'fulltext' or 'semantic'). Rows are
+-- added in the same transaction as the record, so a crash between store and index leaves a to-do.
+CREATE TABLE IF NOT EXISTS pending (
+    record_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (record_id, target)
+);
 """
+INDEX_TARGETS = ("fulltext", "semantic")
 
 
 class StoreError(Exception):
@@ -278,6 +286,30 @@ class Store:
         """Delete a record with its sources and entity values."""
         self.db.execute("DELETE FROM records WHERE id = ?", (record_id,))
 
+    def mark_pending(self, record_ids: Iterable[str], targets: Iterable[str] = INDEX_TARGETS) -> None:
+        """Note that these records must be (re)indexed or removed from the given indexes."""
+        targets = tuple(targets)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO pending(record_id, target) VALUES (?, ?)",
+            [(record_id, target) for record_id in record_ids for target in targets],
+        )
+
+    def pending(self, target: str) -> list[str]:
+        """Return the ids waiting to be synced to an index."""
+        return [row[0] for row in self.db.execute("SELECT record_id FROM pending WHERE target = ?", (target,))]
+
+    def clear_pending(self, target: str, record_ids: Iterable[str]) -> None:
+        """Forget the to-do rows of ids that an index now reflects."""
+        self.db.executemany(
+            "DELETE FROM pending WHERE target = ? AND record_id = ?", [(target, i) for i in record_ids]
+        )
+
+    def compact(self) -> None:
+        """Rewrite the database file so deleted data leaves no trace on disk (after forget)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def set_meta(self, name: str, value: str) -> None:
         """Set a store-level setting."""
         self.db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))
@@ -286,9 +318,3 @@ class Store:
         """Return a store-level setting, or None."""
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
-
-
-def iter_ids_and_texts(store: Store) -> Iterable[tuple[str, str]]:
-    """Yield (id, text) for every record; the input of the semantic index."""
-    for record in store.iter_records():
-        yield record["id"], record["text"]
