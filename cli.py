@@ -91,6 +91,7 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 @click.option("--samples", is_flag=True, help="Also ingest the five bundled sample write-ups.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Extraction processes [default: CPU cores].")
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this [default: 20 MiB].")
+@click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per input and a JSON summary.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary.")
 @click.pass_context
@@ -100,6 +101,7 @@ def ingest(
     samples: bool,
     workers: int | None,
     max_bytes: int | None,
+    no_ner: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -135,7 +137,7 @@ def ingest(
                 click.echo(f"\r\033[K[{seen}] {result.status:<9} {result.path}", err=True, nl=False)
             else:
                 click.echo(f"{result.status:<9} {result.record_id}  {result.path}")
-    stdin = click.get_binary_stream("stdin") if "-" in inputs else None
+    stdin = sys.stdin.buffer if "-" in inputs else None
     summary = run_ingest(
         inputs,
         _home(ctx),
@@ -143,6 +145,7 @@ def ingest(
         stdin=stdin,
         max_bytes=max_bytes,
         on_result=on_result,
+        use_ner=not no_ner,
     )
     if show_progress:
         click.echo("\r\033[K", err=True, nl=False)
@@ -433,7 +436,7 @@ def detect(source: str, lines: bool, as_json: bool) -> None:
     from pipeline.language import detect_language, detect_lines
     from pipeline.read import ReadFailure, iter_sources
 
-    stdin = click.get_binary_stream("stdin") if source == "-" else None
+    stdin = sys.stdin.buffer if source == "-" else None
     items = list(iter_sources([source], stdin=stdin))
     failures = [item for item in items if isinstance(item, ReadFailure)]
     if failures:

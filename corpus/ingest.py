@@ -57,11 +57,11 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_text(path: str, clean: str, title: str | None) -> dict[str, Any]:
+def process_text(path: str, clean: str, title: str | None, use_ner: bool = True) -> dict[str, Any]:
     """Build one record (language + extract) in a worker; return it as a dict."""
     from pipeline.record import build_record
 
-    return build_record(path, clean, title).to_dict()
+    return build_record(path, clean, title, use_ner=use_ner).to_dict()
 
 
 @dataclass
@@ -100,6 +100,7 @@ def ingest(
     batch_size: int = DEFAULT_BATCH,
     on_result: Callable[[IngestResult], None] | None = None,
     lock_timeout: float = 60.0,
+    use_ner: bool = True,
 ) -> IngestSummary:
     """Ingest files, directories or stdin into the store at `home` and update its indexes."""
     from index.fulltext import FullTextIndex
@@ -192,7 +193,7 @@ def ingest(
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
-            job.future = executor.submit(process_text, item.path, clean, item.title)
+            job.future = executor.submit(process_text, item.path, clean, item.title, use_ner)
             in_flight.append(job)
             by_id[new_id] = job
             while len(in_flight) >= max_in_flight:

@@ -94,7 +94,7 @@ def check_indexes(store: Store, fulltext: Any) -> dict[str, Any]:
     stored = set(store.ids())
     indexed = fulltext.indexed_ids()
     semantic = SemanticIndex.open(store.home / SEMANTIC_DIR)
-    semantic_ids = set(semantic.ids()) if semantic is not None else set()
+    semantic_ids = set(semantic.ids) if semantic is not None else set()
     integrity = store.db.execute("PRAGMA integrity_check").fetchone()[0]
     report = {
         "records": len(stored),

@@ -56,13 +56,13 @@ def make_title(clean_text: str, title_hint: str | None = None) -> str:
     return candidate
 
 
-def build_record(path: str, clean_text: str, title_hint: str | None = None) -> Record:
+def build_record(path: str, clean_text: str, title_hint: str | None = None, use_ner: bool = True) -> Record:
     """Run language detection and extraction over a cleaned text and return its record."""
     from pipeline.extract import extract_entities
     from pipeline.language import detect_language
 
     detection = detect_language(clean_text)
-    entities = extract_entities(clean_text, detection.language)
+    entities = extract_entities(clean_text, detection.language, use_ner=use_ner)
     return Record(
         id=record_id(clean_text),
         source=path,

@@ -1,0 +1,393 @@
+"""Calendar dates, month-years, years, ranges and open intervals in sv/da/de (and nb/en/nl) text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "januari januar january jänner janvier",
+        "februari februar february feber",
+        "mars marts märz march maart",
+        "april",
+        "maj mai may mei",
+        "juni june",
+        "juli july",
+        "augusti august augustus",
+        "september",
+        "oktober october",
+        "november",
+        "december desember dezember",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+# Abbreviations count only next to a day and a year ("17 mar 2021"), never alone.
+_MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "mar": 3, "mär": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12, "dez": 12, "des": 12,
+}
+
+_FULL_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ABBR_MONTH = "|".join(sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
+_WEEKDAY = (
+    r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
+    r"|måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|mandag|tirsdag|lørdag|søndag"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:en)?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_YEAR = r"(?:19\d\d|20\d\d|2100)"
+_SP = r"[ \u00a0]"  # dates never span a line break
+_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]-)"  # not glued to a word, number or URL
+_NOT_AFTER = r"(?![\w]|[.,/:-]\d|-[^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023"
+
+_POINT = re.compile(
+    "|".join(
+        [
+            # 2016-06-15
+            rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+            # 18.11.2020, 18/11/2020, 07-12-2016
+            rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)(?P<num_y>{_YEAR}){_NOT_AFTER}",
+            # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
+            rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
+            rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
+            rf"(?P<txt_d>{_DAY})\.?{_SP}?"
+            rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
+            rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
+            # English: June 4, 2019
+            rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY}),{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
+            # Juli 2016
+            rf"(?<![\w.])(?P<my_m>{_FULL_MONTH}){_SP}(?P<my_y>{_YEAR}){_NOT_AFTER}",
+            # 05/2022, 05.2022
+            rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
+            # 2019-12
+            rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
+            # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
+            rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
+            # 2014-2020, 2016-18, 2021/2022
+            rf"{_NOT_BEFORE}(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|-(?P<yr_s>\d\d)){_NOT_AFTER}",
+            # 2020
+            rf"{_NOT_BEFORE}(?P<year>{_YEAR}){_NOT_AFTER}",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+# Words between two points that make one range of them.
+_RANGE_GAP = re.compile(
+    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:bis|till|til|to|until|tot|t\.o\.m\.|tom){_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
+    re.IGNORECASE,
+)
+_RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:und|och|og|and|en){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
+# Words before a range that belong to it ("von 2021 bis 2027", "från den 1 augusti … till den …").
+_RANGE_OPENER = re.compile(rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$", re.IGNORECASE)
+_BETWEEN_OPENER = re.compile(rf"(?<![\w])(?:zwischen|mellan|mellem|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
+
+# Interval words kept in the span: a start only, or an end only.
+_START_OPENER = re.compile(
+    rf"(?<![\w])(?:seit(?:{_SP}+(?:dem|den))?|ab(?:{_SP}+(?:dem|den))?|sedan(?:{_SP}+den)?|siden(?:{_SP}+den)?"
+    rf"|från{_SP}+och{_SP}+med|fr\.{_SP}?o\.{_SP}?m\.|fra{_SP}+og{_SP}+med|f\.o\.m\.|fom"
+    rf"|från{_SP}+den|fra{_SP}+den|since|starting|vanaf|sinds|sedert){_SP}+$",
+    re.IGNORECASE,
+)
+_SENTENCE_START_OPENER = re.compile(rf"(?:^|[.!?:\n]{_SP}*|\n)(?:Fra|Från|From){_SP}+$")
+_END_OPENER = re.compile(
+    rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|tom"
+    rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
+    rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk)"
+    rf"{_SP}+$",
+    re.IGNORECASE,
+)
+# Part-of-period words kept in the span ("Ende 2022", "hösten 2016-2018", "i slutet av 2020").
+_PERIOD_PART = re.compile(
+    rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|sommer|herbst|winter"
+    rf"|hösten|våren|sommaren|vintern|början{_SP}+av|slutet{_SP}+av|mitten{_SP}+av|utgången{_SP}+av"
+    rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
+    rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|primo|ultimo|medio"
+    rf"|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of){_SP}+$",
+    re.IGNORECASE,
+)
+# Capitalised words before a bare year that are time words, not the name the year labels.
+_TIME_WORDS = set(
+    # sv
+    "i under efter före inför sedan till från fram mellan både och eller samt även också redan först senast cirka ca"
+    " omkring runt kring år året per för om vid med utan inom inte bara just nu då än som att av på mot genom enligt"
+    # da / nb
+    " før inden siden til fra frem mellem og også allerede først senest år året pr for ved uden ikke kun lige end af"
+    " mod gennem ifølge hele innen etter mellom fram frå"
+    # de
+    " im in ab bis seit von vom vor nach für um und oder sowie auch bereits schon erst spätestens frühestens circa"
+    " etwa rund zwischen während jahr jahre jahren jahres anno zum zur am an noch nur ebenfalls sowohl weder als wie"
+    " dass nicht also damit stand ende anfang mitte beginn sommer herbst winter frühjahr"
+    # en / nl
+    " since from until by before after between both and or the of to during through around about year"
+    " sinds vanaf tot voor na tussen en ook al het jaar medio ultimo primo".split()
+)
+_TIME_NOUN_SUFFIXES = (
+    "jahr", "jahre", "jahren", "jahres", "raum", "periode", "perioden", "planung", "zeit", "phase",
+    "år", "året", "åren", "årene", "period", "perioder", "tid", "tiden", "frist", "fristen", "ende",
+    "anfang", "beginn", "start", "starten", "quartal", "semester", "saison", "säsong", "sæson",
+)
+# Numbers followed by these are amounts or counts, not years.
+_UNIT_AFTER = re.compile(
+    r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euro|€|\$|%|procent|prozent|prosent"
+    r"|mio|mill|miljon|million|mia|mrd|miljard|milliard|tsd|tusen|tusind|tausend"
+    r"|m\b|m²|m2\b|km\b|kvm|tons?\b|kg\b|mw\b|kw\b|gwh|stk|st\.|einwohner|invånare|indbyggere|innbyggere"
+    r"|menschen|personer|personen|mennesker|adresser|adressen|bostäder|boliger|wohnungen|lägenheter|deltagare"
+    r"|deltagere|teilnehmer|besökare|besøgende|besucher|ansøgere|sökande|antragsteller|arbeitsplätze"
+    r"|arbetstillfällen|arbejdspladser|jobs|mitarbeiter|anställda|ansatte|medarbejdere|uhr\b)",
+    re.IGNORECASE,
+)
+_UNIT_BEFORE = re.compile(r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE)
+
+
+@dataclass
+class _Point:
+    """One date expression before ranges are joined: its span and (partial) value."""
+
+    start: int
+    end: int
+    year: int | None
+    month: int | None = None
+    day: int | None = None
+    end_value: str | None = None  # set for points that are ranges by themselves (2014-2020, 20er Jahre)
+    bare_year: bool = False
+    has_weekday: bool = False
+
+
+def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return every date, month, year, range and open interval in `text` with ISO start/end."""
+    if not text:
+        return []
+    points = [point for point in (_point(text, match) for match in _POINT.finditer(text)) if point]
+    items = _join_ranges(text, points)
+    items = [item for item in items if _keep(text, item, (lang or "").lower()[:2])]
+    _fill_missing_years(items)
+    result = []
+    for item in items:
+        if item["start_point"].year is None:
+            continue  # "18.-19. November" in a text with no year at all
+        result.append(_finish(text, item))
+    return [item for item in result if item is not None]
+
+
+def _point(text: str, match: re.Match[str]) -> _Point | None:
+    """Turn one regex match into a point, or None when the numbers are not a real date."""
+    g = match.groupdict()
+    start, end = match.start(), match.end()
+    try:
+        if g["iso_y"]:
+            return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
+        if g["num_y"]:
+            return _checked(_Point(start, end, int(g["num_y"]), int(g["num_m"]), int(g["num_d"])))
+        if g["txt_d"]:
+            month = _MONTHS.get((g["txt_m"] or "").lower()) or _MONTH_ABBREVIATIONS.get((g["txt_ma"] or "").lower())
+            year = int(g["txt_y"]) if g["txt_y"] else None
+            point = _Point(start, end, year, month, int(g["txt_d"]), has_weekday=bool(g["txt_wd"]))
+            if g["txt_d0"]:
+                # "18.-19. November 2020": a range of days inside one month.
+                first = int(g["txt_d0"])
+                point.day = first
+                point.end_value = f"{int(g['txt_d']):02d}"
+            return _checked(point)
+        if g["en_y"]:
+            return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
+        if g["my_y"]:
+            return _Point(start, end, int(g["my_y"]), _MONTHS[g["my_m"].lower()])
+        if g["my2_y"]:
+            return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
+        if g["ym_y"]:
+            return _Point(start, end, int(g["ym_y"]), int(g["ym_m"]))
+        if g["dec"]:
+            decade = int(g["dec"])
+            if decade < 100:
+                decade += 2000 if decade <= 30 else 1900
+            return _Point(start, end, decade, end_value=str(decade + 9))
+        if g["yr_a"]:
+            first = int(g["yr_a"])
+            last = int(g["yr_b"]) if g["yr_b"] else first // 100 * 100 + int(g["yr_s"])
+            if not first < last <= first + 30:
+                # "2016-1023" or "651/2014"-like noise: keep only a plausible hyphenated first year.
+                return None
+            return _Point(start, end, first, end_value=str(last), bare_year=True)
+        if g["year"]:
+            return _Point(start, end, int(g["year"]), bare_year=True)
+    except (KeyError, ValueError):
+        return None
+    return None
+
+
+def _checked(point: _Point) -> _Point | None:
+    """Return the point if its day fits its month (no 31 June), else None."""
+    if point.month and point.day:
+        days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][point.month - 1]
+        if point.day > days:
+            return None
+    return point
+
+
+def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
+    """Join neighbouring points into ranges and attach interval words before them."""
+    items: list[dict[str, Any]] = []
+    index = 0
+    while index < len(points):
+        point = points[index]
+        item = {"start": point.start, "end": point.end, "start_point": point, "end_point": None, "kind": "point"}
+        if index + 1 < len(points):
+            following = points[index + 1]
+            gap = text[point.end:following.start]
+            opener = _RANGE_OPENER.search(text, max(0, point.start - 20), point.start)
+            between = _BETWEEN_OPENER.search(text, max(0, point.start - 20), point.start)
+            joins = _RANGE_GAP.match(gap) or (between and _RANGE_AND_GAP.match(gap))
+            if joins and point.end_value is None and following.end_value is None and _compatible(point, following):
+                item.update(end=following.end, end_point=following, kind="range")
+                if opener:
+                    item["start"] = opener.start()
+                index += 1
+        items.append(item)
+        index += 1
+    for item in items:
+        _attach_prefixes(text, item)
+    return items
+
+
+def _compatible(first: _Point, second: _Point) -> bool:
+    """Tell whether two points can be the ends of one range (same precision family, in order)."""
+    if first.bare_year != second.bare_year and not (first.bare_year and second.month is None):
+        return False
+    if first.year and second.year and first.year > second.year:
+        return False
+    return True
+
+
+def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
+    """Pull period-part words and open-interval words into the span and mark the interval."""
+    window = max(0, item["start"] - 30)
+    part = _PERIOD_PART.search(text, window, item["start"])
+    if part and not item["start_point"].has_weekday:
+        item["start"] = part.start()
+        item["period_part"] = True
+    if item["kind"] == "range" or item["start_point"].end_value is not None:
+        opener = _RANGE_OPENER.search(text, max(0, item["start"] - 20), item["start"])
+        if opener and item["start_point"].day:
+            item["start"] = opener.start()
+        if item["kind"] == "range" or item["start_point"].day:
+            return
+    window = max(0, item["start"] - 30)
+    start_opener = _START_OPENER.search(text, window, item["start"])
+    end_opener = _END_OPENER.search(text, window, item["start"])
+    sentence_opener = _SENTENCE_START_OPENER.search(text, window, item["start"])
+    if start_opener or sentence_opener:
+        item["start"] = (start_opener or sentence_opener).start()
+        item["kind"] = "from"
+    elif end_opener:
+        item["start"] = end_opener.start()
+        item["kind"] = "until"
+
+
+def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
+    """Drop bare years that are labels, amounts, counts, statute or phone fragments."""
+    point: _Point = item["start_point"]
+    last: _Point = item["end_point"] or point
+    if _UNIT_AFTER.match(text, last.end):
+        return False
+    if _UNIT_BEFORE.search(text, max(0, point.start - 10), point.start):
+        return False
+    if not point.bare_year or item["kind"] != "point" or item.get("period_part"):
+        return True
+    before = text[max(0, point.start - 3):point.start]
+    after = text[point.end:point.end + 3]
+    # Phone fragments: "08 681 2019 12".
+    if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
+        return False
+    # Danish/Norwegian postcodes in address lines: "Ved Stranden 8, 2000 Frederiksberg".
+    line_start = text.rfind("\n", 0, point.start) + 1
+    lead = text[line_start:point.start].rstrip()
+    postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
+    if postcode_lead and re.match(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)", text[point.end:point.end + 40]):
+        return False
+    return not _is_name_label(text, point.start, item)
+
+
+def _is_name_label(text: str, start: int, item: dict[str, Any]) -> bool:
+    """Tell whether a bare year ends a proper name ("Agenda 2030", "REGIONALE 2025", "Leader Lapland 2020")."""
+    prefix = text[max(0, start - 60):start]
+    match = re.search(r"(\S+)[ \u00a0]$", prefix)
+    if not match:
+        # A year right after an opening quote or inside one: "”Ravfestival 2016”" is handled below.
+        return False
+    word = match.group(1).strip("„“”\"'«»()[]")
+    if not word or not any(char.isalpha() for char in word):
+        return False
+    if word.endswith((":", ",", ";", ".", "–", "-")):
+        return False
+    core = word.strip(":,;.").lower()
+    if core in _TIME_WORDS or core in _MONTHS or core in _MONTH_ABBREVIATIONS:
+        return False
+    if any(core.endswith(suffix) for suffix in _TIME_NOUN_SUFFIXES):
+        return False
+    has_upper = any(char.isupper() for char in word)
+    has_digit = any(char.isdigit() for char in word)
+    if not (has_upper or has_digit):
+        return False
+    # German capitalises every noun; a lone capitalised noun labels the year only if it is not sentence-initial
+    # text like "Im Jahr" (caught above) — remaining capitalised words before a year are read as names.
+    return True
+
+
+def _fill_missing_years(items: list[dict[str, Any]]) -> None:
+    """Give day-month dates without a year the year of the nearest full date (else nearest year)."""
+    dated = [item for item in items if item["start_point"].year is not None]
+    full = [item for item in dated if item["start_point"].month is not None]
+    for item in items:
+        for point in (item["start_point"], item["end_point"]):
+            if point is None or point.year is not None:
+                continue
+            partner = item["end_point"] if point is item["start_point"] else item["start_point"]
+            if partner is not None and partner.year is not None:
+                point.year = partner.year
+                continue
+            pool = full or dated
+            if pool:
+                nearest = min(pool, key=lambda other: abs(other["start"] - item["start"]))
+                point.year = nearest["start_point"].year
+
+
+def _iso(point: _Point) -> str:
+    """Return the ISO prefix of a point ("2020", "2020-11", "2020-11-18")."""
+    value = f"{point.year:04d}"
+    if point.month:
+        value += f"-{point.month:02d}"
+        if point.day:
+            value += f"-{point.day:02d}"
+    return value
+
+
+def _finish(text: str, item: dict[str, Any]) -> dict[str, Any] | None:
+    """Build the output item: exact span text plus start/end values by interval kind."""
+    first: _Point = item["start_point"]
+    last: _Point | None = item["end_point"]
+    start_value = _iso(first)
+    if first.end_value is not None:
+        if first.day and first.month:
+            end_value: str | None = f"{first.year:04d}-{first.month:02d}-{first.end_value}"
+        else:
+            end_value = first.end_value
+    elif last is not None:
+        if last.year is None:
+            return None
+        end_value = _iso(last)
+    else:
+        end_value = None
+    if item["kind"] == "from":
+        end_value = None if first.end_value is None else end_value
+    elif item["kind"] == "until":
+        start_value, end_value = None, end_value or start_value
+    start, end = item["start"], item["end"]
+    return {"text": text[start:end], "span": [start, end], "start": start_value, "end": end_value}

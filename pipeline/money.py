@@ -1,0 +1,281 @@
+"""Money amounts (budgets) in Swedish, Danish, Norwegian, German and English running text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
+_SEP = "[ \u00a0\u202f\u2009.]"
+_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_NUMBER = rf"(?<![\d.,])(?:{_DIGITS})(?![\d])"
+
+_NUMBER_WORDS = {
+    "en": 1, "ett": 1, "én": 1, "et": 1, "ein": 1, "eine": 1, "einer": 1, "one": 1, "een": 1,
+    "två": 2, "to": 2, "zwei": 2, "two": 2, "twee": 2, "tre": 3, "drei": 3, "three": 3, "drie": 3,
+    "fyra": 4, "fire": 4, "vier": 4, "four": 4, "fem": 5, "fünf": 5, "five": 5, "vijf": 5,
+    "sex": 6, "seks": 6, "sechs": 6, "six": 6, "zes": 6, "sju": 7, "syv": 7, "sieben": 7, "seven": 7,
+    "åtta": 8, "otte": 8, "åtte": 8, "acht": 8, "eight": 8, "nio": 9, "ni": 9, "neun": 9, "nine": 9,
+    "tio": 10, "ti": 10, "zehn": 10, "ten": 10, "tien": 10, "halv": 0.5, "halb": 0.5, "halbe": 0.5,
+    "elva": 11, "elleve": 11, "elf": 11, "tolv": 12, "zwölf": 12, "tjugo": 20, "tyve": 20,
+    "zwanzig": 20, "tjue": 20, "hundra": 100, "hundrede": 100, "hundre": 100, "hundert": 100,
+}
+_WORD_NUMBER = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+
+# Multiplier words; the value is what one unit of the word is worth.
+_MULTIPLIERS: list[tuple[str, int]] = [
+    (r"miljarder|miljard|milliarder|milliard|Milliarden|Milliarde|miljarden|billion|mia\.|mia|mrd\.|mrd|bn", 10**9),
+    (r"miljoner|miljonen|miljon|millioner|millionen|million|miljoenen|miljoen|mio\.|mio|mill\.|milj\.|mn", 10**6),
+    (r"tusen|tusind|tausend|thousand|tsd\.|tsd", 10**3),
+]
+_MULTIPLIER = "|".join(pattern for pattern, _ in _MULTIPLIERS)
+
+# Currency words after (or before) the number. Kroner/kr depend on the language.
+_CURRENCY_AFTER = (
+    r"(?:svenska|danska|norska|danske|norske|svenske|dänische|schwedische|norwegische)\s+kron(?:or|er|en|a)"
+    r"|kronor|kronur|kroner|krone|krona|kr\.|kr|SEK|DKK|NOK|EUR|Euros?|euros?|€|USD|US-Dollar|dollars?|\$|GBP|£|CHF"
+)
+# Compound tokens that carry their own multiplier: "12 mnkr", "MSEK 3,2", "200 TEUR".
+_COMPOUND = {
+    "msek": (10**6, "SEK"), "mnkr": (10**6, "SEK"), "mkr": (10**6, "SEK"), "mdkr": (10**9, "SEK"),
+    "mdr kr": (10**9, "SEK"), "tkr": (10**3, None), "t.kr.": (10**3, None), "tsek": (10**3, "SEK"),
+    "ksek": (10**3, "SEK"), "teur": (10**3, "EUR"), "t€": (10**3, "EUR"), "meur": (10**6, "EUR"),
+    "mio.kr.": (10**6, None), "mio.kr": (10**6, None), "mia.kr.": (10**9, None), "mia.kr": (10**9, None),
+    "mdkk": (10**6, "DKK"), "mnok": (10**6, "NOK"), "tdkk": (10**3, "DKK"), "mio.€": (10**6, "EUR"),
+}
+_COMPOUND_RE = r"MSEK|mnkr|Mkr|mkr|mdkr|mdr kr|tkr|Tkr|t\.kr\.|TSEK|KSEK|kSEK|TEUR|T€|MEUR|mio\.kr\.?|mia\.kr\.?|MDKK|MNOK|TDKK|Mio\.€"
+
+_END = r"(?![^\W\d_])"  # no letter right after the currency/multiplier word
+
+_AMOUNT_AFTER = re.compile(
+    rf"(?P<num>{_NUMBER}|(?<![^\W\d_])(?:{_WORD_NUMBER}))(?:,[-–])?"
+    rf"(?:[ \u00a0\u202f]?(?P<compound>{_COMPOUND_RE}){_END}"
+    rf"|(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}){_END})?"
+    rf"(?:[ \u00a0\u202f]?(?P<cur>{_CURRENCY_AFTER})(?:{_END}|(?<=[.€$£]))))",
+    re.IGNORECASE,
+)
+_AMOUNT_BEFORE = re.compile(
+    rf"(?<![^\W\d_])(?P<cur>EUR|€|SEK|DKK|NOK|CHF|USD|US\$|\$|£|GBP|kr\.|{_COMPOUND_RE})"
+    rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
+    rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}){_END})?",
+    re.IGNORECASE,
+)
+_AMOUNT_BARE = re.compile(
+    rf"(?P<num>{_NUMBER}|(?<![^\W\d_])(?:{_WORD_NUMBER}))[ \u00a0\u202f](?P<mult>{_MULTIPLIER}){_END}",
+    re.IGNORECASE,
+)
+
+_DEFAULT_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "de": "EUR", "nl": "EUR"}
+_KRONE_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK"}
+
+# A bare "136 miljoner" counts only where the next word cannot be the counted thing (inhabitants, tonnes…).
+_BARE_FOLLOWERS = {
+    "går", "gick", "gå", "till", "til", "to", "för", "for", "från", "fra", "frå", "i", "in", "och", "og", "und",
+    "and", "får", "fik", "fick", "ska", "skal", "skall", "wird", "werden", "wurden", "wurde", "kommer", "var",
+    "er", "är", "ist", "sind", "bliver", "blir", "von", "aus", "für", "an", "zu", "zur", "zum", "als", "har",
+    "hat", "haben", "hade", "havde", "af", "av", "på", "auf", "med", "mit", "mot", "mod", "bis", "eller",
+    "oder", "or", "samt", "sowie", "ut", "ud", "tilldelas", "beviljas", "bevilges", "fordeles", "fördelas",
+    "bevilget", "beviljat", "bereitgestellt", "zur", "per", "pr.", "om", "um", "over", "över", "über",
+    "mere", "mer", "mehr", "mindre", "weniger", "less", "more",
+}
+_MONEY_CONTEXT = re.compile(
+    r"budget|stöd|støtte|tilskud|tilskott|tilskudd|bidrag|medel|midler|midlar|finansi|bevilj|bevilg|anslag|"
+    r"pulje|förder|zuschuss|mittel|investi|kosten|kostnad|omkostning|koster|kostar|euro|kron|grant|fund|"
+    r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift",
+    re.IGNORECASE,
+)
+
+
+def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return every money amount in `text` with its value in whole units and ISO currency."""
+    if not text:
+        return []
+    lang = (lang or "").lower()[:2]
+    candidates: list[dict[str, Any]] = []
+    for match in _AMOUNT_AFTER.finditer(text):
+        item = _explicit_item(text, match, lang)
+        if item:
+            candidates.append(item)
+    for match in _AMOUNT_BEFORE.finditer(text):
+        item = _explicit_item(text, match, lang)
+        if item:
+            candidates.append(item)
+    explicit = _non_overlapping(candidates)
+    bare = [item for item in _bare_items(text, lang, explicit) if not _overlaps_any(item, explicit)]
+    return sorted(explicit + bare, key=lambda item: item["span"][0])
+
+
+def parse_number(raw: str, lang: str) -> float | None:
+    """Return the value of a written number ("584 498", "1,5", "1.055.000", "tre"), or None."""
+    word = raw.lower()
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    compact = re.sub(r"[ \u00a0\u202f\u2009]", "", raw)
+    if not compact or not compact[0].isdigit():
+        return None
+    if lang == "en":
+        # English: comma groups thousands, dot marks decimals.
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", compact):
+            compact = compact.replace(",", "")
+        compact = compact.replace(",", ".")
+    else:
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", compact):
+            compact = compact.replace(".", "")
+        elif re.fullmatch(r"\d+\.\d{1,2}", compact):
+            pass  # "1.5 Mio." written with a decimal point
+        compact = compact.replace(",", ".")
+    try:
+        return float(compact)
+    except ValueError:
+        return None
+
+
+def _multiplier_value(word: str | None) -> int:
+    """Return what one unit of a multiplier word is worth (1 when there is none)."""
+    if not word:
+        return 1
+    for pattern, value in _MULTIPLIERS:
+        if re.fullmatch(pattern, word, re.IGNORECASE):
+            return value
+    return 1
+
+
+def _currency_code(word: str, lang: str, text: str) -> str | None:
+    """Return the ISO code of a currency word, resolving kr/kroner by language and adjectives."""
+    lower = word.lower()
+    if lower.startswith(("svensk", "schwedisch")):
+        return "SEK"
+    if lower.startswith(("dansk", "dänisch")):
+        return "DKK"
+    if lower.startswith(("norsk", "norwegisch")):
+        return "NOK"
+    if lower in {"sek", "kronor", "krona"}:
+        return "SEK"
+    if lower == "dkk":
+        return "DKK"
+    if lower == "nok":
+        return "NOK"
+    if lower in {"eur", "euro", "euros", "€"}:
+        return "EUR"
+    if lower in {"usd", "us-dollar", "dollar", "dollars", "$", "us$"}:
+        return "USD"
+    if lower in {"gbp", "£"}:
+        return "GBP"
+    if lower == "chf":
+        return "CHF"
+    if lower in {"kroner", "krone"}:
+        return "NOK" if lang in {"nb", "nn", "no"} else "DKK"
+    # "kr", "kr.": the language decides; elsewhere the krone word used in the text.
+    return _krone_for_text(lang, text)
+
+
+def _krone_for_text(lang: str, text: str) -> str:
+    """Return the krone currency implied by the language, or by the text's own words."""
+    if lang in _KRONE_CURRENCY:
+        return _KRONE_CURRENCY[lang]
+    if "kronor" in text:
+        return "SEK"
+    return "DKK"
+
+
+def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any] | None:
+    """Build an amount item from a match that has a currency (word, sign or compound)."""
+    value = parse_number(match.group("num"), lang)
+    if value is None:
+        return None
+    groups = match.groupdict()
+    compound = groups.get("compound")
+    currency_word = groups.get("cur")
+    multiplier = _multiplier_value(groups.get("mult"))
+    if currency_word and currency_word.lower() in _COMPOUND:
+        compound, currency_word = currency_word, None
+    if compound:
+        factor, currency = _COMPOUND.get(compound.lower(), (1, None))
+        multiplier *= factor
+        currency = currency or _krone_for_text(lang, text)
+    elif currency_word:
+        currency = _currency_code(currency_word, lang, text)
+    else:
+        return None
+    if match.group("num").lower() in _NUMBER_WORDS and multiplier == 1:
+        return None  # "en kr" or "ein Euro" is not a figure worth reporting
+    return _item(text, match.start(), match.end(), value * multiplier, currency)
+
+
+def _item(text: str, start: int, end: int, amount: float, currency: str | None) -> dict[str, Any]:
+    """Return an amount item with an int amount where the value is whole."""
+    rounded = round(amount, 2)
+    value: int | float = int(rounded) if rounded == int(rounded) else rounded
+    return {"text": text[start:end], "span": [start, end], "amount": value, "currency": currency}
+
+
+def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
+    items = []
+    explicit_values = {(item["amount"], item["currency"]) for item in explicit}
+    for match in _AMOUNT_BARE.finditer(text):
+        if not _follows_like_money(text, match.end()):
+            continue
+        value = parse_number(match.group("num"), lang)
+        if value is None:
+            continue
+        currency = _context_currency(text, match.start(), match.end(), explicit, lang)
+        if currency is None:
+            continue
+        item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult")), currency)
+        # A bare repeat of an amount already written with its currency ("Fra 8,5 millioner til …") adds nothing.
+        if (item["amount"], item["currency"]) in explicit_values:
+            continue
+        items.append(item)
+    return items
+
+
+def _follows_like_money(text: str, end: int) -> bool:
+    """Tell whether the text after a bare amount allows it to be money (not "5 millioner indbyggere")."""
+    rest = text[end:end + 40]
+    stripped = rest.lstrip(" \u00a0\t")
+    if not stripped or stripped[0] in ".,;:!?)]}–—-\"”“'’\n\r":
+        return True
+    word = re.match(r"[^\W\d_][\w.]*", stripped)
+    if not word:
+        return False
+    token = word.group(0).rstrip(".").lower()
+    return token in _BARE_FOLLOWERS and not word.group(0)[0].isupper()
+
+
+def _context_currency(
+    text: str, start: int, end: int, explicit: list[dict[str, Any]], lang: str
+) -> str | None:
+    """Return the currency a bare amount takes from its list, its article or its language."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    same_line = [item for item in explicit if line_start <= item["span"][0] < line_end]
+    before = [item for item in same_line if item["span"][1] <= start]
+    if before:
+        return before[-1]["currency"]
+    if same_line:
+        return same_line[0]["currency"]
+    if not explicit and not _MONEY_CONTEXT.search(text[max(0, start - 300):end + 300]):
+        return None
+    if lang in _DEFAULT_CURRENCY:
+        return _DEFAULT_CURRENCY[lang]
+    if explicit:
+        currencies = [item["currency"] for item in explicit]
+        return max(set(currencies), key=currencies.count)
+    return None
+
+
+def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the longest of overlapping candidates, then return them in text order."""
+    chosen: list[dict[str, Any]] = []
+    for item in sorted(items, key=lambda it: (-(it["span"][1] - it["span"][0]), it["span"][0])):
+        if not _overlaps_any(item, chosen):
+            chosen.append(item)
+    return sorted(chosen, key=lambda it: it["span"][0])
+
+
+def _overlaps_any(item: dict[str, Any], others: list[dict[str, Any]]) -> bool:
+    """Tell whether an item's span overlaps any of the others."""
+    start, end = item["span"]
+    return any(start < other["span"][1] and other["span"][0] < end for other in others)

@@ -1,0 +1,1062 @@
+"""Organisations and persons: a spaCy rule layer, merged with the trained NER where it exists.
+
+Rules run on blank spaCy pipelines (tokenizer only) with a Matcher that finds anchors: institutional
+heads (`Region`, `Stadt`, `-verket`, `Kommune`, `GmbH`, …), curated well-known bodies, acronyms in
+parentheses, label lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde med`),
+given names, titles and role words. Python code then grows each anchor into a name span.
+
+Organisation items have `text` without a trailing genitive (`Tillväxtverkets` → span of
+`Tillväxtverket`, `FN:s` → `FN`): the base form is a verbatim prefix of the surface, and a base
+form is what an annotator lists. Person items have `text` without an academic title
+(`Dr. Stephanie Arens` → `Stephanie Arens`).
+
+Merge policy with the trained NER (pipeline/ner.py, `ner_spans(text, lang)`, labels PER/ORG/LOC/
+MISC; a missing module or model means no NER):
+- every rule item is kept: a rule recognises for sure;
+- an NER ORG/PER item is added only where it overlaps no rule item of either type; an NER item
+  overlapping a rule item is dropped;
+- added NER items pass the same normalisation and filters as rule items: organisation spans lose a
+  trailing genitive, programme/project names and unnamed references (`kommunen`, `Regeringen`)
+  are dropped, as are bare place names without an institutional noun (only when the same string is
+  never found by a rule); a person needs two name tokens that are not pronouns, common words,
+  role words or organisation words;
+- `use_ner=False` gives the rule layer alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+# --------------------------------------------------------------------------------------------
+# Data lists. Lower-cased unless stated otherwise.
+
+# Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
+STANDALONE_ORG_ENDINGS = (
+    "verket", "styrelsen", "myndigheten", "fonden", "förmedlingen", "nätverket", "nämnden",
+    "inspektionen", "kassan", "rådet", "institutet", "universitetet", "högskolan", "museet",
+    "ministeriet", "departementet", "forvaltningen", "förvaltningen", "bestyrelsen", "bestyrelse",
+    "agenturet", "senteret", "centret", "banken", "direktoratet", "tilsynet", "kommissionen",
+    "sekretariatet", "styrelse", "fonds", "ministerium", "kanzlei", "sekretariat", "kontaktstelle",
+    "agentur", "hochschule", "universität", "museum", "kammer", "bank", "stiftelsen", "fonden",
+    "foreningen", "föreningen", "forbundet", "förbundet", "akademie", "akademin",
+)
+GERMAN_STANDALONE_ORG_ENDINGS = ("ministerium", "kanzlei", "sekretariat", "kontaktstelle", "fonds", "ministeriums")
+# Endings that look like one of those but are common nouns (`Sofielundsområdet` is no `-rådet`).
+NOT_ORG_ENDINGS = ("området", "områdets", "omradet", "arbetet", "anwaltskanzlei", "steuerkanzlei", "notarkanzlei", "patentkanzlei", "beraterkanzlei")
+# German districts are compounds in -kreis (`Heidekreis`); these -kreis nouns are groups of people.
+NOT_DISTRICTS = frozenset(
+    """
+    kreis landkreis stadtkreis arbeitskreis freundeskreis kundenkreis personenkreis
+    teilnehmerkreis gesprächskreis bekanntenkreis familienkreis wahlkreis umkreis kulturkreis
+    lesekreis interessentenkreis expertenkreis unterstützerkreis förderkreis kreislauf
+    """.split()
+)
+# Words with such an ending that are common nouns or unnamed references, never organisations alone.
+NOT_STANDALONE_ORGS = frozenset(
+    """
+    regeringen regeringskansliet kommunen kommunerne kommunerna regionen regionsrådet rådet byrådet
+    kommunalbestyrelsen kommunalbestyrelse bestyrelsen bestyrelse styrelsen styrelse fonden fonds
+    verket nätverket hantverket regelverket ramverket konstverket kraftverket ledningsverket
+    myndigheten nämnden förvaltningen forvaltningen ministeriet departementet kommissionen
+    sekretariatet sekretariat kontaktstelle agentur agenturet museum museet universitetet
+    universität hochschule högskolan institutet banken bank kammer kassan stiftelsen foreningen
+    föreningen forbundet förbundet akademie akademin direktoratet tilsynet senteret centret
+    bundesministerium ministerium landesministerium staatsministerium bundesamt landesamt
+    bundesagentur kanzlei bundesregierung landesregierung staatsregierung stadtverwaltung
+    kreisverwaltung gemeindeverwaltung verwaltung bundesrat landesrat gemeinderat stadtrat kreistag
+    förvaltningsrådet kommunfullmäktige landsrådet kulturrådet bygderådet styrelserådet
+    lokalrådet lokalrådene ungdomsrådet nationalmuseum datenbank förderbank
+    partnerbank sparekassen volksbank landesbank landsbanken databanken kompetensbanken
+    jobbanken idébanken bildbanken kunskapsbanken
+    """.split()
+)
+# Heads that open a name when a proper name follows (`Region Blekinge`, `Hochschule Trier`).
+NAMED_HEADS = frozenset(
+    """
+    region regionen stadt kreis landkreis gemeinde stad kommune kommun landsting abteilung center
+    centre centrum zentrum hochschule fachhochschule volkshochschule universität universitet
+    universitetet university institut institute stiftung stiftelsen fonden verein verband förening
+    forening foreningen föreningen amt bundesamt landesamt agentur bundesagentur kammer
+    handelskammer handwerkskammer sekretariat styrelsen udvalget bundesministerium ministerium
+    landesministerium staatsministerium ministeriet länsstyrelsen investitionsbank academy council
+    college school schule kommunförbund regionalverband landschaftsverband zweckverband
+    regionalverein regionalvereins museum museet akademie akademin fonds fond fund
+    """.split()
+)
+# Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
+NAMED_HEAD_ENDINGS = ("schule", "verein", "vereins", "verband", "verbands", "region", "bank", "museum", "akademie")
+# Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`).
+ADJECTIVE_ENDINGS = (
+    "isch", "ische", "ischen", "ischer", "iska", "iske", "isk", "ale", "ala", "alen", "aler", "ige",
+    "igen", "liche", "lichen", "licher", "ska", "ske", "sche", "schen", "scher", "same", "samen",
+    "ene", "ære", "iale", "ierte", "ierten",
+)
+# Heads taking a prepositional name (`Styrelsen for Dataforsyning og Infrastruktur`).
+PREPOSITIONS = frozenset("för for für of til i".split())
+# Heads that close a name (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
+CLOSING_HEADS = frozenset(
+    """
+    Kommune kommune Kommun kommun Stad stad Landsting landsting Regio Agentur Verwaltung
+    GmbH AG e.V. eV AB A/S ApS AS ASA Oy SE KG mbH eG gGmbH Ltd Inc Folkeparti Partei Parti partiet
+    Arkitekter Architects Kontaktstelle Sekretariat Geschäftsstelle Stiftung Fonden Fonds
+    Foundation Association Agency Group Gruppe Holding Institute Institut Council Kommunalverband
+    """.split()
+)
+# Closing heads that may also follow a dash (`Interreg B NWE – Kontaktstelle`).
+DASH_CLOSING_HEADS = frozenset({"Kontaktstelle", "Sekretariat", "Geschäftsstelle"})
+# Plural heads introducing a list of municipalities (`die Städte Kiel, Flensburg und Lübeck`).
+LIST_HEADS = {
+    "de": frozenset("städte städten kommunen pionierkommunen kreise kreisen landkreise landkreisen gemeinden".split()),
+    "sv": frozenset("kommunerna".split()),
+    "da": frozenset("kommunerne".split()),
+}
+LIST_LINKS = frozenset(", und sowie og och samt and".split())
+# Label lines and cue phrases whose following capitalised words name organisations.
+ORG_LABELS = frozenset(
+    """
+    projektägare projektejer projektejere projekteier lead partner leadpartner projektpartner
+    projektpartnere projektpartners partner partnere partners samarbetspartner samarbejdspartnere
+    finansiär finansiärer medfinansiär medfinansiärer finansiering finansieret projektträger träger
+    förderer fördergeber auftraggeber kilde källa quelle text foto grafik bildquelle bildquellen
+    udgiver utgivare herausgeber arrangør arrangör veranstalter instantie
+    """.split()
+)
+CUE_PHRASES = (
+    ("i", "samarbejde", "med"), ("i", "samarbete", "med"), ("i", "samverkan", "med"),
+    ("i", "samarbeid", "med"), ("in", "zusammenarbeit", "mit"), ("zusammen", "mit"),
+    ("gemeinsam", "mit"), ("tillsammans", "med"), ("sammen", "med"), ("finansiering", "från"),
+    ("finansiering", "fra"), ("støtte", "fra"), ("stöd", "från"), ("hjælp", "fra"),
+    ("hjälp", "av"), ("hjælp", "af"), ("finansieret", "af"), ("finansierat", "av"),
+    ("gefördert", "von"), ("gefördert", "durch"), ("unterstützt", "von"), ("funded", "by"),
+    ("in", "cooperation", "with"), ("in", "collaboration", "with"),
+)
+# Role words: a name next to one is a person, an organisation after `role + prep` is an employer.
+ROLE_WORDS = frozenset(
+    """
+    chief träger trägerin präsident präsidentin president præsident presidenten vd
+    chef formand forkvinde forperson ordförande ordförende ordfører leder ledare direktør direktör
+    direktor direktorin direktørin koordinator koordinatorin projektkoordinator projektleder
+    projektledare projektleiter projektleiterin projektchef projektmanager programchef
+    programleder programansvarig kommunikationschef pressesekretær pressechef
+    borgmester borgmästare bürgermeister bürgermeisterin oberbürgermeister oberbürgermeisterin
+    landrat landrätin minister ministerin obmann obfrau geschäftsführer geschäftsführerin
+    vorsitzender vorsitzende sprecher sprecherin referent referentin sachbearbeiter
+    sachbearbeiterin handläggare rådgivare rådgiver konsulent konsult specialist specialkonsulent
+    chefkonsulent fuldmægtig udvalgsformand regionsrådsformand kommunalråd kommunstyrelsens
+    abteilungsleiter abteilungsleiterin leiter leiterin manager adviser advisor officer professor
+    professorin lektor forsker forskare kontaktperson ansprechpartner ansprechpartnerin
+    bundestagsabgeordneter bundestagsabgeordneten abgeordneter abgeordnete mdb mdl
+    """.split()
+)
+ROLE_ENDINGS = (
+    "chef", "minister", "ministerin", "leiter", "leiterin", "leder", "ledare", "formand", "direktør",
+    "direktör", "direktor", "koordinator", "manager", "führer", "führerin", "sprecher", "sprecherin",
+    "meister", "meisterin", "abgeordneter", "abgeordneten", "abgeordnete", "referent", "referentin",
+    "rådgiver", "rådgivare", "konsulent", "handläggare", "ansvarig", "ordförande", "sekretær",
+)
+PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
+TITLES = frozenset("dr dr. prof prof. professor herr frau hr. fr. bgm bgm. labg labg. mag. ing. dipl.-ing. dipl.".split())
+CONTACT_LABELS = frozenset(
+    """
+    kontakt kontaktperson kontaktpersoner kontakta ansprechpartner ansprechpartnerin
+    ansprechpersonen ansprechperson contact publicerat publiceret skrevet skriven af av von wer
+    """.split()
+)
+SPEECH_VERBS = frozenset(
+    """
+    säger sa sade berättar förklarar konstaterar siger sagde fortæller forklarer udtaler
+    sagt sagte erklärt erklärte ergänzt ergänzte betont betonte informiert informierte erläutert
+    erläutert so says said explains
+    """.split()
+)
+CONTACT_LINE_WORDS = frozenset("tel tel. telefon telephone phone tlf tlf. mobil mobile e-post e-mail email mail fax".split())
+# Unnamed references: the common-noun names of a government level are not organisations.
+UNNAMED_REFERENCES = frozenset(
+    """
+    regeringen regering bund bundes bundesregierung landesregierung staten kommunen kommunerne
+    kommunerna regionen regionerne regionsrådet landet länet staden byen stadt gemeinde
+    """.split()
+)
+# Programme, project and product words: a candidate containing one is no organisation.
+PROGRAMME_WORDS = frozenset(
+    """
+    interreg program programme programm programmet programmes programms projekt projektet project
+    projekte strategi strategie strategy puljen pulje agenda wettbewerb modellprojekt modellprojekte
+    """.split()
+)
+PROGRAMME_ENDINGS = ("program", "programm", "programmet", "programme", "puljen", "pulje", "strategie", "strategi", "wettbewerb", "projekt")
+# Capitalised function words, pronouns and frequent sentence starters: never part of a name.
+STOPWORDS = frozenset(
+    """
+    a an and the of for in on at to by with from as is are was this that these those our your their
+    én ét een eins ett två zwei drei tre to
+    der die das den dem des ein eine einer eines einem einen und oder aber auch im in am an auf aus
+    bei mit nach von vor zu zum zur für über unter durch gegen ohne um wie als wenn dass es er sie
+    wir ihr ich du man sich so da dort hier jetzt nun noch schon nur mehr sehr alle alles jeder
+    jede jedes dieser diese dieses jener kein keine ihre ihr sein seine unser unsere mein meine
+    den det de en ett et och og eller men samt som så att at af av på i till til fra från med för
+    for hos ved vid om efter under över efter mellan mellem hvor var där der när hvornår vi jag jeg
+    ni du han hun hon de dem vår vores våra deres deras min mit sin sit sine sina hans hennes
+    hendes dette denna detta disse dessa alla alle hele hela nya nye ny nytt nyt inte ikke även
+    også også både bland blandt enligt ifølge
+    """.split()
+)
+MONTHS_AND_DAYS = frozenset(
+    """
+    januar januari january februar februari february märz marts mars march april mai maj may juni
+    june juli july august augusti september oktober october november dezember december
+    montag dienstag mittwoch donnerstag freitag samstag sonntag måndag tisdag onsdag torsdag fredag
+    lördag söndag mandag tirsdag onsdag torsdag fredag lørdag søndag monday tuesday wednesday
+    thursday friday saturday sunday
+    """.split()
+)
+STREET_WORDS = ("vej", "gade", "allé", "alle", "gatan", "gata", "vägen", "väg", "straße", "strasse", "weg", "platz", "gasse", "torv", "torg")
+
+# Filters of NER organisations: currency codes, connectors, places.
+CURRENCY_CODES = frozenset("EUR DKK SEK NOK USD GBP CHF ISK KR KR. MIO MIA".split())
+NAME_CONNECTORS = frozenset("og och und and for för für of i de der des du la le van von zu & –".split())
+LOCATIVE_PREPOSITIONS = ("i", "in", "im", "på", "aus", "nach", "från", "fra", "till", "til", "ved", "vid", "bei", "um", "at", "near")
+# Whether a one-word NER organisation used as a place elsewhere in the text is dropped (measured on dev).
+DROP_BARE_PLACES = True
+
+# Well-known national and EU bodies (exact surface, case-sensitive), and parties.
+KNOWN_ORGANISATIONS = frozenset(
+    """
+    FN UN UNESCO OECD WHO NATO IHK HWK OECD UNICEF UNHCR ILO IMF EIB ERUF ERDF EFRE ESF EFRU EHFF
+    EJFLU ELER EGFL Tillväxtverket Boverket Vinnova Formas Forte Energimyndigheten Naturvårdsverket
+    Trafikverket Jordbruksverket Skogsstyrelsen Arbetsförmedlingen Försäkringskassan Skatteverket
+    Länsstyrelsen Riksantikvarieämbetet Kulturrådet Tillväxtanalys Almi Sida Vetenskapsrådet
+    Lantmäteriet Havs- Statens Energistyrelsen Erhvervsstyrelsen Landsbyggefonden Realdania
+    Trafikstyrelsen Miljøstyrelsen Kulturministeriet Erhvervsministeriet Finansministeriet
+    Innovationsfonden Vækstfonden Socialstyrelsen Boligstyrelsen Husbanken Distriktssenteret
+    Innovasjon Enova Kommunalbanken Bundesinnenministerium Bundesfinanzministerium
+    Bundeswirtschaftsministerium Bundesumweltministerium Bundesverkehrsministerium
+    Bundesbauministerium Bundesagrarministerium KfW BAFA BBSR BMWSB BMUV BMWK BMDV BMI BMBF BMEL
+    Europa-Kommissionen EU-Kommissionen Europakommissionen Kommissionen EU-Kommission
+    Europäische Europeiska Europæiske NordForsk Nordregio
+    Socialdemokraterne Socialdemokratiet Socialdemokraterna Moderaterna Centerpartiet Liberalerna
+    Kristdemokraterna Vänsterpartiet Miljöpartiet Sverigedemokraterna Enhedslisten Moderaterne
+    Konservative CDU CSU SPD FDP AfD KL SKR LAG Facebook Google Microsoft Siemens Weltbank
+    """.split()
+) - frozenset({"Havs-", "Statens", "Europäische", "Europeiska", "Europæiske", "Innovasjon", "Konservative", "Länsstyrelsen", "Kulturrådet"})
+KNOWN_PHRASES = (
+    "Europeiska kommissionen", "Europeiska unionen", "Europæiske Union", "Den Europæiske Union",
+    "Europäische Union", "Europäischen Union", "Europäische Kommission", "Europäischen Kommission",
+    "Europese Unie", "Europese Commissie", "European Commission", "European Union",
+    "Innovasjon Norge", "Sveriges Kommuner och Regioner", "Kommunernes Landsforening",
+    "Danske Regioner", "Deutscher Städtetag", "Deutscher Landkreistag", "Dansk Folkeparti",
+    "Det Konservative Folkeparti", "Radikale Venstre", "Liberal Alliance", "Die Linke",
+    "Bündnis 90/Die Grünen", "Agentur für Arbeit", "Bundesagentur für Arbeit",
+    "Statens vegvesen", "Academy of Finland", "Research Council of Norway", "Swedish Energy Agency",
+    "Nordic Council of Ministers", "Nordisk Ministerråd", "Nordiska ministerrådet",
+)
+# The EU funds by their names in running text, matched case-insensitively (`regionala utvecklingsfonden`).
+FUND_PHRASES = (
+    "Europeiska socialfonden", "Europeiska regionala utvecklingsfonden", "regionala utvecklingsfonden",
+    "socialfonden", "havs- och fiskerifonden", "Europeiska havs- och fiskerifonden",
+    "jordbruksfonden för landsbygdens utveckling", "Europeiska jordbruksfonden för landsbygdsutveckling",
+    "Den Europæiske Socialfond", "Socialfonden", "Regionalfonden", "Den Europæiske Fond for Regionaludvikling",
+    "Europæisk Fond for Regionaludvikling", "Europäischen Fonds für regionale Entwicklung",
+    "Europäischer Fonds für regionale Entwicklung", "Europäische Sozialfonds", "Europäischen Sozialfonds",
+    "Europäischer Sozialfonds", "EU's Regionalfond", "EU's Socialfond", "EU:s regionalfond",
+    "EU:s socialfond", "European Regional Development Fund", "European Social Fund",
+)
+# Short known acronyms also taken from compounds (`FN-målen` → FN, `IHK-zugehörigen` → IHK).
+COMPOUND_ACRONYMS = frozenset("FN UN UNESCO OECD WHO NATO IHK UNICEF".split())
+
+# Common given names (Nordic, German and a few international ones), capitalised as written.
+GIVEN_NAMES = frozenset(
+    """
+    Aage Adam Adrian Agnes Agneta Albert Alberte Alexander Alexandra Alfred Ali Alice Alma Amalie
+    Amanda Amelie Andrea Andreas Anders Andrzej Anette Angela Angelika Anita Anja Ann Anna Anne
+    Anneli Annette Anni Anton Antonia Arne Arvid Asger Astrid Axel Barbara Bastian Ben Benedikt
+    Benjamin Bengt Bent Bernd Bernhard Berit Bettina Birgit Birgitta Birte Bjarne Bjørn Björn Bo
+    Bodil Britt Brigitte Brian Camilla Carl Carina Carina Carola Caroline Carsten Cecilie Cecilia
+    Charlotte Christa Christian Christiane Christina Christine Christoph Christopher Claes Claudia
+    Claus Clemens Constanze Cornelia Dagmar Dan Daniel Daniela David Dennis Dieter Dietmar Dirk
+    Ditte Dorothea Dorte Dorthe Ebba Edith Edvard Einar Elena Elias Elin Elisabeth Elke Ella Ellen
+    Elsa Else Emil Emilia Emma Erik Erika Erling Ernst Esben Eskil Eva Ewa Fabian Felix Filip
+    Finn Florian Frank Franz Frederik Fredrik Frida Friedrich Frieda Gabriele Georg Gerd Gerhard
+    Gert Gisela Gitte Gregor Greta Gudrun Gunnar Gustav Gustaf Günther Günter Hanna Hannah Hannes
+    Hans Harald Heidi Heike Heiko Heinrich Heinz Helena Helene Helga Helle Hendrik Henning Henrik
+    Henrike Herbert Hermann Hilde Holger Horst Hubert Ida Ilse Inga Inge Inger Ingrid Ines Irene
+    Isabel Isabella Jakob Jacob Jan Jana Jane Jannik Jens Jesper Jessica Joachim Johan Johanna
+    Johannes John Jonas Jonathan Josef Joseph Julia Julian Juliane Jörg Jürgen Jørgen Jens Jytte
+    Kai Karen Karin Karina Karl Karsten Kasper Katarina Katharina Kathrin Katrin Kerstin Kim
+    Kirsten Klaus Knud Kristian Kristina Kristine Kurt Lars Lasse Laura Lea Lena Leif Lena
+    Leo Leon Leonie Lilian Lillian Lina Linda Line Lisa Lise Lisbeth Lotta Lotte Louise Lucas
+    Ludwig Luise Lukas Lutz Lars Madeleine Magdalena Magnus Maja Malene Malin Manfred
+    Manuel Marcus Mareike Margareta Margrethe Maria Marianne Marie Marina Mario Marion
+    Marit Markus Marlene Martin Martina Mathias Matthias Mats Max Maximilian Maya Merete Mette
+    Michael Michaela Mikael Mikkel Mona Monika Morten Nadine Natalie Nicolai Nicolaj Niclas Niels
+    Nikolaj Nikolaus Nils Nina Nora Norbert Ola Olaf Ole Olivia Oliver Olof Oskar Otto Ove Patrick
+    Paul Paula Per Peter Petra Philipp Pia Poul Ralf Ralph Rasmus Regina Reinhard Renate Rene
+    René Richard Rikke Rita Robert Roger Roland Rolf Ronald Rune Ruth Sabine Sabrina Sandra Sanna
+    Sara Sarah Sebastian Serena Signe Silke Simon Simone Sofia Sofie Sonja Sophie Stefan Stefanie
+    Steffen Stephan Stephanie Sten Stig Susanne Sune Svante Sven Svend Søren Tanja Thomas Thorsten
+    Tilo Tim Tina Tine Tobias Tom Tommy Tor Torben Torsten Tove Troels Ulf Ulla Ulrich Ulrike Ursula
+    Ute Uwe Valentin Vera Verena Viktor Viktoria Volker Walter Werner Wiebke Wilhelm Wolfgang Yvonne
+    Ylva Åsa Åke Øystein Thea Theresa Emely Klara Clara Hedvig Vibeke Kjeld Kjell Tage Jonna Trine Sanna Ingela Pernilla
+    Kent Linnea Ebbe Bodo Wolf Uffe Lene Hanne Grete Birthe Anders Gösta Göran Håkan Marianne
+    Mogens Elise Iver Frits Flemming Preben Palle Kaj Jørn Villy Mads Mathilde Freja Ingeborg Solveig
+    Sigrid Rune Trond Geir Terje Kari Randi Liv Hege Siri Tuva Elias Emil Noah Oscar Hugo Vincent
+    """.split()
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines and token predicates.
+
+@lru_cache(maxsize=8)
+def _pipeline(lang: str) -> Any:
+    """Return a cached blank spaCy pipeline for a language (multi-language when unknown)."""
+    import spacy
+
+    try:
+        return spacy.blank(lang if lang and lang != "und" else "xx")
+    except (ImportError, KeyError, ValueError):
+        return spacy.blank("xx")
+
+
+@lru_cache(maxsize=16)
+def _doc(text: str, lang: str) -> Any:
+    """Return the tokenised text (cached: organisations and persons read the same doc)."""
+    return _pipeline(lang)(text)
+
+
+@lru_cache(maxsize=8)
+def _matcher(lang: str) -> Any:
+    """Return a cached Matcher of the rule anchors and a PhraseMatcher of known multi-word bodies."""
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    nlp = _pipeline(lang)
+    matcher = Matcher(nlp.vocab)
+    matcher.add("KNOWN", [[{"ORTH": {"IN": sorted(KNOWN_ORGANISATIONS)}}]])
+    matcher.add("TITLE", [[{"LOWER": {"IN": sorted(TITLES)}}], [{"LOWER": {"IN": ["dr", "prof", "bgm", "labg"]}}, {"ORTH": "."}]])
+    matcher.add("PAREN_ACRONYM", [[{"ORTH": "("}, {"TEXT": {"REGEX": r"^[A-ZÄÖÜÅØÆ][A-ZÄÖÜÅØÆ0-9&]{1,7}$"}}, {"ORTH": ")"}]])
+    for cue in CUE_PHRASES:
+        matcher.add("CUE", [[{"LOWER": word} for word in cue]])
+    phrases = PhraseMatcher(nlp.vocab)
+    phrases.add("KNOWN_PHRASE", [nlp.make_doc(phrase) for phrase in KNOWN_PHRASES])
+    funds = PhraseMatcher(nlp.vocab, attr="LOWER")
+    funds.add("FUND", [nlp.make_doc(phrase.lower()) for phrase in FUND_PHRASES])
+    return matcher, phrases, funds
+
+
+def _is_cap_word(text: str) -> bool:
+    """Return True for a capitalised word (`Sofielund`, `Baden-Württemberg`, `NÖ.Regional`)."""
+    return bool(text) and text[0].isupper() and any(c.islower() for c in text) and text.replace("-", "").replace(".", "").replace("'", "").isalpha()
+
+
+def _is_acronym(text: str) -> bool:
+    """Return True for an upper-case acronym of two to eight characters (`SDFI`, `BL`, `KTF`)."""
+    letters = text.replace("&", "")
+    return 2 <= len(text) <= 8 and letters.isalnum() and letters[0].isalpha() and sum(c.isupper() for c in letters) >= 2 and not any(c.islower() for c in letters[:2])
+
+
+def _is_name_part(text: str) -> bool:
+    """Return True for a word that can be part of an organisation's proper name."""
+    lower = text.lower()
+    if lower in STOPWORDS or lower in MONTHS_AND_DAYS or lower in PROGRAMME_WORDS:
+        return False
+    return _is_cap_word(text) or _is_acronym(text)
+
+
+def _is_role_word(text: str) -> bool:
+    """Return True for a role or job word (`projektchef`, `Infrastrukturministerin`, `Landrat`)."""
+    lower = text.lower().rstrip(".")
+    return lower in ROLE_WORDS or (len(lower) > 5 and lower.endswith(ROLE_ENDINGS))
+
+
+def _is_person_part(text: str) -> bool:
+    """Return True for a word that can be part of a person's name (`Schönning`, `Droguett`)."""
+    if not text or not text[0].isupper() or len(text) < 2 or not text.replace("-", "").replace("'", "").isalpha():
+        return False
+    if text.endswith(("'s", "’s", "'")):
+        return False
+    if text.isupper() or not text[1:].replace("-", "").replace("'", "").islower() and "-" not in text:
+        return False
+    lower = text.lower()
+    if lower in STOPWORDS or lower in MONTHS_AND_DAYS or lower in CONTACT_LINE_WORDS or _is_role_word(text):
+        return False
+    return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
+
+
+def _org_ending(lower: str, lang: str = "") -> bool:
+    """Return True if a lower-cased word ends with a standalone organisation ending."""
+    if lower.endswith(NOT_ORG_ENDINGS) or lower.startswith("eu-"):
+        return False
+    # German has no definite suffix: `Volkshochschule`, `Nachrichtenagentur` alone name a kind of body.
+    endings = GERMAN_STANDALONE_ORG_ENDINGS if lang == "de" else STANDALONE_ORG_ENDINGS
+    return any(lower.endswith(ending) and len(lower) > len(ending) + 2 for ending in endings)
+
+
+def _is_programme(words: list[str]) -> bool:
+    """Return True if any word marks a programme, project or strategy name."""
+    for word in words:
+        lower = word.lower()
+        for part in lower.split("-"):
+            if part in PROGRAMME_WORDS or (len(part) > 8 and part.endswith(PROGRAMME_ENDINGS)):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Genitive and normalisation.
+
+DEFINITE_ENDINGS = ("en", "et", "na", "ne", "an", "rne", "rna", "ia", "um", "ium", "ns")
+GERMAN_GENITIVE_HEADS = ("ministerium", "verein", "verband", "amt", "institut", "zentrum", "kreis", "rat", "werk", "büro", "museum")
+
+
+def genitive_base_length(surface: str, lang: str) -> int:
+    """Return the length of `surface` without a trailing genitive (`FN:s` → 2), else its length."""
+    if re.search(r"[:’']s$", surface):
+        return len(surface) - 2
+    if surface.endswith(("'", "’")) and len(surface) > 2:
+        return len(surface) - 1
+    last = re.split(r"[\s-]", surface)[-1]
+    if len(last) < 3 or not last.endswith("s"):
+        return len(surface)
+    base = last[:-1]
+    if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
+        return len(surface)
+    if base in KNOWN_ORGANISATIONS or base.isupper():
+        return len(surface) - 1
+    lower = base.lower()
+    if lang == "de" or lang not in ("sv", "da", "nb", "no", "nn"):
+        # Only a one-word German name loses its genitive: `… des Saarlandes` is part of a longer name.
+        for ending in GERMAN_GENITIVE_HEADS if last == surface else ():
+            if lower.endswith(ending) and _is_cap_word(last):
+                return len(surface) - 1
+            if lower.endswith(ending + "e") and _is_cap_word(last):
+                return len(surface) - 2
+        if lang == "de":
+            return len(surface)
+    if lower.endswith(DEFINITE_ENDINGS[:-1]) or _org_ending(lower):
+        return len(surface) - 1
+    return len(surface)
+
+
+def normalise_name(name: str, lang: str) -> str:
+    """Return a name with whitespace and line breaks folded and a trailing genitive stripped."""
+    folded = " ".join(unicodedata.normalize("NFC", name).split())
+    return folded[: genitive_base_length(folded, lang)] if folded else folded
+
+
+# --------------------------------------------------------------------------------------------
+# Organisation rules. Each returns candidate (start_token, end_token, priority) triples.
+
+
+def _grow_name_right(doc: Any, start: int, limit: int = 4) -> int:
+    """Return the end token index of a run of proper-name words starting at `start` (same line)."""
+    end = start
+    while end < len(doc) and end - start < limit and _is_name_part(doc[end].text) and not _is_role_word(doc[end].text):
+        # A German common noun with a genitive after it ends the name (`… Schleswig-Holstein Trägerin der`).
+        if end > start and end + 1 < len(doc) and doc[end + 1].lower_ in ("der", "des", "die", "dem", "den"):
+            break
+        end += 1
+    return end
+
+
+def _is_programme_name_part(text: str) -> bool:
+    """Return True for a word of a programme name that a body of it carries (`Interreg`, `B`)."""
+    return (len(text) == 1 and text.isupper()) or text.lower() in PROGRAMME_WORDS and text[:1].isupper()
+
+
+def _grow_name_left(doc: Any, end: int, limit: int = 3, letters: bool = False) -> int:
+    """Return the start token index of a run of proper-name words ending before `end`."""
+    start = end
+    while start > 0 and end - start < limit and (_is_name_part(doc[start - 1].text) or letters and _is_programme_name_part(doc[start - 1].text)) and not _is_role_word(doc[start - 1].text):
+        if doc[start - 1].lower_ in NAMED_HEADS and start < end:
+            break
+        start -= 1
+    return start
+
+
+def _prepositional_name_end(doc: Any, start: int) -> int:
+    """Return the end of a name phrase after a preposition (`Wohnen, Stadtentwicklung und Bauwesen`)."""
+    end = start
+    i = start
+    while i < len(doc):
+        token = doc[i]
+        if _is_name_part(token.text) and token.lower_ not in NAMED_HEADS:
+            i += 1
+            end = i
+            continue
+        nxt = doc[i + 1].text if i + 1 < len(doc) else ""
+        after = doc[i + 2].text if i + 2 < len(doc) else ""
+        if token.text in {",", "und", "og", "och", "and", "&"} and end > start:
+            # Continue an enumeration only into another capitalised word or adjective + noun.
+            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
+                i += 1
+                continue
+            break
+        if token.text[:1].islower() and token.text.endswith(("e", "er", "en", "es", "a")) and _is_name_part(nxt) and i + 1 < len(doc):
+            i += 1
+            continue
+        break
+    return end
+
+
+def _adjective_before(doc: Any, start: int) -> int:
+    """Return start moved left over a capitalised adjective (`Regionala`, `Duale`, `Europeiska`)."""
+    if start == 0:
+        return start
+    word = doc[start - 1].text
+    if _is_cap_word(word) and word.lower() not in STOPWORDS and word.lower().endswith(ADJECTIVE_ENDINGS):
+        if not _is_role_word(word) and word.lower() not in MONTHS_AND_DAYS and not _org_ending(word.lower()):
+            return start - 1
+    return start
+
+
+def _is_district(lower: str) -> bool:
+    """Return True for a German district name in -kreis (`Heidekreis`, `Rhein-Sieg-Kreis`)."""
+    word = lower.removesuffix("es") if lower.endswith("kreises") else lower
+    if not word.endswith("kreis") or word in NOT_DISTRICTS:
+        return False
+    modifier = word[: -len("kreis")].rstrip("-")
+    # Groups of people (`Käuferkreis`, `Freundeskreis`) have a plural or genitive modifier.
+    return len(modifier) >= 3 and ("-" in word or not modifier.endswith(("er", "en", "es", "s", "ungs")))
+
+
+def _suspended_compound_start(doc: Any, start: int) -> int:
+    """Return start moved left over a suspended compound part (`Klima- und` Transformationsfonds)."""
+    if start >= 2 and doc[start - 1].lower_ in ("und", "og", "och", "and") and doc[start - 2].text.endswith("-") and len(doc[start - 2].text) > 2:
+        return start - 2
+    return start
+
+
+def _head_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+    """Return organisations built around institutional heads and compound endings."""
+    found: list[tuple[int, int, int]] = []
+    for i, token in enumerate(doc):
+        text = token.text
+        lower = token.lower_
+        base_lower = lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower
+        is_named_head = (lower in NAMED_HEADS or lower.endswith(NAMED_HEAD_ENDINGS)) and text[:1].isupper()
+        is_named_head = is_named_head or (lower.split("-")[-1] in NAMED_HEADS and "-" in lower and text[:1].isupper())
+        # Head + proper name, or head + preposition + name phrase.
+        if is_named_head and lower not in UNNAMED_REFERENCES - {"stadt"} and not lower.startswith("eu-"):
+            nxt = doc[i + 1] if i + 1 < len(doc) else None
+            if nxt is not None and nxt.lower_ in PREPOSITIONS and i + 2 < len(doc):
+                end = _prepositional_name_end(doc, i + 2)
+                if end > i + 2:
+                    # Swedish `Länsstyrelsen i Kalmar län`: keep the closing county word.
+                    if end < len(doc) and doc[end].lower_ in ("län", "kommun", "kommune"):
+                        end += 1
+                    found.append((_adjective_before(doc, i), end, 3))
+                    continue
+            if nxt is not None and not nxt.is_space:
+                if lower in ("abteilung", "afdeling", "avdelning", "referat", "fachbereich"):
+                    end = _prepositional_name_end(doc, i + 1)
+                else:
+                    end = _grow_name_right(doc, i + 1, limit=3)
+                    # Stop before a following head that starts a new organisation.
+                    for j in range(i + 1, end):
+                        if doc[j].lower_ in NAMED_HEADS or doc[j].text in CLOSING_HEADS:
+                            end = j
+                            break
+                if end > i + 1 and not _is_programme([t.text for t in doc[i:end]]):
+                    found.append((_adjective_before(doc, i), end, 3))
+                    continue
+        # A compound that is an organisation on its own (`Tillväxtverket`, `Verkehrsministerium`).
+        district = lang == "de" and _is_district(lower)
+        if (district or _org_ending(lower, lang) or _org_ending(base_lower, lang)) and lower not in NOT_STANDALONE_ORGS and base_lower not in NOT_STANDALONE_ORGS:
+            if text[:1].isupper():
+                start = _adjective_before(doc, i)
+                # A genitive country or place before it belongs to the name (`Danmarks Erhvervsfremmebestyrelse`).
+                if start == i and i > 0 and doc[i - 1].text.endswith("s") and _is_cap_word(doc[i - 1].text) and doc[i - 1].lower_ not in STOPWORDS:
+                    start = i - 1
+                found.append((_suspended_compound_start(doc, start), i + 1, 2))
+            elif text[:1].islower() and i > 0 and _adjective_before(doc, i) < i:
+                found.append((i - 1, i + 1, 2))
+        # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
+        if text in CLOSING_HEADS and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+            end = i + 1
+            left = i
+            dashed = text in DASH_CLOSING_HEADS and doc[i - 1].text in {"–", "-", "—"}
+            if dashed:
+                left = i - 1
+            start = _grow_name_left(doc, left, letters=dashed)
+            # A body of a programme (`Interreg B NWE – Kontaktstelle`) is an organisation itself.
+            if start < left and (dashed or not _is_programme([t.text for t in doc[start:left]])):
+                names = [t.text for t in doc[start:left]]
+                # A capitalised role or a lone adjective is not a name (`Die`, `Neue`).
+                if not all(n.lower() in STOPWORDS for n in names):
+                    found.append((start, end, 3))
+    return found
+
+
+def _list_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+    """Return municipalities listed after a plural institutional noun (`die Städte Kiel, Lübeck`)."""
+    heads = LIST_HEADS.get(lang, frozenset())
+    found: list[tuple[int, int, int]] = []
+    for i, token in enumerate(doc):
+        if token.lower_ not in heads:
+            continue
+        j = i + 1
+        if j < len(doc) and doc[j].lower_ in ("wie", "som", "såsom", "like"):
+            j += 1
+        items: list[tuple[int, int]] = []
+        while j < len(doc):
+            end = j
+            while end < len(doc) and end - j < 3 and _is_name_part(doc[end].text) and doc[end].lower_ not in NAMED_HEADS and doc[end].lower_ not in heads and not _org_ending(doc[end].lower_):
+                end += 1
+            if end == j:
+                break
+            items.append((j, end))
+            if end < len(doc) and doc[end].text in LIST_LINKS:
+                j = end + 1
+            else:
+                break
+        # One name is a list only with a comparison word; a true list has two or more names.
+        if len(items) >= 2 or (items and doc[i + 1].lower_ in ("wie", "som", "såsom")):
+            found.extend((start, end, 2) for start, end in items)
+    return found
+
+
+def _label_rules(doc: Any, cue_ends: list[int], lang: str) -> list[tuple[int, int, int]]:
+    """Return organisations after label lines (`Projektägare:`) and cue phrases (`i samverkan med`)."""
+    starts: list[tuple[int, bool]] = [(end, False) for end in cue_ends]
+    # A label alone on its line (`Uitvoerende instantie`) names only a following line that is a name.
+    line_labels: set[int] = set()
+    for i, token in enumerate(doc):
+        if token.text == ":" and i > 0 and doc[i - 1].lower_ in ORG_LABELS:
+            # One source credit (`Foto: Rambøll Arkitektur og Byudvikling`) is one name.
+            whole = doc[i - 1].lower_ in ("kilde", "källa", "quelle", "foto", "grafik", "text", "bildquelle")
+            starts.append((i + 1, whole))
+        if token.lower_ in ORG_LABELS and i + 1 < len(doc) and doc[i + 1].is_space and "\n" in doc[i + 1].text:
+            line_labels.add(i + 2)
+            starts.append((i + 2, False))
+    found: list[tuple[int, int, int]] = []
+    for start, whole in starts:
+        j = start
+        # Skip padding after the label (`Projektägare:      Pajala kommun`) or one blank-line gap.
+        if j < len(doc) and doc[j].is_space and doc[j].text.count("\n") <= 2:
+            j += 1
+        while j < len(doc):
+            end = j
+            while end < len(doc) and _is_name_part(doc[end].text) and not _is_role_word(doc[end].text):
+                end += 1
+            if whole and end < len(doc) - 1 and doc[end].text in ("og", "och", "und", "&") and _is_name_part(doc[end + 1].text):
+                end = _grow_name_right(doc, end + 1)
+            if end == j:
+                break
+            words = [t.text for t in doc[j:end]]
+            line_end = end >= len(doc) or (doc[end].is_space and "\n" in doc[end].text)
+            if start in line_labels and not line_end:
+                break
+            lone = len(words) == 1 and (words[0] in GIVEN_NAMES or whole and not (_is_acronym(words[0]) or _org_ending(words[0].lower(), lang)))
+            if not lone and not _is_programme(words) and not _looks_like_person(words) and "." not in doc[end - 1].text[1:]:
+                found.append((j, end, 1))
+            # Skip to the next list item: over amounts and words up to a comma or conjunction.
+            k = end
+            while k < len(doc) and doc[k].text not in LIST_LINKS and not doc[k].is_space and doc[k].text not in {".", ";"}:
+                k += 1
+            if k < len(doc) and doc[k].text in LIST_LINKS:
+                j = k + 1
+            else:
+                break
+    return found
+
+
+def _role_employer_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+    """Return employers named after a role (`projektchef i Realdania`, `formand for AlmenNet`)."""
+    found: list[tuple[int, int, int]] = []
+    for i, token in enumerate(doc[:-2]):
+        # Swedish `leder` is trails or leads, not a leader.
+        if lang == "sv" and token.lower_.endswith("leder"):
+            continue
+        if _is_role_word(token.text) and doc[i + 1].lower_ in ("i", "på", "hos", "for", "för", "bei", "at", "ved", "vid"):
+            j = i + 2
+            if doc[j].lower_ in ("der", "dem", "den", "the"):
+                j += 1
+            end = _grow_name_right(doc, j)
+            words = [t.text for t in doc[j:end]]
+            if end > j and not _is_programme(words) and not _looks_like_person(words):
+                found.append((j, end, 1))
+    return found
+
+
+def _looks_like_person(words: list[str]) -> bool:
+    """Return True if words look like a person's name (a given name and a surname)."""
+    return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
+
+
+def _known_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+    """Return well-known bodies, parenthesised acronyms and acronyms inside compounds."""
+    matcher, phrases, funds = _matcher(lang)
+    found: list[tuple[int, int, int]] = []
+    for _, start, end in [*phrases(doc), *funds(doc)]:
+        found.append((start, end, 4))
+    for match_id, start, end in matcher(doc):
+        label = doc.vocab.strings[match_id]
+        if label == "KNOWN":
+            found.append((start, end, 4))
+    for token in doc:
+        base = re.split(r"[-:’']", token.text)[0]
+        if base != token.text and base in COMPOUND_ACRONYMS:
+            found.append((token.i, token.i + 1, 4))
+        elif token.text.endswith("s") and token.text[:-1] in KNOWN_ORGANISATIONS and len(token.text) > 3:
+            found.append((token.i, token.i + 1, 4))
+    return found
+
+
+def _select(candidates: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Return non-overlapping spans, preferring higher priority and then longer spans."""
+    chosen: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    for start, end, _ in sorted(set(candidates), key=lambda c: (-c[2], -(c[1] - c[0]), c[0])):
+        if any(i in taken for i in range(start, end)):
+            continue
+        chosen.append((start, end))
+        taken.update(range(start, end))
+    return sorted(chosen)
+
+
+def _char_span(doc: Any, start: int, end: int) -> tuple[int, int]:
+    """Return the character offsets of a token span."""
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+
+
+def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[str, Any] | None:
+    """Return an organisation item whose span ends before a trailing genitive, or None if empty."""
+    surface = text[start:end]
+    # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
+    head = re.split(r"[-:’']", surface)[0]
+    if head != surface and head in COMPOUND_ACRONYMS:
+        end = start + len(head)
+    else:
+        end = start + genitive_base_length(surface, lang)
+    surface = text[start:end]
+    if not surface.strip():
+        return None
+    return {"text": surface, "span": [start, end], "name": normalise_name(surface, lang), "source": source}
+
+
+def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return organisation items found by the rules alone, every occurrence."""
+    doc = _doc(text, lang)
+    matcher = _matcher(lang)[0]
+    cue_ends = [end for match_id, _, end in matcher(doc) if doc.vocab.strings[match_id] == "CUE"]
+    candidates = _known_rules(doc, lang) + _head_rules(doc, lang) + _list_rules(doc, lang)
+    candidates += _label_rules(doc, cue_ends, lang) + _role_employer_rules(doc, lang)
+    # Person-shaped label items are dropped so `Kontakt: Tine Ane Nielsen` stays a person.
+    person_tokens = {i for start, end in _person_token_spans(doc) for i in range(start, end)}
+    candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
+    spans = _select(candidates)
+    # An acronym in parentheses right after an organisation is its abbreviation (`(SDFI)`).
+    for match_id, start, end in matcher(doc):
+        if doc.vocab.strings[match_id] == "PAREN_ACRONYM" and any(e == start for _, e in spans):
+            spans.append((start + 1, end - 1))
+    items = []
+    for start, end in sorted(set(spans)):
+        char_start, char_end = _char_span(doc, start, end)
+        item = _org_item(text, char_start, char_end, lang, "rule")
+        if item:
+            items.append(item)
+    return _propagate(text, items, lang)
+
+
+def _propagate(text: str, items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Return items plus every other standalone occurrence of an acronym or one-word name found."""
+    known = {item["text"] for item in items if " " not in item["text"] and len(item["text"]) >= 2}
+    taken = [tuple(item["span"]) for item in items]
+    extra = []
+    for surface in known:
+        for match in re.finditer(r"(?<![\w@./-])" + re.escape(surface) + r"(?![\w@/]|\.\w)", text):
+            span = (match.start(), match.end())
+            if not any(s < span[1] and span[0] < e for s, e in taken):
+                extra.append({"text": surface, "span": list(span), "name": normalise_name(surface, lang), "source": "rule"})
+                taken.append(span)
+    return sorted(items + extra, key=lambda item: item["span"][0])
+
+
+# --------------------------------------------------------------------------------------------
+# Person rules.
+
+
+def _is_initial(text: str) -> bool:
+    """Return True for an initial inside a name (`S.`, `H.C.`)."""
+    return bool(re.fullmatch(r"(?:[A-ZÄÖÜÅÆØ]\.){1,3}", text))
+
+
+def _name_run_end(doc: Any, start: int) -> int:
+    """Return the end of a run of up to four name words, with particles after a given name."""
+    end = start
+    words = 0
+    while end < len(doc) and words < 4:
+        if _is_person_part(doc[end].text):
+            end += 1
+            words += 1
+            continue
+        # A middle initial (`Henrik S. Nissen`) continues a name that goes on after it.
+        if words and _is_initial(doc[end].text) and end + 1 < len(doc) and _is_person_part(doc[end + 1].text):
+            end += 1
+            continue
+        # Particles inside a name (`Ursula von der Leyen`) only when a given name opens it.
+        j = end
+        while j < len(doc) and j - end < 2 and doc[j].lower_ in PARTICLES:
+            j += 1
+        if j > end and doc[end].lower_ != "der" and j < len(doc) and _is_person_part(doc[j].text) and doc[start].text in GIVEN_NAMES and words:
+            # One surname after the particles ends the name (`von Scheffel`, not `… zu Gast`).
+            return j + 1
+        break
+    return end
+
+
+def _person_token_spans(doc: Any) -> list[tuple[int, int]]:
+    """Return token spans of person names: given name + surname, or name words next to a cue."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        if not _is_person_part(doc[i].text):
+            i += 1
+            continue
+        end = _name_run_end(doc, i)
+        words = [t.text for t in doc[i:end]]
+        if end - i >= 2 and _person_cue(doc, i, end) and not _street(doc, end, words):
+            spans.append((i, end))
+            i = end
+            continue
+        i += 1
+    return spans
+
+
+def _street(doc: Any, end: int, words: list[str]) -> bool:
+    """Return True if the words are part of a street name (`Gustav Wieds Vej`)."""
+    following = doc[end].lower_ if end < len(doc) else ""
+    return any(w.lower().endswith(STREET_WORDS) for w in words) or following in STREET_WORDS
+
+
+def _person_cue(doc: Any, start: int, end: int) -> bool:
+    """Return True if a run of name words is a person: a known given name or a cue next to it."""
+    if doc[start].text in GIVEN_NAMES:
+        return True
+    before = []
+    for token in reversed(doc[max(0, start - 3):start]):
+        if token.is_space:
+            if "\n" in token.text:
+                break
+            continue
+        before.insert(0, token)
+    prev = before[-1].lower_ if before else ""
+    if prev == "." and len(before) >= 2:
+        prev = before[-2].lower_ + "."
+    if prev in TITLES or prev.rstrip(".") in {"dr", "prof", "bgm", "labg"} or (before and _is_role_word(before[-1].text)):
+        return True
+    if prev == ":" and len(before) >= 2 and before[-2].lower_ in CONTACT_LABELS:
+        return True
+    if prev in SPEECH_VERBS or prev in ("–", "—") and start > 0 and (start < 2 or doc[start - 2].is_space or doc[start - 2].text in ("”", "\"", "“")):
+        return True
+    after = [t for t in doc[end:end + 4]]
+    if len(after) >= 2 and after[0].text == "," and _is_role_word(after[1].text):
+        return True
+    if len(after) >= 3 and after[0].text == "(" and after[2].text == ")" and len(after[1].text) <= 2 and after[1].text.isupper():
+        return True
+    # A line holding only the name, followed by a contact or role line.
+    line_start = start == 0 or (doc[start - 1].is_space and "\n" in doc[start - 1].text)
+    if line_start and end < len(doc) and doc[end].is_space and "\n" in doc[end].text:
+        nxt = doc[end + 1] if end + 1 < len(doc) else None
+        if nxt is not None and (nxt.lower_.rstrip(".:") in CONTACT_LINE_WORDS or _is_role_word(nxt.text) or nxt.like_num or nxt.text.startswith("+")):
+            return True
+        if nxt is not None and _role_line_follows(doc, end):
+            return True
+    return False
+
+
+def _role_line_follows(doc: Any, end: int) -> bool:
+    """Return True if one of the next two lines after token `end` holds a role word (`Special Adviser`)."""
+    lines = 0
+    for token in doc[end:end + 16]:
+        if token.is_space and "\n" in token.text:
+            lines += 1
+            if lines > 2:
+                return False
+        elif _is_role_word(token.text):
+            return True
+    return False
+
+
+def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return person items found by the rules alone, every occurrence."""
+    doc = _doc(text, lang)
+    items = []
+    for start, end in _person_token_spans(doc):
+        char_start, char_end = _char_span(doc, start, end)
+        surface = text[char_start:char_end]
+        items.append({"text": surface, "span": [char_start, char_end], "name": " ".join(surface.split()), "source": "rule"})
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# NER merge.
+
+
+def _ner_spans(text: str, lang: str) -> list[tuple[int, int, str]]:
+    """Return the trained NER's (start, end, label) spans, or [] when no NER module or model exists."""
+    try:
+        from pipeline import ner
+    except ImportError:
+        return []
+    finder = getattr(ner, "ner_spans", None)
+    try:
+        if finder is not None:
+            return list(finder(text, lang) or [])
+        entities = getattr(ner, "ner_entities", None)
+        if entities is None:
+            return []
+        spans = []
+        for entity in entities(text, lang) or []:
+            if isinstance(entity, dict):
+                start, end = entity["span"]
+                spans.append((start, end, entity.get("label", "")))
+            else:
+                spans.append(tuple(entity[:3]))
+        return spans
+    except (OSError, ImportError, ValueError):
+        return []
+
+
+def _overlaps(span: tuple[int, int], items: list[dict[str, Any]]) -> bool:
+    """Return True if a character span overlaps any item's span."""
+    return any(span[0] < item["span"][1] and item["span"][0] < span[1] for item in items)
+
+
+def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
+    """Return an NER ORG span as an item if it passes the organisation filters, else None."""
+    surface = text[start:end].strip(" \t\n.,:;")
+    if not surface or "\n" in surface:
+        return None
+    start = text.index(surface, start)
+    end = start + len(surface)
+    words = surface.split()
+    lowers = [w.lower() for w in words]
+    if _is_programme(words) or surface.lower() in UNNAMED_REFERENCES or surface.lower() in NOT_STANDALONE_ORGS:
+        return None
+    if not surface[0].isupper() or all(w in STOPWORDS for w in lowers) or surface.upper() in CURRENCY_CODES:
+        return None
+    # Lower-case words inside a name are connectors only (`Styrelsen for …`), else it is a phrase.
+    if any(w[:1].islower() and w not in NAME_CONNECTORS for w in words[1:]):
+        return None
+    # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
+    if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
+        return None
+    if _after_programme_word(text, start):
+        return None
+    item = _org_item(text, start, end, lang, "ner")
+    if item is None:
+        return None
+    if len(words) == 1 and item["name"] not in rule_names and not _plausible_single_org(text, item["text"], start, lang):
+        return None
+    return item
+
+
+def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
+    """Return True if a one-word NER organisation is not a common noun, a role or a place."""
+    lower = word.lower()
+    if _is_acronym(word) or any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word):
+        return True
+    if _org_ending(lower, lang) or lower in NAMED_HEADS:
+        return True
+    if _is_role_word(word) or _sentence_start(text, start):
+        return False
+    # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
+    if re.search(r"(?<!\w)" + re.escape(lower) + r"(?!\w)", text) is not None:
+        return False
+    if lang in ("sv", "da", "nb", "no", "nn") and lower.endswith(("en", "et", "erne", "arna", "ene", "na")):
+        return False
+    return not (DROP_BARE_PLACES and _used_as_place(text, word))
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Return True if a character offset opens a line or a sentence."""
+    line_start = text.rfind("\n", 0, start)
+    return not text[line_start + 1:start].strip() or text[:start].rstrip().endswith((".", "!", "?", ":"))
+
+
+def _after_programme_word(text: str, start: int) -> bool:
+    """Return True if a span follows a project or programme word (`projektet Partnerskab for Vækst`)."""
+    before = text[max(0, start - 40):start].split()
+    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
+
+
+def _used_as_place(text: str, word: str) -> bool:
+    """Return True if a word occurs as a place: after a locative preposition or in a dateline."""
+    pattern = r"(?:\b(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+" + re.escape(word) + r"\b)|(?:\b" + re.escape(word) + r"/)"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
+def _ner_person(text: str, start: int, end: int, doc: Any) -> dict[str, Any] | None:
+    """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
+    words = text[start:end].split()
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
+        start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
+        words = words[1:]
+    surface = text[start:end].rstrip(".,:")
+    words = surface.split()
+    if len(words) < 2 or "\n" in surface:
+        return None
+    if not all(_is_person_part(w) or w.lower() in PARTICLES or _is_initial(w) for w in words):
+        return None
+    if _is_initial(words[-1]) or not _is_person_part(words[-1]):
+        return None
+    if words[0] not in GIVEN_NAMES and not _ner_person_plausible(text, start, end, doc):
+        return None
+    return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
+
+
+def _ner_person_plausible(text: str, start: int, end: int, doc: Any) -> bool:
+    """Return True if a name with an unknown given name has a cue or does not look like a phrase."""
+    first = doc.char_span(start, end, alignment_mode="expand")
+    if first is not None and _person_cue(doc, first.start, first.end):
+        return True
+    words = text[start:end].split()
+    sentence_start = _sentence_start(text, start)
+    # A capitalised sentence opener (`Læs Pressemeddelelsen`), a genitive (`Kommunikations Teknologi`)
+    # or a label (`Lead Partner:`) is a phrase that the model mistook for a name.
+    return not sentence_start and not words[0].endswith("s") and not text[end:end + 1] == ":"
+
+
+def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list[dict]) -> list[dict]:
+    """Return rule items plus the NER items that overlap no rule item of either type."""
+    merged = list(rule_items)
+    for item in ner_items:
+        span = (item["span"][0], item["span"][1])
+        if not _overlaps(span, rule_items) and not _overlaps(span, other_rule_items) and not _overlaps(span, merged):
+            merged.append(item)
+    return sorted(merged, key=lambda item: item["span"][0])
+
+
+# --------------------------------------------------------------------------------------------
+# Public API.
+
+
+def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]:
+    """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
+    rules = _rule_organisations(text, lang)
+    if not use_ner:
+        return rules
+    spans = _ner_spans(text, lang)
+    if not spans:
+        return rules
+    rule_names = {item["name"] for item in rules}
+    ner_items = [item for s, e, label in spans if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))]
+    return _merge(rules, _rule_persons(text, lang), ner_items)
+
+
+def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
+    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
+    rules = _rule_persons(text, lang)
+    if not use_ner:
+        return rules
+    spans = _ner_spans(text, lang)
+    if not spans:
+        return rules
+    doc = _doc(text, lang)
+    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, doc))]
+    return _merge(rules, _rule_organisations(text, lang), ner_items)

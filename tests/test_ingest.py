@@ -1,0 +1,126 @@
+"""Ingestion as processes: workers give the same records, kills and concurrent writers lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli import SAMPLES_DIR, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hitta(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run hitta as a real process (the way a user does)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def make_corpus(folder: Path, count: int, tag: str) -> list[Path]:
+    """Write `count` distinct documents built from the bundled samples."""
+    folder.mkdir(parents=True, exist_ok=True)
+    samples = sorted(SAMPLES_DIR.glob("*.txt"))
+    paths = []
+    for number in range(count):
+        sample = samples[number % len(samples)]
+        path = folder / f"{tag}_{number:03d}.txt"
+        text = sample.read_text(encoding="utf-8")
+        path.write_text(f"{text}\n\nDokument {tag} {number}.\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def exported(runner, home: Path) -> list[dict]:
+    result = runner.invoke(cli, ["--home", str(home), "export"])
+    assert result.exit_code == 0
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_two_workers_give_the_same_records_as_one(runner, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for home, workers in ((one, "1"), (two, "2")):
+        result = runner.invoke(cli, ["--home", str(home), "ingest", str(SAMPLES_DIR), "--workers", workers])
+        assert result.exit_code == 0, result.output
+    assert exported(runner, one) == exported(runner, two)
+
+
+def test_killed_ingests_leave_no_partial_record(tmp_path):
+    corpus = make_corpus(tmp_path / "docs", 30, "kill")
+    home = tmp_path / "home"
+    rng = random.Random(7)
+    kills = 0
+    for _ in range(4):
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "--home", str(home), "ingest", str(corpus[0].parent),
+             "--workers", "1", "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(1.0, 6.0))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        check = hitta(home, "check", "--repair", "--json")
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert kills >= 1
+    final = hitta(home, "ingest", str(corpus[0].parent), "--workers", "1", "-q")
+    assert final.returncode == 0, final.stderr
+    records = [json.loads(line) for line in hitta(home, "export").stdout.splitlines()]
+    assert len(records) == len(corpus)
+    for record in records:
+        assert record["text"] and record["language"] in ("sv", "da", "de")
+    assert hitta(home, "check").returncode == 0
+
+
+def test_concurrent_ingests_both_finish(tmp_path):
+    first = make_corpus(tmp_path / "a", 8, "a")
+    second = make_corpus(tmp_path / "b", 8, "b")
+    home = tmp_path / "home"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "--home", str(home), "ingest", str(paths[0].parent),
+             "--workers", "1", "-q"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for paths in (first, second)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+    records = [json.loads(line) for line in hitta(home, "export").stdout.splitlines()]
+    assert len(records) == len(first) + len(second)
+    assert hitta(home, "check").returncode == 0
+    search = hitta(home, "search", "Dokument", "--mode", "keyword", "--limit", "100", "--json")
+    assert len(search.stdout.splitlines()) == 16
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ingest_json_lines_name_every_input(runner, tmp_path, workers):
+    paths = make_corpus(tmp_path / "docs", 3, "json")
+    (tmp_path / "docs" / "blank.txt").write_text("   \n\n  ", encoding="utf-8")
+    result = runner.invoke(
+        cli, ["--home", str(tmp_path / "home"), "ingest", str(tmp_path / "docs"), "--workers", workers, "--json"]
+    )
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    statuses = {Path(line["path"]).name: line["status"] for line in lines if "path" in line}
+    assert statuses == {"blank.txt": "failed", **{p.name: "new" for p in paths}}
+    assert lines[-1]["summary"] == {"new": 3, "updated": 0, "duplicate": 0, "failed": 1}

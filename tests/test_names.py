@@ -1,0 +1,205 @@
+"""Organisation and person rules on sv/da/de sentences, genitive normalisation, and the NER merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import names
+from pipeline.names import find_organisations, find_persons, normalise_name
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "samples").glob("*.txt"))
+SAMPLE_LANGUAGES = {"000": "sv", "001": "da", "002": "de", "003": "da", "004": "de"}
+
+
+def org_texts(text: str, lang: str) -> set[str]:
+    """Return the distinct organisation surfaces found by the rules."""
+    return {item["text"] for item in find_organisations(text, lang, use_ner=False)}
+
+
+def person_texts(text: str, lang: str) -> set[str]:
+    """Return the distinct person surfaces found by the rules."""
+    return {item["text"] for item in find_persons(text, lang, use_ner=False)}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Projektet drivs i samverkan med Tillväxtverket och Boverket.", {"Tillväxtverket", "Boverket"}),
+        ("sv", "Projektägare: Kiruna kommun\n", {"Kiruna kommun"}),
+        ("sv", "Beslutet fattades av Länsstyrelsen i Skåne län i maj.", {"Länsstyrelsen i Skåne län"}),
+        ("sv", "Region Norrbotten beviljar stöd till företagen.", {"Region Norrbotten"}),
+        ("sv", "Detta ingår i Energimyndighetens arbete.", {"Energimyndigheten"}),
+        ("sv", "Målet har en djup förankring i FN:s 2030-mål och FN-målen.", {"FN"}),
+        ("sv", "Finansiär: Europeiska socialfonden (ESF) med 3 miljoner kronor.", {"Europeiska socialfonden", "ESF"}),
+        ("da", "Lead Partner: Aarhus Kommune, Teknik- og Miljøforvaltningen", {"Aarhus Kommune", "Teknik- og Miljøforvaltningen"}),
+        ("da", "Københavns Kommune og Malmö stad samarbejder.", {"Københavns Kommune", "Malmö stad"}),
+        ("da", "Styrelsen for Dataforsyning og Infrastruktur (SDFI) fører registret. SDFI offentliggør det.",
+         {"Styrelsen for Dataforsyning og Infrastruktur", "SDFI"}),
+        ("da", "Projektet får penge fra Landsbyggefondens pulje.", {"Landsbyggefonden"}),
+        ("da", "Pengene kommer fra Den Europæiske Fond for Regionaludvikling.", {"Den Europæiske Fond for Regionaludvikling"}),
+        ("de", "Das Bundesministerium für Wirtschaft und Klimaschutz (BMWK) fördert das Vorhaben.",
+         {"Bundesministerium für Wirtschaft und Klimaschutz", "BMWK"}),
+        ("de", "Beteiligt ist die Stadt Arnsberg.", {"Stadt Arnsberg"}),
+        ("de", "Die Stadtwerke Lippstadt GmbH baut das Netz aus.", {"Stadtwerke Lippstadt GmbH"}),
+        ("de", "Die Agentur hat das mit den Städten Lippstadt, Werl und Warstein erarbeitet.", {"Lippstadt", "Werl", "Warstein"}),
+        ("de", "Der Hochsauerlandkreis hatte den Antrag gestellt.", {"Hochsauerlandkreis"}),
+        ("de", "Geld kommt aus dem Klima- und Transformationsfonds.", {"Klima- und Transformationsfonds"}),
+        ("de", "Die Fachhochschule Südwestfalen feiert ihr Jubiläum.", {"Fachhochschule Südwestfalen"}),
+        ("de", "Die IHK-zugehörigen Unternehmen bilden aus.", {"IHK"}),
+    ],
+)
+def test_finds_organisations(lang, text, expected):
+    assert org_texts(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("sv", "Förtroendet mellan lokalsamhället och kommunen stärks."),
+        ("sv", "Regeringen har infört ett nytt stöd till kommunerna."),
+        ("sv", "Det handlar om stadsutveckling i Sofielundsområdet i Malmö."),
+        ("sv", "Projektet finansieras med EU-medel samt statliga medel."),
+        ("da", "Det ville partnerne i projektet Partnerskab for Vækst ændre."),
+        ("da", "Malmø og København har gennem flere år haft politisk samarbejde."),
+        ("da", "Bredbåndspuljen giver statsstøtte til hurtigt internet."),
+        ("de", "Eine Förderung im Rahmen des Programms Interreg Oberrhein ist möglich."),
+        ("de", "Der Bund stellt erneut Mittel bereit."),
+        ("de", "Soest soll eine klimaneutrale Smart City werden."),
+        ("de", "Der Freundeskreis trifft sich jeden Montag."),
+        ("de", "Die Volkshochschule bietet neue Kurse an."),
+        ("de", "Insgesamt stehen 213 Millionen Euro aus EU-Fonds zur Verfügung."),
+    ],
+)
+def test_ignores_programmes_places_and_unnamed_references(lang, text):
+    assert org_texts(text, lang) == set()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "Kontakt: Mette Hansen, projektleder\n", {"Mette Hansen"}),
+        ("de", "„Das ist gut“, sagt Dr. Stephanie Arens, Leiterin des Programms.", {"Stephanie Arens"}),
+        ("de", "Ansprechpartner: Torvald Quast\nTel.: 02921 103 5227", {"Torvald Quast"}),
+        ("sv", "– Vi är nöjda, säger Jonte Berglund, projektledare på kommunen.", {"Jonte Berglund"}),
+        ("sv", "Kontaktperson: Roger Uusitalo, roger.uusitalo@example.se", {"Roger Uusitalo"}),
+        ("de", "Infrastrukturministerin Kathrin Schneider und Bgm. Leopold Wimmer (Zwettl) kamen.",
+         {"Kathrin Schneider", "Leopold Wimmer"}),
+        ("da", "Erhvervsminister Brian Mikkelsen har givet tilsagn.", {"Brian Mikkelsen"}),
+        ("de", "Lennart Vossberg\nTel.: 02921/103 - 5227\n", {"Lennart Vossberg"}),
+        ("de", "Ursula von der Leyen besuchte die Region.", {"Ursula von der Leyen"}),
+    ],
+)
+def test_finds_persons(lang, text, expected):
+    assert person_texts(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("da", "Hans kontor ligger i Malmø."),
+        ("de", "Sie können uns gerne anrufen."),
+        ("de", "Die Eisenhower-Matrix hilft bei Prioritäten."),
+        ("sv", "Case Sofielund\n\nCase Sofielund är ett treårigt projekt."),
+        ("de", "Der Obmann des Regionalvereins Kampseen eröffnete den Festakt."),
+        ("da", "Portræt af Anna\n\n"),
+    ],
+)
+def test_ignores_non_persons(lang, text):
+    assert person_texts(text, lang) == set()
+
+
+def test_person_text_and_span_leave_out_the_title():
+    text = "erklärt Dr. Stephanie Arens, Leiterin des Programms"
+    [person] = find_persons(text, "de", use_ner=False)
+    assert person["text"] == person["name"] == "Stephanie Arens"
+    assert text[person["span"][0]:person["span"][1]] == "Stephanie Arens"
+    assert person["source"] == "rule"
+
+
+def test_organisation_span_leaves_out_the_genitive():
+    text = "Detta ingår i Tillväxtverkets arbete."
+    [org] = find_organisations(text, "sv", use_ner=False)
+    assert org == {"text": "Tillväxtverket", "span": [14, 28], "name": "Tillväxtverket", "source": "rule"}
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "expected"),
+    [
+        ("Europa-Kommissionens", "sv", "Europa-Kommissionen"),
+        ("Tillväxtverkets", "sv", "Tillväxtverket"),
+        ("FN:s", "sv", "FN"),
+        ("Landsbyggefondens", "da", "Landsbyggefonden"),
+        ("Landsbygdsnätverkets", "sv", "Landsbygdsnätverket"),
+        ("Realdanias", "da", "Realdania"),
+        ("EU's", "da", "EU"),
+        ("Distriktssenterets", "nb", "Distriktssenteret"),
+        ("Bundesministeriums", "de", "Bundesministerium"),
+        ("Københavns  Kommune\n", "da", "Københavns Kommune"),
+        ("Formas", "sv", "Formas"),
+        ("Siemens", "de", "Siemens"),
+        ("Mercedes", "de", "Mercedes"),
+        ("Hochschule für Technik und Wirtschaft des Saarlandes", "de", "Hochschule für Technik und Wirtschaft des Saarlandes"),
+        ("Malmö stad", "sv", "Malmö stad"),
+    ],
+)
+def test_normalise_name(name, lang, expected):
+    assert normalise_name(name, lang) == expected
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_item_text_is_its_span_in_samples(path):
+    text = path.read_text(encoding="utf-8")
+    lang = SAMPLE_LANGUAGES[path.stem[:3]]
+    items = find_organisations(text, lang, use_ner=False) + find_persons(text, lang, use_ner=False)
+    assert items
+    for item in items:
+        start, end = item["span"]
+        assert text[start:end] == item["text"]
+        assert item["source"] == "rule"
+
+
+@pytest.mark.parametrize("lang", ["nb", "en", "nl", "und", "xx"])
+def test_any_language_code_works(lang):
+    assert find_organisations("Husbanken og Region Nordland samarbeider.", lang, use_ner=False)
+
+
+TEXT = "Kontakt: Tine Nielsen\nSorø Kommune og Grøn Fremtid arbejder med Vestby, sagde Poul. Han bor i Vestby."
+
+
+@pytest.fixture
+def fake_ner(monkeypatch):
+    """Replace the trained NER by fixed spans over TEXT."""
+
+    def spans(text, lang):
+        found = []
+        for surface, label in [
+            ("Tine Nielsen", "PER"),  # overlaps a rule person: dropped
+            ("Sorø", "LOC"),
+            ("Sorø Kommune", "ORG"),  # overlaps a rule organisation: dropped
+            ("Grøn Fremtid", "ORG"),  # new: added
+            ("Vestby", "ORG"),  # a bare name used as a place elsewhere (`i Vestby`): dropped
+            ("Poul", "PER"),  # one token: not a person
+        ]:
+            start = text.index(surface)
+            found.append((start, start + len(surface), label))
+        return found
+
+    monkeypatch.setattr(names, "_ner_spans", spans)
+
+
+def test_ner_merge_keeps_rules_and_adds_only_new_items(fake_ner):
+    orgs = find_organisations(TEXT, "da")
+    assert [(item["text"], item["source"]) for item in orgs] == [("Sorø Kommune", "rule"), ("Grøn Fremtid", "ner")]
+    persons = find_persons(TEXT, "da")
+    assert [(item["text"], item["source"]) for item in persons] == [("Tine Nielsen", "rule")]
+
+
+def test_use_ner_false_ignores_the_model(fake_ner):
+    assert [item["source"] for item in find_organisations(TEXT, "da", use_ner=False)] == ["rule"]
+
+
+def test_missing_ner_model_means_rules_only():
+    # No model is shipped for this code, so the NER contributes nothing.
+    assert find_organisations("Sorø Kommune", "qq") == find_organisations("Sorø Kommune", "qq", use_ner=False)

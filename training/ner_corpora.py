@@ -1,0 +1,193 @@
+"""Read the NER corpora in ../shared/corpora into one flat BIO scheme (PER, ORG, LOC, MISC).
+
+Each reader yields sentences as lists of (token, tag) pairs with tags already mapped to
+`O`, `B-<label>` or `I-<label>`; `write_docbin` turns such sentences into a spaCy DocBin.
+The per-format quirks are documented in corpora/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+LABELS = ("PER", "ORG", "LOC", "MISC")
+
+Sentence = list[tuple[str, str]]
+LabelMap = Callable[[str], str | None]
+
+LER_LABELS = {
+    **dict.fromkeys(("ORG", "UN", "INN", "GRT", "MRK"), "ORG"),
+    **dict.fromkeys(("PER", "RR", "AN"), "PER"),
+    **dict.fromkeys(("LD", "ST", "STR", "LDS"), "LOC"),
+}
+
+
+def map_nested_label(label: str) -> str | None:
+    """Map a GermEval/DaN+ outer label: *part -> base type, *deriv -> dropped, OTH -> MISC."""
+    if label.endswith("deriv"):
+        return None
+    base = label.removesuffix("part")
+    base = {"OTH": "MISC", "PRS": "PER"}.get(base, base)
+    return base if base in LABELS else None
+
+
+def map_ler_label(label: str) -> str | None:
+    """Map a fine-grained LER label to PER/ORG/LOC; legal norms, decisions etc. are dropped."""
+    return LER_LABELS.get(label)
+
+
+def map_mobie_label(label: str) -> str | None:
+    """Map a MobIE label: organisations, persons and every location-* kind; the rest dropped."""
+    if label in ("organization", "organization-company"):
+        return "ORG"
+    if label == "person":
+        return "PER"
+    if label.startswith("location"):
+        return "LOC"
+    return None
+
+
+NORNE_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE_LOC": "LOC", "GPE_ORG": "ORG",
+                "PROD": "MISC", "EVT": "MISC", "MISC": "MISC"}
+
+
+def map_norne_label(label: str) -> str | None:
+    """Map a NorNE label: GPE_LOC/GPE_ORG to LOC/ORG, PROD/EVT to MISC, DRV (derived) dropped."""
+    return NORNE_LABELS.get(label)
+
+
+def map_plain_label(label: str) -> str | None:
+    """Map a label that is already PER/ORG/LOC/MISC (Swedish PRS counts as PER)."""
+    label = {"PRS": "PER", "OTH": "MISC"}.get(label, label)
+    return label if label in LABELS else None
+
+
+def normalise_bio(tags: list[str], map_label: LabelMap) -> list[str]:
+    """Map raw BIO tags to the shared labels; dropped types become O, stray I- tags become B-."""
+    out: list[str] = []
+    previous = "O"
+    for raw in tags:
+        if raw in ("O", "0", "") or "-" not in raw:
+            tag = "O"
+        else:
+            prefix, _, label = raw.partition("-")
+            mapped = map_label(label)
+            if mapped is None or prefix not in ("B", "I"):
+                tag = "O"
+            elif prefix == "I" and previous in (f"B-{mapped}", f"I-{mapped}"):
+                tag = f"I-{mapped}"
+            else:
+                tag = f"B-{mapped}"
+        out.append(tag)
+        previous = tag
+    return out
+
+
+def io_to_bio(tags: list[str], map_label: LabelMap) -> list[str]:
+    """Turn IO tags (klintan: bare labels, `0` for outside) into BIO; a run of one label is one entity."""
+    out: list[str] = []
+    previous = None
+    for raw in tags:
+        mapped = None if raw in ("0", "O", "") else map_label(raw)
+        if mapped is None:
+            out.append("O")
+        else:
+            out.append(f"I-{mapped}" if mapped == previous else f"B-{mapped}")
+        previous = mapped
+    return out
+
+
+def read_blocks(path: Path, skip: Callable[[str], bool]) -> Iterator[list[str]]:
+    """Yield blank-line separated blocks of lines (CRLF tolerated), dropping lines where `skip` is true."""
+    block: list[str] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for raw in handle:
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                if block:
+                    yield block
+                block = []
+            elif not skip(line):
+                block.append(line)
+    if block:
+        yield block
+
+
+def read_klintan(path: Path) -> Iterator[Sentence]:
+    """Read klintan's Swedish corpus: `token<TAB or spaces>tag`, IO tags, one tagless line (-> O)."""
+    for block in read_blocks(path, lambda line: False):
+        fields = [line.split(None, 1) for line in block]
+        tokens = [f[0] for f in fields]
+        raw_tags = [f[1].strip() if len(f) > 1 else "0" for f in fields]
+        yield list(zip(tokens, io_to_bio(raw_tags, map_plain_label)))
+
+
+def read_germeval(path: Path) -> Iterator[Sentence]:
+    """Read GermEval 2014 TSV: skip `#<TAB>url` comment lines, keep the outer column."""
+    for block in read_blocks(path, lambda line: line.startswith("#\t")):
+        fields = [line.split("\t") for line in block]
+        tags = normalise_bio([f[2] for f in fields], map_nested_label)
+        yield list(zip([f[1] for f in fields], tags))
+
+
+def read_danplus(path: Path) -> Iterator[Sentence]:
+    """Read DaN+ TSV `token<TAB>outer<TAB>inner`, keeping the outer column."""
+    for block in read_blocks(path, lambda line: False):
+        fields = [line.split("\t") for line in block]
+        tags = normalise_bio([f[1] for f in fields], map_nested_label)
+        yield list(zip([f[0] for f in fields], tags))
+
+
+def read_uner(path: Path) -> Iterator[Sentence]:
+    """Read Universal NER iob2 (CoNLL-U-like, `# ` comments, tag in column 3)."""
+    for block in read_blocks(path, lambda line: line.startswith("#")):
+        fields = [line.split("\t") for line in block]
+        tags = normalise_bio([f[2] for f in fields], map_plain_label)
+        yield list(zip([f[1] for f in fields], tags))
+
+
+def read_ler(path: Path) -> Iterator[Sentence]:
+    """Read German LER CoNLL (`token<SPACE>tag`, CRLF), mapping its 19 types to PER/ORG/LOC."""
+    for block in read_blocks(path, lambda line: False):
+        fields = [line.rsplit(" ", 1) for line in block]
+        tags = normalise_bio([f[-1] for f in fields], map_ler_label)
+        yield list(zip([f[0] for f in fields], tags))
+
+
+def read_mobie(path: Path) -> Iterator[Sentence]:
+    """Read MobIE CoNLL-03 (`token POS chunk NER`, TAB), skipping -DOCSTART- lines."""
+    for block in read_blocks(path, lambda line: line.startswith("-DOCSTART-")):
+        fields = [line.split("\t") for line in block]
+        tags = normalise_bio([f[3] for f in fields], map_mobie_label)
+        yield list(zip([f[0] for f in fields], tags))
+
+
+def read_norne(path: Path) -> Iterator[Sentence]:
+    """Read NorNE CoNLL-U (`name=B-PER` in the MISC column), skipping multi-word range lines."""
+    for block in read_blocks(path, lambda line: line.startswith("#")):
+        fields = [line.split("\t") for line in block if line.split("\t", 1)[0].isdigit()]
+        raw_tags = [next((item[5:] for item in f[9].split("|") if item.startswith("name=")), "O") for f in fields]
+        yield list(zip([f[1] for f in fields], normalise_bio(raw_tags, map_norne_label)))
+
+
+def has_entity(sentence: Sentence) -> bool:
+    """Tell whether a sentence has at least one entity tag."""
+    return any(tag != "O" for _, tag in sentence)
+
+
+def write_docbin(sentences: Iterable[Sentence], lang: str, path: Path) -> int:
+    """Write sentences (one Doc each) to a spaCy DocBin at `path`; return the number of docs."""
+    import spacy
+    from spacy.tokens import Doc, DocBin
+
+    vocab = spacy.blank(lang).vocab
+    docbin = DocBin()
+    count = 0
+    for sentence in sentences:
+        words = [token for token, _ in sentence]
+        doc = Doc(vocab, words=words, ents=[tag for _, tag in sentence])
+        docbin.add(doc)
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    docbin.to_disk(path)
+    return count

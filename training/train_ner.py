@@ -1,0 +1,135 @@
+"""Train the shipped NER pipeline for one language: `python training/train_ner.py LANG [--corpora DIR]`.
+
+Converts the training/dev corpora to DocBin in training/work/LANG/, trains with
+training/ner_LANG.cfg and copies the best model (by dev F1) to pipeline/models/LANG/.
+No test split is read here: test sets are only touched by training/evaluate_ner.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Two shared cores: keep numpy/BLAS from spawning threads before anything imports it.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ner_corpora as nc  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "training" / "work"
+# Fraction of a training file held out (contiguous tail, so whole articles stay on one side).
+HELD_OUT_SHARE = 0.1
+# LER is court decisions, mostly entity-free sentences: keep 1 in N of those so it does not swamp the rest.
+LER_EMPTY_KEEP_EVERY = 5
+
+
+def split_tail(sentences: list[nc.Sentence], share: float) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
+    """Split off the last `share` of sentences as a held-out slice; return (head, tail)."""
+    cut = int(len(sentences) * (1 - share))
+    return sentences[:cut], sentences[cut:]
+
+
+def thin_empty(sentences: list[nc.Sentence], keep_every: int) -> list[nc.Sentence]:
+    """Keep every sentence with an entity and one in `keep_every` of those without."""
+    kept, empty_seen = [], 0
+    for sentence in sentences:
+        if nc.has_entity(sentence):
+            kept.append(sentence)
+        else:
+            if empty_seen % keep_every == 0:
+                kept.append(sentence)
+            empty_seen += 1
+    return kept
+
+
+def norwegian_sentences(corpora: Path) -> list[nc.Sentence]:
+    """Return all NorNE sentences here (Bokmål and Nynorsk dev+test; none is a test split of ours)."""
+    base = corpora / "no" / "norne"
+    files = ["nob/no_bokmaal-ud-dev.conllu", "nob/no_bokmaal-ud-test.conllu",
+             "nno/no_nynorsk-ud-dev.conllu", "nno/no_nynorsk-ud-test.conllu"]
+    return [sentence for name in files for sentence in nc.read_norne(base / name)]
+
+
+def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
+    """Return (train, dev) sentences for a language; test splits are never read.
+
+    `extra` adds the neighbouring-language data each recipe uses (Norwegian NorNE for Danish).
+    """
+    if lang == "da":
+        base = corpora / "da" / "danplus"
+        train = list(nc.read_danplus(base / "da_news_train.tsv"))
+        if extra:
+            train += norwegian_sentences(corpora)
+        return train, list(nc.read_danplus(base / "da_news_dev.tsv"))
+    if lang == "sv":
+        klintan = list(nc.read_klintan(corpora / "sv" / "klintan_swedish_ner_corpus" / "train_corpus.txt"))
+        klintan_train, klintan_dev = split_tail(klintan, HELD_OUT_SHARE)
+        talbanken = list(nc.read_uner(corpora / "sv" / "uner_sv_talbanken" / "sv_talbanken-ud-train.iob2"))
+        return klintan_train + talbanken, klintan_dev
+    if lang == "de":
+        germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
+        germeval_train, germeval_dev = split_tail(germeval, HELD_OUT_SHARE)
+        mobie = list(nc.read_mobie(corpora / "de" / "mobie" / "train.conll2003"))
+        ler = thin_empty(list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll")), LER_EMPTY_KEEP_EVERY)
+        return germeval_train + mobie + ler, germeval_dev
+    raise SystemExit(f"no training recipe for language {lang!r}")
+
+
+def strip_for_shipping(model_dir: Path) -> None:
+    """Drop training-only metadata from a saved pipeline so the shipped folder stays small."""
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["name"] = f"hitta_ner_{meta['lang']}"
+    meta.pop("performance", None)
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Build the DocBins, train, and copy the best model into pipeline/models/LANG."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("lang", choices=["sv", "da", "de"])
+    parser.add_argument("--corpora", type=Path, default=REPO.parent / "shared" / "corpora")
+    parser.add_argument("--config", type=Path, help="config file (default training/ner_LANG.cfg)")
+    parser.add_argument("--output", type=Path, help="where to put the model (default pipeline/models/LANG)")
+    parser.add_argument("--no-extra", action="store_true", help="leave out the neighbouring-language data")
+    args = parser.parse_args()
+
+    lang = args.lang
+    config = args.config or REPO / "training" / f"ner_{lang}.cfg"
+    target = args.output or REPO / "pipeline" / "models" / lang
+    work = WORK / f"{lang}-{config.stem}{'-noextra' if args.no_extra else ''}"
+
+    train, dev = training_data(lang, args.corpora, extra=not args.no_extra)
+    n_train = nc.write_docbin(train, lang, work / "train.spacy")
+    n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
+    print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
+
+    from spacy.cli.train import train as spacy_train
+
+    started = time.monotonic()
+    run_dir = work / "run"
+    spacy_train(config, run_dir, overrides={"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy")})
+    minutes = (time.monotonic() - started) / 60
+
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(run_dir / "model-best", target)
+    strip_for_shipping(target)
+    size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
+    summary = {"lang": lang, "config": str(config), "extra": not args.no_extra, "train_sentences": n_train, "dev_sentences": n_dev,
+               "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}
+    (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()
