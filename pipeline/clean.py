@@ -186,8 +186,8 @@ _NAV_PHRASES = frozenset(
 _MENU_ITEM_MAX_WORDS = 4
 _MENU_ITEM_MAX_CHARS = 30
 _MENU_MIN_ITEMS = 4
-_MENU_MIN_NAV = 2
-_MENU_NAV_SHARE = 1 / 3
+_MENU_MIN_NAV = 3  # distinct section names, so "Kontakt" repeated over contact blocks is no menu
+_MENU_NAV_SHARE = 1 / 2
 _LABEL_MAX_WORDS = 3
 _LABEL_MAX_CHARS = 30
 _LABEL_MIN_REPEATS = 3
@@ -333,7 +333,7 @@ def _menu_runs(lines: list[str]) -> set[int]:
             run.append(index)
             continue
         nav = [position for position, i in enumerate(run) if lines[i].lower() in _NAV_PHRASES]
-        if len(nav) >= _MENU_MIN_NAV:
+        if len({lines[run[position]].lower() for position in nav}) >= _MENU_MIN_NAV:
             # Only the stretch between the first and last section name is the menu: a heading that
             # follows it ("Partnerskab for vækst") looks like an entry but is the page's own.
             menu = run[nav[0] : nav[-1] + 1]

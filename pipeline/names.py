@@ -897,29 +897,15 @@ def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
 # NER merge.
 
 
-def _ner_spans(text: str, lang: str) -> list[tuple[int, int, str]]:
-    """Return the trained NER's (start, end, label) spans, or [] when no NER module or model exists."""
-    try:
-        from pipeline import ner
-    except ImportError:
-        return []
-    finder = getattr(ner, "ner_spans", None)
-    try:
-        if finder is not None:
-            return list(finder(text, lang) or [])
-        entities = getattr(ner, "ner_entities", None)
-        if entities is None:
-            return []
-        spans = []
-        for entity in entities(text, lang) or []:
-            if isinstance(entity, dict):
-                start, end = entity["span"]
-                spans.append((start, end, entity.get("label", "")))
-            else:
-                spans.append(tuple(entity[:3]))
-        return spans
-    except (OSError, ImportError, ValueError):
-        return []
+@lru_cache(maxsize=4)
+def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
+    """Return the trained NER's (start, end, label) spans, () when no model exists for the language.
+
+    Cached because find_organisations and find_persons both ask for the same text: NER runs once.
+    """
+    from pipeline.ner import ner_spans
+
+    return tuple(ner_spans(text, lang))
 
 
 def _overlaps(span: tuple[int, int], items: list[dict[str, Any]]) -> bool:

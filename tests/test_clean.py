@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line
 
@@ -201,6 +203,20 @@ def test_context_rules(text, expected):
     assert clean_text(text) == expected
 
 
+CONTACT_BLOCKS = """Projekt
+Anna Berg
+Projektledare
+Region Skåne
+Kontakt
+Ole Hansen
+Kontakt
+Eva Lund"""
+
+
+def test_contact_blocks_of_short_lines_are_no_menu():
+    assert clean_text(CONTACT_BLOCKS) == CONTACT_BLOCKS
+
+
 def test_repeated_contact_headings_are_kept():
     text = "Kontakt\nAnna Berg\n040-12 34 56\n\nKontakt\nOle Hansen\n33 12 34 56\n\nKontakt\nEva Lund\n08-123 45 67"
     assert clean_text(text) == text
@@ -228,3 +244,16 @@ def test_sample_boilerplate_is_gone():
     for gone in ("Connect with us", "Send this to a friend", "Aktuell", "Anzeige", "Hi, what are you looking for?"):
         assert gone not in lines
     assert "Bobag Bauunternehmung AG" in cleaned
+
+
+PIECES = list("ab Ö\n\t\u00a0\u00ad\u200b\r.:•x") + [
+    "Läs mer", "Aktuell", "Kontakt", "Hem", "Om oss", "Nyheter", "Presse", "Del", "12", "@", "undefined", "Connect with us",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_clean_text_is_idempotent(text):
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+    assert "\n\n\n" not in cleaned and "  " not in cleaned
