@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,76 +41,109 @@ class Hit:
     snippet: str
 
 
-_COMPOUND_WORDS: frozenset[str] | None = None
 # Heads shorter than this are not split off: short words ("hof", "amt") match inside too many words.
 MIN_COMPOUND_PART = 5
 LINKING_ELEMENTS = ("", "s", "es", "n", "en", "e")
 
 
-def compound_words() -> frozenset[str]:
-    """Return the shipped German word list used to split compounds (index/de_words.txt)."""
-    global _COMPOUND_WORDS
-    if _COMPOUND_WORDS is None:
-        path = Path(__file__).with_name("de_words.txt")
-        _COMPOUND_WORDS = frozenset(path.read_text(encoding="utf-8").split())
-    return _COMPOUND_WORDS
+@lru_cache(maxsize=None)
+def _stemmer(lang: str) -> Callable[[str], str]:
+    from whoosh.lang import stemmer_for_language
+
+    return lru_cache(maxsize=100_000)(stemmer_for_language(lang))
 
 
-def compound_parts(word: str) -> list[str]:
-    """Return the known words a German compound ends or starts with ("stadtentwicklung" → ["entwicklung", "stadt"])."""
-    words = compound_words()
-    parts: list[str] = []
+@lru_cache(maxsize=None)
+def compound_stems(lang: str) -> frozenset[str]:
+    """Return the stems of the shipped word list of a language (index/words_<lang>.txt)."""
+    path = Path(__file__).with_name(f"words_{lang}.txt")
+    if not path.is_file():
+        return frozenset()
+    stem = _stemmer(lang)
+    return frozenset(stem(word) for word in path.read_text(encoding="utf-8").split())
+
+
+def compound_parts(word: str, lang: str) -> list[str]:
+    """Return the parts of a compound: its longest known head and its modifier.
+
+    "stadtentwicklung" → ["entwicklung", "stadt"]; "turismeprojekter" → ["projekter", "turisme"].
+    A head is known when its stem is the stem of a word in the shipped list; the modifier is kept
+    when it is known too or at least MIN_COMPOUND_PART letters long (after a linking -s/-es/-n/-en/-e).
+    """
+    stems = compound_stems(lang)
+    if not stems:
+        return []
+    stem = _stemmer(lang)
     for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
         head = word[start:]
-        if head in words:
-            parts.append(head)
-            modifier = word[:start]
-            for link in LINKING_ELEMENTS:
-                stem = modifier[: len(modifier) - len(link)] if link else modifier
-                if modifier.endswith(link) and len(stem) >= 4 and stem in words:
-                    parts.append(stem)
-                    break
-            break  # the longest known head is enough; shorter ones are usually inside it
-    return parts
+        if stem(head) not in stems:
+            continue
+        modifier = word[:start]
+        bases = [modifier[: len(modifier) - len(link)] for link in LINKING_ELEMENTS if modifier.endswith(link)]
+        known = [base for base in bases if len(base) >= 4 and stem(base) in stems]
+        if known:
+            return [head, known[0]]
+        # An unknown modifier with a short head is more often a word plus an inflection
+        # ("renover|ingen") than a compound; a long head is a safe split ("turisme|projekter").
+        if len(head) >= 7 and len(modifier) >= MIN_COMPOUND_PART:
+            return [head, modifier]
+        return []
+    return []
 
 
 class CompoundSplitFilter(Filter):
-    """At index time, adds the known parts of long German compounds at the compound's position."""
+    """At index time, adds the parts of long compounds at the compound's position (sv, da, de)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompoundSplitFilter) and other.lang == self.lang
 
     def __call__(self, tokens: Any) -> Any:
         for token in tokens:
             # Read the text before yielding: later filters rewrite the shared token in place.
             text = token.text
             yield token
-            if token.mode == "index" and len(text) >= 8:
-                for part in compound_parts(text):
+            if token.mode == "index" and len(text) >= 8 and text.isalpha():
+                for part in compound_parts(text, self.lang):
                     extra = token.copy()
                     extra.text = part
                     yield extra
 
 
-def german_analyzer() -> Any:
-    """Return the German analyzer: tokenize, lowercase, split compounds, stop words, Snowball stem."""
+def language_analyzer(lang: str) -> Any:
+    """Return a language's analyzer: tokenize, lowercase, split compounds, drop stop words, Snowball stem."""
     from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-    return RegexTokenizer() | LowercaseFilter() | CompoundSplitFilter() | StopFilter(lang="de") | StemFilter(lang="de")
+    return RegexTokenizer() | LowercaseFilter() | CompoundSplitFilter(lang) | StopFilter(lang=lang) | StemFilter(lang=lang)
+
+
+def multilingual_stop_words() -> frozenset[str]:
+    """Return the stop words of every language hitta meets, for fields not tied to one language."""
+    from whoosh.lang import stopwords_for_language
+
+    words: set[str] = set()
+    for lang in ("sv", "da", "de", "no", "en", "nl"):
+        words |= set(stopwords_for_language(lang))
+    return frozenset(words)
 
 
 def _schema() -> Any:
-    from whoosh.analysis import CharsetFilter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer, StandardAnalyzer
+    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer
     from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
     from whoosh.support.charset import accent_map
 
-    plain = StandardAnalyzer(stoplist=None)
+    plain = StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1)
     folded = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True),
         title=TEXT(stored=True, analyzer=plain, field_boost=1.5),
         lang=KEYWORD(stored=True, lowercase=True),
-        content_sv=TEXT(analyzer=LanguageAnalyzer("sv")),
-        content_da=TEXT(analyzer=LanguageAnalyzer("da")),
-        content_de=TEXT(analyzer=german_analyzer()),
+        content_sv=TEXT(analyzer=language_analyzer("sv")),
+        content_da=TEXT(analyzer=language_analyzer("da")),
+        content_de=TEXT(analyzer=language_analyzer("de")),
         content_xx=TEXT(analyzer=plain),
         content_folded=TEXT(analyzer=folded),
         org=KEYWORD(commas=True, lowercase=True, scorable=True),

@@ -15,6 +15,11 @@ MODES = ("keyword", "semantic", "hybrid")
 # How many candidates each ranking contributes before fusion: deep enough that a document ranked
 # modestly by both still surfaces, shallow enough to stay fast at 100k documents.
 FUSION_DEPTH = 50
+RRF_K = 60
+# (keyword, semantic) weights of reciprocal rank fusion. Measured with bench/relevance.py on 50 judged
+# queries: equal weights 0.819 nDCG@10, keyword at half weight 0.855 (keyword hits on common words
+# pulled right semantic answers down on paraphrase and cross-language queries).
+HYBRID_WEIGHTS = (0.5, 1.0)
 _MARK = re.compile(r"\[\[(.*?)\]\]")
 _GENITIVE = re.compile(r"(?:[:'’]s|s)$")
 
@@ -110,7 +115,9 @@ def search(
         else:
             from index.hybrid import reciprocal_rank_fusion
 
-            ranked = reciprocal_rank_fusion([[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]])
+            ranked = reciprocal_rank_fusion(
+                [[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]], k=RRF_K, weights=HYBRID_WEIGHTS
+            )
         by_id = {hit.id: hit for hit in keyword_hits}
         results: list[SearchHit] = []
         for rank, (doc_id, score) in enumerate(ranked[:limit], start=1):

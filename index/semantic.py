@@ -88,6 +88,28 @@ STOP_WORDS = frozenset(
 )
 
 
+def _unit_rows_dense(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row to unit L2 norm in place (zero rows stay zero); numpy only, so queries skip sklearn."""
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vectors /= norms
+    return vectors
+
+
+def _unit_rows_sparse(matrix: csr_matrix) -> csr_matrix:
+    """Return a CSR matrix with each row scaled to unit L2 norm (zero rows stay zero)."""
+    import numpy as np
+
+    matrix = matrix.tocsr(copy=True)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    row_norms = np.sqrt(np.bincount(rows, weights=matrix.data.astype(np.float64) ** 2, minlength=matrix.shape[0]))
+    row_norms[row_norms == 0] = 1.0
+    matrix.data /= np.repeat(row_norms, np.diff(matrix.indptr)).astype(matrix.data.dtype)
+    return matrix
+
+
 def fold(text: str) -> str:
     """Return text lower-cased with accents stripped and Nordic letters folded to ASCII."""
     folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
@@ -196,14 +218,13 @@ class _Model:
     def transform(self, texts: Iterable[str]) -> np.ndarray:
         """Return one L2-normalised float32 row per text (zeros for a text with no known feature)."""
         import numpy as np
-        from sklearn.preprocessing import normalize
 
         weighted = self._weigh(self._count([tokenize(text) for text in texts]))
         if self.components is None:
             vectors = weighted.toarray().astype(np.float32)
         else:
             vectors = np.asarray(weighted @ self.components, dtype=np.float32)
-        return normalize(vectors, copy=False)
+        return _unit_rows_dense(vectors)
 
     def _count(self, token_lists: list[list[str]]) -> csr_matrix:
         """Return the term-count matrix of tokenised documents over the fitted vocabulary."""
@@ -252,14 +273,13 @@ class _Model:
         """Return sublinear TF-IDF of a count matrix, word and char blocks each L2-normalised."""
         import numpy as np
         from scipy.sparse import hstack
-        from sklearn.preprocessing import normalize
 
         weighted = counts.astype(np.float32, copy=True)
         weighted.data = (1 + np.log(weighted.data)) * self.idf[weighted.indices]
         split = len(self.word_terms)
         # each block has unit norm so words and character n-grams weigh the same
-        blocks = [normalize(block) for block in (weighted[:, :split], weighted[:, split:]) if block.shape[1]]
-        return normalize(hstack(blocks, format="csr", dtype=np.float32))
+        blocks = [_unit_rows_sparse(block) for block in (weighted[:, :split], weighted[:, split:]) if block.shape[1]]
+        return _unit_rows_sparse(hstack(blocks, format="csr", dtype=np.float32))
 
     def save(self, directory: Path) -> None:
         """Write the model files atomically into a directory."""

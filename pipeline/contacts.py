@@ -51,7 +51,8 @@ _ROLE = re.compile(
     r"|stadtbaurat|stadtbaurätin|abgeordnete[rn]?|regionråd|regionsrådsformand|kommunaldirektør)\b",
     re.IGNORECASE,
 )
-_CONTACT_LINES_AFTER = 3
+_CONTACT_LINES_AFTER = 5
+_WORDS_AFTER_BLOCK_HEAD = 4
 
 
 def find_emails(text: str) -> list[dict[str, Any]]:
@@ -204,7 +205,11 @@ def _contact_for(
     """Return the contact of one person mention, or None if nothing is written next to it."""
     start, end = person["span"]
     name = person.get("name") or text[start:end]
-    block_end = min(_lines_after(text, end, _CONTACT_LINES_AFTER), next_person_start)
+    line_end = _line_end(text, end)
+    # A name inside running prose has its details on its own line; a name that ends its line
+    # ("Kontakt: Tine Ane Nielsen") heads a block of detail lines below it.
+    heads_block = len(text[end:line_end].split()) <= _WORDS_AFTER_BLOCK_HEAD
+    block_end = min(_lines_after(text, end, _CONTACT_LINES_AFTER) if heads_block else line_end, next_person_start)
     email = _first_in(emails, end, block_end, prefer=name)
     phone = _first_in(phones, end, block_end)
     role = _role_near(text, start, end, block_end, previous_person_end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +63,8 @@ _POINT = re.compile(
             rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
             # English: June 4, 2019
             rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY}),{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
-            # Juli 2016
-            rf"(?<![\w.])(?P<my_m>{_FULL_MONTH}){_SP}(?P<my_y>{_YEAR}){_NOT_AFTER}",
+            # Juli 2016, april–juni 2021
+            rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}(?P<my_y>{_YEAR}){_NOT_AFTER}",
             # 05/2022, 05.2022
             rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
             # 2019-12
@@ -71,9 +72,9 @@ _POINT = re.compile(
             # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
             rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
             # 2014-2020, 2016-18, 2021/2022
-            rf"{_NOT_BEFORE}(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|-(?P<yr_s>\d\d)){_NOT_AFTER}",
+            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-/](?P<yr_s>\d\d)){_NOT_AFTER}",
             # 2020
-            rf"{_NOT_BEFORE}(?P<year>{_YEAR}){_NOT_AFTER}",
+            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
         ]
     ),
     re.IGNORECASE,
@@ -96,7 +97,11 @@ _START_OPENER = re.compile(
     rf"|från{_SP}+den|fra{_SP}+den|since|starting|vanaf|sinds|sedert){_SP}+$",
     re.IGNORECASE,
 )
-_SENTENCE_START_OPENER = re.compile(rf"(?:^|[.!?:\n]{_SP}*|\n)(?:Fra|Från|From){_SP}+$")
+# "fra"/"från"/"from" opens an interval only at the start of a sentence ("Fra 2021 skal …") or with an
+# onward phrase after the date; "midler fra 2023" is a point.
+_FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECASE)
+_SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
+_ONWARD = re.compile(rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|onwards|and{_SP}+onwards)", re.IGNORECASE)
 _END_OPENER = re.compile(
     rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|tom"
     rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
@@ -156,7 +161,10 @@ class _Point:
     year: int | None
     month: int | None = None
     day: int | None = None
-    end_value: str | None = None  # set for points that are ranges by themselves (2014-2020, 20er Jahre)
+    # Set for points that are ranges by themselves: 18.-19. November, april–juni 2021, 2014-2020, 20er Jahre.
+    end_day: int | None = None
+    end_month: int | None = None
+    end_year: int | None = None
     bare_year: bool = False
     has_weekday: bool = False
 
@@ -192,14 +200,18 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             point = _Point(start, end, year, month, int(g["txt_d"]), has_weekday=bool(g["txt_wd"]))
             if g["txt_d0"]:
                 # "18.-19. November 2020": a range of days inside one month.
-                first = int(g["txt_d0"])
-                point.day = first
-                point.end_value = f"{int(g['txt_d']):02d}"
+                point.day, point.end_day = int(g["txt_d0"]), point.day
+                if point.end_day is not None and point.day >= point.end_day:
+                    return None
             return _checked(point)
         if g["en_y"]:
             return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
         if g["my_y"]:
-            return _Point(start, end, int(g["my_y"]), _MONTHS[g["my_m"].lower()])
+            month = _MONTHS[g["my_m"].lower()]
+            if g["my_m0"]:
+                first_month = _MONTHS[g["my_m0"].lower()]
+                return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
+            return _Point(start, end, int(g["my_y"]), month)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:
@@ -208,14 +220,14 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             decade = int(g["dec"])
             if decade < 100:
                 decade += 2000 if decade <= 30 else 1900
-            return _Point(start, end, decade, end_value=str(decade + 9))
+            return _Point(start, end, decade, end_year=decade + 9)
         if g["yr_a"]:
             first = int(g["yr_a"])
             last = int(g["yr_b"]) if g["yr_b"] else first // 100 * 100 + int(g["yr_s"])
             if not first < last <= first + 30:
                 # "2016-1023" or "651/2014"-like noise: keep only a plausible hyphenated first year.
                 return None
-            return _Point(start, end, first, end_value=str(last), bare_year=True)
+            return _Point(start, end, first, end_year=last, bare_year=True)
         if g["year"]:
             return _Point(start, end, int(g["year"]), bare_year=True)
     except (KeyError, ValueError):
@@ -245,7 +257,7 @@ def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
             opener = _RANGE_OPENER.search(text, max(0, point.start - 20), point.start)
             between = _BETWEEN_OPENER.search(text, max(0, point.start - 20), point.start)
             joins = _RANGE_GAP.match(gap) or (between and _RANGE_AND_GAP.match(gap))
-            if joins and point.end_value is None and following.end_value is None and _compatible(point, following):
+            if joins and not _is_range(point) and not _is_range(following) and _compatible(point, following):
                 item.update(end=following.end, end_point=following, kind="range")
                 if opener:
                     item["start"] = opener.start()
@@ -255,6 +267,11 @@ def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
     for item in items:
         _attach_prefixes(text, item)
     return items
+
+
+def _is_range(point: _Point) -> bool:
+    """Tell whether a point already spans a range on its own."""
+    return point.end_day is not None or point.end_month is not None or point.end_year is not None
 
 
 def _compatible(first: _Point, second: _Point) -> bool:
@@ -273,18 +290,23 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     if part and not item["start_point"].has_weekday:
         item["start"] = part.start()
         item["period_part"] = True
-    if item["kind"] == "range" or item["start_point"].end_value is not None:
+    if item["kind"] == "range" or _is_range(item["start_point"]):
         opener = _RANGE_OPENER.search(text, max(0, item["start"] - 20), item["start"])
-        if opener and item["start_point"].day:
+        if opener and item["start_point"].month:
             item["start"] = opener.start()
-        if item["kind"] == "range" or item["start_point"].day:
+        if item["kind"] == "range" or item["start_point"].month:
             return
     window = max(0, item["start"] - 30)
     start_opener = _START_OPENER.search(text, window, item["start"])
     end_opener = _END_OPENER.search(text, window, item["start"])
-    sentence_opener = _SENTENCE_START_OPENER.search(text, window, item["start"])
-    if start_opener or sentence_opener:
-        item["start"] = (start_opener or sentence_opener).start()
+    from_word = _FROM_WORD.search(text, window, item["start"])
+    if from_word and not (
+        _SENTENCE_BOUNDARY.search(text[max(0, from_word.start() - 5):from_word.start()])
+        or _ONWARD.match(text, item["end"])
+    ):
+        from_word = None
+    if start_opener or from_word:
+        item["start"] = (start_opener or from_word).start()
         item["kind"] = "from"
     elif end_opener:
         item["start"] = end_opener.start()
@@ -345,6 +367,8 @@ def _fill_missing_years(items: list[dict[str, Any]]) -> None:
     """Give day-month dates without a year the year of the nearest full date (else nearest year)."""
     dated = [item for item in items if item["start_point"].year is not None]
     full = [item for item in dated if item["start_point"].month is not None]
+    pool = full or dated
+    pool_starts = [item["start"] for item in pool]
     for item in items:
         for point in (item["start_point"], item["end_point"]):
             if point is None or point.year is not None:
@@ -352,11 +376,15 @@ def _fill_missing_years(items: list[dict[str, Any]]) -> None:
             partner = item["end_point"] if point is item["start_point"] else item["start_point"]
             if partner is not None and partner.year is not None:
                 point.year = partner.year
-                continue
-            pool = full or dated
-            if pool:
-                nearest = min(pool, key=lambda other: abs(other["start"] - item["start"]))
-                point.year = nearest["start_point"].year
+            elif pool:
+                point.year = _nearest(pool, pool_starts, item["start"])["start_point"].year
+
+
+def _nearest(pool: list[dict[str, Any]], starts: list[int], position: int) -> dict[str, Any]:
+    """Return the item of a start-sorted pool that starts closest to `position`."""
+    index = bisect_left(starts, position)
+    candidates = [pool[i] for i in (index - 1, index) if 0 <= i < len(pool)]
+    return min(candidates, key=lambda other: abs(other["start"] - position))
 
 
 def _iso(point: _Point) -> str:
@@ -374,11 +402,13 @@ def _finish(text: str, item: dict[str, Any]) -> dict[str, Any] | None:
     first: _Point = item["start_point"]
     last: _Point | None = item["end_point"]
     start_value = _iso(first)
-    if first.end_value is not None:
-        if first.day and first.month:
-            end_value: str | None = f"{first.year:04d}-{first.month:02d}-{first.end_value}"
-        else:
-            end_value = first.end_value
+    end_value: str | None
+    if first.end_year is not None:
+        end_value = f"{first.end_year:04d}"
+    elif first.end_month is not None:
+        end_value = f"{first.year:04d}-{first.end_month:02d}"
+    elif first.end_day is not None:
+        end_value = f"{first.year:04d}-{first.month:02d}-{first.end_day:02d}"
     elif last is not None:
         if last.year is None:
             return None
@@ -386,7 +416,7 @@ def _finish(text: str, item: dict[str, Any]) -> dict[str, Any] | None:
     else:
         end_value = None
     if item["kind"] == "from":
-        end_value = None if first.end_value is None else end_value
+        end_value = end_value if _is_range(first) else None
     elif item["kind"] == "until":
         start_value, end_value = None, end_value or start_value
     start, end = item["start"], item["end"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
 # Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
 _SEP = "[ \u00a0\u202f\u2009.]"
-_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+# At most four groups (up to 999 999 999 999): a bounded repeat keeps long runs of digit groups linear.
+_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d+)?|\d+(?:[.,]\d+)?"
 _NUMBER = rf"(?<![\d.,])(?:{_DIGITS})(?![\d])"
 
 _NUMBER_WORDS = {
@@ -51,13 +53,15 @@ _AMOUNT_AFTER = re.compile(
     rf"(?P<num>{_NUMBER}|(?<![^\W\d_])(?:{_WORD_NUMBER}))(?:,[-–])?"
     rf"(?:[ \u00a0\u202f]?(?P<compound>{_COMPOUND_RE}){_END}"
     rf"|(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}){_END})?"
-    rf"(?:[ \u00a0\u202f]?(?P<cur>{_CURRENCY_AFTER})(?:{_END}|(?<=[.€$£]))))",
+    rf"(?:[ \u00a0\u202f]?(?P<cur>{_CURRENCY_AFTER})(?:{_END}|(?<=[.€$£])))"
+    rf"|(?P<colon>:[-–])(?![\w-]))",
     re.IGNORECASE,
 )
+# After a leading currency, English "€1.5m" / "EUR 2bn" short multipliers are safe to read.
 _AMOUNT_BEFORE = re.compile(
     rf"(?<![^\W\d_])(?P<cur>EUR|€|SEK|DKK|NOK|CHF|USD|US\$|\$|£|GBP|kr\.|{_COMPOUND_RE})"
     rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
-    rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}){_END})?",
+    rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?",
     re.IGNORECASE,
 )
 _AMOUNT_BARE = re.compile(
@@ -124,6 +128,8 @@ def parse_number(raw: str, lang: str) -> float | None:
         elif re.fullmatch(r"\d+\.\d{1,2}", compact):
             pass  # "1.5 Mio." written with a decimal point
         compact = compact.replace(",", ".")
+    if len(compact) > 18:
+        return None  # no budget has that many digits: a code or a run of digits
     try:
         return float(compact)
     except ValueError:
@@ -134,6 +140,8 @@ def _multiplier_value(word: str | None) -> int:
     """Return what one unit of a multiplier word is worth (1 when there is none)."""
     if not word:
         return 1
+    if word.lower() in {"m", "k"}:
+        return 10**6 if word.lower() == "m" else 10**3
     for pattern, value in _MULTIPLIERS:
         if re.fullmatch(pattern, word, re.IGNORECASE):
             return value
@@ -195,6 +203,8 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
         currency = currency or _krone_for_text(lang, text)
     elif currency_word:
         currency = _currency_code(currency_word, lang, text)
+    elif groups.get("colon"):
+        currency = _krone_for_text(lang, text)  # Swedish/Norwegian price style "500:-"
     else:
         return None
     if match.group("num").lower() in _NUMBER_WORDS and multiplier == 1:
@@ -213,13 +223,16 @@ def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[di
     """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
     items = []
     explicit_values = {(item["amount"], item["currency"]) for item in explicit}
+    explicit_starts = [item["span"][0] for item in explicit]
+    currencies = [item["currency"] for item in explicit]
+    usual_currency = max(set(currencies), key=currencies.count) if currencies else None
     for match in _AMOUNT_BARE.finditer(text):
         if not _follows_like_money(text, match.end()):
             continue
         value = parse_number(match.group("num"), lang)
         if value is None:
             continue
-        currency = _context_currency(text, match.start(), match.end(), explicit, lang)
+        currency = _context_currency(text, match.start(), match.end(), explicit, explicit_starts, lang) or usual_currency
         if currency is None:
             continue
         item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult")), currency)
@@ -244,26 +257,22 @@ def _follows_like_money(text: str, end: int) -> bool:
 
 
 def _context_currency(
-    text: str, start: int, end: int, explicit: list[dict[str, Any]], lang: str
+    text: str, start: int, end: int, explicit: list[dict[str, Any]], starts: list[int], lang: str
 ) -> str | None:
-    """Return the currency a bare amount takes from its list, its article or its language."""
+    """Return the currency a bare amount takes from its own line, else from its language."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
-    same_line = [item for item in explicit if line_start <= item["span"][0] < line_end]
+    first, last = bisect_left(starts, line_start), bisect_left(starts, line_end)
+    same_line = explicit[first:last]
     before = [item for item in same_line if item["span"][1] <= start]
     if before:
         return before[-1]["currency"]
     if same_line:
         return same_line[0]["currency"]
-    if not explicit and not _MONEY_CONTEXT.search(text[max(0, start - 300):end + 300]):
+    if not explicit and not _MONEY_CONTEXT.search(text, max(0, start - 300), end + 300):
         return None
-    if lang in _DEFAULT_CURRENCY:
-        return _DEFAULT_CURRENCY[lang]
-    if explicit:
-        currencies = [item["currency"] for item in explicit]
-        return max(set(currencies), key=currencies.count)
-    return None
+    return _DEFAULT_CURRENCY.get(lang)
 
 
 def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
-"""Build index/de_words.txt: the German word list used to split compounds at index time.
+"""Build index/words_<lang>.txt: the word lists used to split compounds at index time (sv, da, de).
 
 Usage: python training/build_compound_lexicon.py [--corpora ../shared/corpora]
 
-Words come from the token columns of German training and development files (never test splits):
-GermEval 2014 dev, MobIE train and LER dev. A word is kept when it is alphabetic, 4–24 letters long
-and occurs at least MIN_COUNT times, so typos and rare inflections stay out of the list.
+Words come from the token columns of training and development files only (never test splits):
+German GermEval 2014 dev, MobIE train and LER dev; Swedish klintan train and UNER Talbanken train;
+Danish DaN+ news train and dev plus NorNE Bokmål dev. A word is kept when it is alphabetic, 4–24 letters long and occurs at least
+MIN_COUNT times, so typos and rare inflections stay out of the list.
 """
 
 from __future__ import annotations
@@ -12,38 +13,53 @@ from __future__ import annotations
 import argparse
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-MIN_COUNT = 3
-WORD = re.compile(r"^[a-zäöüß]{4,24}$")
+MIN_COUNT = 2
+WORD = re.compile(r"^[a-zäöüßåæøé]{4,24}$")
 ROOT = Path(__file__).resolve().parent.parent
+# (relative path, separator or None for any whitespace, token column, comment prefix)
+SOURCES = {
+    "de": [
+        ("de/germeval2014/NER-de-dev.tsv", "\t", 1, "#"),
+        ("de/mobie/train.conll2003", "\t", 0, "-DOCSTART-"),
+        ("de/ler/ler_dev.conll", None, 0, None),
+    ],
+    "sv": [
+        ("sv/klintan_swedish_ner_corpus/train_corpus.txt", None, 0, None),
+        ("sv/uner_sv_talbanken/sv_talbanken-ud-train.iob2", "\t", 1, "#"),
+    ],
+    # Danish data is small; Norwegian Bokmål shares most of its written vocabulary with Danish.
+    "da": [
+        ("da/danplus/da_news_train.tsv", "\t", 0, None),
+        ("da/danplus/da_news_dev.tsv", "\t", 0, None),
+        ("no/norne/nob/no_bokmaal-ud-dev.conllu", "\t", 1, "#"),
+    ],
+}
 
 
-def iter_tokens(corpora: Path):
-    """Yield the tokens of the German non-test corpora."""
-    for line in (corpora / "de/germeval2014/NER-de-dev.tsv").read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2 and not line.startswith("#"):
-            yield parts[1]
-    for line in (corpora / "de/mobie/train.conll2003").read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2:
-            yield parts[0]
-    for line in (corpora / "de/ler/ler_dev.conll").read_text(encoding="utf-8").splitlines():
-        parts = line.strip().split(" ")
-        if len(parts) == 2:
-            yield parts[0]
+def iter_tokens(corpora: Path, lang: str) -> Iterator[str]:
+    """Yield the tokens of a language's non-test corpora."""
+    for relative, separator, column, comment in SOURCES[lang]:
+        for line in (corpora / relative).read_text(encoding="utf-8").splitlines():
+            if comment and line.startswith(comment):
+                continue
+            parts = line.split(separator)
+            if len(parts) > column + 1 or (separator is None and len(parts) == 2):
+                yield parts[column]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
-    parser.add_argument("--out", type=Path, default=ROOT / "index" / "de_words.txt")
     args = parser.parse_args()
-    counts = Counter(token.lower() for token in iter_tokens(args.corpora))
-    words = sorted(word for word, count in counts.items() if count >= MIN_COUNT and WORD.match(word))
-    args.out.write_text("\n".join(words) + "\n", encoding="utf-8")
-    print(f"wrote {len(words)} words to {args.out}")
+    for lang in SOURCES:
+        counts = Counter(token.lower() for token in iter_tokens(args.corpora, lang))
+        words = sorted(word for word, count in counts.items() if count >= MIN_COUNT and WORD.match(word))
+        out = ROOT / "index" / f"words_{lang}.txt"
+        out.write_text("\n".join(words) + "\n", encoding="utf-8")
+        print(f"{lang}: wrote {len(words)} words to {out}")
 
 
 if __name__ == "__main__":

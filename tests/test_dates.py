@@ -1,0 +1,155 @@
+"""Dates: points, ranges, open intervals and years with their ISO start and end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.dates import find_dates
+
+GOLD_DIR = Path(__file__).parent / "gold"
+SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"
+
+
+def found(text: str, lang: str) -> list[tuple[str, str | None, str | None]]:
+    """Return (text, start, end) of every date found, after checking each span against the text."""
+    items = find_dates(text, lang)
+    for item in items:
+        assert text[item["span"][0]:item["span"][1]] == item["text"]
+    return [(item["text"], item["start"], item["end"]) for item in items]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # Points: numeric, ISO and month names
+        ("de", "In einem digitalen Gespräch am 18.11.2020 stellen", [("18.11.2020", "2020-11-18", None)]),
+        ("sv", "Publicerades 2016-01-28", [("2016-01-28", "2016-01-28", None)]),
+        ("da", " date 2019-12 Bredbåndspuljen er blevet udmøntet", [("2019-12", "2019-12", None)]),
+        ("da", "Publiceret 07-12-2016", [("07-12-2016", "2016-12-07", None)]),
+        ("de", "Vorstellung am 18. November 2020", [("18. November 2020", "2020-11-18", None)]),
+        ("sv", "Publicerat av: Ylva, 23 januari, 2020", [("23 januari, 2020", "2020-01-23", None)]),
+        ("sv", "Nyheter\n\n17 mar 2021\n\n10 miljoner", [("17 mar 2021", "2021-03-17", None)]),
+        ("da", "om modernisering af planloven den 9. juni 2016, hvor", [("9. juni 2016", "2016-06-09", None)]),
+        ("de", "Wann: Mittwoch, 14. Januar 2015, 09.30 Uhr", [("Mittwoch, 14. Januar 2015", "2015-01-14", None)]),
+        ("en", "The application deadline was 4 June 2019.", [("4 June 2019", "2019-06-04", None)]),
+        ("de", "Stand: 05/2022", [("05/2022", "2022-05", None)]),
+        # Years in running text
+        ("da", "en velintegreret storstadsregion i 2025.", [("2025", "2025", None)]),
+        ("de", "den Charakter unserer Stadt im Jahr 2030.", [("2030", "2030", None)]),
+        ("sv", "Stödet beräknas för respektive år 2019 och 2020.", [("2019", "2019", None), ("2020", "2020", None)]),
+        ("da", "Med ubrugte midler fra 2023 er der ca. 80 mio. kr.", [("2023", "2023", None)]),
+        # Ranges
+        ("da", "Projektperiode: 1. april 2012 – 30. juni 2014[Projektet er afsluttet]",
+         [("1. april 2012 – 30. juni 2014", "2012-04-01", "2014-06-30")]),
+        ("sv", "Projekttid: 2016-06-15 – 2019-10-31", [("2016-06-15 – 2019-10-31", "2016-06-15", "2019-10-31")]),
+        ("sv", "Projekttid: Juli 2016 – Juni 2019", [("Juli 2016 – Juni 2019", "2016-07", "2019-06")]),
+        ("de", "In der Förderperiode von 2021 bis 2027 fördert", [("von 2021 bis 2027", "2021", "2027")]),
+        ("de", "stellt für die Jahre 2023 bis 2026 weitere Mittel bereit", [("2023 bis 2026", "2023", "2026")]),
+        ("de", "für den Zeitraum 2014-2020 an insgesamt 181 Projekte", [("2014-2020", "2014", "2020")]),
+        ("sv", "kan sökas från den 1 augusti 2018 till den 1 oktober 2018.",
+         [("från den 1 augusti 2018 till den 1 oktober 2018", "2018-08-01", "2018-10-01")]),
+        ("da", "Projektet løber fra 1. marts 2020 til 28. februar 2023.",
+         [("fra 1. marts 2020 til 28. februar 2023", "2020-03-01", "2023-02-28")]),
+        ("de", "Das Projekt läuft vom 1. Januar 2021 bis zum 31. Dezember 2023.",
+         [("vom 1. Januar 2021 bis zum 31. Dezember 2023", "2021-01-01", "2023-12-31")]),
+        ("de", "Projektlaufzeit: 01.01.2021 - 31.12.2023", [("01.01.2021 - 31.12.2023", "2021-01-01", "2023-12-31")]),
+        ("de", "Vom 18. bis 20. Mai 2022 findet die Tagung statt.", [("Vom 18. bis 20. Mai 2022", "2022-05-18", "2022-05-20")]),
+        ("sv", "Ansökningsperioden är 1 mars–15 april 2022.", [("1 mars–15 april 2022", "2022-03-01", "2022-04-15")]),
+        ("sv", "Projektet pågår april–juni 2021.", [("april–juni 2021", "2021-04", "2021-06")]),
+        ("sv", "Mellan 2019 och 2021 genomfördes projektet.", [("Mellan 2019 och 2021", "2019", "2021")]),
+        ("de", "Es ist unser Kompass für die 20er Jahre.", [("20er Jahre", "2020", "2029")]),
+        ("sv", "Under 1990-talet byggdes området.", [("1990-talet", "1990", "1999")]),
+        # Period parts stay in the span
+        ("sv", "Projekttid: hösten 2016-2018", [("hösten 2016-2018", "2016", "2018")]),
+        ("da", "31 kommuner tilkendegav i efteråret 2017 interesse", [("efteråret 2017", "2017", None)]),
+        ("de", "Die Ergebnisse werden voraussichtlich Ende 2022 veröffentlicht.", [("Ende 2022", "2022", None)]),
+        ("de", "Ende Mai 2022 war es soweit", [("Ende Mai 2022", "2022-05", None)]),
+        ("da", "Byggeriet forventes afsluttet ultimo 2024.", [("ultimo 2024", "2024", None)]),
+        # Open intervals keep their interval word
+        ("sv", "och sedan 2019 har Case Sofielund 2030 arbetat", [("sedan 2019", "2019", None)]),
+        ("de", "Der Zeithorizont bis 2030 bildet das Dach.", [("bis 2030", None, "2030")]),
+        ("de", "Daher werden ab Freitag, 22. Januar 2021 Fotos gezeigt",
+         [("ab Freitag, 22. Januar 2021", "2021-01-22", None)]),
+        ("de", "Seit dem 01. März 2014 ist die Investitionsbank Trägerin", [("Seit dem 01. März 2014", "2014-03-01", None)]),
+        ("de", "Seit 2014 rund 103 Millionen Euro", [("Seit 2014", "2014", None)]),
+        ("sv", "programperioden som räcker till och med 2020, är", [("till och med 2020", None, "2020")]),
+        ("sv", "statsbidraget betalas ut senast den 1 december 2018.", [("senast den 1 december 2018", None, "2018-12-01")]),
+        ("da", "Frem til den 23. maj 2023 har bestyrelsen åbent", [("Frem til den 23. maj 2023", None, "2023-05-23")]),
+        ("da", "Fra 2021 skal kommunerne udarbejde planer.", [("Fra 2021", "2021", None)]),
+        ("da", "Region Hovedstaden har siden 2019 arbejdet med den.", [("siden 2019", "2019", None)]),
+        ("de", "Bis Ende 2023 sollen 15 Projekte starten.", [("Bis Ende 2023", None, "2023")]),
+        ("da", "skal være færdigt inden udgangen af 2026.", [("inden udgangen af 2026", None, "2026")]),
+    ],
+)
+def test_dates(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    assert found(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # The year of a day-month date comes from the nearest full date.
+        ("de", "Vorstellung am 18. November 2020. Am 18. November wird die Strategie vorgestellt.",
+         [("18. November 2020", "2020-11-18", None), ("18. November", "2020-11-18", None)]),
+        ("sv", "Den 28 januari öppnar e-tjänsten. Perioden räcker till och med 2020.\nPublicerades 2016-01-28",
+         [("28 januari", "2016-01-28", None), ("till och med 2020", None, "2020"), ("2016-01-28", "2016-01-28", None)]),
+        # No year anywhere: the date is left out.
+        ("de", "In einer Sitzung am 18.-19. November in Basel hat der Ausschuss bewilligt.", []),
+    ],
+)
+def test_missing_year_comes_from_context(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    assert found(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        # Years inside proper names
+        ("sv", "fokus på Agenda 2030 målen"),
+        ("sv", "sedan dess har Case Sofielund 2030 arbetat"),
+        ("sv", "en djup förankring i FN:s 2030-mål"),
+        ("de", "auch die REGIONALE 2025 wird profitieren"),
+        ("de", "Bewerbungsstart für JU DO!-Gründerwettbewerb 2021 und Corona-Sonderpreis"),
+        ("da", "Et andet resultat er Copenhagen-Malmö 2025 – en strategi"),
+        ("sv", "Bland projekten finns Leader Lapland 2020 och Leader Skellefteå Älvdal"),
+        ("da", "I forhold til rammerne for 2023-puljen er der justeringer."),
+        # Statutes, regulations, clock times, durations, counts, amounts, postcodes, phones
+        ("sv", "som regleras i förordningen (2018:152) om statsbidrag"),
+        ("da", "Kommissionens forordning (EU) nr. 651/2014 om visse kategorier"),
+        ("de", "Alle sind eingeladen, von 14.00 bis 15.30 Uhr dabei zu sein."),
+        ("da", "Hotline på tlf. 41 71 78 97 (alle hverdage kl. 10-12)"),
+        ("de", "Viele Unternehmen wollen auch 10 Jahre nach der Gründung nicht"),
+        ("da", "Efter 11 års erfaring med at formidle renoveringsprojekter"),
+        ("sv", "Case Sofielund är ett treårigt projekt"),
+        ("de", "schlossen insgesamt 1.821 Lehrverträge ab – 415 weniger als im Vorjahr"),
+        ("da", "Prisen er 2000 kr. pr. deltager og der kom 2020 besøgende."),
+        ("da", "Adresse: Ved Stranden 8, 2000 Frederiksberg"),
+        ("de", "Telefon 0251 492-2020 und Fax 0251 492-7700"),
+        ("de", "Die Online-Auktion endet am 4...."),
+        ("de", "in diesem Jahr und im Lauf des kommenden Jahres"),
+        ("sv", "Beslut fattas under slutet av november månad."),
+        ("de", "Im Juli hat der Begleitausschuss grünes Licht gegeben."),
+        ("sv", "Läs mer på www.tornedalen2020.se/projekt/2019/ eller i rapporten"),
+        ("de", "Bewerbungsschluss ist der 31.02.2021."),
+    ],
+)
+def test_not_dates(lang: str, text: str) -> None:
+    assert found(text, lang) == []
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES_DIR.glob("*.txt")), ids=lambda p: p.stem)
+def test_sample_dates_match_gold(path: Path) -> None:
+    gold = json.loads((GOLD_DIR / f"{path.stem}.json").read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    assert set(found(text, gold["language"])) == {(d["text"], d["start"], d["end"]) for d in gold["dates"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "2020", "bis", "1. Januar " * 3000, "2020 " * 5000, "-" * 20000, "18.-19.", "\x00\u200b2021\ufeff", "seit 0000"],
+)
+def test_odd_input_never_raises(text: str) -> None:
+    found(text, "de")

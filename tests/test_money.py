@@ -1,0 +1,140 @@
+"""Budgets: money amounts with their value in whole units and ISO currency."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.money import find_budgets, parse_number
+
+GOLD_DIR = Path(__file__).parent / "gold"
+SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # Swedish
+        ("sv", "Total omfattning:  620 211 SEK, varav:", [("620 211 SEK", 620211, "SEK")]),
+        ("sv", "För 2018 är 75 miljoner kronor budgeterade.", [("75 miljoner kronor", 75_000_000, "SEK")]),
+        ("sv", "årets medel på 1,395 miljarder kronor fattas", [("1,395 miljarder kronor", 1_395_000_000, "SEK")]),
+        ("sv", "Projektbudget: cirka åtta miljoner kronor.", [("åtta miljoner kronor", 8_000_000, "SEK")]),
+        ("sv", "Regionen satsar 12 mnkr och MSEK 3,2 på leder.", [("12 mnkr", 12_000_000, "SEK"), ("MSEK 3,2", 3_200_000, "SEK")]),
+        ("sv", "Stödet är högst 250 tkr per företag.", [("250 tkr", 250_000, "SEK")]),
+        ("sv", "en sammanlagd summa på 9 974 000 kronor.", [("9 974 000 kronor", 9_974_000, "SEK")]),
+        ("sv", "Nästan 12,2 miljoner euro går till sju projekt.", [("12,2 miljoner euro", 12_200_000, "EUR")]),
+        ("sv", "Biljetten kostar 500:- för vuxna.", [("500:-", 500, "SEK")]),
+        # Danish
+        ("da", "Projektets samlede budget: 584 498 EUR", [("584 498 EUR", 584498, "EUR")]),
+        ("da", "ensomhed koster samfundet 7 milliarder kroner årligt", [("7 milliarder kroner", 7_000_000_000, "DKK")]),
+        ("da", "10 mio. kr. til turismeprojekter i landdistrikterne", [("10 mio. kr.", 10_000_000, "DKK")]),
+        ("da", "Støttebeløb: 1.055.000 kr. Strategisk midtbyplan", [("1.055.000 kr.", 1_055_000, "DKK")]),
+        ("da", "gennemsnitligt 28.629 kroner i støtte per adresse", [("28.629 kroner", 28629, "DKK")]),
+        ("da", "Puljen er på godt 760 mio. kr. i alt.", [("760 mio. kr.", 760_000_000, "DKK")]),
+        ("da", "Anlægget koster 1,2 mia. kr. at bygge.", [("1,2 mia. kr.", 1_200_000_000, "DKK")]),
+        ("da", "Tilskud: 450.000,- kr. til projektet.", [("450.000,- kr.", 450_000, "DKK")]),
+        ("da", "Budgettet er DKK 45 mio. i alt.", [("DKK 45 mio.", 45_000_000, "DKK")]),
+        # Norwegian and English
+        ("nb", "25 prosjekt som får totalt 21 millioner kroner i støtte.", [("21 millioner kroner", 21_000_000, "NOK")]),
+        ("en", "the call has a budget of NOK 50 million.", [("NOK 50 million", 50_000_000, "NOK")]),
+        ("en", "The city received €1.5m from the fund.", [("€1.5m", 1_500_000, "EUR")]),
+        # German
+        ("de", "die mit 69,3 Mio. € Fördermitteln unterstützt werden", [("69,3 Mio. €", 69_300_000, "EUR")]),
+        ("de", "Programmvolumen ca. 94 Mio. Euro", [("94 Mio. Euro", 94_000_000, "EUR")]),
+        ("de", "mit bis zu 15 Millionen Euro vom Bund gefördert", [("15 Millionen Euro", 15_000_000, "EUR")]),
+        ("de", "insgesamt 2,7 Milliarden Euro für Beratungsleistungen", [("2,7 Milliarden Euro", 2_700_000_000, "EUR")]),
+        ("de", "Die Gesamtkosten von ca. 170.000 Euro wurden gefördert.", [("170.000 Euro", 170_000, "EUR")]),
+        ("de", "Ein Zuschuss von € 1.000.000 wurde bewilligt.", [("€ 1.000.000", 1_000_000, "EUR")]),
+        ("de", "Kosten: 250 TEUR für die Planung.", [("250 TEUR", 250_000, "EUR")]),
+        ("de", "Die Stadt erhält zwei Millionen Euro.", [("zwei Millionen Euro", 2_000_000, "EUR")]),
+        ("de", "Zuwendung von 500.000,00 € und EUR 1,5 Mio. aus dem EFRE.",
+         [("500.000,00 €", 500_000, "EUR"), ("EUR 1,5 Mio.", 1_500_000, "EUR")]),
+    ],
+)
+def test_amounts_with_currency(lang: str, text: str, expected: list[tuple[str, float, str]]) -> None:
+    found = find_budgets(text, lang)
+    assert [(item["text"], item["amount"], item["currency"]) for item in found] == expected
+    for item in found:
+        start, end = item["span"]
+        assert text[start:end] == item["text"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # A headline figure in an article about grants in kronor.
+        ("sv", "136 miljoner går till projekt i Södra Skandinavien.\nTotalt 136,7 miljoner kronor beviljas.",
+         [("136 miljoner", 136_000_000, "SEK"), ("136,7 miljoner kronor", 136_700_000, "SEK")]),
+        # A financier list: the currency of the first amount carries over.
+        ("sv", "Finansiärer: Tillväxtverket fyra miljoner kronor, Blekinge Arkipelag drygt en miljon och "
+               "Sydostleader tre miljoner.",
+         [("fyra miljoner kronor", 4_000_000, "SEK"), ("en miljon", 1_000_000, "SEK"), ("tre miljoner", 3_000_000, "SEK")]),
+        ("nb", "Bergen får 2,2 millioner kroner, Stavanger 2,5 millioner.",
+         [("2,2 millioner kroner", 2_200_000, "NOK"), ("2,5 millioner", 2_500_000, "NOK")]),
+        ("de", "Das Land fördert mit 2,3 Millionen Euro, der Bund mit 1,7 Millionen.",
+         [("2,3 Millionen Euro", 2_300_000, "EUR"), ("1,7 Millionen", 1_700_000, "EUR")]),
+        # The same value written out with its currency in the same text: the bare repeat adds nothing.
+        ("nb", "Fra 8,5 millioner til 21 millioner kroner i støtte. I 2023 ble 8,5 millioner kroner delt ut.",
+         [("21 millioner kroner", 21_000_000, "NOK"), ("8,5 millioner kroner", 8_500_000, "NOK")]),
+    ],
+)
+def test_amounts_without_currency_take_it_from_context(
+    lang: str, text: str, expected: list[tuple[str, float, str]]
+) -> None:
+    found = find_budgets(text, lang)
+    assert [(item["text"], item["amount"], item["currency"]) for item in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("da", "støtte til projekter i byer med mellem 4.000 og 20.000 indbyggere"),
+        ("da", "Der er givet tilsagn om bedre bredbånd til knap 30.000 adresser."),
+        ("de", "Weitere 3 Millionen Menschen profitieren von der Förderung."),
+        ("de", "Projekte erhalten einen Zuschuss von 65 % der förderfähigen Gesamtkosten."),
+        ("de", "ein Streckennetz von 140 km Länge"),
+        ("sv", "Malmö har 350 000 invånare och 5 miljoner besökare per år."),
+        ("sv", "Beslut om fördelning fattas i november 2018."),
+        ("da", "Derfor går tre af de otte projekter til Vadehavet."),
+        ("en", "Four projects will be funded out of 56 applications."),
+    ],
+)
+def test_counts_rates_and_units_are_not_money(lang: str, text: str) -> None:
+    assert find_budgets(text, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "lang", "value"),
+    [
+        ("584 498", "da", 584498),
+        ("1.055.000", "da", 1055000),
+        ("1,5", "de", 1.5),
+        ("1.5", "de", 1.5),
+        ("1,500,000", "en", 1500000),
+        ("2.5", "en", 2.5),
+        ("tre", "sv", 3),
+        ("zwei", "de", 2),
+        ("x", "sv", None),
+    ],
+)
+def test_parse_number(raw: str, lang: str, value: float | None) -> None:
+    assert parse_number(raw, lang) == value
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES_DIR.glob("*.txt")), ids=lambda p: p.stem)
+def test_sample_budgets_match_gold(path: Path) -> None:
+    gold = json.loads((GOLD_DIR / f"{path.stem}.json").read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    found = {(item["text"], item["amount"], item["currency"]) for item in find_budgets(text, gold["language"])}
+    assert found == {(b["text"], b["amount"], b["currency"]) for b in gold["budgets"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "kr", "€", "Mio.", "1 " * 5000, "100 " * 5000 + "kronor", "\x00\ufeff" * 100, "9" * 10000 + " EUR"],
+)
+def test_odd_input_never_raises(text: str) -> None:
+    for item in find_budgets(text, "sv"):
+        assert text[item["span"][0]:item["span"][1]] == item["text"]
