@@ -30,7 +30,9 @@ _PHONE_SHAPE = re.compile(
 )
 # Numbers after these words are registry, bank or postal numbers, not phones.
 _NOT_PHONE_BEFORE = re.compile(
-    r"(?<![\w-])(?:iban|bic|swift|cvr|cvr-nr|se-nr|org\.?\s?nr|organisationsnummer|org\.nr|orgnr|momsnr|ust-?id(?:nr)?|"
+    r"(?<![\w-])(?:iban|bic|swift|cvr|org\.?\s?nr|orgnr|ust-?id(?:nr)?|"
+    r"(?:cvr|se|p|org|organisations?|reg|moms|ean|journal|sags|diarie|projekt|kunde|faktura|ordre|konto|vat|ust)"
+    r"[-.\s]?(?:nr|nummer|number|no|id)|"
     r"steuer(?:nummer|-nr)?|hrb|amtsgericht|bankgiro|plusgiro|bg|pg|konto(?:nummer)?|kontonr|reg\.?\s?nr|"
     r"postbus|postboks|postfach|box|pf|ean|isbn|issn|diarienr|dnr|j\.nr|sagsnr|aktenzeichen|az)\.?:?\s*$",
     re.IGNORECASE,

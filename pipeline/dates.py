@@ -7,8 +7,6 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-MIN_YEAR, MAX_YEAR = 1900, 2100
-
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
@@ -43,7 +41,7 @@ _WEEKDAY = (
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:en)?"
 )
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-_YEAR = r"(?:19\d\d|20\d\d|2100)"
+_YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
 _NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]-)"  # not glued to a word, number or URL
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|-[^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023"
@@ -54,7 +52,8 @@ _POINT = re.compile(
             # 2016-06-15
             rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
             # 18.11.2020, 18/11/2020, 07-12-2016
-            rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)(?P<num_y>{_YEAR}){_NOT_AFTER}",
+            rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
+            rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
             # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
             rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
             rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
@@ -64,7 +63,8 @@ _POINT = re.compile(
             # English: June 4, 2019
             rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY}),{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
             # Juli 2016, april–juni 2021
-            rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}(?P<my_y>{_YEAR}){_NOT_AFTER}",
+            rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
+            rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
             # 05/2022, 05.2022
             rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
             # 2019-12
@@ -82,18 +82,24 @@ _POINT = re.compile(
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
-    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:bis|till|til|to|until|tot|t\.o\.m\.|tom){_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
+    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot)"
+    rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:und|och|og|and|en){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
 # Words before a range that belong to it ("von 2021 bis 2027", "från den 1 augusti … till den …").
-_RANGE_OPENER = re.compile(rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$", re.IGNORECASE)
-_BETWEEN_OPENER = re.compile(rf"(?<![\w])(?:zwischen|mellan|mellem|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
+_RANGE_OPENER = re.compile(
+    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$",
+    re.IGNORECASE,
+)
+_BETWEEN_OPENER = re.compile(
+    rf"(?<![\w])(?:zwischen|mellan|mellem|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE
+)
 
 # Interval words kept in the span: a start only, or an end only.
 _START_OPENER = re.compile(
     rf"(?<![\w])(?:seit(?:{_SP}+(?:dem|den))?|ab(?:{_SP}+(?:dem|den))?|sedan(?:{_SP}+den)?|siden(?:{_SP}+den)?"
-    rf"|från{_SP}+och{_SP}+med|fr\.{_SP}?o\.{_SP}?m\.|fra{_SP}+og{_SP}+med|f\.o\.m\.|fom"
+    rf"|från{_SP}+och{_SP}+med|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?|fra{_SP}+og{_SP}+med|f\.o\.m\.?|fom"
     rf"|från{_SP}+den|fra{_SP}+den|since|starting|vanaf|sinds|sedert){_SP}+$",
     re.IGNORECASE,
 )
@@ -101,9 +107,13 @@ _START_OPENER = re.compile(
 # onward phrase after the date; "midler fra 2023" is a point.
 _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECASE)
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
-_ONWARD = re.compile(rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|onwards|and{_SP}+onwards)", re.IGNORECASE)
+_ONWARD = re.compile(
+    rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
+    rf"|and{_SP}+onwards)",
+    re.IGNORECASE,
+)
 _END_OPENER = re.compile(
-    rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|tom"
+    rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.?{_SP}o\.?{_SP}m\.?|t\.o\.m\.?"
     rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
     rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk)"
     rf"{_SP}+$",
@@ -141,15 +151,18 @@ _TIME_NOUN_SUFFIXES = (
 )
 # Numbers followed by these are amounts or counts, not years.
 _UNIT_AFTER = re.compile(
-    r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euro|€|\$|%|procent|prozent|prosent"
-    r"|mio|mill|miljon|million|mia|mrd|miljard|milliard|tsd|tusen|tusind|tausend"
+    r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$|%|procent|prozent|prosent"
+    r"|mio\b|mill\b|miljon|million|mia\b|mrd\b|miljard|milliard|tsd\b|tusen|tusind|tausend"
     r"|m\b|m²|m2\b|km\b|kvm|tons?\b|kg\b|mw\b|kw\b|gwh|stk|st\.|einwohner|invånare|indbyggere|innbyggere"
     r"|menschen|personer|personen|mennesker|adresser|adressen|bostäder|boliger|wohnungen|lägenheter|deltagare"
     r"|deltagere|teilnehmer|besökare|besøgende|besucher|ansøgere|sökande|antragsteller|arbeitsplätze"
     r"|arbetstillfällen|arbejdspladser|jobs|mitarbeiter|anställda|ansatte|medarbejdere|uhr\b)",
     re.IGNORECASE,
 )
-_UNIT_BEFORE = re.compile(r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE)
+_UNIT_BEFORE = re.compile(
+    r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE
+)
+_POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)")
 
 
 @dataclass
@@ -219,7 +232,7 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
         if g["dec"]:
             decade = int(g["dec"])
             if decade < 100:
-                decade += 2000 if decade <= 30 else 1900
+                decade += 2000 if decade <= 20 else 1900  # "20er Jahre" are the 2020s, "30-talet" the 1930s
             return _Point(start, end, decade, end_year=decade + 9)
         if g["yr_a"]:
             first = int(g["yr_a"])
@@ -332,35 +345,30 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     line_start = text.rfind("\n", 0, point.start) + 1
     lead = text[line_start:point.start].rstrip()
     postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
-    if postcode_lead and re.match(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)", text[point.end:point.end + 40]):
+    if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
-    return not _is_name_label(text, point.start, item)
+    return not _is_name_label(text, point.start)
 
 
-def _is_name_label(text: str, start: int, item: dict[str, Any]) -> bool:
-    """Tell whether a bare year ends a proper name ("Agenda 2030", "REGIONALE 2025", "Leader Lapland 2020")."""
-    prefix = text[max(0, start - 60):start]
-    match = re.search(r"(\S+)[ \u00a0]$", prefix)
+def _is_name_label(text: str, start: int) -> bool:
+    """Tell whether a bare year ends a proper name ("Agenda 2030", "REGIONALE 2025", "Leader Lapland 2020").
+
+    The word right before the year decides: a capitalised word (or one with digits) that is not a
+    preposition, conjunction, month or time noun ("Jahr", "Förderperiode", "Projektperiode") names the year.
+    German capitalises every noun, so its time nouns are recognised by their endings.
+    """
+    match = re.search(r"(\S+)[ \u00a0]$", text[max(0, start - 60):start])
     if not match:
-        # A year right after an opening quote or inside one: "”Ravfestival 2016”" is handled below.
         return False
     word = match.group(1).strip("„“”\"'«»()[]")
-    if not word or not any(char.isalpha() for char in word):
+    if not word or not any(char.isalpha() for char in word) or word.endswith((":", ",", ";", ".", "–", "-")):
         return False
-    if word.endswith((":", ",", ";", ".", "–", "-")):
-        return False
-    core = word.strip(":,;.").lower()
+    core = word.lower()
     if core in _TIME_WORDS or core in _MONTHS or core in _MONTH_ABBREVIATIONS:
         return False
-    if any(core.endswith(suffix) for suffix in _TIME_NOUN_SUFFIXES):
+    if core.endswith(_TIME_NOUN_SUFFIXES):
         return False
-    has_upper = any(char.isupper() for char in word)
-    has_digit = any(char.isdigit() for char in word)
-    if not (has_upper or has_digit):
-        return False
-    # German capitalises every noun; a lone capitalised noun labels the year only if it is not sentence-initial
-    # text like "Im Jahr" (caught above) — remaining capitalised words before a year are read as names.
-    return True
+    return any(char.isupper() or char.isdigit() for char in word)
 
 
 def _fill_missing_years(items: list[dict[str, Any]]) -> None:

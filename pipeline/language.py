@@ -192,21 +192,40 @@ def _settle_scandinavian(text: str, group_probability: float, allowed: set[str])
     return best, group_probability * probabilities[best]
 
 
-def detect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> tuple[str, float]:
-    """Return (language code, probability) of one short text, or ('und', 0.0) if too short or undecidable."""
+def _allowed_probabilities(text: str, allowed: set[str]) -> dict[str, float]:
+    """Return langdetect's probabilities over the allowed languages, empty when text is too short or featureless."""
     if count_letters(text) < MIN_LETTERS:
-        return UNDETERMINED, 0.0
-    allowed = set(supported) | set(others)
-    codes = _langdetect_codes(tuple(allowed))
-    probabilities = _langdetect_probabilities(text, codes)
+        return {}
+    return _langdetect_probabilities(text, _langdetect_codes(tuple(allowed)))
+
+
+def _best(probabilities: dict[str, float]) -> str:
+    """Return the most probable code (alphabetically first on a tie, so the answer is stable)."""
+    return max(sorted(probabilities), key=probabilities.__getitem__)
+
+
+def langdetect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> tuple[str, float]:
+    """Return langdetect's own (code, probability) among the allowed languages, without the classifier."""
+    probabilities = _allowed_probabilities(text, set(supported) | set(others))
     if not probabilities:
         return UNDETERMINED, 0.0
-    best = max(sorted(probabilities), key=probabilities.__getitem__)
-    if best in SCANDINAVIAN and sum(code in codes for code in SCANDINAVIAN) > 1:
+    best = _best(probabilities)
+    return best, probabilities[best]
+
+
+def detect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> tuple[str, float]:
+    """Return (language code, probability) of one short text, or ('und', 0.0) if too short or undecidable."""
+    allowed = set(supported) | set(others)
+    probabilities = _allowed_probabilities(text, allowed)
+    if not probabilities:
+        return UNDETERMINED, 0.0
+    best = _best(probabilities)
+    scandinavian_choices = [code for code in SCANDINAVIAN if code in _langdetect_codes(tuple(allowed))]
+    if best in SCANDINAVIAN and len(scandinavian_choices) > 1:
         group = sum(probabilities.get(code, 0.0) for code in SCANDINAVIAN)
         return _settle_scandinavian(text, group, allowed)
     if best == "no":
-        # Only Norwegian among the Scandinavian choices: report the code the caller allowed.
+        # Norwegian is the only Scandinavian choice: report the Norwegian code the caller allowed.
         return ("no" if "no" in allowed else sorted(allowed & set(NORWEGIAN_CODES))[0]), probabilities[best]
     return best, probabilities[best]
 

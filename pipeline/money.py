@@ -26,6 +26,7 @@ _WORD_NUMBER = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 
 # Multiplier words; the value is what one unit of the word is worth.
 _MULTIPLIERS: list[tuple[str, int]] = [
+    (r"billionen|billioner|biljoner|biljon", 10**12),
     (r"miljarder|miljard|milliarder|milliard|Milliarden|Milliarde|miljarden|billion|mia\.|mia|mrd\.|mrd|bn", 10**9),
     (r"miljoner|miljonen|miljon|millioner|millionen|million|miljoenen|miljoen|mio\.|mio|mill\.|milj\.|mn", 10**6),
     (r"tusen|tusind|tausend|thousand|tsd\.|tsd", 10**3),
@@ -36,6 +37,7 @@ _MULTIPLIER = "|".join(pattern for pattern, _ in _MULTIPLIERS)
 _CURRENCY_AFTER = (
     r"(?:svenska|danska|norska|danske|norske|svenske|dänische|schwedische|norwegische)\s+kron(?:or|er|en|a)"
     r"|kronor|kronur|kroner|krone|krona|kr\.|kr|SEK|DKK|NOK|EUR|Euros?|euros?|€|USD|US-Dollar|dollars?|\$|GBP|£|CHF"
+    r"|(?-i:D-Mark|DM|Mark)|Pfund|Franken"
 )
 # Compound tokens that carry their own multiplier: "12 mnkr", "MSEK 3,2", "200 TEUR".
 _COMPOUND = {
@@ -45,7 +47,10 @@ _COMPOUND = {
     "mio.kr.": (10**6, None), "mio.kr": (10**6, None), "mia.kr.": (10**9, None), "mia.kr": (10**9, None),
     "mdkk": (10**6, "DKK"), "mnok": (10**6, "NOK"), "tdkk": (10**3, "DKK"), "mio.€": (10**6, "EUR"),
 }
-_COMPOUND_RE = r"MSEK|mnkr|Mkr|mkr|mdkr|mdr kr|tkr|Tkr|t\.kr\.|TSEK|KSEK|kSEK|TEUR|T€|MEUR|mio\.kr\.?|mia\.kr\.?|MDKK|MNOK|TDKK|Mio\.€"
+_COMPOUND_RE = (
+    r"MSEK|mnkr|Mkr|mkr|mdkr|mdr kr|tkr|Tkr|t\.kr\.|TSEK|KSEK|kSEK|TEUR|T€|MEUR|mio\.kr\.?|mia\.kr\.?"
+    r"|MDKK|MNOK|TDKK|Mio\.€"
+)
 
 _END = r"(?![^\W\d_])"  # no letter right after the currency/multiplier word
 
@@ -136,10 +141,12 @@ def parse_number(raw: str, lang: str) -> float | None:
         return None
 
 
-def _multiplier_value(word: str | None) -> int:
+def _multiplier_value(word: str | None, lang: str) -> int:
     """Return what one unit of a multiplier word is worth (1 when there is none)."""
     if not word:
         return 1
+    if word.lower() == "billion" and lang not in {"en", ""}:
+        return 10**12  # long scale: German/Nordic "Billion" is a million millions
     if word.lower() in {"m", "k"}:
         return 10**6 if word.lower() == "m" else 10**3
     for pattern, value in _MULTIPLIERS:
@@ -169,8 +176,12 @@ def _currency_code(word: str, lang: str, text: str) -> str | None:
         return "USD"
     if lower in {"gbp", "£"}:
         return "GBP"
-    if lower == "chf":
+    if lower in {"chf", "franken"}:
         return "CHF"
+    if lower in {"d-mark", "dm", "mark"}:
+        return "DEM"
+    if lower == "pfund":
+        return "GBP"
     if lower in {"kroner", "krone"}:
         return "NOK" if lang in {"nb", "nn", "no"} else "DKK"
     # "kr", "kr.": the language decides; elsewhere the krone word used in the text.
@@ -194,7 +205,7 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
     groups = match.groupdict()
     compound = groups.get("compound")
     currency_word = groups.get("cur")
-    multiplier = _multiplier_value(groups.get("mult"))
+    multiplier = _multiplier_value(groups.get("mult"), lang)
     if currency_word and currency_word.lower() in _COMPOUND:
         compound, currency_word = currency_word, None
     if compound:
@@ -235,7 +246,7 @@ def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[di
         currency = _context_currency(text, match.start(), match.end(), explicit, explicit_starts, lang) or usual_currency
         if currency is None:
             continue
-        item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult")), currency)
+        item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult"), lang), currency)
         # A bare repeat of an amount already written with its currency ("Fra 8,5 millioner til …") adds nothing.
         if (item["amount"], item["currency"]) in explicit_values:
             continue

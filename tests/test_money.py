@@ -49,6 +49,8 @@ SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"
         ("de", "Ein Zuschuss von € 1.000.000 wurde bewilligt.", [("€ 1.000.000", 1_000_000, "EUR")]),
         ("de", "Kosten: 250 TEUR für die Planung.", [("250 TEUR", 250_000, "EUR")]),
         ("de", "Die Stadt erhält zwei Millionen Euro.", [("zwei Millionen Euro", 2_000_000, "EUR")]),
+        ("de", "Der Fonds umfasst eine Billion Euro.", [("eine Billion Euro", 10**12, "EUR")]),
+        ("en", "A budget of EUR 2 billion.", [("EUR 2 billion", 2_000_000_000, "EUR")]),
         ("de", "Zuwendung von 500.000,00 € und EUR 1,5 Mio. aus dem EFRE.",
          [("500.000,00 €", 500_000, "EUR"), ("EUR 1,5 Mio.", 1_500_000, "EUR")]),
     ],
@@ -99,6 +101,8 @@ def test_amounts_without_currency_take_it_from_context(
         ("sv", "Beslut om fördelning fattas i november 2018."),
         ("da", "Derfor går tre af de otte projekter til Vadehavet."),
         ("en", "Four projects will be funded out of 56 applications."),
+        ("de", "Die Bohle ist 5 dm breit."),
+        ("sv", "Kommunen köpte 500 mark av staten."),
     ],
 )
 def test_counts_rates_and_units_are_not_money(lang: str, text: str) -> None:

@@ -28,6 +28,9 @@ REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "training" / "work"
 # Fraction of a training file held out (contiguous tail, so whole articles stay on one side).
 HELD_OUT_SHARE = 0.1
+# GermEval is the only German set annotated like the target (news/web, with MISC): repeat it so
+# MobIE and LER (no MISC, other domains) do not outweigh it.
+GERMEVAL_REPEAT = 3
 # LER is court decisions, mostly entity-free sentences: keep 1 in N of those so it does not swamp the rest.
 LER_EMPTY_KEEP_EVERY = 5
 
@@ -62,7 +65,8 @@ def norwegian_sentences(corpora: Path) -> list[nc.Sentence]:
 def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
     """Return (train, dev) sentences for a language; test splits are never read.
 
-    `extra` adds the neighbouring-language data each recipe uses (Norwegian NorNE for Danish).
+    `extra` adds the neighbouring-language data each recipe uses (Danish: NorNE; Swedish: DaN+ news
+    train and NorNE). German has no neighbouring-language data here.
     """
     if lang == "da":
         base = corpora / "da" / "danplus"
@@ -74,13 +78,16 @@ def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc
         klintan = list(nc.read_klintan(corpora / "sv" / "klintan_swedish_ner_corpus" / "train_corpus.txt"))
         klintan_train, klintan_dev = split_tail(klintan, HELD_OUT_SHARE)
         talbanken = list(nc.read_uner(corpora / "sv" / "uner_sv_talbanken" / "sv_talbanken-ud-train.iob2"))
-        return klintan_train + talbanken, klintan_dev
+        train = klintan_train + talbanken
+        if extra:
+            train += list(nc.read_danplus(corpora / "da" / "danplus" / "da_news_train.tsv")) + norwegian_sentences(corpora)
+        return train, klintan_dev
     if lang == "de":
         germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
         germeval_train, germeval_dev = split_tail(germeval, HELD_OUT_SHARE)
         mobie = list(nc.read_mobie(corpora / "de" / "mobie" / "train.conll2003"))
         ler = thin_empty(list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll")), LER_EMPTY_KEEP_EVERY)
-        return germeval_train + mobie + ler, germeval_dev
+        return germeval_train * GERMEVAL_REPEAT + mobie + ler, germeval_dev
     raise SystemExit(f"no training recipe for language {lang!r}")
 
 
