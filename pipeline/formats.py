@@ -847,12 +847,20 @@ _DATE_META = (
 _HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
 
+# Deeper elements (unclosed <font>/<div> in generated junk) are flattened into their ancestor, keeping
+# the recursive walks far from Python's recursion limit.
+MAX_HTML_DEPTH = 200
+
+
 @dataclass
 class _Node:
     tag: str
     attrs: dict[str, str]
     children: list[_Node | str]
     parent: _Node | None
+    depth: int = 0
+    # (visible chars, link chars) once the subtree is final (pruned), so ancestors need not re-walk it.
+    measured: tuple[int, int] | None = None
 
 
 class _TreeBuilder(HTMLParser):
@@ -894,9 +902,9 @@ class _TreeBuilder(HTMLParser):
         if tag == "title" and self.title is None and self.current.tag != "svg":
             self.title_parts = []
         self._close_implied(tag)
-        node = _Node(tag, attr_map, [], self.current)
+        node = _Node(tag, attr_map, [], self.current, self.current.depth + 1)
         self.current.children.append(node)
-        if tag not in _VOID:
+        if tag not in _VOID and node.depth < MAX_HTML_DEPTH:
             self.current = node
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -957,7 +965,11 @@ def _text_lengths(node: _Node, in_link: bool = False) -> tuple[int, int]:
             href = child.attrs.get("href", "").lower()
             # mailto:/tel: links are contact data, not navigation.
             link = in_link or (child.tag == "a" and not href.startswith(("mailto:", "tel:")))
-            sub_total, sub_linked = _text_lengths(child, link)
+            if child.measured is not None:
+                sub_total, sub_linked = child.measured
+                sub_linked = sub_total if link else sub_linked
+            else:
+                sub_total, sub_linked = _text_lengths(child, link)
             total += sub_total
             linked += sub_linked
     return total, linked
@@ -1007,8 +1019,8 @@ def _prune(node: _Node, in_content: bool, page_chars: int) -> bool:
                 continue
         # Judge link density after the child's own chrome is gone (screen-reader text inside links).
         lost_part = _prune(child, inside, page_chars)
+        child.measured = total, linked = _text_lengths(child)
         if child.tag in _LINK_DENSITY_TAGS:
-            total, linked = _text_lengths(child)
             if total and linked > MAX_LINK_DENSITY * total:
                 continue
         if lost_part and child.tag not in _HEADINGS and _only_headings(child):
