@@ -91,6 +91,18 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 @click.option("--samples", is_flag=True, help="Also ingest the five bundled sample write-ups.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Extraction processes [default: CPU cores].")
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this [default: 20 MiB].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "docx", "odt", "html", "text"]),
+    help="Read every input as this format [default: recognised by content, then extension].",
+)
+@click.option(
+    "--from-list",
+    "from_list",
+    type=click.File("r", encoding="utf-8"),
+    help="Also ingest the paths listed in FILE, one per line (- for stdin).",
+)
 @click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per input and a JSON summary.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary.")
@@ -101,27 +113,33 @@ def ingest(
     samples: bool,
     workers: int | None,
     max_bytes: int | None,
+    fmt: str | None,
+    from_list: Any,
     no_ner: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Ingest files, folders (recursive) or - for stdin into the store and indexes.
 
-    Each input is read, cleaned, language-detected and extracted into a record. The same text
+    Text, Markdown, HTML (main text only), PDF (text layer), DOCX and ODT are recognised by
+    content. Each input is read, cleaned, language-detected and extracted into a record. The same text
     again is a no-op; the same text under a new path adds that path to the record; a changed
     file replaces its old record. Exit code 1 if any input failed.
 
     \b
     Example:
-        hitta ingest reports/ notes.txt
+        hitta ingest reports/ notes.txt report.pdf
         cat page.html | hitta ingest -
+        find crawl/ -name '*.htm' | hitta ingest --from-list -
     """
     from corpus.ingest import IngestResult, default_workers
     from corpus.ingest import ingest as run_ingest
 
     inputs = list(paths) + ([str(SAMPLES_DIR)] if samples else [])
+    if from_list is not None:
+        inputs += [line.strip() for line in from_list if line.strip() and not line.startswith("#")]
     if not inputs:
-        raise click.UsageError("give at least one PATH, - for stdin, or --samples")
+        raise click.UsageError("give at least one PATH, - for stdin, --from-list FILE or --samples")
     show_progress = not as_json and not quiet and sys.stderr.isatty()
     seen = 0
 
@@ -146,6 +164,7 @@ def ingest(
         max_bytes=max_bytes,
         on_result=on_result,
         use_ner=not no_ner,
+        format=fmt,
     )
     if show_progress:
         click.echo("\r\033[K", err=True, nl=False)

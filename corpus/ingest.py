@@ -57,11 +57,13 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_text(path: str, clean: str, title: str | None, use_ner: bool = True) -> dict[str, Any]:
+def process_text(
+    path: str, clean: str, title: str | None, use_ner: bool = True, published: str | None = None, fmt: str = "text"
+) -> dict[str, Any]:
     """Build one record (language + extract) in a worker; return it as a dict."""
     from pipeline.record import build_record
 
-    return build_record(path, clean, title, use_ner=use_ner).to_dict()
+    return build_record(path, clean, title, use_ner=use_ner, published=published, format=fmt).to_dict()
 
 
 @dataclass
@@ -101,6 +103,7 @@ def ingest(
     on_result: Callable[[IngestResult], None] | None = None,
     lock_timeout: float = 60.0,
     use_ner: bool = True,
+    format: str | None = None,
 ) -> IngestSummary:
     """Ingest files, directories or stdin into the store at `home` and update its indexes."""
     from index.fulltext import FullTextIndex
@@ -168,7 +171,7 @@ def ingest(
 
     sync_fulltext(store, fulltext)  # finish what a killed run left pending
     try:
-        for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES):
+        for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format):
             if isinstance(item, ReadFailure):
                 report(IngestResult(item.path, "failed", reason=item.reason))
                 continue
@@ -193,7 +196,9 @@ def ingest(
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
-            job.future = executor.submit(process_text, item.path, clean, item.title, use_ner)
+            job.future = executor.submit(
+                process_text, item.path, clean, item.title, use_ner, item.date, item.format
+            )
             in_flight.append(job)
             by_id[new_id] = job
             while len(in_flight) >= max_in_flight:

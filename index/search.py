@@ -36,6 +36,7 @@ class SearchHit:
     rank: int
     snippet: str
     highlight: str
+    page: int | None = None  # for paged documents (PDF): the page of the first match
 
     def to_dict(self) -> dict[str, Any]:
         """Return the hit as JSON-ready data."""
@@ -127,6 +128,7 @@ def search(
             marked = by_id[doc_id].snippet if doc_id in by_id and by_id[doc_id].snippet else ""
             if not marked or "[[" not in marked:
                 marked = _snippet_from(record["text"], query)
+            page = _page_of_match(record["text"], marked) if "\f" in record["text"] else None
             results.append(
                 SearchHit(
                     id=doc_id,
@@ -137,9 +139,20 @@ def search(
                     rank=len(results) + 1,
                     snippet=_MARK.sub(r"\1", marked),
                     highlight=marked,
+                    page=page,
                 )
             )
         return results
+
+
+def _page_of_match(text: str, marked: str) -> int:
+    """Return the page (1-based, pages split by form feeds) where the snippet's first match stands."""
+    from pipeline.clean import page_of
+
+    match = _MARK.search(marked)
+    needle = match.group(1) if match else _MARK.sub(r"\1", marked)[:40]
+    position = text.find(needle)
+    return page_of(text, max(position, 0))
 
 
 class _TextLookup(dict):  # type: ignore[type-arg]

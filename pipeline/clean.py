@@ -366,8 +366,26 @@ def boilerplate_line_flags(lines: list[str]) -> list[bool]:
     return flags
 
 
+PAGE_BREAK = "\f"
+
+
 def clean_text(text: str) -> str:
-    """Return NFC text with normalised spaces and line ends, invisible characters and boilerplate lines removed."""
+    """Return NFC text with normalised spaces and line ends, invisible characters and boilerplate lines removed.
+
+    Page breaks (form feeds from PDFs) survive as a line of their own, so the page of any offset is
+    `text.count("\f", 0, offset) + 1`.
+    """
+    if PAGE_BREAK in text:
+        return "\n\f\n".join(_clean_page(page) for page in text.split(PAGE_BREAK))
+    return _clean_page(text)
+
+
+def page_of(text: str, offset: int) -> int:
+    """Return the 1-based page number of an offset in cleaned text (1 for texts without pages)."""
+    return text.count(PAGE_BREAK, 0, offset) + 1
+
+
+def _clean_page(text: str) -> str:
     lines = split_normalised_lines(text)
     flags = boilerplate_line_flags(lines)
     kept = [remove_cloaked_email_notes(line) for line, drop in zip(lines, flags) if not drop]

@@ -29,7 +29,7 @@ MAX_PDF_PAGES = 2000
 # Fewer letters than this per page on average: the pages are images (a scan) and the text layer is
 # empty or only a stamp or a page number.
 MIN_LETTERS_PER_PAGE = 20
-# Share of undecodable characters (private use, U+FFFD, controls) above which a text layer is glyph
+# Share of undecodable characters (private use, U+FFFD, unmapped glyph names) above which a text layer is glyph
 # codes without a Unicode map, not text.
 MAX_GARBLED_SHARE = 0.3
 # Largest XML part read from a DOCX/ODT zip: a 500-page report's document.xml is about 10 MB, so
@@ -39,6 +39,8 @@ MAX_XML_BYTES = 32 * 1024 * 1024
 MAX_REPEATED_CELLS = 50
 
 FORMATS = ("pdf", "docx", "odt", "html", "text")
+# Formats read by this module rather than decoded as plain text.
+DOCUMENT_FORMATS = ("pdf", "docx", "odt", "html")
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def _extension(name: str) -> str:
 def _zip_format(data: bytes) -> str | None:
     """Return 'docx' or 'odt' for an office zip, None for another zip, raise BadZipFile if unreadable."""
     # ODF puts an uncompressed 'mimetype' member first, so its value sits at a fixed offset.
-    if data[30:38] == b"mimetype" and data[38:].startswith(_ODT_MIMETYPE) and data[38 + len(_ODT_MIMETYPE)] == 0x50:
+    stored = data[30:38] == b"mimetype" and data[38:].startswith(_ODT_MIMETYPE)
+    if stored and data[38 + len(_ODT_MIMETYPE) :][:2] == b"PK":  # value ends where the next member starts
         return "odt"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
@@ -130,7 +133,7 @@ def _zip_format(data: bytes) -> str | None:
 def _looks_utf16(sample: bytes) -> bool:
     """Return True when NUL bytes sit regularly in every other byte, as in BOM-less UTF-16 text."""
     pairs = len(sample) // 2
-    if pairs < 4:
+    if pairs < 4 or b"\x00" not in sample:
         return False
     even = sum(1 for i in range(0, pairs * 2, 2) if sample[i] == 0)
     odd = sum(1 for i in range(1, pairs * 2, 2) if sample[i] == 0)
@@ -251,10 +254,13 @@ _PAGE_NUMBER_LINE = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
-_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb06": "st"})
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb06": "st"}
+)
 # Controls other than tab and newline; a form feed inside a page would break the page separator.
 _PDF_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-_GARBLED = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f]")
+# pypdf writes glyphs it cannot map to Unicode as their names: '/g80/g114/g111'.
+_GLYPH_NAMES = re.compile(r"(?:/[A-Za-z][\w.]*){2,}")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"”’»)]*$")
 # After a suspended hyphen ('Klima- und ...', 'för- och nackdelar') the next line starts with a conjunction.
 _SUSPENDED_HYPHEN_NEXT = re.compile(r"(?:und|oder|bzw|sowie|bis|och|eller|samt|resp|og|el|and|or)\b", re.I)
@@ -273,11 +279,21 @@ def _import_pypdf() -> Any:
     return pypdf
 
 
-def _pdf_title(raw: Any) -> str | None:
-    """Return a PDF /Title unless it is a placeholder or a file name, which producers often leave."""
+def _info_text(raw: Any) -> str | None:
+    """Return an Info dictionary value as text (resolving indirect objects; raw bytes read as latin-1)."""
+    if hasattr(raw, "get_object"):
+        raw = raw.get_object()
     if raw is None:
         return None
-    title = _fold(_OFFICE_TITLE_PREFIX.sub("", _fold(str(raw))))
+    return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+
+
+def _pdf_title(raw: Any) -> str | None:
+    """Return a PDF /Title unless it is a placeholder or a file name, which producers often leave."""
+    raw = _info_text(raw)
+    if raw is None:
+        return None
+    title = _fold(_OFFICE_TITLE_PREFIX.sub("", _fold(raw)))
     if not title or _JUNK_TITLE.search(title):
         return None
     return title
@@ -285,9 +301,10 @@ def _pdf_title(raw: Any) -> str | None:
 
 def _pdf_date(raw: Any) -> str | None:
     """Return the ISO date of a PDF date string ('D:20230415103000+02'00'')."""
+    raw = _info_text(raw)
     if raw is None:
         return None
-    match = _PDF_DATE.match(str(raw).strip())
+    match = _PDF_DATE.match(raw.strip())
     if not match:
         return None
     return _iso_date("-".join(part for part in match.groups() if part))
@@ -393,8 +410,12 @@ def extract_pdf(data: bytes) -> Extracted:
         raise FormatError(
             f"scanned PDF without a text layer (hitta does no OCR): {letters} letters on {count} pages"
         )
-    visible = [ch for ch in joined if not ch.isspace()]
-    if sum(1 for ch in visible if _GARBLED.match(ch)) > MAX_GARBLED_SHARE * len(visible):
+    visible = sum(1 for ch in joined if not ch.isspace())
+    # Private-use code points and U+FFFD are glyph codes without a Unicode map (a regex class over
+    # the private-use range costs ~10 ms to compile at import, so count them directly).
+    undecodable = sum(1 for ch in joined if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
+    garbled = undecodable + sum(len(run) for run in _GLYPH_NAMES.findall(joined))
+    if garbled > MAX_GARBLED_SHARE * visible:
         raise FormatError("PDF text layer is not decodable (fonts without a Unicode map; hitta does no OCR)")
     pages = _drop_running_lines([text.split("\n") for text in raw_pages])
     return Extracted(
@@ -624,12 +645,13 @@ def extract_docx(data: bytes) -> Extracted:
             _docx_notes(archive, "word/footnotes.xml", out)
             _docx_notes(archive, "word/endnotes.xml", out)
             core_data = _read_part(archive, "docProps/core.xml", "DOCX")
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-            if isinstance(exc, FormatError):
-                raise
-            raise FormatError(f"corrupt DOCX: {_one_line(exc)}") from exc
+        except FormatError:
+            raise
         except RecursionError as exc:
             raise FormatError("corrupt DOCX: XML nested too deeply") from exc
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            # Damaged or encrypted members, unsupported compression.
+            raise FormatError(f"corrupt DOCX: {_one_line(exc)}") from exc
     core = _parse_xml(core_data, "docProps/core.xml", "DOCX") if core_data else None
     created = _meta_text(core, "{http://purl.org/dc/terms/}created")
     return Extracted(
@@ -758,12 +780,13 @@ def extract_odt(data: bytes) -> Extracted:
                 _odt_block(note, note_lines, [])
             out.notes.extend(line for line in note_lines.lines if line.strip())
             meta_data = _read_part(archive, "meta.xml", "ODT")
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-            if isinstance(exc, FormatError):
-                raise
-            raise FormatError(f"corrupt ODT: {_one_line(exc)}") from exc
+        except FormatError:
+            raise
         except RecursionError as exc:
             raise FormatError("corrupt ODT: XML nested too deeply") from exc
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            # Damaged or encrypted members, unsupported compression.
+            raise FormatError(f"corrupt ODT: {_one_line(exc)}") from exc
     meta = _parse_xml(meta_data, "meta.xml", "ODT") if meta_data else None
     meta_root = meta.find(f"{{{_OFFICE}}}meta") if meta is not None else None
     return Extracted(
@@ -783,28 +806,30 @@ _VOID = frozenset(
 )
 # Never content: code, embedded media, controls, and the page's own navigation and side columns.
 _DROP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "svg", "head", "nav", "aside", "button", "iframe", "select",
+    {"script", "style", "noscript", "template", "svg", "head", "nav", "button", "iframe", "select",
      "textarea", "object", "embed", "canvas", "math", "dialog", "audio", "video", "map", "input", "label",
      "title", "menu"}
 )
-# Site header/footer; inside an article or main they carry the title, byline and date instead.
-_CHROME_TAGS = frozenset({"header", "footer"})
+# Site header, footer and side column; inside an article or main they carry the title, byline, date and
+# fact or contact boxes instead.
+_CHROME_TAGS = frozenset({"header", "footer", "aside"})
 _CONTENT_TAGS = frozenset({"article", "main"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DROP_ROLES = frozenset(
-    {"navigation", "menu", "menubar", "search", "dialog", "alertdialog", "tablist", "complementary", "toolbar"}
+    {"navigation", "menu", "menubar", "search", "dialog", "alertdialog", "tablist", "toolbar"}
 )
-_CHROME_ROLES = frozenset({"banner", "contentinfo"})
+_CHROME_ROLES = frozenset({"banner", "contentinfo", "complementary"})
 # Whole class/id tokens (split at - _ space and camelCase) naming page chrome. Exact tokens, not
 # prefixes: Danish 'navn' (name) must not read as 'nav'.
 _CHROME_TOKENS = frozenset(
     {"nav", "navbar", "navi", "navigation", "mainnav", "subnav", "topnav", "menu", "menus", "mainmenu", "submenu",
      "megamenu", "menubar", "breadcrumb", "breadcrumbs", "crumbs", "brodsmulor", "brødkrumme", "brotkrumen",
-     "cookie", "cookies", "cookiebanner", "cookiebot", "cookieconsent", "consent", "gdpr", "footer", "sitefooter", "foot", "pagefoot",
+     "cookie", "cookies", "cookiebanner", "cookiebot", "cookieconsent", "consent", "gdpr",
+     "footer", "sitefooter", "foot", "pagefoot",
      "related", "relatedposts", "share", "sharing", "sharedaddy", "shariff", "sharebar", "social", "socialmedia",
      "some", "newsletter", "sidebar", "skip", "skiplink", "skiplinks", "skipnav", "comments", "respond",
      "pagination", "pager", "sronly", "sr", "visuallyhidden", "screen", "invisible", "tags", "tagcloud",
-     "advert", "ads", "banner", "toolbar", "rating", "feedback"}
+     "advert", "ads", "toolbar", "rating", "feedback"}
 )
 _CAMEL = re.compile(r"(?<=[a-zäöüåæø])(?=[A-ZÄÖÜÅÆØ])")
 _TOKEN_SPLIT = re.compile(r"[-_\s:./]+")
@@ -897,6 +922,11 @@ class _TreeBuilder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr_map = {key.lower(): (value or "") for key, value in attrs}
+        if self.title_parts is not None:
+            # An unclosed <title> ends at the next element, so it cannot swallow the page.
+            self._end_title()
+            if self.current.tag == "title":
+                self.current = self.current.parent or self.root
         if tag == "meta":
             self.metas.append(attr_map)
         if tag == "title" and self.title is None and self.current.tag != "svg":
@@ -912,10 +942,13 @@ class _TreeBuilder(HTMLParser):
         if tag not in _VOID and self.current.tag == tag:
             self.current = self.current.parent or self.root
 
+    def _end_title(self) -> None:
+        self.title = _fold("".join(self.title_parts or [])) or None
+        self.title_parts = None
+
     def handle_endtag(self, tag: str) -> None:
         if tag == "title" and self.title_parts is not None:
-            self.title = _fold("".join(self.title_parts)) or None
-            self.title_parts = None
+            self._end_title()
         for node in self._open_path():
             if node.tag == tag:
                 self.current = node.parent or self.root

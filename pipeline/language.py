@@ -44,7 +44,7 @@ NORWEGIAN_VARIANT_SURE = 0.9
 LANGDETECT_SEED = 0
 CLASSIFIER_FILE = Path(__file__).parent / "langid" / "scandi.npz"
 # Stored with the weights too; the loader rebuilds the vectoriser from the stored copy.
-VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 4], "n_features": 2**18}
+VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 5], "n_features": 2**18}
 
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

@@ -10,7 +10,6 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import BinaryIO
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -56,6 +55,8 @@ class Source:
     text: str
     title: str | None
     size: int
+    date: str | None = None  # publication date from the document's own metadata (PDF, DOCX, ODT, HTML)
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -151,215 +152,12 @@ def decode_bytes(data: bytes) -> str:
     return text
 
 
-_SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "svg", "head", "nav", "aside", "form", "button", "iframe",
-     "select", "textarea", "object", "embed", "canvas", "math", "dialog", "audio", "video", "map"}
-)
-# Page header/footer are site chrome; inside <article>/<main> they carry the title, byline and date.
-_CHROME_TAGS = frozenset({"header", "footer"})
-_CONTENT_ROOTS = frozenset({"article", "main"})
-_SKIP_ROLES = frozenset({"navigation", "menu", "menubar", "search", "dialog", "alertdialog", "tablist"})
-_CHROME_ROLES = frozenset({"banner", "contentinfo"})
-_SKIP_NAME = re.compile(
-    r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|mainmenu|breadcrumbs?|cookies?|cookiebanner|consent|gdpr|"
-    r"skip|skiplinks?|share|sharing|socialshare|social|newsletter)(?:$|[-_\s])",
-    re.I,
-)
-_VOID_TAGS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-)
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "figure", "ul", "ol", "dl", "hr",
-     "header", "footer", "section", "article", "main", "details"}
-)
-_LINE_TAGS = frozenset(
-    {"div", "li", "tr", "br", "dt", "dd", "address", "figcaption", "caption", "summary", "center", "fieldset",
-     "legend", "body", "label", "option"}
-)
-_CELL_TAGS = frozenset({"td", "th"})
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
-_BREAK_RANK = {"": 0, "\t": 1, "\n": 2, "\n\n": 3}
-
-
-# If class/id-based dropping leaves less than this share of the text, a wrapper of the whole page had a
-# menu-like class ("page menu-closed"): the class rule is then ignored for that page.
-_CLASS_RULE_MIN_SHARE = 0.1
-
-
-@dataclass
-class _Open:
-    tag: str
-    skip: bool  # hidden by any rule
-    skip_by_tag: bool  # hidden by tag, role, style or hidden attribute (not by class/id)
-    in_content: bool
-
-
-class _TextSink:
-    """Accumulates text with block breaks; adjacent breaks merge into the strongest one."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.pending = ""
-
-    def brk(self, tag: str) -> None:
-        if tag in _PARAGRAPH_TAGS:
-            kind = "\n\n"
-        elif tag in _LINE_TAGS:
-            kind = "\n"
-        elif tag in _CELL_TAGS:
-            kind = "\t"
-        else:
-            return
-        if _BREAK_RANK[kind] > _BREAK_RANK[self.pending]:
-            self.pending = kind
-
-    def add(self, data: str, preformatted: bool) -> None:
-        if not preformatted:
-            data = _HTML_SPACE.sub(" ", data)
-            if self.pending and data == " ":
-                return  # source indentation between blocks
-        if self.pending:
-            self.parts.append(self.pending)
-            self.pending = ""
-        self.parts.append(data)
-
-    def text(self) -> str:
-        lines = [line.strip(" \t") for line in "".join(self.parts).split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
-class _VisibleTextParser(HTMLParser):
-    """Collects visible text, dropping non-content elements and page chrome, and the title."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.strict = _TextSink()  # all rules
-        self.by_tag = _TextSink()  # without the class/id rule
-        self.stack: list[_Open] = []
-        self.title_parts: list[str] | None = None
-        self.title: str | None = None
-        self.h1_parts: list[str] | None = None
-        self.h1: str | None = None
-        self.pre_depth = 0
-
-    def _hidden(self, tag: str, attrs: dict[str, str]) -> tuple[bool, bool]:
-        """Return (hidden by tag/role/style, hidden by class/id) for an element being opened."""
-        in_content = bool(self.stack) and self.stack[-1].in_content
-        role = attrs.get("role", "").lower()
-        style = attrs.get("style", "").replace(" ", "").lower()
-        by_tag = (
-            tag in _SKIP_TAGS
-            or role in _SKIP_ROLES
-            or ((tag in _CHROME_TAGS or role in _CHROME_ROLES) and not in_content)
-            or "hidden" in attrs
-            or attrs.get("aria-hidden", "").lower() == "true"
-            or "display:none" in style
-            or "visibility:hidden" in style
-        )
-        names = " ".join(attrs.get(key, "") for key in ("class", "id", "aria-label"))
-        by_class = tag not in ("html", "body", "main", "article") and bool(_SKIP_NAME.search(names))
-        return by_tag, by_class
-
-    def _break(self, tag: str, node: _Open | None) -> None:
-        if node is None or not node.skip_by_tag:
-            self.by_tag.brk(tag)
-        if node is None or not node.skip:
-            self.strict.brk(tag)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr_map = {key.lower(): (value or "") for key, value in attrs}
-        # An unclosed <title> or <h1> ends at the next element, so it cannot swallow the page.
-        if self.title_parts is not None:
-            self._end_title()
-        if self.h1_parts is not None and (tag in _PARAGRAPH_TAGS or tag in _LINE_TAGS):
-            self._end_h1()
-        if tag == "title" and self.title is None and not any(o.tag == "svg" for o in self.stack):
-            self.title_parts = []
-        parent = self.stack[-1] if self.stack else None
-        if tag in _VOID_TAGS:
-            self._break(tag, parent)
-            return
-        by_tag, by_class = self._hidden(tag, attr_map)
-        node = _Open(
-            tag,
-            skip=bool(parent and parent.skip) or by_tag or by_class,
-            skip_by_tag=bool(parent and parent.skip_by_tag) or by_tag,
-            in_content=bool(parent and parent.in_content) or tag in _CONTENT_ROOTS,
-        )
-        self.stack.append(node)
-        if tag == "pre" and not node.skip_by_tag:
-            self.pre_depth += 1
-        if tag == "h1" and self.h1 is None and not node.skip:
-            self.h1_parts = []
-        self._break(tag, node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID_TAGS:
-            self.handle_endtag(tag)
-
-    def _end_title(self) -> None:
-        self.title = " ".join("".join(self.title_parts or []).split()) or None
-        self.title_parts = None
-
-    def _end_h1(self) -> None:
-        self.h1 = " ".join("".join(self.h1_parts or []).split()) or None
-        self.h1_parts = None
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self.title_parts is not None:
-            self._end_title()
-        if tag in _VOID_TAGS:
-            return
-        # Close up to the matching open element; an end tag with no open match is ignored (malformed HTML).
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index].tag == tag:
-                break
-        else:
-            return
-        while len(self.stack) > index:
-            closed = self.stack.pop()
-            if closed.tag == "pre" and not closed.skip_by_tag:
-                self.pre_depth = max(0, self.pre_depth - 1)
-            if closed.tag == "h1" and self.h1_parts is not None:
-                self._end_h1()
-            self._break(closed.tag, closed)
-
-    def close(self) -> None:
-        """Flush the parser and end a title or h1 left open by a truncated page."""
-        super().close()
-        if self.title_parts is not None:
-            self._end_title()
-        if self.h1_parts is not None:
-            self._end_h1()
-
-    def handle_data(self, data: str) -> None:
-        if self.title_parts is not None:
-            self.title_parts.append(data)
-            return
-        node = self.stack[-1] if self.stack else None
-        if node is None or not node.skip_by_tag:
-            self.by_tag.add(data, self.pre_depth > 0)
-        if node is None or not node.skip:
-            self.strict.add(data, self.pre_depth > 0)
-            if self.h1_parts is not None:
-                self.h1_parts.append(data)
-
-
 def html_to_text(html: str) -> tuple[str, str | None]:
-    """Return (visible text, title) of an HTML page: chrome and scripts dropped, blocks as lines."""
-    parser = _VisibleTextParser()
-    parser.feed(html)
-    parser.close()
-    text = parser.strict.text()
-    fallback = parser.by_tag.text()
-    if len(text) < _CLASS_RULE_MIN_SHARE * len(fallback):
-        text = fallback
-    title = parser.title
-    # A page title usually carries the site name too ("Projekt X | Stadt Y"); the h1 inside it is cleaner.
-    if parser.h1 and (not title or parser.h1 in title):
-        title = parser.h1
-    return text, title
+    """Return (main text, title) of an HTML page: menus, footers, cookie notices and scripts dropped."""
+    from pipeline.formats import extract_html
+
+    page = extract_html(html)
+    return page.text, page.title
 
 
 def looks_like_html(path: str, text: str) -> bool:
@@ -367,22 +165,28 @@ def looks_like_html(path: str, text: str) -> bool:
     return os.path.splitext(path)[1].lower() in HTML_EXTENSIONS or bool(HTML_START.match(text[:4096]))
 
 
-def _source_from_bytes(path: str, data: bytes) -> Source | ReadFailure:
-    """Decode bytes into a Source, or say why they cannot be one."""
+def _source_from_bytes(path: str, data: bytes, fmt: str | None = None) -> Source | ReadFailure:
+    """Decode bytes into a Source (PDF, DOCX, ODT and HTML by content or `fmt`), or say why they cannot be one."""
+    from pipeline.formats import DOCUMENT_FORMATS, FormatError, extract, sniff_format
+
     if not data.strip():
         return ReadFailure(path, "empty file" if not data else "empty file (whitespace only)")
+    kind = fmt or sniff_format(data, path)
+    if kind in DOCUMENT_FORMATS:
+        try:
+            document = extract(data, path, kind)
+        except FormatError as exc:
+            return ReadFailure(path, str(exc))
+        if not document.text.strip():
+            return ReadFailure(path, "HTML page has no visible text" if kind == "html" else f"{kind.upper()} has no text")
+        return Source(path, document.text, document.title, len(data), document.date, kind)
     try:
         text = decode_bytes(data)
     except ValueError as exc:
         return ReadFailure(path, str(exc))
     if not text.strip():
         return ReadFailure(path, "empty file (whitespace only)")
-    title = None
-    if looks_like_html(path, text):
-        text, title = html_to_text(text)
-        if not text.strip():
-            return ReadFailure(path, "HTML page has no visible text")
-    return Source(path=path, text=text, title=title, size=len(data))
+    return Source(path=path, text=text, title=None, size=len(data))
 
 
 def _too_big(path: str, size: int, max_bytes: int) -> ReadFailure:
@@ -391,7 +195,7 @@ def _too_big(path: str, size: int, max_bytes: int) -> ReadFailure:
     )
 
 
-def _read_file(path: str, max_bytes: int) -> Source | ReadFailure:
+def _read_file(path: str, max_bytes: int, fmt: str | None = None) -> Source | ReadFailure:
     """Read one regular file (path already known to exist)."""
     try:
         info = os.stat(path)
@@ -407,7 +211,7 @@ def _read_file(path: str, max_bytes: int) -> Source | ReadFailure:
         return ReadFailure(path, _os_reason(exc))
     if len(data) > max_bytes:
         return _too_big(path, len(data), max_bytes)
-    return _source_from_bytes(path, data)
+    return _source_from_bytes(path, data, fmt)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -421,7 +225,9 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def _walk(path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int) -> Iterator[Source | ReadFailure]:
+def _walk(
+    path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int, fmt: str | None = None
+) -> Iterator[Source | ReadFailure]:
     """Yield the files under a directory recursively, sorted by name, skipping hidden entries."""
     try:
         names = sorted(os.listdir(path))
@@ -434,10 +240,12 @@ def _walk(path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int) 
     for name in names:
         if name.startswith("."):
             continue
-        yield from _read_path(os.path.join(path, name), ancestors, seen, max_bytes)
+        yield from _read_path(os.path.join(path, name), ancestors, seen, max_bytes, fmt)
 
 
-def _read_path(path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int) -> Iterator[Source | ReadFailure]:
+def _read_path(
+    path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int, fmt: str | None = None
+) -> Iterator[Source | ReadFailure]:
     """Yield the Source(s) or failures for one file or directory path."""
     if not os.path.lexists(path):
         yield ReadFailure(path, "no such file or directory")
@@ -451,7 +259,7 @@ def _read_path(path: str, ancestors: frozenset[str], seen: set[str], max_bytes: 
             yield ReadFailure(path, _os_reason(exc))
         return
     if not os.path.isdir(path):
-        yield _read_file(path, max_bytes)
+        yield _read_file(path, max_bytes, fmt)
         return
     real = os.path.realpath(path)
     if real in ancestors:
@@ -460,10 +268,10 @@ def _read_path(path: str, ancestors: frozenset[str], seen: set[str], max_bytes: 
     if real in seen:
         return  # the same directory reached again through a symlink: its files were already read
     seen.add(real)
-    yield from _walk(path, ancestors | {real}, seen, max_bytes)
+    yield from _walk(path, ancestors | {real}, seen, max_bytes, fmt)
 
 
-def _read_stdin(stdin: BinaryIO | None, max_bytes: int) -> Source | ReadFailure:
+def _read_stdin(stdin: BinaryIO | None, max_bytes: int, fmt: str | None = None) -> Source | ReadFailure:
     """Read all of stdin (bytes) into a Source."""
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
@@ -474,16 +282,23 @@ def _read_stdin(stdin: BinaryIO | None, max_bytes: int) -> Source | ReadFailure:
         return ReadFailure(
             STDIN_PATH, f"input too large: over the limit of {max_bytes} bytes; raise it with --max-bytes"
         )
-    return _source_from_bytes(STDIN_PATH, data)
+    return _source_from_bytes(STDIN_PATH, data, fmt)
 
 
 def iter_sources(
-    paths: Iterable[str], *, stdin: BinaryIO | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str],
+    *,
+    stdin: BinaryIO | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    format: str | None = None,
 ) -> Iterator[Source | ReadFailure]:
-    """Yield a Source or ReadFailure for every file behind the given paths ('-' is stdin)."""
+    """Yield a Source or ReadFailure for every file behind the given paths ('-' is stdin).
+
+    `format` (pdf, docx, odt, html, text) overrides recognition by content and extension.
+    """
     for path in paths:
         if path == STDIN_PATH:
-            yield _read_stdin(stdin, max_bytes)
+            yield _read_stdin(stdin, max_bytes, format)
             continue
         # Loop and repeat tracking is per given path, so 'a' and 'a/b' given together both get read.
-        yield from _read_path(path, frozenset(), set(), max_bytes)
+        yield from _read_path(path, frozenset(), set(), max_bytes, format)

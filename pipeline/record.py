@@ -29,6 +29,8 @@ class Record:
     emails: list[dict[str, Any]] = field(default_factory=list)
     phones: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    published: str | None = None  # from the document's own metadata (PDF, DOCX, ODT, HTML), ISO prefix
+    format: str = "text"  # text | html | pdf | docx | odt; PDF pages are separated by "\f" in `text`
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-ready dict with `id` first."""
@@ -56,7 +58,14 @@ def make_title(clean_text: str, title_hint: str | None = None) -> str:
     return candidate
 
 
-def build_record(path: str, clean_text: str, title_hint: str | None = None, use_ner: bool = True) -> Record:
+def build_record(
+    path: str,
+    clean_text: str,
+    title_hint: str | None = None,
+    use_ner: bool = True,
+    published: str | None = None,
+    format: str = "text",
+) -> Record:
     """Run language detection and extraction over a cleaned text and return its record."""
     from pipeline.extract import extract_entities
     from pipeline.language import detect_language
@@ -73,4 +82,6 @@ def build_record(path: str, clean_text: str, title_hint: str | None = None, use_
         languages=[dict(item) for item in detection.languages],
         text=clean_text,
         **entities,
+        published=published,
+        format=format,
     )

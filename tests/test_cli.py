@@ -168,7 +168,7 @@ def test_search_finds_the_right_sample(runner, sample_home, query, options, expe
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert hits, "no hits"
     assert Path(hits[0]["source"]).stem == expected_stem
-    assert set(hits[0]) == {"id", "source", "title", "language", "score", "rank", "snippet"}
+    assert set(hits[0]) == {"id", "source", "title", "language", "score", "rank", "snippet", "page"}
     assert hits[0]["rank"] == 1
 
 
@@ -289,3 +289,24 @@ def test_unknown_command_is_usage_error(runner):
     result = runner.invoke(cli, ["frobnicate"])
     assert result.exit_code == 2
     assert isinstance(cli, click.Group)
+
+
+def test_ingest_pdf_and_docx_then_search_names_the_page(runner, home, tmp_path):
+    from tests.test_formats import INFO, PAGE_ONE, PAGE_TWO, make_docx, make_pdf
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "rapport.pdf").write_bytes(make_pdf([PAGE_ONE, PAGE_TWO], INFO))
+    (folder / "status.docx").write_bytes(make_docx())
+    (folder / "scan.pdf").write_bytes(make_pdf([[]]))
+    result = invoke(runner, home, "ingest", str(folder), "--workers", "1")
+    assert result.exit_code == 1, result.output  # the scanned PDF fails alone
+    assert "2 new" in result.stdout and "scan.pdf" in result.stderr and "OCR" in result.stderr
+    records = {Path(r["source"]).name: r for r in export_records(runner, home)}
+    assert records["rapport.pdf"]["format"] == "pdf" and records["rapport.pdf"]["published"] == "2023-04-15"
+    assert records["rapport.pdf"]["title"] == INFO["Title"]
+    assert records["status.docx"]["format"] == "docx"
+    last_word = PAGE_TWO[-1].split()[-1].strip(".")
+    hits = invoke(runner, home, "search", last_word, "--mode", "keyword", "--json")
+    found = [json.loads(line) for line in hits.stdout.splitlines()]
+    assert found and found[0]["page"] == 2, found

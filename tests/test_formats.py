@@ -72,11 +72,11 @@ def make_pdf(pages: list[list[str]], info: dict[str, str] | None = None, size: i
     return bytes(out)
 
 
-def encrypt_pdf(data: bytes, user_password: str) -> bytes:
+def encrypt_pdf(data: bytes, user_password: str, algorithm: str = "RC4-128") -> bytes:
     """Return the PDF encrypted with pypdf's writer (RC4-128 works without the cryptography package)."""
     pypdf = pytest.importorskip("pypdf")
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
-    writer.encrypt(user_password=user_password, owner_password="ägarlösen", algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password="ägarlösen", algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -172,8 +172,11 @@ def test_pdf_encrypted_with_password_is_refused(two_page_pdf: bytes) -> None:
         extract_pdf(encrypt_pdf(two_page_pdf, "hemligt"))
 
 
-def test_pdf_encrypted_with_empty_user_password_is_read(two_page_pdf: bytes) -> None:
-    result = extract_pdf(encrypt_pdf(two_page_pdf, ""))
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-256"])
+def test_pdf_encrypted_with_empty_user_password_is_read(two_page_pdf: bytes, algorithm: str) -> None:
+    if algorithm.startswith("AES"):
+        pytest.importorskip("cryptography")  # pypdf needs it for AES, which Acrobat and Word use today
+    result = extract_pdf(encrypt_pdf(two_page_pdf, "", algorithm))
     assert "Københavns Kommune" in result.text and result.pages == 2
 
 
@@ -181,6 +184,17 @@ def test_pdf_without_text_layer_is_scanned() -> None:
     pytest.importorskip("pypdf")
     with pytest.raises(FormatError, match=r"^scanned PDF without a text layer \(hitta does no OCR\)"):
         extract_pdf(make_pdf([[], [], ["3"]]))
+
+
+def test_pdf_fonts_without_unicode_map_are_refused() -> None:
+    pytest.importorskip("pypdf")
+    glyph_names = b" ".join(b"/g%d" % code for code in range(32, 256))
+    data = make_pdf([PAGE_ONE * 3]).replace(
+        b"/BaseFont /Helvetica /Encoding /WinAnsiEncoding",
+        b"/BaseFont /ABCDEF+Frutiger /Encoding << /Type /Encoding /Differences [32 " + glyph_names + b"] >>",
+    )
+    with pytest.raises(FormatError, match=r"^PDF text layer is not decodable \(fonts without a Unicode map"):
+        extract_pdf(data)
 
 
 @pytest.mark.parametrize(
@@ -304,6 +318,10 @@ def test_docx_without_title_falls_back_to_first_heading() -> None:
         (
             make_docx(parts={"word/document.xml": '<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'}),
             r"^corrupt DOCX: word/document\.xml declares a DTD, refused$",
+        ),
+        (
+            make_docx(body="<w:p>" + "<w:hyperlink>" * 3000 + "</w:hyperlink>" * 3000 + "</w:p>"),
+            r"^corrupt DOCX: XML nested too deeply$",
         ),
     ],
 )
@@ -463,6 +481,15 @@ def test_html_main_text_without_chrome() -> None:
             "Lokalt engagemang i Ystad.",
             "Dela",
         ),
+        # A fact box inside the article is content; the side column outside it is not.
+        (
+            '<html><body><article><p>Byfornyelse i Sønderbro.</p><aside class="faktaboks"><p>Budget: 12 mio. kr.</p>'
+            '</aside></article><aside><p>Mest læste nyheder</p></aside></body></html>',
+            "Budget: 12 mio. kr.",
+            "Mest læste",
+        ),
+        # A <title> left open ends at the next element instead of swallowing the page.
+        ("<html><title>Realdania<body><p>Bymidter i Køge", "Bymidter i Køge", "Realdania"),
         # Screen-reader helper text and hidden elements are not content.
         (
             '<html><body><p>Kontakt: <a href="/k">Kommunen<span class="sr-only"> (öppnas i nytt fönster)</span></a> '

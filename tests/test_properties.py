@@ -265,7 +265,8 @@ def test_find_budgets_amounts_are_finite_non_negative_with_iso_currency(text: st
 @given(EXTRACTOR_TEXT, LANGS)
 @example("Projektet löper från 1 augusti 2019 till 31 juli 2022.", "sv")
 @example("Laufzeit: 18.-19. November 2020, seit 2014, bis Ende 2022", "de")
-def test_find_dates_values_are_iso_prefixes_in_order(text: str, lang: str) -> None:
+@example("30.-31. Februar 2020, 29. Februar 2021", "de")
+def test_find_dates_values_are_real_iso_dates(text: str, lang: str) -> None:
     items = find_dates(text, lang)
     assert_items_in_text(items, text)
     for item in items:
@@ -273,9 +274,26 @@ def test_find_dates_values_are_iso_prefixes_in_order(text: str, lang: str) -> No
         assert start is not None or end is not None, item
         for value in (start, end):
             assert value is None or (ISO_DATE.match(value) and _day_exists(value)), item
-        if start and end:
-            common = min(len(start), len(end))
-            assert start[:common] <= end[:common], item
+
+
+def _in_order(item: dict[str, Any]) -> bool:
+    start, end = item["start"], item["end"]
+    if not (start and end):
+        return True
+    common = min(len(start), len(end))  # "2020-05" may end in "2021": compare the common precision
+    return start[:common] <= end[:common]
+
+
+@pytest.mark.xfail(
+    reason="dates._compatible checks only the years of a range, so '31. Mai bis 1. Mai 2020' ends before it starts",
+    strict=True,
+)
+@FAST
+@given(EXTRACTOR_TEXT, LANGS)
+@example("von 31. Mai bis 1. Mai 2020", "de")
+def test_find_dates_ranges_never_end_before_they_start(text: str, lang: str) -> None:
+    for item in find_dates(text, lang):
+        assert _in_order(item), item
 
 
 @pytest.mark.xfail(
@@ -290,11 +308,8 @@ def test_find_dates_values_are_iso_prefixes_in_order(text: str, lang: str) -> No
         ("fra december 2021 til marts 2021", "da"),
     ],
 )
-def test_find_dates_range_never_ends_before_it_starts(text: str, lang: str) -> None:
-    for item in find_dates(text, lang):
-        if item["start"] and item["end"]:
-            common = min(len(item["start"]), len(item["end"]))
-            assert item["start"][:common] <= item["end"][:common], item
+def test_find_dates_reversed_ranges(text: str, lang: str) -> None:
+    assert all(_in_order(item) for item in find_dates(text, lang)), find_dates(text, lang)
 
 
 @FAST
@@ -315,10 +330,23 @@ def test_find_emails_addresses_have_one_at_and_lower_case_domain(text: str) -> N
 @given(EXTRACTOR_TEXT, LANGS)
 @example("Tel. +45 33 66 33 66, Telefon: 0221 / 123 45-6, tlf. 040-34 10 00, +49 (0) 221 12345", "de")
 @example("+" + "4" * 40, "da")
-def test_find_phones_are_e164(text: str, lang: str) -> None:
+def test_find_phones_are_plus_and_digits(text: str, lang: str) -> None:
     items = find_phones(text, lang)
     assert_items_in_text(items, text)
     for item in items:
+        assert re.match(r"^\+[1-9]\d{6,}$", item["e164"]), item
+
+
+@pytest.mark.xfail(
+    reason="libphonenumber calls some 16-digit German numbers valid, and find_phones keeps them although "
+    "E.164 allows at most 15 digits: '040-34 10 00 000000' becomes +4940341000000000",
+    strict=True,
+)
+@FAST
+@given(EXTRACTOR_TEXT, LANGS)
+@example("040-34 10 00 000000 ", "de")
+def test_find_phones_e164_has_at_most_15_digits(text: str, lang: str) -> None:
+    for item in find_phones(text, lang):
         assert E164.match(item["e164"]), item
 
 
@@ -376,6 +404,17 @@ def test_group_contacts_survives_persons_with_broken_spans(persons: list[dict[st
     contacts = group_contacts(text, persons, [], [], [])
     for contact in contacts:
         assert 0 <= contact["span"][0] <= contact["span"][1] <= len(text), contact
+
+
+@pytest.mark.xfail(
+    reason="names._doc tokenises the whole text with a blank spaCy pipeline whose max_length is 1,000,000: "
+    "a longer text raises ValueError E088 and ingest drops the whole document ('extraction failed')",
+    strict=True,
+)
+@pytest.mark.parametrize("extractor", [find_organisations, find_persons])
+def test_names_accept_texts_over_a_million_characters(extractor: Callable[..., list[dict[str, Any]]]) -> None:
+    text = "Kontakt: Anna Svensson, Malmö stad\n" + "\n" * 1_000_000
+    assert_items_in_text(extractor(text, "sv", use_ner=False), text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_non_western_8bit_text_is_refused():
         (b"", "empty file"),
         (b"  \n\t\r\n  ", "empty file"),
         ("\n \n".encode("utf-16"), "empty file"),
-        (b"%PDF-1.4 rest", "binary file (PDF?)"),
+        (b"%PDF-1.4 rest", "corrupt PDF"),
         (b"PK\x03\x04rest", "binary file (ZIP"),
     ],
 )

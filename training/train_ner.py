@@ -91,11 +91,21 @@ def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc
     raise SystemExit(f"no training recipe for language {lang!r}")
 
 
+DATA_LICENCES = {
+    "da": "DaN+ news (CC BY-SA 4.0), NorNE (CC0)",
+    "sv": "klintan Webbnyheter 2012 (CC BY 4.0), UNER Talbanken (CC BY-SA 4.0), DaN+ news (CC BY-SA 4.0), NorNE (CC0)",
+    "de": "GermEval 2014 dev (CC BY 4.0), MobIE (CC BY 4.0), LER dev (CC BY 4.0)",
+}
+
+
 def strip_for_shipping(model_dir: Path) -> None:
-    """Drop training-only metadata from a saved pipeline so the shipped folder stays small."""
+    """Rewrite meta.json for shipping: our name, data sources, any spaCy 3.8.x, no training scores."""
     meta_path = model_dir / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["name"] = f"hitta_ner_{meta['lang']}"
+    meta["description"] = f"hitta NER (PER/ORG/LOC/MISC), trained on {DATA_LICENCES.get(meta['lang'], '?')}; see MODELS.md"
+    # The weights load in any 3.8.x; the exact training version would make older 3.8 installs warn.
+    meta["spacy_version"] = ">=3.8.0,<3.9.0"
     meta.pop("performance", None)
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
