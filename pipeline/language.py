@@ -78,6 +78,7 @@ def count_letters(text: str) -> int:
 
 def split_paragraphs(text: str) -> list[str]:
     """Return the non-empty blocks between blank lines, or the non-empty lines if there are no blank lines."""
+    text = text.strip()  # blank lines at the ends separate nothing
     blocks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.splitlines()
     return [block.strip() for block in blocks if block.strip()]
 
@@ -168,14 +169,13 @@ def _classifier_probabilities(text: str, labels: set[str]) -> dict[str, float]:
 
 
 def _norwegian_code(p_nb: float, p_nn: float, allowed: set[str]) -> str:
-    """Return nb or nn when the classifier is sure of the variant (and it is allowed), else no."""
-    variant, other = ("nb", "nn") if p_nb >= p_nn else ("nn", "nb")
-    sure = max(p_nb, p_nn) / ((p_nb + p_nn) or 1.0) >= NORWEGIAN_VARIANT_SURE
-    if "no" in allowed and not sure:
-        return "no"
-    if variant in allowed:
-        return variant
-    return "no" if "no" in allowed else other
+    """Return nb or nn when the classifier is sure of the variant, else no (within the allowed codes)."""
+    variant = "nb" if p_nb >= p_nn else "nn"
+    if "no" in allowed:
+        sure = max(p_nb, p_nn) / ((p_nb + p_nn) or 1.0) >= NORWEGIAN_VARIANT_SURE
+        return variant if sure else "no"
+    # The caller listed variants but not `no`: answer with a listed one.
+    return variant if variant in allowed else ({"nb", "nn"} - {variant}).pop()
 
 
 def _settle_scandinavian(text: str, group_probability: float, allowed: set[str]) -> tuple[str, float]:

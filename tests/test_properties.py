@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pipeline.clean import clean_text
 from pipeline.contacts import find_emails, find_phones, group_contacts
 from pipeline.dates import find_dates
+from pipeline.language import detect_language
 from pipeline.money import find_budgets
 from pipeline.names import find_organisations, find_persons
 from pipeline.read import decode_bytes, html_to_text
@@ -226,12 +227,16 @@ CLEANER_TEXT = st.one_of(
 
 @FAST
 @given(CLEANER_TEXT)
-def test_clean_text_is_nfc_without_control_characters(text: str) -> None:
+@example("Seite 1\x0cSeite 2\x0c\x0c")
+def test_clean_text_is_nfc_without_control_characters_and_keeps_pages(text: str) -> None:
     cleaned = clean_text(text)
     assert unicodedata.is_normalized("NFC", cleaned)
-    bad = [ch for ch in cleaned if unicodedata.category(ch) == "Cc" and ch != "\n"]
+    bad = [ch for ch in cleaned if unicodedata.category(ch) == "Cc" and ch not in "\n\f"]
     assert not bad, [hex(ord(ch)) for ch in bad]
-    assert cleaned == cleaned.strip("\n")
+    # A form feed (PDF page break) stays, on a line of its own, so page numbers of offsets stay right.
+    assert cleaned.count("\f") == text.count("\f")
+    for page in cleaned.split("\n\f\n"):
+        assert "\f" not in page and page == page.strip("\n"), repr(page)
 
 
 @FAST
@@ -362,11 +367,13 @@ def test_find_organisations_and_persons_without_ner_keep_the_contract(text: str,
             assert item["source"] == "rule", item
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(DOCUMENT_TEXT)
-@example("Projektleder Tine Ane Nielsen fra Københavns Kommune og Realdania har fået 5 mio. kr.")
-def test_find_organisations_and_persons_with_danish_ner_keep_the_contract(text: str) -> None:
-    for items in (find_organisations(text, "da"), find_persons(text, "da")):
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENT_TEXT, st.sampled_from(["sv", "da", "de"]))
+@example("Projektleder Tine Ane Nielsen fra Københavns Kommune og Realdania har fået 5 mio. kr.", "da")
+@example("Projektledare Anna Svensson på Malmö stad och Region Skåne leder Case Sofielund.", "sv")
+@example("Dr. Jürgen Müller von der Stadt Köln leitet das Projekt mit der EU-Kommission.", "de")
+def test_find_organisations_and_persons_with_ner_keep_the_contract(text: str, lang: str) -> None:
+    for items in (find_organisations(text, lang), find_persons(text, lang)):
         assert_items_in_text(items, text)
         for item in items:
             assert item["source"] in ("rule", "ner"), item
@@ -470,12 +477,12 @@ def test_adversarial_lines_run_in_bounded_time(extractor: str) -> None:
     strict=True,
 )
 def test_find_budgets_is_not_quadratic_in_the_number_of_amounts() -> None:
-    text = "1 000 kr " * 7_000  # 63,000 characters, 7,000 amounts: about 1 s CPU when quadratic, 0.1 s when linear
+    text = "1 000 kr " * 6_000  # 54,000 characters, 6,000 amounts: about 0.7 s CPU when quadratic, 0.1 s when linear
     started = time.process_time()
     items = find_budgets(text, "sv")
     took = time.process_time() - started
-    assert len(items) == 7_000
-    assert took < 0.4, f"{took:.2f} s CPU"
+    assert len(items) == 6_000
+    assert took < 0.3, f"{took:.2f} s CPU"
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,3 +557,41 @@ def test_forget_erases_the_genitive_of_the_name(text: str, name: str, lang: str)
     result = forget_in_record(_record_for(text, lang), name, None, None)
     assert result is not None
     assert name.split()[-1].lower() not in result["text"].lower(), result["text"]
+
+
+@pytest.mark.xfail(
+    reason="language._URL_OR_EMAIL ('[\\w.+-]+@…' without a lookbehind) retries from every character of a long "
+    "run of word characters and dots: quadratic, 11 s CPU for one 50,000-digit line, hours for a 2 MB one",
+    strict=True,
+)
+def test_detect_language_is_linear_on_long_runs_of_word_characters() -> None:
+    detect_language("warm-up: Projektet startade i Malmö 2020.")
+    for line in ("1" * 15_000, "a." * 7_500, "Ab-" * 5_000, "2020-" * 3_000):
+        started = time.process_time()
+        detect_language(line)
+        took = time.process_time() - started  # about 1 s CPU when quadratic, 0.01 s when linear
+        assert took < 0.3, f"{took:.2f} s CPU on {line[:12]!r}… ({len(line)} characters)"
+
+
+# --------------------------------------------------------------------------------------------
+# Store: writing a record that is already stored keeps every source path it had.
+
+
+@pytest.mark.xfail(
+    reason="Store.put_record writes with INSERT OR REPLACE: the replaced row's sources are deleted by the "
+    "ON DELETE CASCADE, so two concurrent ingests of the same text keep only the last one's path",
+    strict=True,
+)
+@FAST
+@given(st.lists(st.text(alphabet="abcdefghij/._", min_size=1, max_size=12), min_size=2, max_size=4, unique=True))
+def test_put_record_of_a_stored_record_keeps_its_other_sources(paths: list[str]) -> None:
+    import tempfile
+
+    from corpus.store import Store
+
+    record = {"id": "f" * 16, "title": "Grønne gårde", "language": "da", "text": "Grønne gårde i Valby."}
+    with tempfile.TemporaryDirectory() as home, Store(home) as store:
+        for path in paths:
+            with store.transaction():
+                store.put_record({**record, "source": path, "sources": [path]})
+        assert sorted(store.sources_of(record["id"])) == sorted(paths)

@@ -1,0 +1,145 @@
+"""Language detection: single lines, paragraph shares, `und`, Norwegian versus Danish, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.language import (
+    UNDETERMINED,
+    Detection,
+    detect_language,
+    detect_line,
+    detect_lines,
+    langdetect_line,
+    split_paragraphs,
+)
+
+SV_PARAGRAPH = (
+    "Projektet ska stärka samverkan mellan kommunen, näringslivet och civilsamhället i hela regionen. "
+    "Under våren genomfördes flera workshoppar med lokala företagare för att utveckla nya tjänster."
+)
+DE_PARAGRAPH = (
+    "Das Projekt stärkt die Zusammenarbeit zwischen der Stadtverwaltung, den Unternehmen und den Vereinen. "
+    "Im Frühjahr fanden mehrere Workshops mit lokalen Betrieben zur nachhaltigen Stadtentwicklung statt."
+)
+
+LINES = [
+    ("sv", "Projektet ska stärka samverkan mellan kommunen, näringslivet och civilsamhället i hela regionen."),
+    ("sv", "Under hösten genomfördes flera workshoppar med lokala företagare för att utveckla nya tjänster."),
+    ("sv", "Ansökan om stöd från Europeiska regionala utvecklingsfonden beviljades av Tillväxtverket."),
+    ("da", "Projektet skal styrke samarbejdet mellem kommunen, erhvervslivet og foreningerne i hele regionen."),
+    ("da", "I løbet af efteråret blev der afholdt flere workshops med lokale virksomheder om grøn omstilling."),
+    ("da", "Kommunen har fået tilskud fra Den Europæiske Regionaludviklingsfond til at bygge en ny cykelsti."),
+    ("de", "Das Projekt stärkt die Zusammenarbeit zwischen der Stadtverwaltung, den Unternehmen und den Vereinen."),
+    ("de", "Im Herbst fanden mehrere Workshops mit lokalen Betrieben zur nachhaltigen Stadtentwicklung statt."),
+    ("de", "Die Gemeinde erhielt Fördermittel aus dem Europäischen Fonds für regionale Entwicklung."),
+    ("en", "The project strengthens cooperation between the municipality, local businesses and voluntary groups."),
+    ("en", "Several workshops with local companies were held during the autumn to develop new services."),
+]
+
+BOKMAAL = [
+    "Prosjektet skal styrke samarbeidet mellom kommunen, næringslivet og frivillige organisasjoner i hele fylket.",
+    "Vi vet ikke ennå hvor mye det kommer til å koste, men arbeidet starter neste høst.",
+    "Kommunen har søkt om tilskudd fra fylkeskommunen for å bygge en ny gang- og sykkelvei.",
+    "Hva skjer hvis ingen vil ta ansvar for vedlikeholdet av anlegget etter at prosjektet er avsluttet?",
+    "Etter møtet ble det bestemt at arbeidsgruppen skal legge fram en rapport før jul.",
+]
+
+
+@pytest.mark.parametrize("expected, text", LINES)
+def test_detect_line_finds_the_language_of_a_sentence(expected: str, text: str) -> None:
+    language, score = detect_line(text)
+    assert language == expected
+    assert 0.5 < score <= 1.0
+
+
+@pytest.mark.parametrize("expected, text", LINES)
+def test_detect_language_of_a_one_language_text(expected: str, text: str) -> None:
+    detection = detect_language(text)
+    assert detection == Detection(expected, detection.score, [{"language": expected, "share": 1.0}])
+
+
+@pytest.mark.parametrize("text", BOKMAAL)
+def test_bokmaal_is_norwegian_not_danish(text: str) -> None:
+    assert detect_line(text)[0] in {"nb", "no"}
+
+
+def test_mixed_swedish_german_document_lists_both_languages_with_shares() -> None:
+    text = f"Case Sofielund\n\n{SV_PARAGRAPH}\n\n{SV_PARAGRAPH}\n\n{DE_PARAGRAPH}\n\nLäs mer"
+    detection = detect_language(text)
+    assert detection.language == "sv"
+    assert [item["language"] for item in detection.languages] == ["sv", "de"]
+    shares = [item["share"] for item in detection.languages]
+    assert shares[0] == pytest.approx(2 / 3, abs=0.03)
+    assert sum(shares) == pytest.approx(1.0)
+    # Two thirds Swedish: the score is the Swedish share times its paragraphs' probability.
+    assert 0.5 < detection.score <= shares[0]
+
+
+def test_lines_are_paragraphs_when_there_are_no_blank_lines() -> None:
+    text = f"{DE_PARAGRAPH}\n{SV_PARAGRAPH}\n{SV_PARAGRAPH}"
+    detection = detect_language(text)
+    assert detection.language == "sv"
+    assert {item["language"] for item in detection.languages} == {"sv", "de"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\n  ", "Hej!", "Budget 2021", "Läs mer", "info@kommun.se https://www.kommun.se/projekt", "12 345 678 kr"],
+)
+def test_empty_or_short_text_is_undetermined(text: str) -> None:
+    assert detect_line(text) == (UNDETERMINED, 0.0)
+    assert detect_language(text) == Detection(UNDETERMINED, 0.0, [])
+
+
+def test_many_short_lines_are_decided_together() -> None:
+    text = "Projektägare: Malmö stad\nBudget: 2 miljoner kronor\nKontaktperson: Anna Svensson\nStart: hösten"
+    detection = detect_language(text)
+    assert detection.language == "sv"
+    assert detection.languages == [{"language": "sv", "share": 1.0}]
+
+
+@pytest.mark.parametrize(
+    "text, paragraphs",
+    [
+        ("Ett\n\nTvå\nTre\n \nFyra", ["Ett", "Två\nTre", "Fyra"]),
+        ("Ett\nTvå\n\n", ["Ett", "Två"]),
+        ("Ett\nTvå\nTre", ["Ett", "Två", "Tre"]),
+        ("", []),
+    ],
+)
+def test_split_paragraphs(text: str, paragraphs: list[str]) -> None:
+    assert split_paragraphs(text) == paragraphs
+
+
+def test_answer_is_limited_to_the_allowed_languages() -> None:
+    english = LINES[9][1]
+    language, _ = detect_line(english, supported=("sv", "da", "de"), others=())
+    assert language in {"sv", "da", "de"}
+    danish = LINES[3][1]
+    assert detect_line(danish, supported=("sv", "de"), others=("en",))[0] in {"sv", "de", "en"}
+
+
+def test_norwegian_variant_codes_when_no_is_not_allowed() -> None:
+    language, _ = detect_line(BOKMAAL[0], supported=("sv", "da"), others=("nb", "nn"))
+    assert language in {"nb", "nn"}
+
+
+def test_unknown_language_code_is_an_error() -> None:
+    with pytest.raises(ValueError, match="xx"):
+        detect_line(LINES[0][1], others=("xx",))
+
+
+def test_detection_is_deterministic() -> None:
+    texts = [text for _, text in LINES] + BOKMAAL
+    first = list(detect_lines(texts))
+    # Interleave other calls: langdetect's random sampling must not leak between texts.
+    for text in reversed(texts):
+        detect_line(text)
+    assert list(detect_lines(texts)) == first
+    assert [langdetect_line(t) for t in texts] == [langdetect_line(t) for t in texts]
+
+
+def test_detect_lines_yields_one_result_per_line() -> None:
+    results = list(detect_lines(["", LINES[0][1], "ok"]))
+    assert [language for language, _ in results] == [UNDETERMINED, "sv", UNDETERMINED]
