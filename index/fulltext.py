@@ -55,12 +55,11 @@ def _stemmer(lang: str) -> Callable[[str], str]:
 
 @lru_cache(maxsize=None)
 def compound_stems(lang: str) -> frozenset[str]:
-    """Return the stems of the shipped word list of a language (index/words_<lang>.txt)."""
-    path = Path(__file__).with_name(f"words_{lang}.txt")
-    if not path.is_file():
-        return frozenset()
+    """Return the stems of the shipped common words of a language (pipeline/lexicon/words_<lang>.txt)."""
+    from pipeline.lexicon import common_words
+
     stem = _stemmer(lang)
-    return frozenset(stem(word) for word in path.read_text(encoding="utf-8").split())
+    return frozenset(stem(word) for word in common_words(lang))
 
 
 def compound_parts(word: str, lang: str) -> list[str]:

@@ -939,7 +939,41 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
         return None
     if len(words) == 1 and item["name"] not in rule_names and not _plausible_single_org(text, item["text"], start, lang):
         return None
+    if item["name"] not in rule_names and _common_phrase(item["text"], lang):
+        return None
     return item
+
+
+# A one-word name in capitals this long is a shouted heading (`FÆLLESAREALER`), not an acronym.
+MIN_SHOUTED_WORD = 6
+
+
+def _common_phrase(surface: str, lang: str) -> bool:
+    """Return True for NER 'organisations' made of common words of the language.
+
+    `Orte`, `Bedarfe`, `Umwelt und Klima`, `BOLIGEN`, and compounds ending in a common noun
+    (`Online-Auktion`, `Marketing-Mix`, `EU-medel`). The word lists hold only words seen outside
+    named entities in the training corpora, so real names are not in them.
+    """
+    from pipeline.lexicon import common_words
+
+    words = [w for w in surface.split() if w.lower() not in NAME_CONNECTORS]
+    if len(words) == 1 and words[0].isupper() and len(words[0]) >= MIN_SHOUTED_WORD:
+        return True
+    common = common_words(lang)
+    if not common or not words:
+        return False
+    heads = [word.rsplit("-", 1)[-1].lower() for word in words]
+    if len(words) == 1 and "-" in words[0]:
+        head = heads[0]
+        # The head of a compound may be a compound itself (`Fotografiekurse` ends in `kurse`).
+        return words[0].rsplit("-", 1)[-1][:1].islower() or any(
+            head[start:] in common for start in range(0, max(1, len(head) - 3))
+        )
+    # Common words joined by a connector are a topic (`Umwelt und Klima`); without one they can be
+    # a real name made of common words (`Grøn Fremtid`, `Danske Regioner`).
+    connected = len(words) < len(surface.split())
+    return connected and all(head in common for head in heads)
 
 
 def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:

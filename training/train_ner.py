@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_corpora as nc  # noqa: E402
+import pretrain_tok2vec  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "training" / "work"
@@ -95,6 +96,8 @@ def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc
 
 # Whether the shipped model of each language uses the extra corpora (chosen by dev F1, see MODELS.md).
 SHIPPED_EXTRA = {"da": True, "sv": False, "de": True}
+# Whether the shipped model starts from a `spacy pretrain` tok2vec (pretrain_tok2vec.py; see MODELS.md).
+SHIPPED_PRETRAINED = {"da": False, "sv": False, "de": False}
 MAIN_DATA = {
     "da": "DaN+ news train (CC BY-SA 4.0)",
     "sv": "klintan Webbnyheter 2012 (CC BY 4.0), UNER Talbanken (CC BY-SA 4.0)",
@@ -128,24 +131,34 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="where to put the model (default pipeline/models/LANG)")
     parser.add_argument("--extra", action=argparse.BooleanOptionalAction, default=None,
                         help="add (or leave out) the extra corpora of training_data; default: as shipped")
+    parser.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
+                        help="start the tok2vec from pretrain_tok2vec.py weights (run if missing); default: as shipped")
     args = parser.parse_args()
 
     lang = args.lang
     config = args.config or REPO / "training" / f"ner_{lang}.cfg"
     target = args.output or REPO / "pipeline" / "models" / lang
     extra = SHIPPED_EXTRA[lang] if args.extra is None else args.extra
-    work = WORK / f"{lang}-{config.stem}{'-extra' if extra else ''}"
+    pretrained = SHIPPED_PRETRAINED[lang] if args.pretrained is None else args.pretrained
+    work = WORK / f"{lang}-{config.stem}{'-extra' if extra else ''}{'-pretrained' if pretrained else ''}"
 
     train, dev = training_data(lang, args.corpora, extra=extra)
     n_train = nc.write_docbin(train, lang, work / "train.spacy")
     n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
     print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
 
+    overrides = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy")}
+    train_config = config
+    if pretrained:
+        overrides["paths.init_tok2vec"] = str(pretrain_tok2vec.pretrained_weights(lang, args.corpora, config))
+        # spaCy silently skips init_tok2vec unless the config has a [pretraining] block: use the filled copy.
+        train_config = pretrain_tok2vec.pretrain_work_dir(lang, config) / "pretrain.cfg"
+
     from spacy.cli.train import train as spacy_train
 
     started = time.monotonic()
     run_dir = work / "run"
-    spacy_train(config, run_dir, overrides={"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy")})
+    spacy_train(train_config, run_dir, overrides=overrides)
     minutes = (time.monotonic() - started) / 60
 
     if target.exists():
@@ -153,7 +166,7 @@ def main() -> None:
     shutil.copytree(run_dir / "model-best", target)
     strip_for_shipping(target, MAIN_DATA[lang] + (", " + EXTRA_DATA[lang] if extra else ""))
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
-    summary = {"lang": lang, "config": str(config), "extra": extra, "train_sentences": n_train, "dev_sentences": n_dev,
+    summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained, "train_sentences": n_train, "dev_sentences": n_dev,
                "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary), flush=True)
