@@ -30,7 +30,8 @@ def _literal_spans(text: str, value: str) -> list[tuple[int, int]]:
     words = value.split()
     if not words:
         return []
-    pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)"
+    # A genitive ending ("Nielsens", "Nielsen's", "FN:s") belongs to the erased name.
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?:[:'’]?s)?(?!\w)"
     return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 

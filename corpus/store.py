@@ -246,8 +246,12 @@ class Store:
         """Insert or replace a record with its entity values; its `sources` are attached."""
         now = time.time()
         body = {k: v for k, v in record.items() if k not in ("source", "sources")}
+        # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the cascade would
+        # take the record's other source paths with it.
         self.db.execute(
-            "INSERT OR REPLACE INTO records(id, title, language, data, added) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO records(id, title, language, data, added) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET title = excluded.title, language = excluded.language, "
+            "data = excluded.data",
             (record["id"], record["title"], record["language"], json.dumps(body, ensure_ascii=False), now),
         )
         self.db.execute("DELETE FROM entities WHERE record_id = ?", (record["id"],))

@@ -103,11 +103,16 @@ def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: item["span"][0])
 
 
+E164_MAX_LENGTH = 16  # '+' and at most 15 digits
+
+
 def _phone_item(text: str, start: int, end: int, number: Any) -> dict[str, Any] | None:
     """Build a phone item from a parsed number, or None if it has no E.164 form."""
     try:
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     except Exception:  # noqa: BLE001
+        return None
+    if len(e164) > E164_MAX_LENGTH:  # libphonenumber accepts some 16-digit German numbers; E.164 stops at 15
         return None
     return {"text": text[start:end], "span": [start, end], "e164": e164}
 

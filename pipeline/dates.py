@@ -291,8 +291,14 @@ def _compatible(first: _Point, second: _Point) -> bool:
     """Tell whether two points can be the ends of one range (same precision family, in order)."""
     if first.bare_year != second.bare_year and not (first.bare_year and second.month is None):
         return False
-    if first.year and second.year and first.year > second.year:
-        return False
+    first_year, second_year = first.year or second.year, second.year or first.year
+    if first_year and second_year:
+        # Compare whole dates, not only years ("31. Mai bis 1. Mai 2020" ends before it starts);
+        # a missing month or day is read as the widest reading of each end.
+        opening = (first_year, first.month or 1, first.day or 1)
+        closing = (second_year, second.month or 12, second.day or 31)
+        if opening > closing:
+            return False
     return True
 
 

@@ -1184,6 +1184,10 @@ def extract_html(html: str) -> Extracted:
     """Return the main text of a web page (menus, footers, cookie notices, teaser lists dropped), title, date."""
     builder = _TreeBuilder()
     builder.feed(html)
+    # What the parser still holds at the end is an unfinished construct (an unclosed comment, tag
+    # or attribute value); close() would emit it as text, where browsers show nothing.
+    if builder.rawdata.lstrip().startswith("<"):
+        builder.rawdata = ""
     builder.close()
     page_chars, _ = _text_lengths(builder.root)
     root = builder.root

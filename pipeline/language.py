@@ -46,7 +46,9 @@ CLASSIFIER_FILE = Path(__file__).parent / "langid" / "scandi.npz"
 # Stored with the weights too; the loader rebuilds the vectoriser from the stored copy.
 VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 5], "n_features": 2**18}
 
-_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+# The lookbehind starts an address only at the beginning of a run: without it the regex retries from
+# every character of a long run of word characters and dots (quadratic time).
+_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")

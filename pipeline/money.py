@@ -288,10 +288,22 @@ def _context_currency(
 
 def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the longest of overlapping candidates, then return them in text order."""
+    import bisect
+
     chosen: list[dict[str, Any]] = []
+    starts: list[int] = []  # sorted starts of chosen spans, which never overlap each other
+    ends: list[int] = []
     for item in sorted(items, key=lambda it: (-(it["span"][1] - it["span"][0]), it["span"][0])):
-        if not _overlaps_any(item, chosen):
-            chosen.append(item)
+        start, end = item["span"]
+        # Only the chosen neighbours on either side of `start` can overlap: O(log n) per item.
+        position = bisect.bisect_left(starts, start)
+        if position < len(starts) and starts[position] < end:
+            continue
+        if position > 0 and ends[position - 1] > start:
+            continue
+        starts.insert(position, start)
+        ends.insert(position, end)
+        chosen.append(item)
     return sorted(chosen, key=lambda it: it["span"][0])
 
 

@@ -316,9 +316,13 @@ def _pipeline(lang: str) -> Any:
     import spacy
 
     try:
-        return spacy.blank(lang if lang and lang != "und" else "xx")
+        nlp = spacy.blank(lang if lang and lang != "und" else "xx")
     except (ImportError, KeyError, ValueError):
-        return spacy.blank("xx")
+        nlp = spacy.blank("xx")
+    # Only the tokenizer runs here, whose memory is linear in the text: spaCy's 1,000,000-character
+    # guard is for parsers and NER, and would drop long documents whole.
+    nlp.max_length = 10**9
+    return nlp
 
 
 @lru_cache(maxsize=16)

@@ -225,50 +225,49 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def _walk(
-    path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int, fmt: str | None = None
-) -> Iterator[Source | ReadFailure]:
-    """Yield the files under a directory recursively, sorted by name, skipping hidden entries."""
-    try:
-        names = sorted(os.listdir(path))
-    except PermissionError:
-        yield ReadFailure(path, "permission denied: cannot list the directory (check its permissions)")
-        return
-    except OSError as exc:
-        yield ReadFailure(path, _os_reason(exc))
-        return
-    for name in names:
-        if name.startswith("."):
+def _read_path(path: str, max_bytes: int, fmt: str | None = None) -> Iterator[Source | ReadFailure]:
+    """Yield the Source(s) or failures for one file or directory path; folders depth-first, sorted.
+
+    An explicit stack, not recursion, so folders nested thousands deep cannot end the run.
+    """
+    seen: set[str] = set()
+    stack: list[tuple[str, frozenset[str]]] = [(path, frozenset())]
+    while stack:
+        current, ancestors = stack.pop()
+        if not os.path.lexists(current):
+            yield ReadFailure(current, "no such file or directory")
             continue
-        yield from _read_path(os.path.join(path, name), ancestors, seen, max_bytes, fmt)
-
-
-def _read_path(
-    path: str, ancestors: frozenset[str], seen: set[str], max_bytes: int, fmt: str | None = None
-) -> Iterator[Source | ReadFailure]:
-    """Yield the Source(s) or failures for one file or directory path."""
-    if not os.path.lexists(path):
-        yield ReadFailure(path, "no such file or directory")
-        return
-    try:
-        os.stat(path)
-    except OSError as exc:
-        if os.path.islink(path) and exc.errno == errno.ENOENT:
-            yield ReadFailure(path, f"broken symlink: its target {os.readlink(path)!r} does not exist")
-        else:
-            yield ReadFailure(path, _os_reason(exc))
-        return
-    if not os.path.isdir(path):
-        yield _read_file(path, max_bytes, fmt)
-        return
-    real = os.path.realpath(path)
-    if real in ancestors:
-        yield ReadFailure(path, f"symlink loop: points back to {real!r}, which is already being read; skipped")
-        return
-    if real in seen:
-        return  # the same directory reached again through a symlink: its files were already read
-    seen.add(real)
-    yield from _walk(path, ancestors | {real}, seen, max_bytes, fmt)
+        try:
+            os.stat(current)
+        except OSError as exc:
+            if os.path.islink(current) and exc.errno == errno.ENOENT:
+                yield ReadFailure(current, f"broken symlink: its target {os.readlink(current)!r} does not exist")
+            else:
+                yield ReadFailure(current, _os_reason(exc))
+            continue
+        if not os.path.isdir(current):
+            yield _read_file(current, max_bytes, fmt)
+            continue
+        real = os.path.realpath(current)
+        if real in ancestors:
+            yield ReadFailure(
+                current, f"symlink loop: points back to {real!r}, which is already being read; skipped"
+            )
+            continue
+        if real in seen:
+            continue  # the same directory reached again through a symlink: its files were already read
+        seen.add(real)
+        try:
+            names = sorted(os.listdir(current))
+        except PermissionError:
+            yield ReadFailure(current, "permission denied: cannot list the directory (check its permissions)")
+            continue
+        except OSError as exc:
+            yield ReadFailure(current, _os_reason(exc))
+            continue
+        inner = ancestors | {real}
+        children = [os.path.join(current, name) for name in names if not name.startswith(".")]
+        stack.extend((child, inner) for child in reversed(children))
 
 
 def _read_stdin(stdin: BinaryIO | None, max_bytes: int, fmt: str | None = None) -> Source | ReadFailure:
@@ -301,4 +300,4 @@ def iter_sources(
             yield _read_stdin(stdin, max_bytes, format)
             continue
         # Loop and repeat tracking is per given path, so 'a' and 'a/b' given together both get read.
-        yield from _read_path(path, frozenset(), set(), max_bytes, format)
+        yield from _read_path(path, max_bytes, format)
