@@ -133,7 +133,11 @@ def synthetic_sentences(language: str, count: int, vocabulary: int, seed: int = 
     words = [word for word in frequencies if any(ch.isalpha() for ch in word)][:vocabulary]
     weights = np.array([frequencies[word] for word in words])
     rng = np.random.default_rng(seed)
-    return [" ".join(rng.choice(words, size=rng.integers(6, 25), p=weights / weights.sum())) for _ in range(count)]
+    lengths = rng.integers(6, 25, size=count)
+    # One draw for all sentences: choice() with p recomputes the distribution on every call.
+    drawn = rng.choice(len(words), size=int(lengths.sum()), p=weights / weights.sum())
+    ends = np.cumsum(lengths)
+    return [" ".join(words[i] for i in drawn[end - length:end]) for end, length in zip(ends, lengths)]
 
 
 @dataclass
