@@ -13,7 +13,9 @@ How a text is decided (`detect_line`):
 
 A document (`detect_language`) is split into paragraphs (blocks between blank lines, or lines when
 there are no blank lines); each is decided alone and `languages` lists every language with its
-share of the letters of the decided paragraphs. The document language is the largest share, and
+share of the letters of the decided paragraphs (only those of at least RELIABLE_LETTERS letters
+when there are any, since short name or contact lines are often misjudged). Norwegian paragraphs
+share one code: nb or nn when that variant holds NORWEGIAN_VARIANT_SURE of their letters, else no. The document language is the largest share, and
 its score = that share x the letter-weighted mean probability of its paragraphs (so a clean
 one-language text scores near its paragraphs' probability, a 60/40 mix at most 0.6).
 """
@@ -37,10 +39,12 @@ SUPPORTED = ("sv", "da", "de")
 OTHERS = ("no", "en", "nl")
 UNDETERMINED = "und"
 MIN_LETTERS = 15
+# Paragraphs shorter than this only count towards a document's shares when no longer one is decided.
+RELIABLE_LETTERS = 40
 NORWEGIAN_CODES = ("no", "nb", "nn")
 # langdetect answers that the classifier re-decides.
 SCANDINAVIAN = ("sv", "da", "no")
-NORWEGIAN_VARIANT_SURE = 0.9
+NORWEGIAN_VARIANT_SURE = 0.97
 LANGDETECT_SEED = 0
 CLASSIFIER_FILE = Path(__file__).parent / "langid" / "scandi.npz"
 # Stored with the weights too; the loader rebuilds the vectoriser from the stored copy.
@@ -238,29 +242,44 @@ def detect_lines(lines: Iterable[str], supported: Sequence[str] = SUPPORTED, oth
         yield detect_line(line, supported, others)
 
 
+def _merge_norwegian(decided: list[tuple[str, int, float]], allowed: set[str]) -> list[tuple[str, int, float]]:
+    """Give every Norwegian paragraph one code: the variant holding NORWEGIAN_VARIANT_SURE of the variant letters, else no."""
+    variant_letters = {code: sum(size for lang, size, _ in decided if lang == code) for code in ("nb", "nn")}
+    norwegian = sum(size for lang, size, _ in decided if lang in NORWEGIAN_CODES)
+    if not norwegian:
+        return decided
+    variant = max(("nb", "nn"), key=variant_letters.__getitem__)
+    sure = variant_letters[variant] >= NORWEGIAN_VARIANT_SURE * sum(variant_letters.values()) > 0
+    code = variant if sure or "no" not in allowed else "no"
+    return [(code if lang in NORWEGIAN_CODES else lang, size, probability) for lang, size, probability in decided]
+
+
 def detect_language(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> Detection:
     """Return the document language, its score and each language's letter share over its paragraphs."""
-    letters: dict[str, int] = {}
-    weighted_probability: dict[str, float] = {}
+    decided: list[tuple[str, int, float]] = []
     for paragraph in split_paragraphs(text):
         language, probability = detect_line(paragraph, supported, others)
-        if language == UNDETERMINED:
-            continue
-        size = count_letters(paragraph)
-        letters[language] = letters.get(language, 0) + size
-        weighted_probability[language] = weighted_probability.get(language, 0.0) + size * probability
-    if not letters:
-        # Only short paragraphs (a list, a form): decide the text as one block instead.
+        if language != UNDETERMINED:
+            decided.append((language, count_letters(paragraph), probability))
+    # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones exist.
+    reliable = [item for item in decided if item[1] >= RELIABLE_LETTERS]
+    decided = _merge_norwegian(reliable or decided, set(supported) | set(others))
+    if not decided:
+        # Only very short paragraphs (a list, a form): decide the text as one block instead.
         language, probability = detect_line(" ".join(split_paragraphs(text)), supported, others)
         if language == UNDETERMINED:
             return Detection(UNDETERMINED, 0.0, [])
         return Detection(language, probability, [{"language": language, "share": 1.0}])
+    letters: dict[str, int] = {}
+    weighted_probability: dict[str, float] = {}
+    for language, size, probability in decided:
+        letters[language] = letters.get(language, 0) + size
+        weighted_probability[language] = weighted_probability.get(language, 0.0) + size * probability
     total = sum(letters.values())
     ranked = sorted(letters, key=lambda code: (-letters[code], code))
     shares = {code: round(letters[code] / total, 4) for code in ranked[1:]}
     # The largest share takes the rounding remainder so the shares sum to exactly 1.
     shares[ranked[0]] = round(1.0 - sum(shares.values()), 4)
-    languages = [{"language": code, "share": shares[code]} for code in ranked]
     top = ranked[0]
     score = letters[top] / total * weighted_probability[top] / letters[top]
-    return Detection(top, score, languages)
+    return Detection(top, score, [{"language": code, "share": shares[code]} for code in ranked])

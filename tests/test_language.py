@@ -143,3 +143,14 @@ def test_detection_is_deterministic() -> None:
 def test_detect_lines_yields_one_result_per_line() -> None:
     results = list(detect_lines(["", LINES[0][1], "ok"]))
     assert [language for language, _ in results] == [UNDETERMINED, "sv", UNDETERMINED]
+
+
+def test_short_contact_lines_do_not_add_languages_to_a_document() -> None:
+    text = f"{SV_PARAGRAPH}\n\nContact: Anna Svensson, project manager\n\n{SV_PARAGRAPH}"
+    assert detect_language(text).languages == [{"language": "sv", "share": 1.0}]
+
+
+def test_norwegian_paragraphs_share_one_code() -> None:
+    detection = detect_language("\n\n".join(BOKMAAL))
+    assert detection.language in {"nb", "no"}
+    assert detection.languages == [{"language": detection.language, "share": 1.0}]
