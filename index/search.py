@@ -105,7 +105,12 @@ def search(
         semantic_hits: list[tuple[str, float]] = []
         if mode in ("keyword", "hybrid"):
             keyword_hits = fulltext.search(
-                query, filters=filters, limit=depth, texts=_TextLookup(store), fold_accents=fold_accents
+                query,
+                filters=filters,
+                limit=depth,
+                texts=_TextLookup(store),
+                fold_accents=fold_accents,
+                highlight_top=limit,  # fusion candidates beyond the shown hits need no highlight
             )
         if mode in ("semantic", "hybrid") and query.strip():
             semantic_hits = _semantic(store, query, depth, restrict)

@@ -389,12 +389,15 @@ def _is_person_part(text: str) -> bool:
     return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
+@lru_cache(maxsize=65536)
 def _org_ending(lower: str, lang: str = "") -> bool:
-    """Return True if a lower-cased word ends with a standalone organisation ending."""
+    """Return True if a lower-cased word ends with a standalone organisation ending (cached: hot path)."""
     if lower.endswith(NOT_ORG_ENDINGS) or lower.startswith("eu-"):
         return False
     # German has no definite suffix: `Volkshochschule`, `Nachrichtenagentur` alone name a kind of body.
-    endings = GERMAN_STANDALONE_ORG_ENDINGS if lang == "de" else STANDALONE_ORG_ENDINGS
+    endings = tuple(GERMAN_STANDALONE_ORG_ENDINGS if lang == "de" else STANDALONE_ORG_ENDINGS)
+    if not lower.endswith(endings):  # one C-level test before the per-ending length check
+        return False
     return any(lower.endswith(ending) and len(lower) > len(ending) + 2 for ending in endings)
 
 
@@ -742,6 +745,16 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
 
 
 def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return the rule layer's organisations (fresh copies of a cached result: both finders ask)."""
+    return [dict(item) for item in _cached_rule_organisations(text, lang)]
+
+
+@lru_cache(maxsize=4)
+def _cached_rule_organisations(text: str, lang: str) -> tuple[dict[str, Any], ...]:
+    return tuple(_compute_rule_organisations(text, lang))
+
+
+def _compute_rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     """Return organisation items found by the rules alone, every occurrence."""
     doc = _doc(text, lang)
     matcher = _matcher(lang)[0]
@@ -887,6 +900,16 @@ def _role_line_follows(doc: Any, end: int) -> bool:
 
 
 def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return the rule layer's persons (fresh copies of a cached result: both finders ask)."""
+    return [dict(item) for item in _cached_rule_persons(text, lang)]
+
+
+@lru_cache(maxsize=4)
+def _cached_rule_persons(text: str, lang: str) -> tuple[dict[str, Any], ...]:
+    return tuple(_compute_rule_persons(text, lang))
+
+
+def _compute_rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
     """Return person items found by the rules alone, every occurrence."""
     doc = _doc(text, lang)
     items = []
