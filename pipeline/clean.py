@@ -385,7 +385,22 @@ def page_of(text: str, offset: int) -> int:
     return text.count(PAGE_BREAK, 0, offset) + 1
 
 
+# Dropping one boilerplate line can bring a menu run together ("Hem", a breadcrumb, "Kontakt"), which
+# the next pass drops too: passes repeat until nothing changes, so cleaning is idempotent.
+MAX_CLEAN_PASSES = 4
+
+
 def _clean_page(text: str) -> str:
+    cleaned = _clean_page_once(text)
+    for _ in range(MAX_CLEAN_PASSES - 1):
+        again = _clean_page_once(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean_page_once(text: str) -> str:
     lines = split_normalised_lines(text)
     flags = boilerplate_line_flags(lines)
     kept = [remove_cloaked_email_notes(line) for line, drop in zip(lines, flags) if not drop]

@@ -1013,7 +1013,9 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
     if _is_role_word(word) or _sentence_start(text, start):
         return False
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
-    if re.search(r"(?<!\w)" + re.escape(lower) + r"(?!\w)", text) is not None:
+    if lower in _lowercase_words(text) or (
+        not lower.isalnum() and re.search(r"(?<!\w)" + re.escape(lower) + r"(?!\w)", text) is not None
+    ):
         return False
     if lang in ("sv", "da", "nb", "no", "nn") and lower.endswith(("en", "et", "erne", "arna", "ene", "na")):
         return False
@@ -1022,8 +1024,25 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
 
 def _sentence_start(text: str, start: int) -> bool:
     """Return True if a character offset opens a line or a sentence."""
-    line_start = text.rfind("\n", 0, start)
-    return not text[line_start + 1:start].strip() or text[:start].rstrip().endswith((".", "!", "?", ":"))
+    line_start = text.rfind("\n", max(0, start - 2000), start)
+    if not text[line_start + 1:start].strip():
+        return True
+    # Only the stretch before the offset is looked at: slicing the whole prefix per call was quadratic.
+    return text[max(0, start - 200):start].rstrip().endswith((".", "!", "?", ":"))
+
+
+@lru_cache(maxsize=4)
+def _lowercase_words(text: str) -> frozenset[str]:
+    """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
+    return frozenset(word for word in re.findall(r"\w+", text) if word.islower())
+
+
+@lru_cache(maxsize=4)
+def _place_words(text: str) -> frozenset[str]:
+    """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
+    after = re.findall(r"\b(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)", text, flags=re.IGNORECASE)
+    dateline = re.findall(r"(\w[\w-]*)/", text)
+    return frozenset(word.lower() for word in after + dateline)
 
 
 def _after_programme_word(text: str, start: int) -> bool:
@@ -1034,8 +1053,7 @@ def _after_programme_word(text: str, start: int) -> bool:
 
 def _used_as_place(text: str, word: str) -> bool:
     """Return True if a word occurs as a place: after a locative preposition or in a dateline."""
-    pattern = r"(?:\b(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+" + re.escape(word) + r"\b)|(?:\b" + re.escape(word) + r"/)"
-    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+    return word.lower() in _place_words(text)
 
 
 def _ner_person(text: str, start: int, end: int, doc: Any) -> dict[str, Any] | None:
