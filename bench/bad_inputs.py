@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 CLI = REPO / "cli.py"
 SAMPLES = sorted((REPO / "corpus" / "samples").glob("*.txt"))
 MANY_DIR = "zz_many_small_files"
+DEEP_LEVELS = 600
 
 DANISH = (
     "Københavns Kommune og Realdania støtter projektet med 5 mio. kr. fra 2021 til 2024.\n"
@@ -66,6 +67,7 @@ class Kind:
     expect: str  # "fail": hitta must report it; "ingest": hitta must store it; "skip": silently skipped
     word: str | None = None  # for "ingest": a word the stored text must contain (decoding check)
     note: str = ""
+    isolated_only: bool = False  # kept out of the whole-folder run (it would end that run early)
 
 
 @dataclass
@@ -188,6 +190,16 @@ def make_inputs(folder: Path, max_bytes: int, many: int, rng: random.Random) -> 
     add("same text as a good file", "duplicate.txt", "duplicate", good_text(0).encode("utf-8"))
     add("hidden file (.name)", ".hidden.txt", "skip", DANISH.encode("utf-8"))
     good()
+    # Outside the folder: a walk that cannot handle it ends the whole run, hiding every other row.
+    deep = folder.parent / "deep_tree"
+    if deep.exists():
+        shutil.rmtree(deep)
+    leaf = deep
+    for _ in range(DEEP_LEVELS):
+        leaf = leaf / "d"
+    leaf.mkdir(parents=True)
+    (leaf / "deep.txt").write_text(SWEDISH + "Längst ner i trädet.\n", encoding="utf-8")
+    kinds.append(Kind(f"folder nested {DEEP_LEVELS} levels deep", str(deep), "ingest-all", isolated_only=True))
     many_dir = folder / MANY_DIR
     many_dir.mkdir()
     for index in range(many):
@@ -261,7 +273,7 @@ def isolated_runs(kinds: list[Kind], goods: list[Path], work: Path, args: argpar
     """Run each bad input with one good file into a fresh home; return a row per kind."""
     rows = []
     for number, kind in enumerate(kinds):
-        if kind.expect in ("ingest-all", "skip"):
+        if kind.expect == "skip" or (kind.expect == "ingest-all" and not kind.isolated_only):
             continue  # the big folder is timed inside the whole-folder run; hidden files are skipped only there
         home = work / f"home_isolated_{number:02d}"
         good = str(goods[0] if kind.expect == "duplicate" else goods[number])
@@ -271,8 +283,11 @@ def isolated_runs(kinds: list[Kind], goods: list[Path], work: Path, args: argpar
         )
         records = exported(home)
         printed = [line for _, _, line in lines_for(kind.path, lines)]
+        if not printed:  # an error about the whole run ("Error: maximum recursion depth exceeded …")
+            printed = [line for _, stream, line in lines if stream == "err" and line.startswith("Error:")]
+        stored = kind.path in records or any(source.startswith(kind.path + "/") for source in records)
         row = Row(kind.name, kind.expect, printed=" | ".join(short(p) for p in printed) or "(nothing)",
-                  stored=kind.path in records, good_ok=good in records, exit_code=code, seconds=round(seconds, 1),
+                  stored=stored, good_ok=good in records, exit_code=code, seconds=round(seconds, 1),
                   traceback=any("Traceback" in line for _, _, line in lines), note=kind.note)
         if kind.word and kind.path in records:
             row.text_ok = kind.word in records[kind.path]["text"]
@@ -292,6 +307,8 @@ def whole_folder_run(kinds: list[Kind], goods: list[Path], folder: Path, work: P
     traceback = any("Traceback" in line for _, _, line in lines)
     rows = []
     for kind in kinds:
+        if kind.isolated_only:
+            continue
         mine = lines_for(kind.path, lines)
         row = Row(kind.name, kind.expect, exit_code=code, traceback=traceback, note=kind.note)
         if kind.expect == "ingest-all":
@@ -329,6 +346,8 @@ def verdict(row: Row) -> str:
     """Return 'ok' when the outcome is the expected one, else what went wrong."""
     if row.traceback:
         return "TRACEBACK"
+    if row.good_ok is False:
+        return "GOOD FILE LOST"
     if row.expect == "fail":
         if row.stored:
             return "stored (not refused)"

@@ -14,6 +14,9 @@ Modes:
   `corpus.ingest.ingest` commits them (batches of 64: Store.put_record + mark_pending in one
   transaction, then sync_fulltext), then sync_semantic builds the semantic index. This is the part
   whose memory can grow with the collection; extraction memory is per document.
+- `reindex`: the store is filled with `size` generated records first (not measured), then the child
+  is `hitta --home HOME reindex` (FullTextIndex.rebuild + SemanticIndex.build over the store): the
+  memory of rebuilding both indexes of a collection of that size.
 - `ingest`: `corpus.ingest.ingest(folders, home, workers=W, use_ner=False)` over generated files
   (written to --corpus, ≤ 1,000 per subfolder). Extraction without NER still costs about a second
   per document per core here (see BENCHMARKS.md), so use it with small sizes (e.g. 1000 5000).
@@ -102,7 +105,8 @@ def run_sampled(command: list[str], interval: float) -> dict[str, Any]:
         stdout, stderr = out.read(), err.read()
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
-    outcome = json.loads(stdout.strip().splitlines()[-1])
+    lines = stdout.strip().splitlines()
+    outcome = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"output": lines[-1] if lines else ""}
     return {
         "seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1), "samples": samples,
         "peak_rss_main_mib": round(peak_main / 1024, 1), "peak_rss_tree_mib": round(peak_tree / 1024, 1),
@@ -174,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", nargs="?", default="run", choices=("run", "_records", "_ingest"), help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--mode", dest="how", choices=("records", "ingest"), default="records")
+    parser.add_argument("--mode", dest="how", choices=("records", "ingest", "reindex"), default="records")
     parser.add_argument("--workers", type=int, default=2, help="ingest workers (mode ingest)")
     parser.add_argument("--corpus", help="folder for generated files (mode ingest; reused)")
     parser.add_argument("--seed", type=int, default=0)
@@ -208,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         prepare_corpus(max(args.sizes), Path(args.corpus), args.seed, args.shared)
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="hitta-memory-") as home:
-            if args.how == "records":
+            if args.how == "reindex":
+                from latency import build_store, hitta_command
+
+                build_store(Path(home), size, args.seed, args.shared)
+                command = [*hitta_command(), "--home", home, "reindex"]
+            elif args.how == "records":
                 command = [sys.executable, __file__, "_records", "--home", home, "--size", str(size),
                            "--seed", str(args.seed), "--shared", args.shared, "--commit-batch", str(args.commit_batch)]
             else:
