@@ -94,17 +94,36 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create home folder {self.home}: {exc.strerror}; pass another with --home") from exc
         self.path = self.home / DB_NAME
-        try:
-            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+                self._initialise()
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching to WAL and creating tables need a lock that another process (a concurrent
+                # ingest) may hold; SQLite does not always wait for it, so wait here.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self.path} is locked by another hitta process ({exc}); wait for it and try again"
+                    ) from exc
+                self.db.close()
+                time.sleep(0.1)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"{self.path} is not a usable hitta store ({exc}); move it away or pass another --home"
+                ) from exc
+
+    def _initialise(self) -> None:
+        """Set the connection's pragmas and create the schema if it is missing."""
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable hitta store ({exc}); move it away or pass another --home") from exc
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
 
     def close(self) -> None:
         """Close the database connection."""

@@ -207,9 +207,20 @@ class FullTextIndex:
         from whoosh import index
 
         if self._ix is None:
-            if create or not self.exists():
+            if create:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._ix = index.create_in(str(self.directory), _schema())
+            elif not self.exists():
+                import fcntl
+
+                # Two first ingests into one empty home must not both create (and so wipe) the index.
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with open(self.directory / "create.lock", "a") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    if self.exists():
+                        self._ix = index.open_dir(str(self.directory))
+                    else:
+                        self._ix = index.create_in(str(self.directory), _schema())
             else:
                 self._ix = index.open_dir(str(self.directory))
         return self._ix
