@@ -285,7 +285,8 @@ def isolated_runs(kinds: list[Kind], goods: list[Path], work: Path, args: argpar
         printed = [line for _, _, line in lines_for(kind.path, lines)]
         if not printed:  # an error about the whole run ("Error: maximum recursion depth exceeded …")
             printed = [line for _, stream, line in lines if stream == "err" and line.startswith("Error:")]
-        stored = kind.path in records or any(source.startswith(kind.path + "/") for source in records)
+        stored = kind.path in records or (  # a folder kind counts as stored when its files are
+            kind.expect == "ingest-all" and any(source.startswith(kind.path + "/") for source in records))
         row = Row(kind.name, kind.expect, printed=" | ".join(short(p) for p in printed) or "(nothing)",
                   stored=stored, good_ok=good in records, exit_code=code, seconds=round(seconds, 1),
                   traceback=any("Traceback" in line for _, _, line in lines), note=kind.note)
