@@ -165,11 +165,11 @@ class Store:
         return [row[0] for row in rows]
 
     def _with_sources(self, record_id: str, data: str) -> dict[str, Any]:
-        record = json.loads(data)
-        sources = self.sources_of(record_id)
-        if sources:
-            record["sources"] = sources
-            record["source"] = sources[0]
+        body = json.loads(data)
+        sources = self.sources_of(record_id) or body.get("sources") or []
+        # The record's documented key order: id, source, sources, then the rest.
+        record = {"id": body.pop("id", record_id), "source": sources[0] if sources else "", "sources": sources}
+        record.update(body)
         return record
 
     def get(self, id_or_prefix: str) -> dict[str, Any] | None:
