@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 # Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
@@ -110,7 +110,9 @@ def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
         if item:
             candidates.append(item)
     explicit = _non_overlapping(candidates)
-    bare = [item for item in _bare_items(text, lang, explicit) if not _overlaps_any(item, explicit)]
+    starts = [item["span"][0] for item in explicit]
+    ends = [item["span"][1] for item in explicit]
+    bare = [item for item in _bare_items(text, lang, explicit) if not _overlaps_sorted(item, starts, ends)]
     return sorted(explicit + bare, key=lambda item: item["span"][0])
 
 
@@ -235,6 +237,7 @@ def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[di
     items = []
     explicit_values = {(item["amount"], item["currency"]) for item in explicit}
     explicit_starts = [item["span"][0] for item in explicit]
+    explicit_ends = [item["span"][1] for item in explicit]
     currencies = [item["currency"] for item in explicit]
     usual_currency = max(set(currencies), key=currencies.count) if currencies else None
     for match in _AMOUNT_BARE.finditer(text):
@@ -243,7 +246,7 @@ def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[di
         value = parse_number(match.group("num"), lang)
         if value is None:
             continue
-        currency = _context_currency(text, match.start(), match.end(), explicit, explicit_starts, lang) or usual_currency
+        currency = _context_currency(text, match.start(), match.end(), explicit, explicit_starts, explicit_ends, lang) or usual_currency
         if currency is None:
             continue
         item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult"), lang), currency)
@@ -268,22 +271,36 @@ def _follows_like_money(text: str, end: int) -> bool:
 
 
 def _context_currency(
-    text: str, start: int, end: int, explicit: list[dict[str, Any]], starts: list[int], lang: str
+    text: str,
+    start: int,
+    end: int,
+    explicit: list[dict[str, Any]],
+    starts: list[int],
+    ends: list[int],
+    lang: str,
 ) -> str | None:
     """Return the currency a bare amount takes from its own line, else from its language."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     first, last = bisect_left(starts, line_start), bisect_left(starts, line_end)
-    same_line = explicit[first:last]
-    before = [item for item in same_line if item["span"][1] <= start]
-    if before:
-        return before[-1]["currency"]
-    if same_line:
-        return same_line[0]["currency"]
+    # Explicit amounts never overlap, so their ends are sorted too: the last one on this line that
+    # ends before the bare amount is found by bisection, not by scanning the line (quadratic).
+    before = bisect_right(ends, start, first, last) - 1
+    if before >= first:
+        return explicit[before]["currency"]
+    if first < last:
+        return explicit[first]["currency"]
     if not explicit and not _MONEY_CONTEXT.search(text, max(0, start - 300), end + 300):
         return None
     return _DEFAULT_CURRENCY.get(lang)
+
+
+def _overlaps_sorted(item: dict[str, Any], starts: list[int], ends: list[int]) -> bool:
+    """Tell whether an item overlaps any span of a sorted, non-overlapping list (by bisection)."""
+    start, end = item["span"]
+    position = bisect_left(starts, start)
+    return (position < len(starts) and starts[position] < end) or (position > 0 and ends[position - 1] > start)
 
 
 def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -305,9 +322,3 @@ def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ends.insert(position, end)
         chosen.append(item)
     return sorted(chosen, key=lambda it: it["span"][0])
-
-
-def _overlaps_any(item: dict[str, Any], others: list[dict[str, Any]]) -> bool:
-    """Tell whether an item's span overlaps any of the others."""
-    start, end = item["span"]
-    return any(start < other["span"][1] and other["span"][0] < end for other in others)
