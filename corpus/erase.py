@@ -210,7 +210,6 @@ def redact_record(record: dict[str, Any]) -> dict[str, Any]:
         spans = [tuple(item["span"]) for item in result.get(kind, [])]
         result = replace_spans(result, spans, MASKS[kind])
         result[kind] = []
-    result = copy.deepcopy(result) if result is record else result
     for name in {p.get("name") or p["text"] for p in record.get("persons", [])}:
         result["title"] = result["title"].replace(name, MASKS["persons"])
     result["contacts"] = [

@@ -151,15 +151,23 @@ def _head_text(data: bytes) -> str:
     return head.decode("latin-1")
 
 
-def _binary_kind(data: bytes) -> str | None:
-    """Return what binary content looks like ('PNG image', ...) or None when it may be text."""
-    for magic, kind in _BINARY_MAGIC:
+def signature_kind(data: bytes, signatures: tuple[tuple[bytes, str], ...]) -> str | None:
+    """Return what bytes look like when they start with one of the signatures (or a video/exe header)."""
+    for magic, kind in signatures:
         if data.startswith(magic):
             return kind
     if data[4:8] == b"ftyp":
         return "MP4/MOV video or HEIC image"
     if data.startswith(b"MZ") and b"\x00" in data[:64]:
         return "Windows executable"
+    return None
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """Return what binary content looks like ('PNG image', ...) or None when it may be text."""
+    kind = signature_kind(data, _BINARY_MAGIC)
+    if kind:
+        return kind
     sample = data[:65536]
     if b"\x00" in sample and not any(sample.startswith(bom) for bom, _ in _UTF_BOMS) and not _looks_utf16(sample):
         return "contains NUL bytes"

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 
 # --------------------------------------------------------------------------------------------
@@ -744,17 +745,19 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
     return {"text": surface, "span": [start, end], "name": normalise_name(surface, lang), "source": source}
 
 
+def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callable[[str, str], list[dict[str, Any]]]:
+    """Cache a rule finder per (text, lang), handing out fresh item copies: both public finders ask."""
+    cached = lru_cache(maxsize=4)(lambda text, lang: tuple(finder(text, lang)))
+
+    @wraps(finder)
+    def copies(text: str, lang: str) -> list[dict[str, Any]]:
+        return [dict(item) for item in cached(text, lang)]
+
+    return copies
+
+
+@_cached_copies
 def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the rule layer's organisations (fresh copies of a cached result: both finders ask)."""
-    return [dict(item) for item in _cached_rule_organisations(text, lang)]
-
-
-@lru_cache(maxsize=4)
-def _cached_rule_organisations(text: str, lang: str) -> tuple[dict[str, Any], ...]:
-    return tuple(_compute_rule_organisations(text, lang))
-
-
-def _compute_rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     """Return organisation items found by the rules alone, every occurrence."""
     doc = _doc(text, lang)
     matcher = _matcher(lang)[0]
@@ -899,17 +902,8 @@ def _role_line_follows(doc: Any, end: int) -> bool:
     return False
 
 
+@_cached_copies
 def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the rule layer's persons (fresh copies of a cached result: both finders ask)."""
-    return [dict(item) for item in _cached_rule_persons(text, lang)]
-
-
-@lru_cache(maxsize=4)
-def _cached_rule_persons(text: str, lang: str) -> tuple[dict[str, Any], ...]:
-    return tuple(_compute_rule_persons(text, lang))
-
-
-def _compute_rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
     """Return person items found by the rules alone, every occurrence."""
     doc = _doc(text, lang)
     items = []

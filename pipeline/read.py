@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from pipeline.formats import DOCUMENT_FORMATS, FormatError, extract, signature_kind, sniff_format
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 STDIN_PATH = "-"
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
@@ -78,18 +80,6 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(CP1252_FALLBACK, _cp1252_fallback)
 
 
-def _magic_kind(data: bytes) -> str | None:
-    """Return what the bytes look like if they start with a known binary signature."""
-    for magic, kind in MAGIC_NUMBERS:
-        if data.startswith(magic):
-            return kind
-    if data[4:8] == b"ftyp":
-        return "MP4/MOV video or HEIC image"
-    if data.startswith(b"MZ") and b"\x00" in data[:64]:
-        return "Windows executable"
-    return None
-
-
 def _bomless_utf16(sample: bytes) -> str | None:
     """Return 'utf-16-le'/'utf-16-be' when NULs sit regularly in every other byte, as in UTF-16 text."""
     pairs = len(sample) // 2
@@ -120,7 +110,7 @@ def decode_bytes(data: bytes) -> str:
                 raise ValueError(
                     f"invalid {codec.upper()} text after its byte-order mark ({exc.reason}); re-save it as UTF-8"
                 ) from exc
-    kind = _magic_kind(data)
+    kind = signature_kind(data, MAGIC_NUMBERS)
     if kind:
         raise ValueError(f"binary file ({kind}?): not text; convert it to .txt or .html first")
     sample = data[:SNIFF_BYTES]
@@ -167,8 +157,6 @@ def looks_like_html(path: str, text: str) -> bool:
 
 def _source_from_bytes(path: str, data: bytes, fmt: str | None = None) -> Source | ReadFailure:
     """Decode bytes into a Source (PDF, DOCX, ODT and HTML by content or `fmt`), or say why they cannot be one."""
-    from pipeline.formats import DOCUMENT_FORMATS, FormatError, extract, sniff_format
-
     if not data.strip():
         return ReadFailure(path, "empty file" if not data else "empty file (whitespace only)")
     kind = fmt or sniff_format(data, path)
