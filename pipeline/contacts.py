@@ -103,6 +103,7 @@ def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: item["span"][0])
 
 
+E164_MIN_LENGTH = 8  # '+' and at least 7 digits
 E164_MAX_LENGTH = 16  # '+' and at most 15 digits
 
 
@@ -112,7 +113,9 @@ def _phone_item(text: str, start: int, end: int, number: Any) -> dict[str, Any] 
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     except Exception:  # noqa: BLE001
         return None
-    if len(e164) > E164_MAX_LENGTH:  # libphonenumber accepts some 16-digit German numbers; E.164 stops at 15
+    # libphonenumber accepts some 16-digit German numbers (E.164 stops at 15) and, for a bare "1640",
+    # a 4-digit one: neither is a dialable number.
+    if not E164_MIN_LENGTH <= len(e164) <= E164_MAX_LENGTH:
         return None
     return {"text": text[start:end], "span": [start, end], "e164": e164}
 
