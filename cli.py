@@ -218,7 +218,7 @@ def search(
         hitta search 'Förderung AND year:2020' --mode keyword
         hitta search --org "Københavns Kommune" --json | jq .title
     """
-    from index.fulltext import FullTextIndex, IndexLockedError, QuerySyntaxError
+    from index.fulltext import FullTextIndex, IndexFormatError, IndexLockedError, QuerySyntaxError
     from index.search import build_filters
     from index.search import search as run_search
 
@@ -238,7 +238,7 @@ def search(
         )
     except QuerySyntaxError as exc:
         raise click.ClickException(str(exc)) from exc
-    except IndexLockedError as exc:
+    except (IndexLockedError, IndexFormatError) as exc:
         raise click.ClickException(str(exc)) from exc
     for hit in hits:
         if as_json:
@@ -432,9 +432,12 @@ def reindex(ctx: click.Context) -> None:
     from corpus.sync import rebuild_indexes
     from index.fulltext import FullTextIndex, IndexLockedError
 
+    def progress(done: int) -> None:
+        click.echo(f"full-text index: {done} records", err=True)
+
     with _open_store(ctx) as store:
         try:
-            count = rebuild_indexes(store, FullTextIndex(_home(ctx)))
+            count = rebuild_indexes(store, FullTextIndex(_home(ctx)), on_progress=progress)
         except (IndexLockedError, TimeoutError) as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"reindexed {count} records in {_home(ctx)}")

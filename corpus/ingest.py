@@ -15,6 +15,10 @@ from corpus.sync import sync_fulltext, sync_semantic
 
 STDIN_PATH = "-"
 DEFAULT_BATCH = 64
+# Records go to the store every DEFAULT_BATCH, to the full-text index every FULLTEXT_BATCH: each
+# whoosh commit writes a segment and merges small ones, so fewer, larger commits cost less per record.
+# Until then the store's pending to-dos hold them, so a killed run loses nothing.
+FULLTEXT_BATCH = 1000
 
 
 @dataclass
@@ -125,6 +129,13 @@ def ingest(
     by_id: dict[str, _Job] = {}
     ready: list[_Job] = []
     max_in_flight = max(4, workers * 8)
+    unindexed: list[str] = []
+
+    def index_pending(force: bool = False) -> None:
+        """Write the records stored since the last call to the full-text index, once enough have gathered."""
+        if unindexed and (force or len(unindexed) >= FULLTEXT_BATCH):
+            sync_fulltext(store, fulltext, list(dict.fromkeys(unindexed)))
+            unindexed.clear()
 
     def commit(jobs: list[_Job]) -> None:
         """Write finished jobs to the store in one transaction, then to the full-text index."""
@@ -142,8 +153,8 @@ def ingest(
                     store.add_source(job.record_id, alias)
                 touched.append(job.record_id)
             store.mark_pending(touched)
-        if touched:
-            sync_fulltext(store, fulltext, touched)
+        unindexed.extend(touched)
+        index_pending()
         for job in jobs:
             by_id.pop(job.record_id, None)
             if job.record is not None:
@@ -192,7 +203,8 @@ def ingest(
                     gone = store.detach_source(item.path) if previous else None
                     store.add_source(new_id, item.path)
                     store.mark_pending([new_id] + ([gone] if gone else []))
-                sync_fulltext(store, fulltext, [new_id] + ([gone] if gone else []))
+                unindexed.extend([new_id] + ([gone] if gone else []))
+                index_pending()
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
@@ -208,6 +220,7 @@ def ingest(
         if ready:
             commit(ready[:])
             ready.clear()
+        index_pending(force=True)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -124,12 +124,12 @@ def repair_indexes(store: Store, fulltext: Any, report: dict[str, Any]) -> None:
     sync_semantic(store, rebuild=bool(sem_ids))
 
 
-def rebuild_indexes(store: Store, fulltext: Any) -> int:
+def rebuild_indexes(store: Store, fulltext: Any, on_progress: Callable[[int], None] | None = None) -> int:
     """Recreate the full-text and semantic indexes from the store; return the number of records."""
     from index.semantic import SemanticIndex
 
     pending_fulltext = store.pending("fulltext")
-    count = fulltext.rebuild(store.iter_records())
+    count = fulltext.rebuild(store.iter_records(), on_progress=on_progress)
     with store.transaction():
         store.clear_pending("fulltext", pending_fulltext)
     with semantic_lock(store.home):

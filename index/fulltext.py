@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh.analysis import Filter
+from whoosh.analysis import Token, Tokenizer
 
 from corpus.store import entity_key
 
@@ -17,11 +17,25 @@ INDEX_DIR = "index"
 STEMMED_LANGUAGES = ("sv", "da", "de")
 TEXT_FIELDS = ("title", "content_sv", "content_da", "content_de", "content_xx")
 DEFAULT_LOCK_TIMEOUT = 60.0
+# A rebuild commits a segment every this many documents: each segment's postings are sorted in
+# memory, where one writer for 100k documents spilled 16 GB of sort runs to disk and then merged them.
+REBUILD_SEGMENT_DOCS = 20_000
+# Memory for a writer's posting pool before it spills sorted runs to disk.
+WRITER_LIMIT_MB = 512
+# Posting blocks are small; zlib on each of them cost a quarter of commit time and saved little disk.
+POSTING_COMPRESSION = 0
+# Written beside the index; bumped whenever the schema or an analyser changes what gets indexed.
+FORMAT_FILE = "hitta-format"
+INDEX_FORMAT = 2
 MAX_YEARS_PER_RANGE = 60
 
 
 class IndexLockedError(Exception):
     """Another process holds the index lock for longer than the timeout."""
+
+
+class IndexFormatError(Exception):
+    """The index on disk was written by another version of hitta; `hitta reindex` rebuilds it."""
 
 
 class QuerySyntaxError(ValueError):
@@ -90,32 +104,145 @@ def compound_parts(word: str, lang: str) -> list[str]:
     return []
 
 
-class CompoundSplitFilter(Filter):
-    """At index time, adds the parts of long compounds at the compound's position (sv, da, de)."""
+# whoosh's default RegexTokenizer expression: words, with inner dots kept ("z.B" stays one token).
+WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
+# Per-word analysis results kept per analyser; cleared when full so memory stays bounded.
+WORD_CACHE_LIMIT = 300_000
+
+
+class _WordAnalyzer(Tokenizer):
+    """Yields the terms of each word found by WORD; a subclass says which terms a word gives (cached)."""
+
+    def terms(self, word: str, index: bool) -> tuple[str, ...]:
+        """Return the terms of one word as found in the text; () for a stop word."""
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        index = mode == "index"
+        matches = WORD.finditer(value) if tokenize else [None]
+        pos = start_pos
+        for match in matches:
+            original = match.group() if match else value
+            terms = self.terms(original, index)
+            token.stopped = not terms
+            if not terms:
+                if removestops:
+                    continue
+                terms = (original.lower(),)  # a stop word shown to the highlighter, marked as stopped
+            for term in terms:
+                token.text = term
+                token.boost = 1.0
+                if keeporiginal:
+                    token.original = original
+                if positions:
+                    token.pos = pos
+                if chars:
+                    start, end = (match.start(), match.end()) if match else (0, len(value))
+                    token.startchar = start_char + start
+                    token.endchar = start_char + end
+                yield token
+            if not token.stopped:
+                pos += 1
+
+
+class LanguageAnalyzer(_WordAnalyzer):
+    """Tokenize, lowercase, split compounds, drop stop words and Snowball-stem in one pass, cached per word.
+
+    Gives the terms of whoosh's RegexTokenizer | LowercaseFilter | StopFilter(lang) | StemFilter(lang)
+    chain, plus the parts of long compounds at index time. The parts share the compound's position,
+    so a phrase query that runs across a compound still matches. Words are split at "*" too, so the
+    German gender star ("Bürger*innen") indexes both words. One generator instead of five and a
+    cache of each word's terms make it twice as fast as the chained filters.
+    """
 
     def __init__(self, lang: str):
         self.lang = lang
+        self._cache: dict[tuple[str, bool], tuple[str, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CompoundSplitFilter) and other.lang == self.lang
+        return isinstance(other, LanguageAnalyzer) and other.lang == self.lang
 
-    def __call__(self, tokens: Any) -> Any:
-        for token in tokens:
-            # Read the text before yielding: later filters rewrite the shared token in place.
-            text = token.text
-            yield token
-            if token.mode == "index" and len(text) >= 8 and text.isalpha():
-                for part in compound_parts(text, self.lang):
-                    extra = token.copy()
-                    extra.text = part
-                    yield extra
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lang": self.lang}  # the index's schema is pickled: leave the cache out
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["lang"])  # type: ignore[misc]
+
+    def has_morph(self) -> bool:
+        """Stemming changes words, so whoosh must not offer the indexed terms as spelling suggestions."""
+        return True
+
+    def terms(self, word: str, index: bool) -> tuple[str, ...]:
+        """Return the terms of one word: its stem, then at index time its compound parts' stems."""
+        key = (word, index)
+        found = self._cache.get(key)
+        if found is None:
+            stops, stem = _stop_words(self.lang), _stemmer(self.lang)
+            lowered = word.lower()
+            if len(lowered) < 2 or lowered in stops:
+                found = ()
+            else:
+                split = index and len(lowered) >= 8 and lowered.isalpha()
+                parts = compound_parts(lowered, self.lang) if split else []
+                found = (stem(lowered),) + tuple(stem(part) for part in parts if part not in stops)
+            if len(self._cache) >= WORD_CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
 
 
-def language_analyzer(lang: str) -> Any:
+class FoldedAnalyzer(_WordAnalyzer):
+    """Tokenize, lowercase and fold accents in one pass, cached per word (the --fold-accents field)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FoldedAnalyzer)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def terms(self, word: str, index: bool) -> tuple[str, ...]:
+        """Return the word lowercased with its accents folded ("Förderung" → "forderung")."""
+        found = self._cache.get(word)
+        if found is None:
+            from whoosh.support.charset import accent_map
+
+            found = (word.lower().translate(accent_map),)
+            if len(self._cache) >= WORD_CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = found
+        return found
+
+
+@lru_cache(maxsize=None)
+def _stop_words(lang: str) -> frozenset[str]:
+    """Return the words whoosh's StopFilter(lang=...) drops: its English default list plus the language's."""
+    from whoosh.analysis import StopFilter
+
+    return StopFilter(lang=lang).stops
+
+
+def language_analyzer(lang: str) -> LanguageAnalyzer:
     """Return a language's analyzer: tokenize, lowercase, split compounds, drop stop words, Snowball stem."""
-    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-
-    return RegexTokenizer() | LowercaseFilter() | CompoundSplitFilter(lang) | StopFilter(lang=lang) | StemFilter(lang=lang)
+    return LanguageAnalyzer(lang)
 
 
 def multilingual_stop_words() -> frozenset[str]:
@@ -129,12 +256,10 @@ def multilingual_stop_words() -> frozenset[str]:
 
 
 def _schema() -> Any:
-    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer
+    from whoosh.analysis import StandardAnalyzer
     from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-    from whoosh.support.charset import accent_map
 
     plain = StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1)
-    folded = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True),
@@ -144,7 +269,7 @@ def _schema() -> Any:
         content_da=TEXT(analyzer=language_analyzer("da")),
         content_de=TEXT(analyzer=language_analyzer("de")),
         content_xx=TEXT(analyzer=plain),
-        content_folded=TEXT(analyzer=folded),
+        content_folded=TEXT(analyzer=FoldedAnalyzer()),
         org=KEYWORD(commas=True, lowercase=True, scorable=True),
         person=KEYWORD(commas=True, lowercase=True, scorable=True),
         email=KEYWORD(commas=True, lowercase=True),
@@ -201,15 +326,38 @@ class FullTextIndex:
         """Return True when an index has been built in this home."""
         from whoosh import index
 
-        return self.directory.is_dir() and index.exists_in(str(self.directory))
+        if not self.directory.is_dir() or not any(self.directory.glob("*.toc")):
+            return False
+        if self._format_on_disk() != INDEX_FORMAT:
+            raise self._format_error()
+        return index.exists_in(str(self.directory))
+
+    def _format_on_disk(self) -> int | None:
+        try:
+            return int((self.directory / FORMAT_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+
+    def _create(self) -> Any:
+        from whoosh import index
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ix = index.create_in(str(self.directory), _schema())
+        (self.directory / FORMAT_FILE).write_text(str(INDEX_FORMAT), encoding="ascii")
+        return ix
+
+    def _format_error(self) -> IndexFormatError:
+        return IndexFormatError(
+            f"the full-text index in {self.directory} was built by another version of hitta; "
+            "run 'hitta reindex' to rebuild it from the store"
+        )
 
     def _open(self, create: bool = False) -> Any:
         from whoosh import index
 
         if self._ix is None:
             if create:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                self._ix = index.create_in(str(self.directory), _schema())
+                self._ix = self._create()
             elif not self.exists():
                 import fcntl
 
@@ -220,16 +368,19 @@ class FullTextIndex:
                     if self.exists():
                         self._ix = index.open_dir(str(self.directory))
                     else:
-                        self._ix = index.create_in(str(self.directory), _schema())
+                        self._ix = self._create()
             else:
                 self._ix = index.open_dir(str(self.directory))
         return self._ix
 
     def _writer(self, ix: Any) -> Any:
+        from whoosh.codec.whoosh3 import W3Codec
         from whoosh.index import LockError
 
         try:
-            return ix.writer(timeout=self.lock_timeout, delay=0.25)
+            return ix.writer(
+                timeout=self.lock_timeout, delay=0.25, limitmb=WRITER_LIMIT_MB, codec=W3Codec(compression=POSTING_COMPRESSION)
+            )
         except LockError as exc:
             raise IndexLockedError(
                 f"the index in {self.directory} is locked by another hitta process and stayed locked for "
@@ -253,28 +404,42 @@ class FullTextIndex:
         writer.commit()
         return written
 
-    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
-        """Recreate the index from scratch from the given records; return the number indexed."""
+    def rebuild(self, records: Iterable[dict[str, Any]], on_progress: Callable[[int], None] | None = None) -> int:
+        """Recreate the index from scratch from the given records; return the number indexed.
+
+        Documents are written in segments of REBUILD_SEGMENT_DOCS, so each segment is sorted in memory
+        and nothing is merged at the end; on_progress(count) is called after each segment.
+        """
         import shutil
 
         if self.directory.exists():
-            # Hold the old index's lock while wiping it, so a concurrent writer is not destroyed mid-write.
-            old = self._open()
-            writer = self._writer(old)
-            writer.cancel()
+            try:
+                # Hold the old index's lock while wiping it, so a concurrent writer is not destroyed mid-write.
+                old = self._open()
+            except IndexFormatError:
+                old = None  # written by another version: nothing can be writing to it
+            if old is not None:
+                self._writer(old).cancel()
             self._ix = None
             shutil.rmtree(self.directory)
         ix = self._open(create=True)
-        writer = self._writer(ix)
         count = 0
+        writer = self._writer(ix)
         try:
             for record in records:
                 writer.add_document(**_document(record))
                 count += 1
+                if count % REBUILD_SEGMENT_DOCS == 0:
+                    writer.commit(merge=False)
+                    if on_progress:
+                        on_progress(count)
+                    writer = self._writer(ix)
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=True)
+        writer.commit(merge=False)
+        if on_progress:
+            on_progress(count)
         return count
 
     def doc_count(self) -> int:

@@ -124,3 +124,18 @@ def test_ingest_json_lines_name_every_input(runner, tmp_path, workers):
     statuses = {Path(line["path"]).name: line["status"] for line in lines if "path" in line}
     assert statuses == {"blank.txt": "failed", **{p.name: "new" for p in paths}}
     assert lines[-1]["summary"] == {"new": 3, "updated": 0, "duplicate": 0, "failed": 1}
+
+
+def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monkeypatch):
+    import corpus.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "FULLTEXT_BATCH", 2)
+    paths = make_corpus(tmp_path / "docs", 5, "batch")
+    home = tmp_path / "home"
+    result = runner.invoke(cli, ["--home", str(home), "ingest", *map(str, paths), "--workers", "1", "--no-ner"])
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(cli, ["--home", str(home), "check", "--json"])
+    report = json.loads(check.stdout)
+    assert check.exit_code == 0 and report["ok"] and report["pending"] == {"fulltext": 0, "semantic": 0}
+    search = runner.invoke(cli, ["--home", str(home), "search", "Dokument batch", "--mode", "keyword", "--json", "--limit", "10"])
+    assert search.exit_code == 0 and len(search.stdout.splitlines()) == 5

@@ -159,3 +159,49 @@ def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
         ]
     )
     assert sorted(hit.language for hit in index.search(query, fold_accents=fold)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"Stadtentwicklung braucht"', ["de"]),  # a phrase across a split compound still matches
+        ('"Entwicklung braucht"', ["de"]),  # a part stands at its compound's position
+        ("Entwicklung", ["de"]),
+        ('"skolan pågår"', ["sv"]),
+        ('"Renovering skolan"', ["sv"]),  # the stop word "av" between them is dropped on both sides
+    ],
+)
+def test_phrases_across_compounds_and_stop_words(tmp_path, query, expected):
+    index = FullTextIndex(tmp_path)
+    index.rebuild(
+        [
+            make_record("Die Stadtentwicklung braucht Förderprogramme.", "de.txt", "de"),
+            make_record("Renovering av skolan pågår.", "sv.txt", "sv"),
+        ]
+    )
+    assert sorted(hit.language for hit in index.search(query)) == expected
+
+
+def test_rebuild_writes_segments_and_reports_progress(tmp_path, monkeypatch):
+    import index.fulltext as fulltext
+
+    monkeypatch.setattr(fulltext, "REBUILD_SEGMENT_DOCS", 2)
+    records = [make_record(f"Cykelväg nummer {n} i Lund.", f"{n}.txt") for n in range(5)]
+    progress: list[int] = []
+    index = FullTextIndex(tmp_path)
+    assert index.rebuild(records, on_progress=progress.append) == 5
+    assert progress == [2, 4, 5]
+    assert index.doc_count() == 5
+    assert len(index.search("cykelväg", limit=None)) == 5
+
+
+def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
+    import index.fulltext as fulltext
+
+    FullTextIndex(tmp_path).rebuild([make_record("Cykelvägar i Lund", "a.txt")])
+    monkeypatch.setattr(fulltext, "INDEX_FORMAT", fulltext.INDEX_FORMAT + 1)  # as if this version changed the schema
+    with pytest.raises(fulltext.IndexFormatError, match="hitta reindex"):
+        FullTextIndex(tmp_path).exists()
+    index = FullTextIndex(tmp_path)
+    assert index.rebuild([make_record("Cykelvägar i Malmö", "b.txt")]) == 1
+    assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
