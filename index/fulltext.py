@@ -261,7 +261,7 @@ def _schema() -> Any:
 
     plain = StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1)
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),  # a column: filters map to ids without loading stored fields
         source=ID(stored=True),
         title=TEXT(stored=True, analyzer=plain, field_boost=1.5),
         lang=KEYWORD(stored=True, lowercase=True),
@@ -442,6 +442,16 @@ class FullTextIndex:
             on_progress(count)
         return count
 
+    def matching_ids(self, filters: dict[str, Sequence[str]]) -> set[str]:
+        """Return the ids of the documents that pass keyword filters (fast: no scoring, no stored fields)."""
+        if not self.exists():
+            return set()
+        filter_query = _filter_query(filters)
+        with self._open().searcher() as searcher:
+            docnums = searcher.docs_for_query(filter_query) if filter_query is not None else searcher.reader().all_doc_ids()
+            ids = searcher.reader().column_reader("id")
+            return {ids[docnum] for docnum in docnums}
+
     def doc_count(self) -> int:
         """Return the number of indexed documents (0 when no index exists)."""
         if not self.exists():
@@ -496,14 +506,7 @@ class FullTextIndex:
             return []
         ix = self._open()
         parsed = self.parse(query, fold_accents) if query.strip() else wq.Every()
-        terms = []
-        for field, values in (filters or {}).items():
-            alternatives = [wq.Term(field, value) for value in values]
-            if alternatives:
-                terms.append(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
-        if restrict_ids is not None:
-            terms.append(wq.Or([wq.Term("id", i) for i in restrict_ids]) if restrict_ids else wq.NullQuery)
-        filter_query = wq.And(terms) if terms else None
+        filter_query = _filter_query(filters or {}, restrict_ids)
         hits: list[Hit] = []
         with ix.searcher() as searcher:
             results = searcher.search(parsed, limit=limit, filter=filter_query, terms=True)
@@ -532,6 +535,20 @@ class FullTextIndex:
                     )
                 )
         return hits
+
+
+def _filter_query(filters: dict[str, Sequence[str]], restrict_ids: set[str] | None = None) -> Any:
+    """Return the whoosh query all filters must pass (values of one field are alternatives), or None."""
+    from whoosh import query as wq
+
+    terms = []
+    for field, values in filters.items():
+        alternatives = [wq.Term(field, value) for value in values]
+        if alternatives:
+            terms.append(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+    if restrict_ids is not None:
+        terms.append(wq.Or([wq.Term("id", i) for i in restrict_ids]) if restrict_ids else wq.NullQuery)
+    return wq.And(terms) if terms else None
 
 
 # Highlighting re-analyses the text it is given; a window around the first match keeps that cost

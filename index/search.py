@@ -96,8 +96,8 @@ def search(
     fulltext = FullTextIndex(home)
     with Store(home) as store:
         restrict: set[str] | None = None
-        if filters:
-            restrict = {hit.id for hit in fulltext.search("", filters=filters, limit=None)}
+        if filters and mode != "keyword":
+            restrict = fulltext.matching_ids(filters)  # the semantic ranking knows no fields: it gets the ids
             if not restrict:
                 return []
         depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit

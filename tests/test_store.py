@@ -205,3 +205,14 @@ def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
     index = FullTextIndex(tmp_path)
     assert index.rebuild([make_record("Cykelvägar i Malmö", "b.txt")]) == 1
     assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
+
+
+def test_matching_ids_follow_the_filters(tmp_path):
+    sv = make_record("Renovering av skolan pågår.", "sv.txt", "sv", organisations=[ORG])
+    da = make_record("Nye boligafdelinger renoveres.", "da.txt", "da")
+    index = FullTextIndex(tmp_path)
+    index.rebuild([sv, da])
+    assert index.matching_ids({"lang": ["da"]}) == {da["id"]}
+    assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["sv", "da"]}) == {sv["id"]}
+    assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["da"]}) == set()
+    assert index.matching_ids({}) == {sv["id"], da["id"]}
