@@ -7,8 +7,10 @@ Usage (from the repo root):
 1. Build (once; reused on later runs with the same --home): `--docs` synthetic records (real
    sentences from bench/generate_corpus.py, with their known organisations, persons, budgets,
    dates, e-mails, phones and contacts) are written straight to the store, then `hitta reindex`
-   builds both indexes; its wall time is the reindex figure (kept in HOME/bench-latency.json,
-   re-measured with --reindex).
+   builds both indexes; its wall time, CPU time and peak resident memory (process tree, sampled
+   from /proc every 0.5 s by bench/memory.py's sampler) are the reindex figures (kept in
+   HOME/bench-latency.json, re-measured with --reindex). Run it with --docs 10000 and 100000 on two
+   homes to compare reindex memory at both sizes.
 2. Index size per document: bytes of HOME/index and HOME/semantic divided by the record count.
 3. In-process latency of `index.search.search` after a warm-up, p50/p95 over --queries queries per
    kind: keyword, filtered (--lang / --org / --year, keyword mode), filtered in hybrid mode,
@@ -86,11 +88,13 @@ def build_store(home: Path, docs: int, seed: int, shared: str, batch_size: int =
         return {"written": docs - have, "seconds": round(time.perf_counter() - started, 1), "records": store.count()}
 
 
-def reindex(home: Path) -> float:
-    """Run `hitta reindex` on the home as a whole command; return its wall time in seconds."""
-    started = time.perf_counter()
-    subprocess.run([*hitta_command(), "--home", str(home), "reindex"], check=True, cwd=REPO, capture_output=True)
-    return time.perf_counter() - started
+def reindex(home: Path) -> dict[str, Any]:
+    """Run `hitta reindex` on the home as a whole command; return its wall and CPU time and peak memory."""
+    from memory import run_sampled
+
+    outcome = run_sampled([*hitta_command(), "--home", str(home), "reindex"], interval=0.5)
+    return {"reindex_seconds": outcome["seconds"], "reindex_cpu_seconds": outcome["cpu_seconds"],
+            "reindex_peak_rss_mib": outcome["peak_rss_tree_mib"]}
 
 
 def folder_bytes(path: Path) -> int:
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     indexes_present = (home / "index").is_dir() and (home / "semantic" / "meta.json").is_file()
     if args.reindex or results["store"]["written"] or not indexes_present:
         print("hitta reindex ...", file=sys.stderr)
-        state = {"reindex_seconds": round(reindex(home), 1), "reindex_date": time.strftime("%Y-%m-%d %H:%M"),
+        state = {**reindex(home), "reindex_date": time.strftime("%Y-%m-%d %H:%M"),
                  "records": results["store"]["records"], "concurrent_jobs": busy_processes()}
         state_path.write_text(json.dumps(state, indent=2))
     results["reindex"] = state
@@ -272,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(results: dict[str, Any]) -> None:
     """Print the results as readable lines."""
-    print(f"home {results['home']}: {results['store']['records']} records; reindex {results['reindex'].get('reindex_seconds')} s "
+    print(f"home {results['home']}: {results['store']['records']} records; reindex {results['reindex'].get('reindex_seconds')} s, "
+          f"peak RSS {results['reindex'].get('reindex_peak_rss_mib')} MiB "
           f"(measured {results['reindex'].get('reindex_date')}, other jobs then: {results['reindex'].get('concurrent_jobs') or 'none'})")
     size = results["size"]
     print(f"index size per document: full-text {size['index_bytes_per_doc']} B, semantic {size['semantic_bytes_per_doc']} B, "

@@ -12,7 +12,7 @@ Modes:
 - `records` (default): the ingest write path without extraction: generated documents
   (bench/generate_corpus.py) become records with their known entities, written exactly as
   `corpus.ingest.ingest` commits them (batches of 64: Store.put_record + mark_pending in one
-  transaction, then sync_fulltext), then sync_semantic builds the semantic index. This is the part
+  transaction; sync_fulltext every 1,000 records), then sync_semantic builds the semantic index. This is the part
   whose memory can grow with the collection; extraction memory is per document.
 - `reindex`: the store is filled with `size` generated records first (not measured), then the child
   is `hitta --home HOME reindex` (FullTextIndex.rebuild + SemanticIndex.build over the store): the
@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO / "bench"))
 from generate_corpus import DEFAULT_SHARED, FILES_PER_FOLDER, iter_documents, synthetic_record  # noqa: E402
 
 TARGET_GROWTH = 1.3
-COMMIT_BATCH = 64  # corpus.ingest.DEFAULT_BATCH
+from corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
+from corpus.ingest import FULLTEXT_BATCH  # noqa: E402
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
@@ -133,13 +134,18 @@ def write_records(home: str, size: int, seed: int, shared: str, batch_size: int 
     fulltext = FullTextIndex(home)
     records = (synthetic_record(doc) for doc in iter_documents(size, seed, shared))
     started = time.perf_counter()
+    unindexed: list[str] = []
     for batch in _batches(records, batch_size):
         ids = [record["id"] for record in batch]
         with store.transaction():
             for record in batch:
                 store.put_record(record)
             store.mark_pending(ids)
-        sync_fulltext(store, fulltext, ids)
+        unindexed.extend(ids)
+        if len(unindexed) >= FULLTEXT_BATCH:
+            sync_fulltext(store, fulltext, unindexed)
+            unindexed.clear()
+    sync_fulltext(store, fulltext, unindexed)
     written = time.perf_counter() - started
     sync_semantic(store)
     semantic = time.perf_counter() - started - written
