@@ -40,11 +40,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
+from corpus.ingest import FULLTEXT_BATCH  # noqa: E402
 from generate_corpus import DEFAULT_SHARED, FILES_PER_FOLDER, iter_documents, synthetic_record  # noqa: E402
 
 TARGET_GROWTH = 1.3
-from corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
-from corpus.ingest import FULLTEXT_BATCH  # noqa: E402
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
