@@ -154,3 +154,95 @@ def test_norwegian_paragraphs_share_one_code() -> None:
     detection = detect_language("\n\n".join(BOKMAAL))
     assert detection.language in {"nb", "no"}
     assert detection.languages == [{"language": detection.language, "share": 1.0}]
+
+
+# The fast scorers must read exactly what langdetect and the classifier's scikit-learn vectoriser read.
+TRICKY_TEXTS = [
+    SV_PARAGRAPH,
+    DE_PARAGRAPH,
+    BOKMAAL[0],
+    "EU-PROJEKTET SAMVERKAN i Malmö stad (2021–2023) går vidare. ",
+    "Läs mer på https://www.malmo.se/projekt eller skriv till info@malmo.se!",
+    "Tilskud: 2 mio. kr. — ”Grøn omstilling” i Aarhus Kommune; NB: ÆØÅ og æøå.",
+    "Straße, İstanbul und ﬁnale Größe:\u00a0«Zitat» ° 😀 Fördermittel\u00adantrag",
+    "Москва и Санкт-Петербург: a Swedish word or two, hej",
+    "a  b. c;d\n\ne\tf",
+    "Ärende " * 1_700,  # longer than langdetect's 10,000-character cut
+]
+
+
+SIX = ("da", "de", "en", "nl", "no", "sv")
+# Chinese and Japanese profiles have thousands of characters: their n-grams are searched, not indexed directly.
+CJK = ("da", "ja", "ko", "sv", "zh-cn")
+
+
+@pytest.mark.parametrize(
+    "codes, text",
+    [(SIX, text) for text in TRICKY_TEXTS]
+    + [
+        (CJK, "北京是中华人民共和国的首都，也是全国的政治和文化中心。"),
+        (CJK, "東京は日本の首都であり、ひらがなとカタカナ。Malmö stad"),
+    ],
+)
+def test_ngram_scorer_reads_the_ngrams_langdetect_reads(codes: tuple[str, ...], text: str) -> None:
+    from pipeline.language import _code_points, _detector_factory, _ngram_log_likelihoods, _profile_table
+
+    detector = _detector_factory(codes).create()
+    detector.append(text)
+    detector.cleaning_text()
+    grams = detector._extract_ngrams()
+    table = _profile_table(codes)
+    rows = [int(table.row_numbers(_code_points(gram), len(gram))[0]) - 1 for gram in grams]
+    sums, counts = _ngram_log_likelihoods([text], table)
+    assert counts[0] == len(grams)
+    assert sums[0] == pytest.approx(table.log_prob[rows].sum(axis=0), rel=1e-12)
+
+
+def test_classifier_scores_equal_the_trained_vectoriser_and_weights() -> None:
+    import json
+
+    import numpy as np
+
+    from pipeline.language import CLASSIFIER_FILE, _classifier_scores, make_vectorizer, normalise_for_classifier
+
+    texts = TRICKY_TEXTS[:-1] + ["", "https://www.malmo.se", "0"]
+    with np.load(CLASSIFIER_FILE) as data:
+        vectorizer = make_vectorizer(json.loads(str(data["vectorizer"])))
+        expected = vectorizer.transform([normalise_for_classifier(t) for t in texts]) @ data["coef"].astype(np.float64).T
+        expected = np.asarray(expected) + data["intercept"]
+    assert np.abs(_classifier_scores(texts) - expected).max() < 1e-5
+
+
+@pytest.mark.parametrize("text", ["", " ", "a", "ab", "abc", "abcd", "abcde", "åäö", "ø ", "€uro", "😀x", "straße"])
+def test_murmurhash_equals_scikit_learns(text: str) -> None:
+    import numpy as np
+    from sklearn.utils import murmurhash3_32
+
+    from pipeline.language import _murmurhash3_32
+
+    data = np.frombuffer(text.encode("utf-8") + b"\0\0\0", dtype=np.uint8)
+    hashed = _murmurhash3_32(data, np.array([0]), np.array([len(text.encode("utf-8"))]))
+    assert hashed[0] == murmurhash3_32(text)
+
+
+def test_a_paragraph_is_decided_the_same_alone_and_in_a_document() -> None:
+    paragraphs = [SV_PARAGRAPH, DE_PARAGRAPH, BOKMAAL[1], LINES[3][1], LINES[9][1], "Läs mer"]
+    from pipeline.language import _decide
+
+    together = _decide(paragraphs, {"sv", "da", "de", "no", "en", "nl"})
+    assert [(d.language, d.probability) for d in together] == [detect_line(p) for p in paragraphs]
+
+
+def test_lone_surrogates_do_not_break_detection() -> None:
+    assert detect_line(SV_PARAGRAPH + " \ud800")[0] == "sv"
+
+
+NORWEGIAN = ("nb", "no")
+
+
+def test_a_long_mixed_document_gets_every_language() -> None:
+    # Speed is measured by bench/stages.py, not here; this checks the vectorised per-paragraph sums.
+    text = "\n\n".join([SV_PARAGRAPH, DE_PARAGRAPH, LINES[3][1], BOKMAAL[0]] * 60)
+    detection = detect_language(text)
+    languages = [item["language"] for item in detection.languages]
+    assert len(languages) == 4 and set(languages) - set(NORWEGIAN) == {"sv", "de", "da"}
