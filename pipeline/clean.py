@@ -6,8 +6,12 @@ import re
 import unicodedata
 from collections import Counter
 
+from pipeline.scan import has_case_exotic
+
+# These patterns run over whole texts, so each starts with a character class or a literal, which lets re
+# jump to candidate offsets instead of trying every one ("\r\n" is a "\r" followed by "\n", "  +" is "   *").
 # Line breaks of every kind become "\n" (vertical tab, form feed, NEL, Unicode line/paragraph separators).
-_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\u0085\u000b\u000c\u001c\u001d\u001e]")
+_LINE_BREAKS = re.compile("[\r\u2028\u2029\u0085\u000b\u000c\u001c\u001d\u001e](?:(?<=\r)\n)?")
 # Tab and every Unicode space separator (no-break, narrow, em, ideographic, ...) become a plain space.
 _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 # Control and format characters: C0/C1 controls, soft hyphen, zero-width and bidi marks, BOM.
@@ -15,8 +19,8 @@ _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u00ad\u061c\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-_SPACE_RUN = re.compile(" {2,}")
-_BLANK_RUN = re.compile(r"\n{3,}")
+_SPACE_RUN = re.compile("   *")  # two spaces or more
+_BLANK_RUN = re.compile("\n\n\n+")
 
 # Joomla-style e-mail cloaking text that stands where a hidden address was ("... vor Spambots geschützt! ...").
 _CLOAKED_EMAIL = re.compile(
@@ -28,7 +32,7 @@ _CLOAKED_EMAIL = re.compile(
 # A line carries data extractors need when it has a digit or an e-mail sign: such lines are never dropped
 # by the weak cues below (phone lines, dates, amounts, addresses).
 _DATA = re.compile(r"[\d@]")
-_LONG_DATA = re.compile(r"@|(?:\d\D{0,2}){6}")
+_LONG_DATA = re.compile(r"[@\d](?:(?<=@)|(?:\D{0,2}\d){5})")  # "@" or six digits, at most two apart
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _EDGE_MARKS = " \t•·▪◦‣∙*-–—>›»→|:.!…"
 
@@ -159,11 +163,13 @@ _CRUMB_SEPARATOR = re.compile(r"\s[>›»]\s")
 _NOTICE_MAX_WORDS = 80
 # Longer than any weak cue can match (15 words); such lines are only checked for the strong cues.
 _SHORT_LINE_CHARS = 160
-_STRONG_HINT = re.compile(
-    r"cookie|javascript|spam|datenschutz|privacy|integritetspolicy|privatlivspolitik|persondatapolitik"
-    r"|personvern|personuppgifter|personoplysninger",
-    re.I,
-)
+_STRONG_HINT_WORDS = (
+    "cookie javascript spam datenschutz privacy integritetspolicy privatlivspolitik persondatapolitik"
+    " personvern personuppgifter personoplysninger"
+).split()
+_STRONG_HINT = re.compile("|".join(_STRONG_HINT_WORDS), re.I)
+# Searching the hint words in line.lower() finds what _STRONG_HINT finds, many times faster on long
+# paragraphs, unless the line holds a letter that only case-insensitive matching pairs with one (scan.CASE_EXOTIC).
 _SHORT_NOTICE_WORDS = 12
 _NEWSLETTER = re.compile(r"\b(?:nyhedsbrev|nyhetsbrev|newsletter|nieuwsbrief)\w*", re.I)
 
@@ -265,6 +271,14 @@ def _is_flat_menu(core: str) -> bool:
     return hits >= 3 and covered >= 0.7 * len(words)
 
 
+def _has_strong_hint(line: str) -> bool:
+    """Tell whether _STRONG_HINT occurs in the line."""
+    if has_case_exotic(line):
+        return bool(_STRONG_HINT.search(line))
+    lowered = line.lower()
+    return any(word in lowered for word in _STRONG_HINT_WORDS)
+
+
 def is_boilerplate_line(line: str) -> bool:
     """Return True if a single line is web-page boilerplate (cookie, share, menu, skip, read-more, residue)."""
     return _is_boilerplate_normalised(normalise_line(line))
@@ -274,7 +288,7 @@ def _is_boilerplate_normalised(line: str) -> bool:
     """is_boilerplate_line for a line that is already normalised."""
     if not line:
         return False
-    if len(line) > _SHORT_LINE_CHARS and not _STRONG_HINT.search(line):
+    if len(line) > _SHORT_LINE_CHARS and not _has_strong_hint(line):
         return False  # a long line can only be a cookie/privacy/JavaScript notice
     stripped = remove_cloaked_email_notes(line)
     if not stripped.strip(_EDGE_MARKS):
@@ -358,9 +372,18 @@ def _repeated_labels(lines: list[str]) -> set[int]:
     return {i for i, line in enumerate(lines) if is_label(line) and counts[line.casefold()] >= _LABEL_MIN_REPEATS}
 
 
-def boilerplate_line_flags(lines: list[str]) -> list[bool]:
-    """Return, per normalised line, whether clean_text drops it (line cues plus menu runs and repeated labels)."""
-    flags = [_is_boilerplate_normalised(line) for line in lines]
+def boilerplate_line_flags(lines: list[str], decided: dict[str, bool] | None = None) -> list[bool]:
+    """Return, per normalised line, whether clean_text drops it (line cues plus menu runs and repeated labels).
+
+    `decided` caches the line cues by line text; clean_text shares one over its passes, which see the same lines.
+    """
+    decided = {} if decided is None else decided
+    flags = []
+    for line in lines:
+        flag = decided.get(line)
+        if flag is None:
+            flag = decided[line] = _is_boilerplate_normalised(line)
+        flags.append(flag)
     for index in _menu_runs(lines) | _repeated_labels(lines):
         flags[index] = True
     return flags
@@ -391,17 +414,18 @@ MAX_CLEAN_PASSES = 4
 
 
 def _clean_page(text: str) -> str:
-    cleaned = _clean_page_once(text)
+    decided: dict[str, bool] = {}
+    cleaned = _clean_page_once(text, decided)
     for _ in range(MAX_CLEAN_PASSES - 1):
-        again = _clean_page_once(cleaned)
+        again = _clean_page_once(cleaned, decided)
         if again == cleaned:
             break
         cleaned = again
     return cleaned
 
 
-def _clean_page_once(text: str) -> str:
+def _clean_page_once(text: str, decided: dict[str, bool]) -> str:
     lines = split_normalised_lines(text)
-    flags = boilerplate_line_flags(lines)
+    flags = boilerplate_line_flags(lines, decided)
     kept = [remove_cloaked_email_notes(line) for line, drop in zip(lines, flags) if not drop]
     return _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip("\n")

@@ -28,6 +28,9 @@ _PHONE_CUE = re.compile(
 _PHONE_SHAPE = re.compile(
     r"(?<![\w+])(?:\+\d{2,3}[ \u00a0]?(?:\(0\)[ \u00a0]?)?|\(0?\d{2,5}\)[ \u00a0]?)?\d[\d \u00a0/–\-]{4,20}\d(?![\d])"
 )
+# _PHONE_SHAPE starts on "+", "(" or a digit not glued to a word or a "+": matching at those offsets only
+# gives the same matches as scanning every offset.
+_PHONE_SHAPE_START = re.compile(r"[+(\d](?<![\w+].)")
 # Numbers after these words are registry, bank or postal numbers, not phones.
 _NOT_PHONE_BEFORE = re.compile(
     r"(?<![\w-])(?:iban|bic|swift|cvr|org\.?\s?nr|orgnr|ust-?id(?:nr)?|"
@@ -62,7 +65,7 @@ def find_emails(text: str) -> list[dict[str, Any]]:
     if not text:
         return []
     items = []
-    for match in _EMAIL.finditer(text):
+    for match in _email_matches(text):
         start, end = match.start(), match.end()
         tld = match.group("tld")
         # Page text glues the next word on: "info@firma.seTelefon" ends where the case changes.
@@ -81,6 +84,28 @@ def find_emails(text: str) -> list[dict[str, Any]]:
         local, _, domain = address_text.partition("@")
         items.append({"text": address_text, "span": [start, end], "address": f"{local}@{domain.lower()}"})
     return items
+
+
+def _email_matches(text: str) -> list[re.Match[str]]:
+    """Return the matches of _EMAIL.finditer(text), trying the pattern only before each "@".
+
+    A match starts where the run of local-part characters ending at its "@" starts (the lookbehind allows no
+    earlier start), so that offset alone, for every "@", gives the same matches as scanning every offset.
+    """
+    matches = []
+    end = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.%+-"):  # [\w.%+\-]
+            start -= 1
+        if start >= end:
+            match = _EMAIL.match(text, start)
+            if match:
+                matches.append(match)
+                end = match.end()
+        at = text.find("@", max(at + 1, end))
+    return matches
 
 
 def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
@@ -137,10 +162,23 @@ def _looks_like_phone(text: str, start: int, end: int) -> bool:
     return True
 
 
+def _phone_shapes(text: str) -> list[re.Match[str]]:
+    """Return the matches of _PHONE_SHAPE.finditer(text), trying the pattern only where one can start."""
+    matches = []
+    end = 0
+    for candidate in _PHONE_SHAPE_START.finditer(text):
+        if candidate.start() >= end:
+            match = _PHONE_SHAPE.match(text, candidate.start())
+            if match:
+                matches.append(match)
+                end = match.end()
+    return matches
+
+
 def _cued_phones(text: str, region: str) -> list[dict[str, Any]]:
     """Return phone-shaped numbers right after a phone cue word that the matcher missed."""
     items = []
-    for match in _PHONE_SHAPE.finditer(text):
+    for match in _phone_shapes(text):
         start, end = match.start(), match.end()
         line_start = text.rfind("\n", 0, start) + 1
         if not _PHONE_CUE.search(text[max(line_start, start - 25):start]):
@@ -286,9 +324,18 @@ def _role_near(text: str, start: int, end: int, block_end: int, previous_person_
     line_start = text.rfind("\n", 0, start) + 1
     line_end = _line_end(text, end)
     window_start = max(line_start, previous_person_end)
-    # "projektchef Ditte Marquard Jessen", "Kontaktperson:   Roger Uusitalo"
-    for match in _ROLE.finditer(text, window_start, start):
-        if re.fullmatch(r"[\s:,]*", text[match.end():start]):
+    # "projektchef Ditte Marquard Jessen", "Kontaktperson:   Roger Uusitalo". A role match is a whole word,
+    # so the only one that can end right before the name (only spaces, colons, commas between) is the
+    # word that ends there: try just that word instead of scanning the whole line for roles.
+    word_end = start
+    while word_end > window_start and (text[word_end - 1].isspace() or text[word_end - 1] in ":,"):
+        word_end -= 1
+    word_start = word_end
+    while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "_"):  # \w
+        word_start -= 1
+    if window_start <= word_start < word_end:
+        match = _ROLE.match(text, word_start, start)
+        if match and match.end() == word_end:
             return match
     # "Mette Margrethe Elf, projektchef i Realdania", "Marietta Tzschoppe, Abteilungsleiterin für …"
     after_end = min(line_end, block_end, end + 40)

@@ -7,6 +7,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.scan import has_case_exotic, matches_at
+
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
@@ -35,11 +37,12 @@ _MONTH_ABBREVIATIONS = {
 
 _FULL_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ABBR_MONTH = "|".join(sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
-_WEEKDAY = (
-    r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
-    r"|måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|mandag|tirsdag|lørdag|søndag"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:en)?"
-)
+_WEEKDAYS = (
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag"
+    " måndag tisdag onsdag torsdag fredag lördag söndag mandag tirsdag lørdag søndag"
+    " monday tuesday wednesday thursday friday saturday sunday"
+).split()
+_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
@@ -165,6 +168,18 @@ _UNIT_BEFORE = re.compile(
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)")
 
 
+# Every date expression holds a digit. One that starts with a word (weekday or month name) has its first
+# digit right after "<name>[,] " ("Freitag, den 18.", "Juni 4,", "april–juni 2021"), at most this far in.
+_NAME_LEAD_MAX = max(
+    max(map(len, _WEEKDAYS)) + len("en, den "),  # "Donnerstagen, den 18."
+    2 * max(map(len, _MONTHS)) + len(" – ") + len(" "),  # "september – december 2020"
+)
+_NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
+_DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
+_WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+),?[ \u00a0]\Z")
+_WORD_START = re.compile(r"(?<![\w.])[^\W\d_]")
+
+
 @dataclass
 class _Point:
     """One date expression before ranges are joined: its span and (partial) value."""
@@ -186,7 +201,7 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     """Return every date, month, year, range and open interval in `text` with ISO start/end."""
     if not text:
         return []
-    points = [point for point in (_point(text, match) for match in _POINT.finditer(text)) if point]
+    points = [point for point in (_point(text, match) for match in _point_matches(text)) if point]
     items = _join_ranges(text, points)
     items = [item for item in items if _keep(text, item, (lang or "").lower()[:2])]
     _fill_missing_years(items)
@@ -196,6 +211,24 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
             continue  # "18.-19. November" in a text with no year at all
         result.append(_finish(text, item))
     return [item for item in result if item is not None]
+
+
+def _point_matches(text: str) -> list[re.Match[str]]:
+    """Return the matches of _POINT.finditer(text), trying the long pattern only where a date can start.
+
+    A date starts at the start of a digit run or, when the word before a digit is a month, weekday or "den",
+    at a word start just before that digit; matching at those offsets alone gives the same matches.
+    """
+    candidates = set()
+    for digit in _DIGIT_RUN_START.finditer(text):
+        position = digit.start()
+        candidates.add(position)
+        lead = _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position)
+        if lead and (lead.group(1).lower() in _NAMES_BEFORE_DIGIT or has_case_exotic(lead.group(1))):
+            line_start = text.rfind("\n", 0, position) + 1
+            window_start = max(line_start, position - _NAME_LEAD_MAX)
+            candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
+    return matches_at(_POINT, text, sorted(candidates))
 
 
 def _point(text: str, match: re.Match[str]) -> _Point | None:

@@ -6,6 +6,36 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
+from pipeline.scan import matches_at
+
+
+def _prefix_tree(words: list[str]) -> str:
+    """Return a case-insensitive regex for literal `words` as a prefix tree that tries them in the same order.
+
+    "hundra|hundre|halv" becomes "h(?:undr(?:a|e)|alv)": where words are tried at many offsets of a text,
+    one branch per first letter is far cheaper than one per word. Order is kept: at any offset only one
+    branch can go on (first letters differ case-insensitively), and a word is listed after every longer
+    word it begins (a shorter word must come after its extensions, as in a list sorted by length).
+    """
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1].lower(), [])
+        if word[1:].lower() not in [rest.lower() for rest in groups[word[:1].lower()]]:
+            groups[word[:1].lower()].append(word[1:])
+    keys = [key for key in groups if key]
+    for key in keys:
+        if any(other != key and re.fullmatch(re.escape(other), key, re.IGNORECASE) for other in keys):
+            raise ValueError(f"first letters {key!r} and another match the same text case-insensitively")
+    if "" in words and any(words[words.index(""):]):
+        raise ValueError(f"{words!r}: a word comes before a longer word it begins")
+    branches = [re.escape(key) + _prefix_tree(groups[key]) for key in keys]
+    if not branches:
+        return ""
+    if len(branches) == 1 and "" not in groups:
+        return branches[0]
+    return "(?:" + "|".join(branches + ([""] if "" in groups else [])) + ")"
+
+
 # Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
 _SEP = "[ \u00a0\u202f\u2009.]"
 # At most four groups (up to 999 999 999 999): a bounded repeat keeps long runs of digit groups linear.
@@ -22,7 +52,7 @@ _NUMBER_WORDS = {
     "elva": 11, "elleve": 11, "elf": 11, "tolv": 12, "zwölf": 12, "tjugo": 20, "tyve": 20,
     "zwanzig": 20, "tjue": 20, "hundra": 100, "hundrede": 100, "hundre": 100, "hundert": 100,
 }
-_WORD_NUMBER = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_WORD_NUMBER = _prefix_tree(sorted(_NUMBER_WORDS, key=len, reverse=True))
 
 # Multiplier words; the value is what one unit of the word is worth.
 _MULTIPLIERS: list[tuple[str, int]] = [
@@ -47,10 +77,11 @@ _COMPOUND = {
     "mio.kr.": (10**6, None), "mio.kr": (10**6, None), "mia.kr.": (10**9, None), "mia.kr": (10**9, None),
     "mdkk": (10**6, "DKK"), "mnok": (10**6, "NOK"), "tdkk": (10**3, "DKK"), "mio.€": (10**6, "EUR"),
 }
-_COMPOUND_RE = (
-    r"MSEK|mnkr|Mkr|mkr|mdkr|mdr kr|tkr|Tkr|t\.kr\.|TSEK|KSEK|kSEK|TEUR|T€|MEUR|mio\.kr\.?|mia\.kr\.?"
-    r"|MDKK|MNOK|TDKK|Mio\.€"
-)
+_COMPOUND_WORDS = [
+    "MSEK", "mnkr", "Mkr", "mkr", "mdkr", "mdr kr", "tkr", "Tkr", "t.kr.", "TSEK", "KSEK", "kSEK", "TEUR", "T€",
+    "MEUR", "mio.kr.", "mio.kr", "mia.kr.", "mia.kr", "MDKK", "MNOK", "TDKK", "Mio.€",
+]
+_COMPOUND_RE = _prefix_tree(_COMPOUND_WORDS)
 
 _END = r"(?![^\W\d_])"  # no letter right after the currency/multiplier word
 
@@ -63,8 +94,9 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # After a leading currency, English "€1.5m" / "EUR 2bn" short multipliers are safe to read.
+_LEADING_CURRENCIES = ["EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", *_COMPOUND_WORDS]
 _AMOUNT_BEFORE = re.compile(
-    rf"(?<![^\W\d_])(?P<cur>EUR|€|SEK|DKK|NOK|CHF|USD|US\$|\$|£|GBP|kr\.|{_COMPOUND_RE})"
+    rf"(?<![^\W\d_])(?P<cur>{_prefix_tree(_LEADING_CURRENCIES)})"
     rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
     rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?",
     re.IGNORECASE,
@@ -73,6 +105,33 @@ _AMOUNT_BARE = re.compile(
     rf"(?P<num>{_NUMBER}|(?<![^\W\d_])(?:{_WORD_NUMBER}))[ \u00a0\u202f](?P<mult>{_MULTIPLIER}){_END}",
     re.IGNORECASE,
 )
+
+# _AMOUNT_AFTER and _AMOUNT_BARE start with a number: digits not glued to a number before them, or a number
+# word at a word start. Trying them only at those offsets (found by two cheap scans) gives the same matches
+# as running them at every offset of the text.
+_DIGITS_START = re.compile(r"\d(?<![\d.,]\d)")
+# Other letters that re.IGNORECASE matches to a lower-case letter besides its upper-case form.
+OTHER_CASE_FORMS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f", "å": "\u212b"}
+
+
+def _first_letter_dispatch(words: list[str]) -> str:
+    """Return a regex matching `words` like _prefix_tree, but led by a class of every case form of their first
+    letters, which lets re skip to candidate letters fast; a lookbehind then picks the word group."""
+    first_letters = list(dict.fromkeys(word[0].lower() for word in words))
+    forms = sorted(
+        {form for letter in first_letters for form in letter + letter.upper() + OTHER_CASE_FORMS.get(letter, "")}
+    )
+    groups = [
+        f"(?<={re.escape(letter)}){_prefix_tree([word[1:] for word in words if word[0].lower() == letter])}"
+        for letter in first_letters
+    ]
+    return rf"[{''.join(map(re.escape, forms))}](?<![^\W\d_].)(?i:{'|'.join(groups)})"
+
+
+_WORD_NUMBER_START = re.compile(_first_letter_dispatch(sorted(_NUMBER_WORDS, key=len, reverse=True)))
+# _AMOUNT_BEFORE ends its currency right before the number or one space before it, on one of these letters.
+_LEADING_CURRENCY_LAST = frozenset(word[-1].lower() for word in _LEADING_CURRENCIES)
+_LEADING_CURRENCY_MAX = max(map(len, _LEADING_CURRENCIES)) + 1
 
 _DEFAULT_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "de": "EUR", "nl": "EUR"}
 _KRONE_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK"}
@@ -101,18 +160,21 @@ def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
         return []
     lang = (lang or "").lower()[:2]
     candidates: list[dict[str, Any]] = []
-    for match in _AMOUNT_AFTER.finditer(text):
+    digit_starts, number_starts = _number_starts(text)
+    for match in matches_at(_AMOUNT_AFTER, text, number_starts):
         item = _explicit_item(text, match, lang)
         if item:
             candidates.append(item)
-    for match in _AMOUNT_BEFORE.finditer(text):
+    for match in matches_at(_AMOUNT_BEFORE, text, _leading_currency_starts(text, digit_starts)):
         item = _explicit_item(text, match, lang)
         if item:
             candidates.append(item)
     explicit = _non_overlapping(candidates)
     starts = [item["span"][0] for item in explicit]
     ends = [item["span"][1] for item in explicit]
-    bare = [item for item in _bare_items(text, lang, explicit) if not _overlaps_sorted(item, starts, ends)]
+    bare = [
+        item for item in _bare_items(text, lang, explicit, number_starts) if not _overlaps_sorted(item, starts, ends)
+    ]
     return sorted(explicit + bare, key=lambda item: item["span"][0])
 
 
@@ -232,15 +294,36 @@ def _item(text: str, start: int, end: int, amount: float, currency: str | None) 
     return {"text": text[start:end], "span": [start, end], "amount": value, "currency": currency}
 
 
-def _bare_items(text: str, lang: str, explicit: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _number_starts(text: str) -> tuple[list[int], list[int]]:
+    """Return the offsets where a digit number can start, and where any number (digits or a word) can start."""
+    digit_starts = [match.start() for match in _DIGITS_START.finditer(text)]
+    return digit_starts, sorted(digit_starts + [match.start() for match in _WORD_NUMBER_START.finditer(text)])
+
+
+def _leading_currency_starts(text: str, digit_starts: list[int]) -> list[int]:
+    """Return the offsets where _AMOUNT_BEFORE can start: a few before each number led by a currency's last letter."""
+    starts: set[int] = set()
+    for digit in digit_starts:
+        before = text[digit - 1] if digit else ""
+        if before in " \u00a0\u202f":
+            before = text[digit - 2] if digit > 1 else ""
+        if before.lower() in _LEADING_CURRENCY_LAST:
+            starts.update(range(max(0, digit - _LEADING_CURRENCY_MAX), digit))
+    return sorted(starts)
+
+
+def _bare_items(
+    text: str, lang: str, explicit: list[dict[str, Any]], number_starts: list[int]
+) -> list[dict[str, Any]]:
     """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
     items = []
     explicit_values = {(item["amount"], item["currency"]) for item in explicit}
     explicit_starts = [item["span"][0] for item in explicit]
     explicit_ends = [item["span"][1] for item in explicit]
     currencies = [item["currency"] for item in explicit]
-    usual_currency = max(set(currencies), key=currencies.count) if currencies else None
-    for match in _AMOUNT_BARE.finditer(text):
+    # Sorted first: on a tie the choice must not depend on the interpreter's hash order.
+    usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    for match in matches_at(_AMOUNT_BARE, text, number_starts):
         if not _follows_like_money(text, match.end()):
             continue
         value = parse_number(match.group("num"), lang)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import clean
 from pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,3 +259,27 @@ def test_clean_text_is_idempotent(text):
     cleaned = clean_text(text)
     assert clean_text(cleaned) == cleaned
     assert "\n\n\n" not in cleaned and "  " not in cleaned
+
+
+# Long lines are checked for the strong hint words in line.lower() (speed) unless they hold a letter that only
+# case-insensitive matching pairs with a hint letter; these cases check it agrees with the regex.
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Wir verwenden COOKIES, um die Website zu verbessern.",
+        "Läs vår Integritetspolicy och personuppgifter.",
+        "CookİE-Einstellungen, ſpam und PRİVACY, prıvacy",
+        "Projektet stöttar företag i regionen med 12 miljoner kronor.",
+        "Datenschutz · JavaScript · Personoplysninger · personvern",
+    ],
+)
+def test_strong_hint_check_agrees_with_the_hint_pattern(line: str) -> None:
+    assert clean._has_strong_hint(line) == bool(clean._STRONG_HINT.search(line))
+
+
+def test_case_exotic_holds_every_letter_that_matches_a_hint_letter_only_case_insensitively() -> None:
+    letters = sorted(set("".join(clean._STRONG_HINT_WORDS)))
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
+    for char in filter(any_letter.fullmatch, map(chr, range(0x110000))):
+        if char.lower() not in letters:
+            assert clean.has_case_exotic(char), hex(ord(char))

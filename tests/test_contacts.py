@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pipeline import contacts
 from pipeline.contacts import find_emails, find_phones, group_contacts
 
 GOLD_DIR = Path(__file__).parent / "gold"
@@ -217,3 +219,51 @@ def test_odd_input_never_raises(text: str) -> None:
     find_phones(text, "da")
     find_phones(text, "und")
     assert group_contacts(text, [], [], [], []) == []
+
+
+# E-mails are only matched from the start of the word before each "@" and phone shapes only from "+", "(" or
+# a digit (speed); these cases check that this finds exactly what scanning every offset finds.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kontakt: Tine Ane Nielsen\nE-mail: BW6V@okf.kk.dk, tlf. +45 33 66 33 66 / 2146 8920",
+        "info@firma.seTelefon 040-159 97 51 · a..b@x.se · x.@y.de · first.last+tag@sub.example.org",
+        "Tel. (0 22 1) 4 70-3 35 · https://user:pw@host.de/pfad · mail@@doppelt.de · né.é@ö.dk 123@4.5",
+        "Telefon: +49 (0) 228 570-083, Fax 0228/216-246, 08-681 2019 12 und ab_c@d.de@e.de",
+    ],
+)
+def test_gated_email_and_phone_shape_matching_finds_what_a_full_scan_finds(text: str) -> None:
+    assert [m.span() for m in contacts._email_matches(text)] == [m.span() for m in contacts._EMAIL.finditer(text)]
+    assert [m.span() for m in contacts._phone_shapes(text)] == [m.span() for m in contacts._PHONE_SHAPE.finditer(text)]
+
+
+def _role_before_by_scan(text: str, window_start: int, start: int) -> tuple[int, int] | None:
+    """Return the span of the first role word with only spaces, colons or commas between it and `start`."""
+    for match in contacts._ROLE.finditer(text, window_start, start):
+        if re.fullmatch(r"[\s:,]*", text[match.end():start]):
+            return match.span()
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Som projektchef Ditte Marquard Jessen siger", "Ditte"),
+        ("Kontaktperson:   Roger Uusitalo", "Roger"),
+        ("Die Projektleiterin, Anna Berg, sagt", "Anna"),
+        ("Kontakt: Lars Holm, projektleder", "Lars"),
+        ("chef_Anna Berg", "Anna"),
+        ("Bürgermeister3 Anna Berg", "Anna"),
+        ("Ansprechpartnerin\n\nAnna Berg", "Anna"),
+    ],
+)
+def test_role_right_before_a_name_is_the_one_a_line_scan_finds(text: str, name: str) -> None:
+    start = text.index(name)
+    end = start + len(name)
+    for window_start in range(start + 1):
+        role = contacts._role_near(text, start, end, end, window_start)
+        expected = _role_before_by_scan(text, window_start, start)
+        if expected is not None:
+            assert role is not None and role.span() == expected
+        elif role is not None:  # found by a later rule: then it is not a role word right before the name
+            assert not (window_start <= role.start() and re.fullmatch(r"[\s:,]*", text[role.end():start]))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from pipeline import dates
 from pipeline.dates import find_dates
+from pipeline.scan import CASE_EXOTIC
 
 GOLD_DIR = Path(__file__).parent / "gold"
 SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"
@@ -153,3 +156,26 @@ def test_sample_dates_match_gold(path: Path) -> None:
 )
 def test_odd_input_never_raises(text: str) -> None:
     found(text, "de")
+
+
+# The date pattern is only tried at digit runs and at word starts before a digit led by a month, weekday or
+# "den" (speed); these cases check that this finds exactly what scanning every offset finds.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Freitag, den 18.-19. November 2020 und am Donnerstagen, 3. Mai; June 4, 2019 bis 2021",
+        "Projektet pågår april–juni 2021, september – december 2020 och 2014-2020 (1990-talet).",
+        "Fra 1. januar 2023 til 31/12 2024, 05/2022, 2019-12, 2016-06-15, 18.11.2020, 20er Jahre",
+        "MÅNDAG 3 MAJ 2021, ſeptember 2020, AUGUSTİ 2019, den\u00a012 juli, xmai 2020, 17 mar 2021",
+    ],
+)
+def test_gated_date_matching_finds_what_a_full_scan_finds(text: str) -> None:
+    assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
+
+
+def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_insensitively() -> None:
+    letters = sorted(set("".join(dates._NAMES_BEFORE_DIGIT)))
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
+    for char in filter(any_letter.fullmatch, map(chr, range(0x110000))):
+        if char.lower() not in letters:
+            assert char in CASE_EXOTIC, hex(ord(char))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from pipeline import money
 from pipeline.money import find_budgets, parse_number
 
 GOLD_DIR = Path(__file__).parent / "gold"
@@ -142,3 +144,34 @@ def test_sample_budgets_match_gold(path: Path) -> None:
 def test_odd_input_never_raises(text: str) -> None:
     for item in find_budgets(text, "sv"):
         assert text[item["span"][0]:item["span"][1]] == item["text"]
+
+
+# The amount patterns are only tried where a number or a leading currency can start (speed); these cases check
+# that this finds exactly what scanning every offset finds, including letters that only match case-insensitively.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Projektet får tre miljoner kronor och 1 500 000 kr från EU, samt 12 mnkr och MSEK 3,2.",
+        "Die Stadt erhält zwei Millionen Euro, ein Euro je Einwohner, EUR 2,5 Mio. und 200 TEUR.",
+        "Puljen er på 8,5 millioner kroner, 500:- per deltager, mio.kr. 12 og tolvmio. kr.",
+        "ſex miljoner kronor, SİEBEN Millionen Euro, Åtta miljarder, 3 Mkr, €1.5m, US$ 2 bn",
+        "1.055.000,50 € · 2 000 kr,- · kr.500 · mdr kr 4 · Mio.€ 7",
+    ],
+)
+def test_number_offsets_find_what_a_full_scan_finds(text: str) -> None:
+    digit_starts, number_starts = money._number_starts(text)
+    for pattern in (money._AMOUNT_AFTER, money._AMOUNT_BARE):
+        expected = [match.span() for match in pattern.finditer(text)]
+        assert [match.span() for match in money.matches_at(pattern, text, number_starts)] == expected
+    before_starts = money._leading_currency_starts(text, digit_starts)
+    expected = [match.span() for match in money._AMOUNT_BEFORE.finditer(text)]
+    assert [match.span() for match in money.matches_at(money._AMOUNT_BEFORE, text, before_starts)] == expected
+
+
+def test_other_case_forms_cover_every_letter_a_number_word_can_start_with() -> None:
+    first_letters = sorted({word[0] for word in money._NUMBER_WORDS})
+    any_first = re.compile("[" + re.escape("".join(first_letters)) + "]", re.IGNORECASE)
+    for char in filter(any_first.fullmatch, map(chr, range(0x110000))):
+        for letter in first_letters:
+            if re.fullmatch(re.escape(letter), char, re.IGNORECASE):
+                assert char in letter + letter.upper() + money.OTHER_CASE_FORMS.get(letter, ""), hex(ord(char))
