@@ -1,9 +1,10 @@
 """Organisations and persons: a spaCy rule layer, merged with the trained NER where it exists.
 
-Rules run on blank spaCy pipelines (tokenizer only) with a Matcher that finds anchors: institutional
-heads (`Region`, `Stadt`, `-verket`, `Kommune`, `GmbH`, …), curated well-known bodies, acronyms in
-parentheses, label lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde med`),
-given names, titles and role words. Python code then grows each anchor into a name span.
+Rules run on the tokens of blank spaCy pipelines (tokenizer only, read as plain lists of strings),
+starting from anchors: institutional heads (`Region`, `Stadt`, `-verket`, `Kommune`, `GmbH`, …),
+curated well-known bodies (PhraseMatchers for the multi-word ones), acronyms in parentheses, label
+lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde med`), given names, titles and
+role words. Python code then grows each anchor into a name span.
 
 Organisation items have `text` without a trailing genitive (`Tillväxtverkets` → span of
 `Tillväxtverket`, `FN:s` → `FN`): the base form is a verbatim prefix of the surface, and a base
@@ -29,7 +30,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache, wraps
-from typing import Any
+from itertools import compress, count
+from typing import Any, NamedTuple
 
 # --------------------------------------------------------------------------------------------
 # Data lists. Lower-cased unless stated otherwise.
@@ -97,6 +99,8 @@ ADJECTIVE_ENDINGS = (
 )
 # Heads taking a prepositional name (`Styrelsen for Dataforsyning og Infrastruktur`).
 PREPOSITIONS = frozenset("för for für of til i".split())
+# Prepositions between a role and its employer (`projektchef i Realdania`, `formand for AlmenNet`).
+EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 # Heads that close a name (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
 CLOSING_HEADS = frozenset(
     """
@@ -311,6 +315,11 @@ GIVEN_NAMES = frozenset(
 # --------------------------------------------------------------------------------------------
 # Pipelines and token predicates.
 
+# Word predicates are cached per word: the rules ask them of many tokens, several times over. The
+# bound keeps a long ingest's memory in check (a few MB per cache).
+WORD_CACHE_SIZE = 1 << 16
+
+
 @lru_cache(maxsize=8)
 def _pipeline(lang: str) -> Any:
     """Return a cached blank spaCy pipeline for a language (multi-language when unknown)."""
@@ -334,34 +343,136 @@ def _doc(text: str, lang: str) -> Any:
 
 @lru_cache(maxsize=8)
 def _matcher(lang: str) -> Any:
-    """Return a cached Matcher of the rule anchors and a PhraseMatcher of known multi-word bodies."""
-    from spacy.matcher import Matcher, PhraseMatcher
+    """Return cached PhraseMatchers of known multi-word bodies (exact) and of EU funds (lower-cased)."""
+    from spacy.matcher import PhraseMatcher
 
     nlp = _pipeline(lang)
-    matcher = Matcher(nlp.vocab)
-    matcher.add("KNOWN", [[{"ORTH": {"IN": sorted(KNOWN_ORGANISATIONS)}}]])
-    matcher.add("TITLE", [[{"LOWER": {"IN": sorted(TITLES)}}], [{"LOWER": {"IN": ["dr", "prof", "bgm", "labg"]}}, {"ORTH": "."}]])
-    matcher.add("PAREN_ACRONYM", [[{"ORTH": "("}, {"TEXT": {"REGEX": r"^[A-ZÄÖÜÅØÆ][A-ZÄÖÜÅØÆ0-9&]{1,7}$"}}, {"ORTH": ")"}]])
-    for cue in CUE_PHRASES:
-        matcher.add("CUE", [[{"LOWER": word} for word in cue]])
     phrases = PhraseMatcher(nlp.vocab)
     phrases.add("KNOWN_PHRASE", [nlp.make_doc(phrase) for phrase in KNOWN_PHRASES])
     funds = PhraseMatcher(nlp.vocab, attr="LOWER")
     funds.add("FUND", [nlp.make_doc(phrase.lower()) for phrase in FUND_PHRASES])
-    return matcher, phrases, funds
+    return phrases, funds
 
 
+# Single-token anchors are read off the token columns (below), not found by a spaCy Matcher: its
+# per-token predicate callbacks (a regex on every token) cost more than all the rules together.
+_CUES_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _cue in CUE_PHRASES:
+    _CUES_BY_FIRST_WORD.setdefault(_cue[0], []).append(_cue)
+_PAREN_ACRONYM = re.compile(r"^[A-ZÄÖÜÅØÆ][A-ZÄÖÜÅØÆ0-9&]{1,7}$")
+
+
+class _Tokens(NamedTuple):
+    """Token columns of a tokenised text, read by the rules instead of spaCy Token objects.
+
+    Every `doc[i]` builds a new Token object; the rules look at each token many times, and reading
+    plain lists is several times faster. `lower` and `space` equal spaCy's `lower_` and `is_space`
+    (str.lower and str.isspace of the token text).
+    """
+
+    text: list[str]
+    lower: list[str]
+    space: list[bool]
+    idx: list[int]
+    anchors: dict[int, list[int]]  # anchor kind bit -> indices of the tokens with it, ascending
+    doc: Any  # the spaCy Doc, for the phrase matchers, `like_num` and `char_span`
+
+
+# Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
+# a rule visits only the tokens of its kind instead of testing every token of the text.
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, LIST_HEAD, PAREN = (1 << bit for bit in range(9))
+
+
+def _anchor_kind(word: str, lang: str) -> int:
+    """Return the bits of the anchors a word is (0 for most words)."""
+    lower = word.lower()
+    return (
+        KNOWN * _is_known_token(word)
+        | HEAD * _is_head_word(lower, lang)
+        | CLOSING * (word in CLOSING_HEADS)
+        | PERSON * _is_person_part(word)
+        | LABEL * (lower in ORG_LABELS)
+        | CUE * (lower in _CUES_BY_FIRST_WORD)
+        | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
+        | LIST_HEAD * (lower in LIST_HEADS.get(lang, ()))
+        | PAREN * (word == "(")
+    )
+
+
+# Anchor kinds of the words seen so far, per language: looking a text's words up in a plain dict with
+# map() is several times faster than calling an lru_cache with a (word, lang) key for each of them.
+_ANCHOR_KINDS: dict[str, dict[str, int]] = {}
+
+
+def _anchor_kinds(words: list[str], lang: str) -> list[int]:
+    """Return the anchor kind of every word, judging each distinct word once per language."""
+    seen = _ANCHOR_KINDS.setdefault(lang, {})
+    if len(seen) > WORD_CACHE_SIZE:  # bounds the memory of a long ingest
+        seen.clear()
+    kinds = list(map(seen.get, words))
+    if None in kinds:
+        for i, word in enumerate(words):
+            if kinds[i] is None:
+                kinds[i] = seen[word] = _anchor_kind(word, lang)
+    return kinds
+
+
+@lru_cache(maxsize=512)
+def _bits(kind: int) -> tuple[int, ...]:
+    """Return the single bits set in an anchor kind."""
+    return tuple(1 << bit for bit in range(kind.bit_length()) if kind >> bit & 1)
+
+
+@lru_cache(maxsize=4)
+def _tokens(text: str, lang: str) -> _Tokens:
+    """Return the token columns of the text (cached: organisations and persons read the same tokens)."""
+    from spacy.attrs import IDX, LENGTH
+
+    doc = _doc(text, lang)
+    if not len(doc):
+        return _Tokens([], [], [], [], {}, doc)
+    offsets = doc.to_array([IDX, LENGTH])
+    starts = offsets[:, 0].tolist()
+    texts = [text[start:end] for start, end in zip(starts, (offsets[:, 0] + offsets[:, 1]).tolist())]
+    kinds = _anchor_kinds(texts, lang)
+    anchors: dict[int, list[int]] = {}
+    for i in compress(count(), kinds):
+        for bit in _bits(kinds[i]):
+            anchors.setdefault(bit, []).append(i)
+    return _Tokens(texts, list(map(str.lower, texts)), list(map(str.isspace, texts)), starts, anchors, doc)
+
+
+def _cue_ends(tokens: _Tokens) -> list[int]:
+    """Return the token index after every cue phrase (`i samverkan med`)."""
+    lowers = tokens.lower
+    ends = []
+    for i in tokens.anchors.get(CUE, ()):
+        for cue in _CUES_BY_FIRST_WORD[lowers[i]]:
+            if tuple(lowers[i:i + len(cue)]) == cue:
+                ends.append(i + len(cue))
+    return ends
+
+
+def _paren_acronym_starts(tokens: _Tokens) -> list[int]:
+    """Return the index of every `(` opening a parenthesised acronym (`(SDFI)`)."""
+    texts = tokens.text
+    return [i for i in tokens.anchors.get(PAREN, ()) if i + 2 < len(texts) and texts[i + 2] == ")" and _PAREN_ACRONYM.search(texts[i + 1])]
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _is_cap_word(text: str) -> bool:
     """Return True for a capitalised word (`Sofielund`, `Baden-Württemberg`, `NÖ.Regional`)."""
     return bool(text) and text[0].isupper() and any(c.islower() for c in text) and text.replace("-", "").replace(".", "").replace("'", "").isalpha()
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _is_acronym(text: str) -> bool:
     """Return True for an upper-case acronym of two to eight characters (`SDFI`, `BL`, `KTF`)."""
     letters = text.replace("&", "")
     return 2 <= len(text) <= 8 and letters.isalnum() and letters[0].isalpha() and sum(c.isupper() for c in letters) >= 2 and not any(c.islower() for c in letters[:2])
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _is_name_part(text: str) -> bool:
     """Return True for a word that can be part of an organisation's proper name."""
     lower = text.lower()
@@ -370,12 +481,14 @@ def _is_name_part(text: str) -> bool:
     return _is_cap_word(text) or _is_acronym(text)
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _is_role_word(text: str) -> bool:
     """Return True for a role or job word (`projektchef`, `Infrastrukturministerin`, `Landrat`)."""
     lower = text.lower().rstrip(".")
     return lower in ROLE_WORDS or (len(lower) > 5 and lower.endswith(ROLE_ENDINGS))
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _is_person_part(text: str) -> bool:
     """Return True for a word that can be part of a person's name (`Schönning`, `Droguett`)."""
     if not text or not text[0].isupper() or len(text) < 2 or not text.replace("-", "").replace("'", "").isalpha():
@@ -390,7 +503,7 @@ def _is_person_part(text: str) -> bool:
     return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _org_ending(lower: str, lang: str = "") -> bool:
     """Return True if a lower-cased word ends with a standalone organisation ending (cached: hot path)."""
     if lower.endswith(NOT_ORG_ENDINGS) or lower.startswith("eu-"):
@@ -458,12 +571,14 @@ def normalise_name(name: str, lang: str) -> str:
 # Organisation rules. Each returns candidate (start_token, end_token, priority) triples.
 
 
-def _grow_name_right(doc: Any, start: int, limit: int = 4) -> int:
+def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
     """Return the end token index of a run of proper-name words starting at `start` (same line)."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
     end = start
-    while end < len(doc) and end - start < limit and _is_name_part(doc[end].text) and not _is_role_word(doc[end].text):
+    while end < n and end - start < limit and _is_name_part(texts[end]) and not _is_role_word(texts[end]):
         # A German common noun with a genitive after it ends the name (`… Schleswig-Holstein Trägerin der`).
-        if end > start and end + 1 < len(doc) and doc[end + 1].lower_ in ("der", "des", "die", "dem", "den"):
+        if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
     return end
@@ -474,49 +589,58 @@ def _is_programme_name_part(text: str) -> bool:
     return (len(text) == 1 and text.isupper()) or text.lower() in PROGRAMME_WORDS and text[:1].isupper()
 
 
-def _grow_name_left(doc: Any, end: int, limit: int = 3, letters: bool = False) -> int:
+def _grow_name_left(tokens: _Tokens, end: int, limit: int = 3, letters: bool = False) -> int:
     """Return the start token index of a run of proper-name words ending before `end`."""
+    texts, lowers = tokens.text, tokens.lower
     start = end
-    while start > 0 and end - start < limit and (_is_name_part(doc[start - 1].text) or letters and _is_programme_name_part(doc[start - 1].text)) and not _is_role_word(doc[start - 1].text):
-        if doc[start - 1].lower_ in NAMED_HEADS and start < end:
+    while start > 0 and end - start < limit and (_is_name_part(texts[start - 1]) or letters and _is_programme_name_part(texts[start - 1])) and not _is_role_word(texts[start - 1]):
+        if lowers[start - 1] in NAMED_HEADS and start < end:
             break
         start -= 1
     return start
 
 
-def _prepositional_name_end(doc: Any, start: int) -> int:
+def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
     """Return the end of a name phrase after a preposition (`Wohnen, Stadtentwicklung und Bauwesen`)."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
     end = start
     i = start
-    while i < len(doc):
-        token = doc[i]
-        if _is_name_part(token.text) and token.lower_ not in NAMED_HEADS:
+    while i < n:
+        text = texts[i]
+        if _is_name_part(text) and lowers[i] not in NAMED_HEADS:
             i += 1
             end = i
             continue
-        nxt = doc[i + 1].text if i + 1 < len(doc) else ""
-        after = doc[i + 2].text if i + 2 < len(doc) else ""
-        if token.text in {",", "und", "og", "och", "and", "&"} and end > start:
+        nxt = texts[i + 1] if i + 1 < n else ""
+        after = texts[i + 2] if i + 2 < n else ""
+        if text in {",", "und", "og", "och", "and", "&"} and end > start:
             # Continue an enumeration only into another capitalised word or adjective + noun.
             if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
                 i += 1
                 continue
             break
-        if token.text[:1].islower() and token.text.endswith(("e", "er", "en", "es", "a")) and _is_name_part(nxt) and i + 1 < len(doc):
+        if text[:1].islower() and text.endswith(("e", "er", "en", "es", "a")) and _is_name_part(nxt) and i + 1 < n:
             i += 1
             continue
         break
     return end
 
 
-def _adjective_before(doc: Any, start: int) -> int:
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _is_name_adjective(word: str) -> bool:
+    """Return True for a capitalised adjective that opens a name (`Regionala`, `Duale`, `Europeiska`)."""
+    lower = word.lower()
+    return (
+        _is_cap_word(word) and lower not in STOPWORDS and lower.endswith(ADJECTIVE_ENDINGS)
+        and not _is_role_word(word) and lower not in MONTHS_AND_DAYS and not _org_ending(lower)
+    )
+
+
+def _adjective_before(tokens: _Tokens, start: int) -> int:
     """Return start moved left over a capitalised adjective (`Regionala`, `Duale`, `Europeiska`)."""
-    if start == 0:
-        return start
-    word = doc[start - 1].text
-    if _is_cap_word(word) and word.lower() not in STOPWORDS and word.lower().endswith(ADJECTIVE_ENDINGS):
-        if not _is_role_word(word) and word.lower() not in MONTHS_AND_DAYS and not _org_ending(word.lower()):
-            return start - 1
+    if start > 0 and _is_name_adjective(tokens.text[start - 1]):
+        return start - 1
     return start
 
 
@@ -530,162 +654,189 @@ def _is_district(lower: str) -> bool:
     return len(modifier) >= 3 and ("-" in word or not modifier.endswith(("er", "en", "es", "s", "ungs")))
 
 
-def _suspended_compound_start(doc: Any, start: int) -> int:
+def _suspended_compound_start(tokens: _Tokens, start: int) -> int:
     """Return start moved left over a suspended compound part (`Klima- und` Transformationsfonds)."""
-    if start >= 2 and doc[start - 1].lower_ in ("und", "og", "och", "and") and doc[start - 2].text.endswith("-") and len(doc[start - 2].text) > 2:
+    if start >= 2 and tokens.lower[start - 1] in ("und", "og", "och", "and") and tokens.text[start - 2].endswith("-") and len(tokens.text[start - 2]) > 2:
         return start - 2
     return start
 
 
-def _head_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+# `Stadt` is an unnamed reference alone but opens a name (`Stadt Arnsberg`).
+_UNNAMED_EXCEPT_STADT = UNNAMED_REFERENCES - {"stadt"}
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _opens_named_head(lower: str) -> bool:
+    """Return True if a capitalised word with this lower case is a head opening a name (`Region`, `Volkshochschule`)."""
+    named = lower in NAMED_HEADS or lower.endswith(NAMED_HEAD_ENDINGS) or (lower.split("-")[-1] in NAMED_HEADS and "-" in lower)
+    return named and lower not in _UNNAMED_EXCEPT_STADT and not lower.startswith("eu-")
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _standalone_org_word(lower: str, lang: str) -> bool:
+    """Return True for a compound that is an organisation on its own (`tillväxtverket`, `heidekreis`)."""
+    base_lower = lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower
+    district = lang == "de" and _is_district(lower)
+    return (district or _org_ending(lower, lang) or _org_ending(base_lower, lang)) and lower not in NOT_STANDALONE_ORGS and base_lower not in NOT_STANDALONE_ORGS
+
+
+def _is_head_word(lower: str, lang: str) -> bool:
+    """Return True if a word may open a named head or be an organisation on its own."""
+    return _opens_named_head(lower) or _standalone_org_word(lower, lang)
+
+
+def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return organisations built around institutional heads and compound endings."""
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    # Only tokens where a branch below can fire are visited: heads, standalone compounds, closing heads.
     found: list[tuple[int, int, int]] = []
-    for i, token in enumerate(doc):
-        text = token.text
-        lower = token.lower_
-        base_lower = lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower
-        is_named_head = (lower in NAMED_HEADS or lower.endswith(NAMED_HEAD_ENDINGS)) and text[:1].isupper()
-        is_named_head = is_named_head or (lower.split("-")[-1] in NAMED_HEADS and "-" in lower and text[:1].isupper())
+    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ())}):
+        text = texts[i]
+        lower = lowers[i]
         # Head + proper name, or head + preposition + name phrase.
-        if is_named_head and lower not in UNNAMED_REFERENCES - {"stadt"} and not lower.startswith("eu-"):
-            nxt = doc[i + 1] if i + 1 < len(doc) else None
-            if nxt is not None and nxt.lower_ in PREPOSITIONS and i + 2 < len(doc):
-                end = _prepositional_name_end(doc, i + 2)
+        if text[:1].isupper() and _opens_named_head(lower):
+            has_next = i + 1 < n
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
+                end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Kalmar län`: keep the closing county word.
-                    if end < len(doc) and doc[end].lower_ in ("län", "kommun", "kommune"):
+                    if end < n and lowers[end] in ("län", "kommun", "kommune"):
                         end += 1
-                    found.append((_adjective_before(doc, i), end, 3))
+                    found.append((_adjective_before(tokens, i), end, 3))
                     continue
-            if nxt is not None and not nxt.is_space:
+            if has_next and not spaces[i + 1]:
                 if lower in ("abteilung", "afdeling", "avdelning", "referat", "fachbereich"):
-                    end = _prepositional_name_end(doc, i + 1)
+                    end = _prepositional_name_end(tokens, i + 1)
                 else:
-                    end = _grow_name_right(doc, i + 1, limit=3)
+                    end = _grow_name_right(tokens, i + 1, limit=3)
                     # Stop before a following head that starts a new organisation.
                     for j in range(i + 1, end):
-                        if doc[j].lower_ in NAMED_HEADS or doc[j].text in CLOSING_HEADS:
+                        if lowers[j] in NAMED_HEADS or texts[j] in CLOSING_HEADS:
                             end = j
                             break
-                if end > i + 1 and not _is_programme([t.text for t in doc[i:end]]):
-                    found.append((_adjective_before(doc, i), end, 3))
+                if end > i + 1 and not _is_programme(texts[i:end]):
+                    found.append((_adjective_before(tokens, i), end, 3))
                     continue
         # A compound that is an organisation on its own (`Tillväxtverket`, `Verkehrsministerium`).
-        district = lang == "de" and _is_district(lower)
-        if (district or _org_ending(lower, lang) or _org_ending(base_lower, lang)) and lower not in NOT_STANDALONE_ORGS and base_lower not in NOT_STANDALONE_ORGS:
+        if _standalone_org_word(lower, lang):
             if text[:1].isupper():
-                start = _adjective_before(doc, i)
+                start = _adjective_before(tokens, i)
                 # A genitive country or place before it belongs to the name (`Danmarks Erhvervsfremmebestyrelse`).
-                if start == i and i > 0 and doc[i - 1].text.endswith("s") and _is_cap_word(doc[i - 1].text) and doc[i - 1].lower_ not in STOPWORDS:
+                if start == i and i > 0 and texts[i - 1].endswith("s") and _is_cap_word(texts[i - 1]) and lowers[i - 1] not in STOPWORDS:
                     start = i - 1
-                found.append((_suspended_compound_start(doc, start), i + 1, 2))
-            elif text[:1].islower() and i > 0 and _adjective_before(doc, i) < i:
+                found.append((_suspended_compound_start(tokens, start), i + 1, 2))
+            elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
         if text in CLOSING_HEADS and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
             left = i
-            dashed = text in DASH_CLOSING_HEADS and doc[i - 1].text in {"–", "-", "—"}
+            dashed = text in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
-            start = _grow_name_left(doc, left, letters=dashed)
+            start = _grow_name_left(tokens, left, letters=dashed)
             # A body of a programme (`Interreg B NWE – Kontaktstelle`) is an organisation itself.
-            if start < left and (dashed or not _is_programme([t.text for t in doc[start:left]])):
-                names = [t.text for t in doc[start:left]]
+            if start < left and (dashed or not _is_programme(texts[start:left])):
+                names = texts[start:left]
                 # A capitalised role or a lone adjective is not a name (`Die`, `Neue`).
-                if not all(n.lower() in STOPWORDS for n in names):
+                if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
 
 
-def _list_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+def _list_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return municipalities listed after a plural institutional noun (`die Städte Kiel, Lübeck`)."""
     heads = LIST_HEADS.get(lang, frozenset())
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
     found: list[tuple[int, int, int]] = []
-    for i, token in enumerate(doc):
-        if token.lower_ not in heads:
-            continue
+    for i in tokens.anchors.get(LIST_HEAD, ()):
         j = i + 1
-        if j < len(doc) and doc[j].lower_ in ("wie", "som", "såsom", "like"):
+        if j < n and lowers[j] in ("wie", "som", "såsom", "like"):
             j += 1
         items: list[tuple[int, int]] = []
-        while j < len(doc):
+        while j < n:
             end = j
-            while end < len(doc) and end - j < 3 and _is_name_part(doc[end].text) and doc[end].lower_ not in NAMED_HEADS and doc[end].lower_ not in heads and not _org_ending(doc[end].lower_):
+            while end < n and end - j < 3 and _is_name_part(texts[end]) and lowers[end] not in NAMED_HEADS and lowers[end] not in heads and not _org_ending(lowers[end]):
                 end += 1
             if end == j:
                 break
             items.append((j, end))
-            if end < len(doc) and doc[end].text in LIST_LINKS:
+            if end < n and texts[end] in LIST_LINKS:
                 j = end + 1
             else:
                 break
         # One name is a list only with a comparison word; a true list has two or more names.
-        if len(items) >= 2 or (items and doc[i + 1].lower_ in ("wie", "som", "såsom")):
+        if len(items) >= 2 or (items and lowers[i + 1] in ("wie", "som", "såsom")):
             found.extend((start, end, 2) for start, end in items)
     return found
 
 
-def _label_rules(doc: Any, cue_ends: list[int], lang: str) -> list[tuple[int, int, int]]:
+def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[int, int, int]]:
     """Return organisations after label lines (`Projektägare:`) and cue phrases (`i samverkan med`)."""
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
     starts: list[tuple[int, bool]] = [(end, False) for end in cue_ends]
     # A label alone on its line (`Uitvoerende instantie`) names only a following line that is a name.
     line_labels: set[int] = set()
-    for i, token in enumerate(doc):
-        if token.text == ":" and i > 0 and doc[i - 1].lower_ in ORG_LABELS:
+    for i in tokens.anchors.get(LABEL, ()):
+        if i + 1 < n and texts[i + 1] == ":":
             # One source credit (`Foto: Rambøll Arkitektur og Byudvikling`) is one name.
-            whole = doc[i - 1].lower_ in ("kilde", "källa", "quelle", "foto", "grafik", "text", "bildquelle")
-            starts.append((i + 1, whole))
-        if token.lower_ in ORG_LABELS and i + 1 < len(doc) and doc[i + 1].is_space and "\n" in doc[i + 1].text:
+            whole = lowers[i] in ("kilde", "källa", "quelle", "foto", "grafik", "text", "bildquelle")
+            starts.append((i + 2, whole))
+        if i + 1 < n and spaces[i + 1] and "\n" in texts[i + 1]:
             line_labels.add(i + 2)
             starts.append((i + 2, False))
     found: list[tuple[int, int, int]] = []
     for start, whole in starts:
         j = start
         # Skip padding after the label (`Projektägare:      Pajala kommun`) or one blank-line gap.
-        if j < len(doc) and doc[j].is_space and doc[j].text.count("\n") <= 2:
+        if j < n and spaces[j] and texts[j].count("\n") <= 2:
             j += 1
-        while j < len(doc):
+        while j < n:
             end = j
-            while end < len(doc) and _is_name_part(doc[end].text) and not _is_role_word(doc[end].text):
+            while end < n and _is_name_part(texts[end]) and not _is_role_word(texts[end]):
                 end += 1
-            if whole and end < len(doc) - 1 and doc[end].text in ("og", "och", "und", "&") and _is_name_part(doc[end + 1].text):
-                end = _grow_name_right(doc, end + 1)
+            if whole and end < n - 1 and texts[end] in ("og", "och", "und", "&") and _is_name_part(texts[end + 1]):
+                end = _grow_name_right(tokens, end + 1)
             if end == j:
                 break
-            words = [t.text for t in doc[j:end]]
-            line_end = end >= len(doc) or (doc[end].is_space and "\n" in doc[end].text)
+            words = texts[j:end]
+            line_end = end >= n or (spaces[end] and "\n" in texts[end])
             if start in line_labels and not line_end:
                 break
             lone = len(words) == 1 and (words[0] in GIVEN_NAMES or whole and not (_is_acronym(words[0]) or _org_ending(words[0].lower(), lang)))
-            if not lone and not _is_programme(words) and not _looks_like_person(words) and "." not in doc[end - 1].text[1:]:
+            if not lone and not _is_programme(words) and not _looks_like_person(words) and "." not in texts[end - 1][1:]:
                 found.append((j, end, 1))
             # Skip to the next list item: over amounts and words up to a comma or conjunction.
             k = end
-            while k < len(doc) and doc[k].text not in LIST_LINKS and not doc[k].is_space and doc[k].text not in {".", ";"}:
+            while k < n and texts[k] not in LIST_LINKS and not spaces[k] and texts[k] not in {".", ";"}:
                 k += 1
-            if k < len(doc) and doc[k].text in LIST_LINKS:
+            if k < n and texts[k] in LIST_LINKS:
                 j = k + 1
             else:
                 break
     return found
 
 
-def _role_employer_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+def _role_employer_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return employers named after a role (`projektchef i Realdania`, `formand for AlmenNet`)."""
+    texts, lowers = tokens.text, tokens.lower
     found: list[tuple[int, int, int]] = []
-    for i, token in enumerate(doc[:-2]):
-        # Swedish `leder` is trails or leads, not a leader.
-        if lang == "sv" and token.lower_.endswith("leder"):
+    for i in [p - 1 for p in tokens.anchors.get(EMPLOYER_PREP, ()) if 1 <= p <= len(texts) - 2]:
+        if not _is_role_word(texts[i]):
             continue
-        if _is_role_word(token.text) and doc[i + 1].lower_ in ("i", "på", "hos", "for", "för", "bei", "at", "ved", "vid"):
-            j = i + 2
-            if doc[j].lower_ in ("der", "dem", "den", "the"):
-                j += 1
-            end = _grow_name_right(doc, j)
-            words = [t.text for t in doc[j:end]]
-            if end > j and not _is_programme(words) and not _looks_like_person(words):
-                found.append((j, end, 1))
+        # Swedish `leder` is trails or leads, not a leader.
+        if lang == "sv" and lowers[i].endswith("leder"):
+            continue
+        j = i + 2
+        if lowers[j] in ("der", "dem", "den", "the"):
+            j += 1
+        end = _grow_name_right(tokens, j)
+        words = texts[j:end]
+        if end > j and not _is_programme(words) and not _looks_like_person(words):
+            found.append((j, end, 1))
     return found
 
 
@@ -694,22 +845,23 @@ def _looks_like_person(words: list[str]) -> bool:
     return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
 
 
-def _known_rules(doc: Any, lang: str) -> list[tuple[int, int, int]]:
+def _is_known_token(text: str) -> bool:
+    """Return True for a known body (`Vinnova`), its genitive (`Vinnovas`) or its acronym in a compound (`FN-målen`)."""
+    if text in KNOWN_ORGANISATIONS:
+        return True
+    base = re.split(r"[-:’']", text)[0]
+    if base != text and base in COMPOUND_ACRONYMS:
+        return True
+    return text.endswith("s") and text[:-1] in KNOWN_ORGANISATIONS and len(text) > 3
+
+
+def _known_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return well-known bodies, parenthesised acronyms and acronyms inside compounds."""
-    matcher, phrases, funds = _matcher(lang)
+    phrases, funds = _matcher(lang)
     found: list[tuple[int, int, int]] = []
-    for _, start, end in [*phrases(doc), *funds(doc)]:
+    for _, start, end in [*phrases(tokens.doc), *funds(tokens.doc)]:
         found.append((start, end, 4))
-    for match_id, start, end in matcher(doc):
-        label = doc.vocab.strings[match_id]
-        if label == "KNOWN":
-            found.append((start, end, 4))
-    for token in doc:
-        base = re.split(r"[-:’']", token.text)[0]
-        if base != token.text and base in COMPOUND_ACRONYMS:
-            found.append((token.i, token.i + 1, 4))
-        elif token.text.endswith("s") and token.text[:-1] in KNOWN_ORGANISATIONS and len(token.text) > 3:
-            found.append((token.i, token.i + 1, 4))
+    found.extend((i, i + 1, 4) for i in tokens.anchors.get(KNOWN, ()))
     return found
 
 
@@ -725,9 +877,9 @@ def _select(candidates: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
     return sorted(chosen)
 
 
-def _char_span(doc: Any, start: int, end: int) -> tuple[int, int]:
+def _char_span(tokens: _Tokens, start: int, end: int) -> tuple[int, int]:
     """Return the character offsets of a token span."""
-    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+    return tokens.idx[start], tokens.idx[end - 1] + len(tokens.text[end - 1])
 
 
 def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[str, Any] | None:
@@ -753,28 +905,27 @@ def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callab
     def copies(text: str, lang: str) -> list[dict[str, Any]]:
         return [dict(item) for item in cached(text, lang)]
 
+    copies.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # benchmarks clear it between passes
     return copies
 
 
 @_cached_copies
 def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     """Return organisation items found by the rules alone, every occurrence."""
-    doc = _doc(text, lang)
-    matcher = _matcher(lang)[0]
-    cue_ends = [end for match_id, _, end in matcher(doc) if doc.vocab.strings[match_id] == "CUE"]
-    candidates = _known_rules(doc, lang) + _head_rules(doc, lang) + _list_rules(doc, lang)
-    candidates += _label_rules(doc, cue_ends, lang) + _role_employer_rules(doc, lang)
+    tokens = _tokens(text, lang)
+    candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang) + _list_rules(tokens, lang)
+    candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
     # Person-shaped label items are dropped so `Kontakt: Tine Ane Nielsen` stays a person.
-    person_tokens = {i for start, end in _person_token_spans(doc) for i in range(start, end)}
+    person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     spans = _select(candidates)
     # An acronym in parentheses right after an organisation is its abbreviation (`(SDFI)`).
-    for match_id, start, end in matcher(doc):
-        if doc.vocab.strings[match_id] == "PAREN_ACRONYM" and any(e == start for _, e in spans):
-            spans.append((start + 1, end - 1))
+    for start in _paren_acronym_starts(tokens):
+        if any(e == start for _, e in spans):
+            spans.append((start + 1, start + 2))
     items = []
     for start, end in sorted(set(spans)):
-        char_start, char_end = _char_span(doc, start, end)
+        char_start, char_end = _char_span(tokens, start, end)
         item = _org_item(text, char_start, char_end, lang, "rule")
         if item:
             items.append(item)
@@ -786,118 +937,150 @@ def _propagate(text: str, items: list[dict[str, Any]], lang: str) -> list[dict[s
     known = {item["text"] for item in items if " " not in item["text"] and len(item["text"]) >= 2}
     taken = [tuple(item["span"]) for item in items]
     extra = []
-    for surface in known:
-        for match in re.finditer(r"(?<![\w@./-])" + re.escape(surface) + r"(?![\w@/]|\.\w)", text):
-            span = (match.start(), match.end())
+    for surface in sorted(known):  # sorted: which of two overlapping names wins must not depend on hash order
+        for span in _standalone_occurrences(text, surface):
             if not any(s < span[1] and span[0] < e for s, e in taken):
                 extra.append({"text": surface, "span": list(span), "name": normalise_name(surface, lang), "source": "rule"})
                 taken.append(span)
     return sorted(items + extra, key=lambda item: item["span"][0])
 
 
+def _standalone_occurrences(text: str, surface: str) -> list[tuple[int, int]]:
+    """Return the spans of `surface` in text not inside a longer word, address or path, left to right.
+
+    The same matches as re.finditer of the pattern, but str.find jumps to the candidates: a pattern
+    opening with a lookbehind is tried at every offset of the text, which cost more than all rules.
+    """
+    pattern = re.compile(r"(?<![\w@./-])" + re.escape(surface) + r"(?![\w@/]|\.\w)")
+    spans = []
+    start = text.find(surface)
+    while start != -1:
+        # match() at an offset still sees the characters before it, so the lookbehind holds as in a search.
+        if pattern.match(text, start):
+            spans.append((start, start + len(surface)))
+            start = text.find(surface, start + len(surface))
+        else:
+            start = text.find(surface, start + 1)
+    return spans
+
+
 # --------------------------------------------------------------------------------------------
 # Person rules.
 
 
+_INITIALS = re.compile(r"(?:[A-ZÄÖÜÅÆØ]\.){1,3}")
+
+
 def _is_initial(text: str) -> bool:
     """Return True for an initial inside a name (`S.`, `H.C.`)."""
-    return bool(re.fullmatch(r"(?:[A-ZÄÖÜÅÆØ]\.){1,3}", text))
+    return bool(_INITIALS.fullmatch(text))
 
 
-def _name_run_end(doc: Any, start: int) -> int:
+def _name_run_end(tokens: _Tokens, start: int) -> int:
     """Return the end of a run of up to four name words, with particles after a given name."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
     end = start
     words = 0
-    while end < len(doc) and words < 4:
-        if _is_person_part(doc[end].text):
+    while end < n and words < 4:
+        if _is_person_part(texts[end]):
             end += 1
             words += 1
             continue
         # A middle initial (`Henrik S. Nissen`) continues a name that goes on after it.
-        if words and _is_initial(doc[end].text) and end + 1 < len(doc) and _is_person_part(doc[end + 1].text):
+        if words and _is_initial(texts[end]) and end + 1 < n and _is_person_part(texts[end + 1]):
             end += 1
             continue
         # Particles inside a name (`Ursula von der Leyen`) only when a given name opens it.
         j = end
-        while j < len(doc) and j - end < 2 and doc[j].lower_ in PARTICLES:
+        while j < n and j - end < 2 and lowers[j] in PARTICLES:
             j += 1
-        if j > end and doc[end].lower_ != "der" and j < len(doc) and _is_person_part(doc[j].text) and doc[start].text in GIVEN_NAMES and words:
+        if j > end and lowers[end] != "der" and j < n and _is_person_part(texts[j]) and texts[start] in GIVEN_NAMES and words:
             # One surname after the particles ends the name (`von Scheffel`, not `… zu Gast`).
             return j + 1
         break
     return end
 
 
-def _person_token_spans(doc: Any) -> list[tuple[int, int]]:
+def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
     spans: list[tuple[int, int]] = []
-    i = 0
-    n = len(doc)
-    while i < n:
-        if not _is_person_part(doc[i].text):
-            i += 1
+    after_last = 0  # a name found ends where the next one may start
+    for i in tokens.anchors.get(PERSON, ()):
+        if i < after_last or i + 1 >= n:
             continue
-        end = _name_run_end(doc, i)
-        words = [t.text for t in doc[i:end]]
-        if end - i >= 2 and _person_cue(doc, i, end) and not _street(doc, end, words):
+        # A name of two or more words goes on with a name word, an initial or a particle (most capitalised words do not).
+        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1])):
+            continue
+        end = _name_run_end(tokens, i)
+        if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
             spans.append((i, end))
-            i = end
-            continue
-        i += 1
+            after_last = end
     return spans
 
 
-def _street(doc: Any, end: int, words: list[str]) -> bool:
+@lru_cache(maxsize=4)
+def _rule_person_token_spans(text: str, lang: str) -> tuple[tuple[int, int], ...]:
+    """Return the person token spans of a text (cached: the organisation rules read them too)."""
+    return tuple(_person_token_spans(_tokens(text, lang)))
+
+
+def _street(tokens: _Tokens, end: int, words: list[str]) -> bool:
     """Return True if the words are part of a street name (`Gustav Wieds Vej`)."""
-    following = doc[end].lower_ if end < len(doc) else ""
+    following = tokens.lower[end] if end < len(tokens.lower) else ""
     return any(w.lower().endswith(STREET_WORDS) for w in words) or following in STREET_WORDS
 
 
-def _person_cue(doc: Any, start: int, end: int) -> bool:
+def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
     """Return True if a run of name words is a person: a known given name or a cue next to it."""
-    if doc[start].text in GIVEN_NAMES:
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    if texts[start] in GIVEN_NAMES:
         return True
-    before = []
-    for token in reversed(doc[max(0, start - 3):start]):
-        if token.is_space:
-            if "\n" in token.text:
+    before: list[int] = []  # indices of the (up to three) tokens before the name on its line
+    for k in reversed(range(max(0, start - 3), start)):
+        if spaces[k]:
+            if "\n" in texts[k]:
                 break
             continue
-        before.insert(0, token)
-    prev = before[-1].lower_ if before else ""
+        before.insert(0, k)
+    prev = lowers[before[-1]] if before else ""
     if prev == "." and len(before) >= 2:
-        prev = before[-2].lower_ + "."
-    if prev in TITLES or prev.rstrip(".") in {"dr", "prof", "bgm", "labg"} or (before and _is_role_word(before[-1].text)):
+        prev = lowers[before[-2]] + "."
+    if prev in TITLES or prev.rstrip(".") in {"dr", "prof", "bgm", "labg"} or (before and _is_role_word(texts[before[-1]])):
         return True
-    if prev == ":" and len(before) >= 2 and before[-2].lower_ in CONTACT_LABELS:
+    if prev == ":" and len(before) >= 2 and lowers[before[-2]] in CONTACT_LABELS:
         return True
-    if prev in SPEECH_VERBS or prev in ("–", "—") and start > 0 and (start < 2 or doc[start - 2].is_space or doc[start - 2].text in ("”", "\"", "“")):
+    if prev in SPEECH_VERBS or prev in ("–", "—") and start > 0 and (start < 2 or spaces[start - 2] or texts[start - 2] in ("”", "\"", "“")):
         return True
-    after = [t for t in doc[end:end + 4]]
-    if len(after) >= 2 and after[0].text == "," and _is_role_word(after[1].text):
+    after = texts[end:end + 4]
+    if len(after) >= 2 and after[0] == "," and _is_role_word(after[1]):
         return True
-    if len(after) >= 3 and after[0].text == "(" and after[2].text == ")" and len(after[1].text) <= 2 and after[1].text.isupper():
+    if len(after) >= 3 and after[0] == "(" and after[2] == ")" and len(after[1]) <= 2 and after[1].isupper():
         return True
     # A line holding only the name, followed by a contact or role line.
-    line_start = start == 0 or (doc[start - 1].is_space and "\n" in doc[start - 1].text)
-    if line_start and end < len(doc) and doc[end].is_space and "\n" in doc[end].text:
-        nxt = doc[end + 1] if end + 1 < len(doc) else None
-        if nxt is not None and (nxt.lower_.rstrip(".:") in CONTACT_LINE_WORDS or _is_role_word(nxt.text) or nxt.like_num or nxt.text.startswith("+")):
+    line_start = start == 0 or (spaces[start - 1] and "\n" in texts[start - 1])
+    if line_start and end < n and spaces[end] and "\n" in texts[end]:
+        nxt = end + 1 if end + 1 < n else None
+        if nxt is not None and (lowers[nxt].rstrip(".:") in CONTACT_LINE_WORDS or _is_role_word(texts[nxt]) or tokens.doc[nxt].like_num or texts[nxt].startswith("+")):
             return True
-        if nxt is not None and _role_line_follows(doc, end):
+        if nxt is not None and _role_line_follows(tokens, end):
             return True
     return False
 
 
-def _role_line_follows(doc: Any, end: int) -> bool:
+def _role_line_follows(tokens: _Tokens, end: int) -> bool:
     """Return True if one of the next two lines after token `end` holds a role word (`Special Adviser`)."""
     lines = 0
-    for token in doc[end:end + 16]:
-        if token.is_space and "\n" in token.text:
+    for k in range(end, min(end + 16, len(tokens.text))):
+        text = tokens.text[k]
+        if tokens.space[k] and "\n" in text:
             lines += 1
             if lines > 2:
                 return False
-        elif _is_role_word(token.text):
+        elif _is_role_word(text):
             return True
     return False
 
@@ -905,10 +1088,10 @@ def _role_line_follows(doc: Any, end: int) -> bool:
 @_cached_copies
 def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
     """Return person items found by the rules alone, every occurrence."""
-    doc = _doc(text, lang)
+    tokens = _tokens(text, lang)
     items = []
-    for start, end in _person_token_spans(doc):
-        char_start, char_end = _char_span(doc, start, end)
+    for start, end in _rule_person_token_spans(text, lang):
+        char_start, char_end = _char_span(tokens, start, end)
         surface = text[char_start:char_end]
         items.append({"text": surface, "span": [char_start, char_end], "name": " ".join(surface.split()), "source": "rule"})
     return items
@@ -1028,14 +1211,24 @@ def _sentence_start(text: str, start: int) -> bool:
 @lru_cache(maxsize=4)
 def _lowercase_words(text: str) -> frozenset[str]:
     """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
-    return frozenset(word for word in re.findall(r"\w+", text) if word.islower())
+    return frozenset(filter(str.islower, re.findall(r"\w+", text)))
+
+
+# The lookahead only lets the engine skip offsets where no preposition can start; it matches nothing itself.
+_AFTER_LOCATIVE = re.compile(
+    r"\b(?=[" + "".join(sorted({word[0] for word in LOCATIVE_PREPOSITIONS})) + r"])(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)",
+    flags=re.IGNORECASE,
+)
+# A word before '/' (`Vestby/`): anchored at the start of a run of word characters and hyphens, so a
+# word not followed by '/' is tried once, not once per letter (the same matches as `(\w[\w-]*)/`).
+_BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 
 
 @lru_cache(maxsize=4)
 def _place_words(text: str) -> frozenset[str]:
     """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
-    after = re.findall(r"\b(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)", text, flags=re.IGNORECASE)
-    dateline = re.findall(r"(\w[\w-]*)/", text)
+    after = _AFTER_LOCATIVE.findall(text)
+    dateline = _BEFORE_SLASH.findall(text)
     return frozenset(word.lower() for word in after + dateline)
 
 
@@ -1050,7 +1243,7 @@ def _used_as_place(text: str, word: str) -> bool:
     return word.lower() in _place_words(text)
 
 
-def _ner_person(text: str, start: int, end: int, doc: Any) -> dict[str, Any] | None:
+def _ner_person(text: str, start: int, end: int, tokens: _Tokens) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
     while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
@@ -1064,18 +1257,18 @@ def _ner_person(text: str, start: int, end: int, doc: Any) -> dict[str, Any] | N
         return None
     if _is_initial(words[-1]) or not _is_person_part(words[-1]):
         return None
-    if words[0] not in GIVEN_NAMES and not _ner_person_plausible(text, start, end, doc):
+    if words[0] not in GIVEN_NAMES and not _ner_person_plausible(text, start, end, tokens):
         return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
 
 
-def _ner_person_plausible(text: str, start: int, end: int, doc: Any) -> bool:
+def _ner_person_plausible(text: str, start: int, end: int, tokens: _Tokens) -> bool:
     """Return True if a name with an unknown given name has a cue or does not look like a phrase."""
-    first = doc.char_span(start, end, alignment_mode="expand")
+    first = tokens.doc.char_span(start, end, alignment_mode="expand")
     # Without a known given name, only a cue (title, role, contact label, speech verb) makes a name:
     # the Swedish and German models call project and programme names (`Leader Lapland`,
     # `Interreg Oberrhein`, `Greater Copenhagen`) PER; on dev this cut 8 false persons and no true one.
-    return first is not None and _person_cue(doc, first.start, first.end)
+    return first is not None and _person_cue(tokens, first.start, first.end)
 
 
 def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list[dict]) -> list[dict]:
@@ -1113,6 +1306,6 @@ def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
     spans = _ner_spans(text, lang)
     if not spans:
         return rules
-    doc = _doc(text, lang)
-    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, doc))]
+    tokens = _tokens(text, lang)
+    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, tokens))]
     return _merge(rules, _rule_organisations(text, lang), ner_items)

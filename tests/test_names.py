@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import names
 from pipeline.names import find_organisations, find_persons, normalise_name
@@ -203,3 +206,96 @@ def test_use_ner_false_ignores_the_model(fake_ner):
 def test_missing_ner_model_means_rules_only():
     # No model is shipped for this code, so the NER contributes nothing.
     assert find_organisations("Sorø Kommune", "qq") == find_organisations("Sorø Kommune", "qq", use_ner=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The fast paths must find exactly what the plain spaCy tokens and regular expressions find.
+
+TRICKY_TEXTS = [
+    ("de", "Die Stadtwerke Lippstadt GmbH (SWL) baut z.B. das Netz  aus.\n\nTel.: 02921/103-5227"),
+    ("sv", "Projektägare:\tPajala kommun – i samverkan med Länsstyrelsen i Norrbotten, bl.a. FN:s mål."),
+    ("da", "Kontakt: H.C. Nielsen, Aarhus Kommune \n\n  E-mail: hcn@aarhus.dk (SDFI) 3.000 kr."),
+    ("und", "„Bündnis 90/Die Grünen“ – e.V. … İn Berlin\u00a0und Köln"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), TRICKY_TEXTS)
+def test_token_columns_are_the_spacy_tokens(lang, text):
+    tokens = names._tokens(text, lang)
+    doc = names._pipeline(lang)(text)
+    assert tokens.text == [t.text for t in doc]
+    assert tokens.lower == [t.lower_ for t in doc]
+    assert tokens.space == [t.is_space for t in doc]
+    assert tokens.idx == [t.idx for t in doc]
+
+
+def matcher_anchors(text: str, lang: str) -> tuple[list[int], list[int]]:
+    """Return cue phrase ends and parenthesised acronym starts as a spaCy Matcher finds them."""
+    from spacy.matcher import Matcher
+
+    nlp = names._pipeline(lang)
+    matcher = Matcher(nlp.vocab)
+    matcher.add("PAREN_ACRONYM", [[{"ORTH": "("}, {"TEXT": {"REGEX": r"^[A-ZÄÖÜÅØÆ][A-ZÄÖÜÅØÆ0-9&]{1,7}$"}}, {"ORTH": ")"}]])
+    for cue in names.CUE_PHRASES:
+        matcher.add("CUE", [[{"LOWER": word} for word in cue]])
+    doc = nlp(text)
+    matches = [(doc.vocab.strings[key], start, end) for key, start, end in matcher(doc)]
+    return sorted(end for key, _, end in matches if key == "CUE"), sorted(start for key, start, _ in matches if key == "PAREN_ACRONYM")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("sv", "Projektet drivs i samverkan med Tillväxtverket (TVV), med stöd från Vinnova."),
+        ("da", "Støtte fra Realdania og i samarbejde med\nKøbenhavns Kommune (KK) (Kk) (K)."),
+        ("de", "Gefördert durch das BMWK ( BMWK ) und in Zusammenarbeit mit der IHK (IHK-Nord) (ÄÖ&1)."),
+        ("sv", "i samverkan\nmed Boverket (SKR) I SAMVERKAN MED Formas"),
+        *TRICKY_TEXTS,
+    ],
+)
+def test_cue_phrases_and_parenthesised_acronyms_are_what_a_matcher_finds(lang, text):
+    tokens = names._tokens(text, lang)
+    assert (names._cue_ends(tokens), names._paren_acronym_starts(tokens)) == matcher_anchors(text, lang)
+
+
+def propagation_pattern_spans(text: str, surface: str) -> list[tuple[int, int]]:
+    """Return the spans the propagation pattern finds by a plain regex scan."""
+    return [m.span() for m in re.finditer(r"(?<![\w@./-])" + re.escape(surface) + r"(?![\w@/]|\.\w)", text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("SDFI, SDFI-data, www.SDFI.dk, sdfi@SDFI og SDFI.", "SDFI"),
+        ("FNFN FN FN:s FN-målen", "FN"),
+        ("aaa aa", "aa"),
+        ("Region X/Region X.Y Region X", "Region X"),
+    ],
+)
+def test_propagation_finds_the_pattern_matches(text, surface):
+    assert names._standalone_occurrences(text, surface) == propagation_pattern_spans(text, surface)
+
+
+def plain_place_words(text: str) -> frozenset[str]:
+    """Return the place words as the plain patterns find them."""
+    after = re.findall(r"\b(?:" + "|".join(names.LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)", text, flags=re.IGNORECASE)
+    dateline = re.findall(r"(\w[\w-]*)/", text)
+    return frozenset(word.lower() for word in after + dateline)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vestby/Mosjøen", "-a-b/c", "a--/b x-/", "Kiel/Lübeck/Flensburg", "i Vestby, in  Berlin und nach-Hamburg", "IN Berlin İn Köln"],
+)
+def test_place_words_are_the_plain_pattern_matches(text):
+    assert names._place_words(text) == plain_place_words(text)
+
+
+PIECES = st.sampled_from(["i ", "in ", "IN ", "İn ", "på ", "-", "--", "/", " ", "\n", ".", "@", "FN", "a", "Ab", "ä", "_", "1"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES, max_size=25).map("".join), st.sampled_from(["FN", "a", "Ab", "FN a"]))
+def test_fast_scans_equal_the_plain_patterns_on_any_text(text, surface):
+    assert names._standalone_occurrences(text, surface) == propagation_pattern_spans(text, surface)
+    assert names._place_words(text) == plain_place_words(text)
