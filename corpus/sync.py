@@ -74,7 +74,10 @@ def sync_semantic(store: Store, rebuild: bool = False) -> None:
     directory = store.home / SEMANTIC_DIR
     with semantic_lock(store.home):
         todo = store.pending("semantic")
-        semantic = None if rebuild else SemanticIndex.open(directory)
+        try:
+            semantic = None if rebuild else SemanticIndex.open(directory)
+        except RuntimeError:  # written by another version, or inconsistent: the store has all it takes to rebuild
+            semantic = None
         if semantic is not None and todo:
             present = [i for i in todo if store.has_record(i)]
             gone = [i for i in todo if i not in set(present)]

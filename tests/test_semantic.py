@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import index.semantic as semantic
 from index.hybrid import reciprocal_rank_fusion
-from index.semantic import SemanticIndex, char_ngrams, fold, tokenize
+from index.semantic import SemanticIndex, _Model, char_ngrams, fold, tokenize
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 SOFIELUND, ORESUND, SOEST, RENOVATION, SUEDWESTFALEN = sorted(path.stem for path in SAMPLES.glob("*.txt"))
@@ -229,6 +231,111 @@ def test_fold_and_char_ngrams() -> None:
     assert char_ngrams("by") == (" by", "by ", " by ")
     assert char_ngrams("stad") == (" st", "sta", "tad", "ad ", " sta", "stad", "tad ", " stad", "stad ")
     assert char_ngrams("2030") == ()
+
+
+# --- counting and the SVD --------------------------------------------------------------------
+
+
+def _reference_counts(model: _Model, token_lists: list[list[str]]) -> np.ndarray:
+    """Term counts the slow, obvious way: word unigrams and bigrams, then char_ngrams() per occurrence."""
+    word_column = {term: i for i, term in enumerate(model.word_terms)}
+    char_column = {term: len(model.word_terms) + i for i, term in enumerate(model.char_terms)}
+    counts = np.zeros((len(token_lists), model.n_features), dtype=np.float32)
+    for row, tokens in enumerate(token_lists):
+        words = Counter(tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])])
+        chars = Counter(gram for token in tokens for gram in char_ngrams(token))
+        for features, columns in ((words, word_column), (chars, char_column)):
+            for feature, number in features.items():
+                if feature in columns:
+                    counts[row, columns[feature]] += number
+    return counts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Renovering af almene boliger i Gellerup: beboerne, boligerne og fællesskabet",
+        "Glasfaser für jedes Dorf – Straße, Straßen, Glasfaserausbau 2030 und 2031",
+        "Cykelvägar i Umeå och Malmö; by, bygd, bygden, by by by",
+        "Ωmega 北京市 niño ﬁnance x² ab ab",  # letters outside the fitted alphabet, digits as superscript
+        "Øresund ØRESUND øresund 12 345 2030-målen",
+        "",
+    ],
+)
+def test_counts_equal_the_reference_analyzers(text: str) -> None:
+    fitted = [tokenize(t) for _, t in corpus()]
+    model, _ = _Model.fit(fitted)
+    assert model is not None
+    token_lists = [tokenize(text), tokenize(text + " " + EXTRA["sv_cykel"])]
+    assert np.array_equal(model._count(token_lists).toarray(), _reference_counts(model, token_lists))
+
+
+def test_fit_keeps_every_feature_of_a_small_corpus_once() -> None:
+    token_lists = [tokenize(t) for _, t in corpus()]
+    model, _ = _Model.fit(token_lists)
+    assert model is not None
+    words = {f for tokens in token_lists for f in tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]}
+    chars = {g for tokens in token_lists for token in tokens for g in char_ngrams(token)}
+    assert sorted(model.word_terms) == sorted(words)  # below MIN_DF_FROM_DOCS nothing is pruned
+    assert sorted(model.char_terms) == sorted(chars)
+
+
+def test_small_corpora_keep_their_tfidf_geometry(built: SemanticIndex) -> None:
+    # Below MAX_DIMS documents the SVD is exact and spans every document: cosines are unchanged.
+    model = built._fitted_model()
+    assert model is not None and model.components is not None
+    weighted = model._weigh(model._count([tokenize(text) for _, text in corpus()])).toarray()
+    weighted /= np.linalg.norm(weighted, axis=1, keepdims=True)
+    vectors = np.asarray(built._vectors)
+    assert np.allclose(vectors @ vectors.T, weighted @ weighted.T, atol=1e-4)
+
+
+def test_randomized_svd_finds_the_leading_axes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With 8 axes for 70 documents the randomized path runs; its axes must span the exact leading ones.
+    monkeypatch.setattr(semantic, "MAX_DIMS", 8)
+    token_lists = [tokenize(text) for _, text in _short_docs(70, "doc")] + [tokenize(t) for _, t in corpus()]
+    model, vectors = _Model.fit(token_lists)
+    assert model is not None and model.components is not None and model.components.shape[1] == 8
+    weighted = model._weigh(model._count(token_lists)).toarray().astype(np.float64)
+    exact = np.linalg.svd(weighted, full_matrices=False)[2][:8].T
+    axes = model.components.astype(np.float64)
+    assert np.allclose(axes.T @ axes, np.eye(8), atol=1e-4)  # orthonormal
+    principal_cosines = np.linalg.svd(exact.T @ axes, compute_uv=False)
+    assert principal_cosines.min() > 0.99
+    assert np.allclose(vectors, model.transform_tokens(token_lists), atol=1e-4)  # fit rows = projected rows
+
+
+def test_build_beyond_the_fit_sample_projects_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "FIT_MAX_DOCS", 6)
+    docs = corpus() + _short_docs(12, "kort")
+    index = SemanticIndex.build(tmp_path, docs, batch_size=4)
+    assert index.meta["fit_docs"] == 6 and len(index) == len(docs)
+    model = index._fitted_model()
+    assert model is not None
+    expected = model.transform(text for _, text in docs)
+    assert np.allclose(np.asarray(index._vectors), expected, atol=1e-5)
+
+
+def test_add_and_remove_rewrite_the_vectors_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "_VECTOR_CHUNK_ROWS", 3)
+    index = SemanticIndex.build(tmp_path, corpus())
+    before = {doc_id: np.array(index._vectors[row]) for row, doc_id in enumerate(index.ids)}
+    index.add([("sv_cykel", EXTRA["de_breitband"]), ("ny", "Vindkraft och bredband i Norrland")])
+    index.remove([SOEST, "unknown"])
+    reopened = SemanticIndex.open(tmp_path)
+    assert reopened is not None
+    assert reopened.ids == [d for d in before if d != SOEST] + ["ny"]
+    for doc_id in (SOFIELUND, RENOVATION, "da_kyst"):
+        assert np.array_equal(reopened._vectors[reopened.ids.index(doc_id)], before[doc_id])
+    assert np.allclose(reopened._vectors[reopened.ids.index("sv_cykel")], before["de_breitband"], atol=1e-6)
+
+
+def test_open_of_another_format_asks_for_a_reindex(tmp_path: Path) -> None:
+    SemanticIndex.build(tmp_path, corpus())
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "format": semantic.FORMAT + 1}), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="hitta reindex"):
+        SemanticIndex.open(tmp_path)
 
 
 # --- reciprocal rank fusion --------------------------------------------------------------------
