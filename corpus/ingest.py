@@ -5,20 +5,21 @@ from __future__ import annotations
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from corpus.store import Store
-from corpus.sync import sync_fulltext, sync_semantic
+from corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
 STDIN_PATH = "-"
 DEFAULT_BATCH = 64
 # Records go to the store every DEFAULT_BATCH, to the full-text index every FULLTEXT_BATCH: each
-# whoosh commit writes a segment and merges small ones, so fewer, larger commits cost less per record.
-# Until then the store's pending to-dos hold them, so a killed run loses nothing.
-FULLTEXT_BATCH = 1000
+# whoosh commit writes a segment and merges small ones, so larger commits cost less per record, while
+# smaller ones let the index work overlap with extraction sooner. Until a batch is committed the
+# store's pending to-dos hold its records, so a killed run loses nothing.
+FULLTEXT_BATCH = 256
 
 
 @dataclass
@@ -81,6 +82,60 @@ class _Job:
     aliases: list[str] = field(default_factory=list)
 
 
+class _FullTextFeeder:
+    """Writes stored records to the full-text index in batches; with workers, in a thread of the parent.
+
+    In the thread, whoosh's analysis and commit overlap with the workers' extraction instead of
+    stopping the parent from feeding them. Only the parent's main thread touches the store: it
+    reads the records before a batch starts and clears their pending to-dos after it ends.
+    """
+
+    def __init__(self, store: Store, fulltext: Any, batch_size: int, background: bool):
+        self.store = store
+        self.fulltext = fulltext
+        self.batch_size = batch_size
+        self.ids: list[str] = []
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hitta-index") if background else None
+        self.running: tuple[Future[int], list[str]] | None = None
+
+    def add(self, ids: list[str]) -> None:
+        """Queue stored ids; start a batch once enough have gathered."""
+        self.ids.extend(ids)
+        if len(self.ids) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Start writing the queued ids (after the batch before them has finished)."""
+        if not self.ids:
+            return
+        self.wait()
+        ids = list(dict.fromkeys(self.ids))
+        self.ids.clear()
+        records, missing = fulltext_changes(self.store, ids)
+        if self.thread is None:
+            self.fulltext.update(records, delete_ids=missing)
+            self._indexed(ids)
+        else:
+            self.running = (self.thread.submit(self.fulltext.update, records, missing), ids)
+
+    def wait(self) -> None:
+        """Wait for the running batch; clear its pending to-dos (an error is raised, and they stay pending)."""
+        if self.running is not None:
+            future, ids = self.running
+            self.running = None
+            future.result()
+            self._indexed(ids)
+
+    def shutdown(self) -> None:
+        """Let a running batch finish without raising (what failed stays pending for the next run)."""
+        if self.thread is not None:
+            self.thread.shutdown(wait=True)
+
+    def _indexed(self, ids: list[str]) -> None:
+        with self.store.transaction():
+            self.store.clear_pending("fulltext", ids)
+
+
 class _InlineExecutor:
     """Runs jobs in this process, lazily, so one worker needs no pool."""
 
@@ -129,13 +184,7 @@ def ingest(
     by_id: dict[str, _Job] = {}
     ready: list[_Job] = []
     max_in_flight = max(4, workers * 8)
-    unindexed: list[str] = []
-
-    def index_pending(force: bool = False) -> None:
-        """Write the records stored since the last call to the full-text index, once enough have gathered."""
-        if unindexed and (force or len(unindexed) >= FULLTEXT_BATCH):
-            sync_fulltext(store, fulltext, list(dict.fromkeys(unindexed)))
-            unindexed.clear()
+    feeder = _FullTextFeeder(store, fulltext, FULLTEXT_BATCH, background=workers > 1)
 
     def commit(jobs: list[_Job]) -> None:
         """Write finished jobs to the store in one transaction, then to the full-text index."""
@@ -153,8 +202,7 @@ def ingest(
                     store.add_source(job.record_id, alias)
                 touched.append(job.record_id)
             store.mark_pending(touched)
-        unindexed.extend(touched)
-        index_pending()
+        feeder.add(touched)
         for job in jobs:
             by_id.pop(job.record_id, None)
             if job.record is not None:
@@ -203,8 +251,7 @@ def ingest(
                     gone = store.detach_source(item.path) if previous else None
                     store.add_source(new_id, item.path)
                     store.mark_pending([new_id] + ([gone] if gone else []))
-                unindexed.extend([new_id] + ([gone] if gone else []))
-                index_pending()
+                feeder.add([new_id] + ([gone] if gone else []))
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
@@ -220,9 +267,11 @@ def ingest(
         if ready:
             commit(ready[:])
             ready.clear()
-        index_pending(force=True)
+        feeder.flush()
+        feeder.wait()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        feeder.shutdown()
         try:
             if store.pending("semantic"):
                 sync_semantic(store)

@@ -51,16 +51,22 @@ def semantic_lock(home: Path, timeout: float = 120.0) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def fulltext_changes(store: Store, ids: Iterable[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return the records of the given ids still in the store, and the ids no longer in it."""
+    present: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for record_id in ids:
+        record = store.get(record_id)
+        (present.append(record) if record is not None and record["id"] == record_id else missing.append(record_id))
+    return present, missing
+
+
 def sync_fulltext(store: Store, fulltext: Any, ids: Iterable[str] | None = None) -> int:
     """Write pending (or the given) records to the full-text index and delete vanished ones."""
     todo = list(ids) if ids is not None else store.pending("fulltext")
     if not todo:
         return 0
-    present: list[dict[str, Any]] = []
-    missing: list[str] = []
-    for record_id in todo:
-        record = store.get(record_id)
-        (present.append(record) if record is not None and record["id"] == record_id else missing.append(record_id))
+    present, missing = fulltext_changes(store, todo)
     fulltext.update(present, delete_ids=missing)
     with store.transaction():
         store.clear_pending("fulltext", todo)
