@@ -477,7 +477,10 @@ class FullTextIndex:
 
         ix = self._open()
         fields = ["title", "content_folded"] if fold_accents else list(TEXT_FIELDS)
-        parser = qparser.MultifieldParser(fields, ix.schema, group=qparser.OrGroup.factory(0.9))
+        # A plain OR: whoosh's coordination bonus (OrGroup.factory) counted the matched terms of every
+        # candidate and its loose upper bound kept whoosh from skipping any block. Without it keyword
+        # nDCG@10 on bench/relevance.py is 0.738 (was 0.736), hybrid 0.853 (0.852), at half the time.
+        parser = qparser.MultifieldParser(fields, ix.schema, group=qparser.OrGroup)
         parser.add_plugin(
             qparser.FieldAliasPlugin({"lang": ["language"], "org": ["organisation"], "year": ["date"]})
         )
