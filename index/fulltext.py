@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -317,10 +318,38 @@ def _document(record: dict[str, Any]) -> dict[str, Any]:
 class FullTextIndex:
     """A whoosh index in HOME/index, derived from the store."""
 
-    def __init__(self, home: str | Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(self, home: str | Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, keep_open: bool = False):
         self.directory = Path(home) / INDEX_DIR
         self.lock_timeout = lock_timeout
+        self.keep_open = keep_open  # keep one searcher between searches (refreshed when a writer commits)
         self._ix: Any = None
+        self._searcher: Any = None
+        self._searcher_stamp: tuple[tuple[str, int], ...] = ()
+
+    def _stamp(self) -> tuple[tuple[str, int], ...]:
+        """Return the names and change times of the index's table-of-contents files: a commit or rebuild changes it."""
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.directory.glob("*.toc")))
+
+    @contextmanager
+    def _searching(self) -> Iterator[Any]:
+        """Yield a searcher: a fresh one, or with keep_open the kept one, reopened when the index changed."""
+        if not self.keep_open:
+            with self._open().searcher() as searcher:
+                yield searcher
+            return
+        stamp = self._stamp()
+        if self._searcher is None or stamp != self._searcher_stamp:
+            self.close()
+            self._ix = None  # a rebuild replaces the whole directory
+            self._searcher = self._open().searcher()
+            self._searcher_stamp = stamp
+        yield self._searcher
+
+    def close(self) -> None:
+        """Close the kept searcher, if any."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     def exists(self) -> bool:
         """Return True when an index has been built in this home."""
@@ -453,7 +482,7 @@ class FullTextIndex:
         if not self.exists():
             return set()
         filter_query = _filter_query(filters)
-        with self._open().searcher() as searcher:
+        with self._searching() as searcher:
             docnums = searcher.docs_for_query(filter_query) if filter_query is not None else searcher.reader().all_doc_ids()
             ids = searcher.reader().column_reader("id")
             return {ids[docnum] for docnum in docnums}
@@ -468,7 +497,7 @@ class FullTextIndex:
         """Return the ids of all indexed documents."""
         if not self.exists():
             return set()
-        with self._open().searcher() as searcher:
+        with self._searching() as searcher:
             return {fields["id"] for fields in searcher.all_stored_fields()}
 
     def parse(self, query: str, fold_accents: bool = False) -> Any:
@@ -513,11 +542,10 @@ class FullTextIndex:
 
         if not self.exists():
             return []
-        ix = self._open()
         parsed = self.parse(query, fold_accents) if query.strip() else wq.Every()
         filter_query = _filter_query(filters or {}, restrict_ids)
         hits: list[Hit] = []
-        with ix.searcher() as searcher:
+        with self._searching() as searcher:
             # No terms=True: recording the matched terms of every matching document stops whoosh from
             # skipping blocks that cannot reach the top hits (5x slower on common words at 100k).
             results = searcher.search(parsed, limit=limit, filter=filter_query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -93,7 +94,7 @@ def search(
     """Return the ranked hits for a query in the given mode."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-    fulltext = FullTextIndex(home)
+    fulltext = _open_indexes.fulltext(home)
     with Store(home) as store:
         restrict: set[str] | None = None
         if filters and mode != "keyword":
@@ -172,10 +173,61 @@ class _TextLookup(dict):  # type: ignore[type-arg]
         return record["text"] if record else default
 
 
-def _semantic(store: Store, query: str, depth: int, restrict: set[str] | None) -> list[tuple[str, float]]:
-    from index.semantic import SemanticIndex
+class _OpenIndexes:
+    """The indexes of the last home searched, kept open between the queries of one process.
 
-    semantic = SemanticIndex.open(store.home / "semantic")
+    Opening costs more than a query at 100k documents (the semantic index parses its id list and
+    vocabulary). The full-text searcher refreshes itself when a writer has committed; the semantic
+    index is reopened when its meta.json (written last by every change) differs. Only one home is
+    kept, so a process that searches many homes holds no more than one set of open files.
+    """
+
+    def __init__(self) -> None:
+        self.home: Path | None = None
+        self._fulltext: FullTextIndex | None = None
+        self._semantic: Any = None
+        self._semantic_stamp: tuple[int, int] | None = None
+
+    def _switch(self, home: Path | None) -> None:
+        if home != self.home:
+            if self._fulltext is not None:
+                self._fulltext.close()
+            self.home, self._fulltext, self._semantic, self._semantic_stamp = home, None, None, None
+
+    def close(self) -> None:
+        """Close what is kept open (at exit, so no file is left for the garbage collector)."""
+        self._switch(None)
+
+    def fulltext(self, home: str | Path) -> FullTextIndex:
+        """Return the full-text index of a home, its searcher kept open."""
+        self._switch(Path(home).resolve())
+        if self._fulltext is None:
+            self._fulltext = FullTextIndex(home, keep_open=True)
+        return self._fulltext
+
+    def semantic(self, home: str | Path) -> Any:
+        """Return the semantic index of a home (None when there is none), reopened when it changed."""
+        from index.semantic import SemanticIndex
+
+        self._switch(Path(home).resolve())
+        meta = Path(home) / "semantic" / "meta.json"
+        try:
+            stat = meta.stat()
+        except FileNotFoundError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._semantic_stamp:
+            self._semantic = SemanticIndex.open(meta.parent)
+            self._semantic_stamp = stamp
+        return self._semantic
+
+
+_open_indexes = _OpenIndexes()
+atexit.register(_open_indexes.close)
+
+
+def _semantic(store: Store, query: str, depth: int, restrict: set[str] | None) -> list[tuple[str, float]]:
+    semantic = _open_indexes.semantic(store.home)
     if semantic is None:
         return []
     return semantic.query(query, k=depth, restrict=restrict)
