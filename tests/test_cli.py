@@ -310,3 +310,21 @@ def test_ingest_pdf_and_docx_then_search_names_the_page(runner, home, tmp_path):
     hits = invoke(runner, home, "search", last_word, "--mode", "keyword", "--json")
     found = [json.loads(line) for line in hits.stdout.splitlines()]
     assert found and found[0]["page"] == 2, found
+
+
+def test_a_searching_process_sees_later_ingests_and_reindexes(runner, home, tmp_path):
+    # search keeps the last home's indexes open between queries; a change must still show at once
+    first = tmp_path / "first.txt"
+    first.write_text("Cykelvägar byggs i Lund med stöd från kommunen.", encoding="utf-8")
+    assert invoke(runner, home, "ingest", str(first), "--no-ner").exit_code == 0
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert len(invoke(runner, home, "search", "cykelvägar", "--mode", mode, "--json").stdout.splitlines()) == 1
+    second = tmp_path / "second.txt"
+    second.write_text("Nya cykelvägar planeras i Malmö under 2025.", encoding="utf-8")
+    assert invoke(runner, home, "ingest", str(second), "--no-ner").exit_code == 0
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert len(invoke(runner, home, "search", "cykelvägar", "--mode", mode, "--json").stdout.splitlines()) == 2, mode
+    assert invoke(runner, home, "reindex").exit_code == 0
+    assert len(invoke(runner, home, "search", "Malmö", "--mode", "keyword", "--json").stdout.splitlines()) == 1
+    assert invoke(runner, home, "remove", str(second)).exit_code == 0
+    assert invoke(runner, home, "search", "Malmö", "--mode", "keyword", "--json").stdout.strip() == ""
