@@ -12,7 +12,8 @@ Modes:
 - `records` (default): the ingest write path without extraction: generated documents
   (bench/generate_corpus.py) become records with their known entities, written exactly as
   `corpus.ingest.ingest` commits them (batches of 64: Store.put_record + mark_pending in one
-  transaction; sync_fulltext every 1,000 records), then sync_semantic builds the semantic index. This is the part
+  transaction; sync_fulltext every FULLTEXT_BATCH records), then sync_semantic builds the semantic
+  index. This is the part
   whose memory can grow with the collection; extraction memory is per document.
 - `reindex`: the store is filled with `size` generated records first (not measured), then the child
   is `hitta --home HOME reindex` (FullTextIndex.rebuild + SemanticIndex.build over the store): the
