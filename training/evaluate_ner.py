@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_corpora as nc  # noqa: E402
+from ner_corpora import REPO  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 ALL_TYPES = ("PER", "ORG", "LOC", "MISC")
 UNER_TYPES = ("PER", "ORG", "LOC")
 

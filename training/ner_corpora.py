@@ -7,10 +7,16 @@ The per-format quirks are documented in corpora/README.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "training" / "work"
+# Fraction of a training file held out for model selection (contiguous tail, so whole articles stay
+# on one side); pretraining leaves the same tail out.
+HELD_OUT_SHARE = 0.1
 
 Sentence = list[tuple[str, str]]
 LabelMap = Callable[[str], str | None]
@@ -20,6 +26,18 @@ LER_LABELS = {
     **dict.fromkeys(("PER", "RR", "AN"), "PER"),
     **dict.fromkeys(("LD", "ST", "STR", "LDS"), "LOC"),
 }
+
+
+def use_one_blas_thread() -> None:
+    """Keep numpy/BLAS from spawning threads on the two shared cores: call it before anything imports numpy."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
+
+def split_tail(sentences: list[Sentence], share: float = HELD_OUT_SHARE) -> tuple[list[Sentence], list[Sentence]]:
+    """Split off the last `share` of sentences as a held-out slice; return (head, tail)."""
+    cut = int(len(sentences) * (1 - share))
+    return sentences[:cut], sentences[cut:]
 
 
 def map_nested_label(label: str) -> str | None:

@@ -8,12 +8,6 @@ chosen epoch's file as `paths.init_tok2vec`. No test split is read here.
 
 from __future__ import annotations
 
-import os
-
-# Two shared cores: keep numpy/BLAS from spawning threads before anything imports it.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 import argparse
 import json
 import sys
@@ -25,10 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_corpora as nc  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-WORK = REPO / "training" / "work"
-# Same share as train_ner.HELD_OUT_SHARE: the model-selection tail stays out of pretraining too.
-HELD_OUT_SHARE = 0.1
+nc.use_one_blas_thread()
+from ner_corpora import REPO, WORK, split_tail  # noqa: E402
+
 # Few epochs: the budget is minutes on one busy core. German has ~0.33M words of raw text,
 # Danish ~0.09M, so German gets fewer passes (about 0.65M vs 0.27M words seen).
 PRETRAIN_EPOCHS = {"de": 2, "da": 3}
@@ -40,7 +33,7 @@ def raw_sentences(lang: str, corpora: Path) -> Iterator[list[str]]:
     """Yield the token lists of every non-test sentence used for pretraining `lang`."""
     if lang == "de":
         germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
-        sentences = germeval[: int(len(germeval) * (1 - HELD_OUT_SHARE))]
+        sentences, _model_selection = split_tail(germeval)  # the tail train_ner.py selects models on
         sentences += list(nc.read_mobie(corpora / "de" / "mobie" / "train.conll2003"))
         sentences += list(nc.read_mobie(corpora / "de" / "mobie" / "dev.conll2003"))
         sentences += list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll"))

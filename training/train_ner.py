@@ -7,12 +7,6 @@ No test split is read here: test sets are only touched by training/evaluate_ner.
 
 from __future__ import annotations
 
-import os
-
-# Two shared cores: keep numpy/BLAS from spawning threads before anything imports it.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 import argparse
 import json
 import shutil
@@ -23,23 +17,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_corpora as nc  # noqa: E402
-import pretrain_tok2vec  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-WORK = REPO / "training" / "work"
-# Fraction of a training file held out (contiguous tail, so whole articles stay on one side).
-HELD_OUT_SHARE = 0.1
+nc.use_one_blas_thread()
+import pretrain_tok2vec  # noqa: E402
+from ner_corpora import HELD_OUT_SHARE, REPO, WORK, split_tail  # noqa: E402
+
 # GermEval is the only German set annotated like the target (news/web, with MISC): repeat it so
 # MobIE and LER (no MISC, other domains) do not outweigh it.
 GERMEVAL_REPEAT = 3
 # LER is court decisions, mostly entity-free sentences: keep 1 in N of those so it does not swamp the rest.
 LER_EMPTY_KEEP_EVERY = 5
-
-
-def split_tail(sentences: list[nc.Sentence], share: float) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
-    """Split off the last `share` of sentences as a held-out slice; return (head, tail)."""
-    cut = int(len(sentences) * (1 - share))
-    return sentences[:cut], sentences[cut:]
 
 
 def thin_empty(sentences: list[nc.Sentence], keep_every: int) -> list[nc.Sentence]:
