@@ -111,12 +111,11 @@ class _FullTextFeeder:
         self.wait()
         ids = list(dict.fromkeys(self.ids))
         self.ids.clear()
-        records, missing = fulltext_changes(self.store, ids)
         if self.thread is None:
-            self.fulltext.update(records, delete_ids=missing)
-            self._indexed(ids)
-        else:
-            self.running = (self.thread.submit(self.fulltext.update, records, missing), ids)
+            sync_fulltext(self.store, self.fulltext, ids)
+            return
+        records, missing = fulltext_changes(self.store, ids)
+        self.running = (self.thread.submit(self.fulltext.update, records, missing), ids)
 
     def wait(self) -> None:
         """Wait for the running batch; clear its pending to-dos (an error is raised, and they stay pending)."""
@@ -124,16 +123,13 @@ class _FullTextFeeder:
             future, ids = self.running
             self.running = None
             future.result()
-            self._indexed(ids)
+            with self.store.transaction():
+                self.store.clear_pending("fulltext", ids)
 
     def shutdown(self) -> None:
         """Let a running batch finish without raising (what failed stays pending for the next run)."""
         if self.thread is not None:
             self.thread.shutdown(wait=True)
-
-    def _indexed(self, ids: list[str]) -> None:
-        with self.store.transaction():
-            self.store.clear_pending("fulltext", ids)
 
 
 class _InlineExecutor:

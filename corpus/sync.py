@@ -86,7 +86,8 @@ def sync_semantic(store: Store, rebuild: bool = False) -> None:
             semantic = None
         if semantic is not None and todo:
             present = [i for i in todo if store.has_record(i)]
-            gone = [i for i in todo if i not in set(present)]
+            kept = set(present)
+            gone = [i for i in todo if i not in kept]
             if gone:
                 semantic.remove(gone)
             semantic.add(iter_texts(store, present))

@@ -112,11 +112,32 @@ WORD_CACHE_LIMIT = 300_000
 
 
 class _WordAnalyzer(Tokenizer):
-    """Yields the terms of each word found by WORD; a subclass says which terms a word gives (cached)."""
+    """Yields the terms of each word found by WORD; a subclass says which terms a word gives, cached here."""
+
+    _cache: dict[tuple[str, bool], tuple[str, ...]]
+
+    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
+        """Return the terms of one word as found in the text; () for a stop word (not cached)."""
+        raise NotImplementedError
 
     def terms(self, word: str, index: bool) -> tuple[str, ...]:
-        """Return the terms of one word as found in the text; () for a stop word."""
-        raise NotImplementedError
+        """Return analyse(word, index), cached per word; the cache is cleared when full so memory stays bounded."""
+        key = (word, index)
+        found = self._cache.get(key)
+        if found is None:
+            found = self.analyse(word, index)
+            if len(self._cache) >= WORD_CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The index's schema is pickled: leave the cache out.
+        return {name: value for name, value in self.__dict__.items() if name != "_cache"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
 
     def __call__(
         self,
@@ -171,66 +192,39 @@ class LanguageAnalyzer(_WordAnalyzer):
 
     def __init__(self, lang: str):
         self.lang = lang
-        self._cache: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._cache = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LanguageAnalyzer) and other.lang == self.lang
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"lang": self.lang}  # the index's schema is pickled: leave the cache out
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["lang"])  # type: ignore[misc]
 
     def has_morph(self) -> bool:
         """Stemming changes words, so whoosh must not offer the indexed terms as spelling suggestions."""
         return True
 
-    def terms(self, word: str, index: bool) -> tuple[str, ...]:
+    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
         """Return the terms of one word: its stem, then at index time its compound parts' stems."""
-        key = (word, index)
-        found = self._cache.get(key)
-        if found is None:
-            stops, stem = _stop_words(self.lang), _stemmer(self.lang)
-            lowered = word.lower()
-            if len(lowered) < 2 or lowered in stops:
-                found = ()
-            else:
-                split = index and len(lowered) >= 8 and lowered.isalpha()
-                parts = compound_parts(lowered, self.lang) if split else []
-                found = (stem(lowered),) + tuple(stem(part) for part in parts if part not in stops)
-            if len(self._cache) >= WORD_CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[key] = found
-        return found
+        stops, stem = _stop_words(self.lang), _stemmer(self.lang)
+        lowered = word.lower()
+        if len(lowered) < 2 or lowered in stops:
+            return ()
+        parts = compound_parts(lowered, self.lang) if index and len(lowered) >= 8 and lowered.isalpha() else []
+        return (stem(lowered),) + tuple(stem(part) for part in parts if part not in stops)
 
 
 class FoldedAnalyzer(_WordAnalyzer):
     """Tokenize, lowercase and fold accents in one pass, cached per word (the --fold-accents field)."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FoldedAnalyzer)
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    def terms(self, word: str, index: bool) -> tuple[str, ...]:
+    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
         """Return the word lowercased with its accents folded ("Förderung" → "forderung")."""
-        found = self._cache.get(word)
-        if found is None:
-            from whoosh.support.charset import accent_map
+        from whoosh.support.charset import accent_map
 
-            found = (word.lower().translate(accent_map),)
-            if len(self._cache) >= WORD_CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[word] = found
-        return found
+        return (word.lower().translate(accent_map),)
 
 
 @lru_cache(maxsize=None)

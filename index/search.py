@@ -235,13 +235,11 @@ def _semantic(store: Store, query: str, depth: int, restrict: set[str] | None) -
 
 def similar(home: str | Path, doc_id: str, limit: int = 10) -> list[SearchHit]:
     """Return the write-ups nearest to a stored one in the semantic index."""
-    from index.semantic import SemanticIndex
-
     with Store(home) as store:
         record = store.get(doc_id)
         if record is None:
             raise KeyError(doc_id)
-        semantic = SemanticIndex.open(store.home / "semantic")
+        semantic = _open_indexes.semantic(store.home)
         if semantic is None:
             return []
         results = []
