@@ -1,0 +1,103 @@
+"""index.bm25 ranks OR-of-words queries exactly as scoring every document with whoosh would."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from index.bm25 import BlockScorer
+from index.fulltext import FullTextIndex, _filter_query
+from tests.test_store import make_record
+
+WORDS = {
+    "sv": "kommunen region projektet cykelvägar hållbar stadsutveckling energi bostäder skolan budget Malmö Lund".split(),
+    "da": "kommunen regionen projektet cykelstier bæredygtig byudvikling energi boliger skolen budget Odense Aarhus".split(),
+    "de": "Gemeinde Region Projekt Radwege nachhaltige Stadtentwicklung Energie Wohnungen Schule Förderung Kiel Bonn".split(),
+}
+ORGS = ["Malmö stad", "Region Skåne", "Odense Kommune", "Stadt Kiel"]
+
+
+def generated_records(count: int, seed: int) -> list[dict]:
+    """Return records of random words in three languages, with organisations to filter on."""
+    rng = random.Random(seed)
+    records = []
+    for number in range(count):
+        lang = rng.choice(sorted(WORDS))
+        length = rng.randint(3, 200)  # lengths from a few words to many: BM25's length term matters
+        text = " ".join(rng.choice(WORDS[lang]) for _ in range(length)) + f" nummer{number}"
+        org = rng.choice(ORGS)
+        records.append(make_record(text, f"{number}.txt", lang, organisations=[{"text": org, "span": [0, 0], "name": org}]))
+    return records
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory) -> Iterator[FullTextIndex]:
+    """Return an index of 600 records written in six commits (six segments) with some replaced and deleted."""
+    index = FullTextIndex(tmp_path_factory.mktemp("bm25"), keep_open=True)
+    records = generated_records(600, seed=7)
+    for start in range(0, 600, 100):
+        index.update(records[start : start + 100])
+    # Deleted documents stay in their segment's postings until a merge: they must not be returned.
+    index.update([], delete_ids=[record["id"] for record in records[::9]])
+    yield index
+    index.close()
+
+
+def reference_top(searcher, parsed, limit, allowed):
+    """Return whoosh's score for every matching document, filtered, best first (ties: lower docnum)."""
+    scored = [(hit.score, hit.docnum) for hit in searcher.search(parsed, limit=None)]
+    scored = [(score, docnum) for score, docnum in scored if allowed is None or docnum in allowed]
+    scored.sort(key=lambda pair: (-round(pair[0], 9), pair[1]))
+    return scored[:limit] if limit is not None else scored
+
+
+QUERIES = [
+    "energi",
+    "kommunen energi bostäder",
+    "Stadtentwicklung Förderung Kiel",
+    "cykelstier OR bæredygtig OR byudvikling OR Odense",
+    "projektet projektet",  # a repeated word counts twice, as in whoosh
+    "nummer5 energi",  # a rare term (postings inline in the term info) with a common one
+    "gibtesnicht",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize(("limit", "filters"), [(10, None), (50, None), (None, None), (20, {"org": ["odense kommune"]})])
+def test_block_scores_equal_whoosh_scores(segmented_index, query, limit, filters):
+    with segmented_index._searching() as searcher:
+        assert len(searcher.leaf_searchers()) > 1 and searcher.reader().has_deletions()
+        parsed = segmented_index.parse(query)
+        filter_query = _filter_query(filters or {})
+        allowed = set(searcher.docs_for_query(filter_query)) if filter_query is not None else None
+        scorer = BlockScorer(searcher)
+        assert scorer.supports(parsed)
+        got = scorer.top(parsed, limit, allowed)
+        expected = reference_top(searcher, parsed, limit, allowed)
+        assert [docnum for _, docnum in got] == [docnum for _, docnum in expected]
+        assert [round(score, 9) for score, _ in got] == [round(score, 9) for score, _ in expected]
+        if query != "gibtesnicht":
+            assert got
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"hållbar stadsutveckling"', "energi AND skolan", "energi NOT skolan", "energ*", "energi^2", "budget:[1 TO]", "lang:sv"],
+)
+def test_other_queries_are_left_to_whoosh(segmented_index, query):
+    with segmented_index._searching() as searcher:
+        assert not BlockScorer(searcher).supports(segmented_index.parse(query))
+
+
+def test_search_gives_the_same_hits_either_way(segmented_index, monkeypatch):
+    texts = {}
+    with segmented_index._searching() as searcher:
+        for fields in searcher.all_stored_fields():
+            texts[fields["id"]] = fields["title"]
+    fast = segmented_index.search("kommunen energi bostäder", limit=15, texts=texts)
+    monkeypatch.setattr(BlockScorer, "supports", lambda self, query: False)
+    slow = segmented_index.search("kommunen energi bostäder", limit=15, texts=texts)
+    assert [(h.id, h.score, h.snippet) for h in fast] == [(h.id, h.score, h.snippet) for h in slow]
+    assert len(fast) == 15 and "[[" in fast[0].snippet
