@@ -145,9 +145,24 @@ def test_fulltext_update_and_delete(tmp_path):
         ("Entwicklung", False, ["de"]),  # compound part: Stadtentwicklung
         ("Förderprogramm", False, ["de"]),
         ("Programm", False, ["de"]),
-        ("Malmo", False, []),  # Swedish stemming keeps accents
+        ("Malmo", False, ["sv"]),  # Swedish stemming keeps accents: only the text without them
+        ("Malmö", False, ["sv"]),
         ("Forderprogramme", True, ["de"]),  # accents folded on request
-        ("Malmo", True, ["sv"]),
+        ("Malmo", True, ["sv", "sv"]),  # folded both ways: either spelling finds both texts
+        ("Malmö", True, ["sv", "sv"]),
+        ("cykelvagarna", True, ["sv"]),  # folded, then stemmed: other forms of the word match
+        ('"cykelvagar i malmo"', True, ["sv"]),  # a folded phrase: each word as written or folded
+        ('"cykelvagar i malmo"', False, []),
+        ("Cykelvag*", True, ["sv"]),  # a prefix meets folded twins
+        ("Cykelvag*", False, []),
+        ("Forder*", False, ["de"]),  # the German stemmer itself drops umlauts
+        ("Malmo AND NOT Cykelvägar", True, ["sv"]),
+        ("title:malmo", True, ["sv", "sv"]),  # titles carry folded twins too
+        ("søndergade", True, ["da"]),  # ø folds to o: the query folds the same way
+        ("sondergade", True, ["da"]),
+        ("sondergade", False, []),
+        ("Kobenhavn", True, ["da"]),
+        ("Aeblehaven", True, ["da"]),  # æ is written ae without it
     ],
 )
 def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
@@ -156,9 +171,32 @@ def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
         [
             make_record("Die Stadtentwicklung braucht Förderprogramme.", "de.txt", "de"),
             make_record("Cykelvägar i Malmö.", "sv.txt", "sv"),
+            make_record("Bussar i Malmo.", "sv2.txt", "sv"),
+            make_record("Søndergade på Frederiksberg ved København og Æblehaven.", "da.txt", "da"),
         ]
     )
     assert sorted(hit.language for hit in index.search(query, fold_accents=fold)) == expected
+
+
+def test_folded_matches_are_highlighted(tmp_path):
+    index = FullTextIndex(tmp_path)
+    record = make_record("Nya cykelvägar byggs i Malmö och Lund.", "sv.txt", "sv")
+    index.rebuild([record])
+    hits = index.search("malmo", fold_accents=True, texts={record["id"]: record["text"]})
+    assert [hit.snippet for hit in hits] == ["Nya cykelvägar byggs i [[Malmö]] och Lund"]
+
+
+def test_plain_analyzer_gives_whooshs_standard_analyzer_terms():
+    from whoosh.analysis import StandardAnalyzer
+
+    from index.fulltext import FOLDED_PREFIX, PlainAnalyzer, multilingual_stop_words
+
+    text = "Die Förderung für Malmö och Århus: z.B. 2,5 Mio. und the E-Mail info@kiel.de, ÆØÅ!"
+    standard = StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1)
+    expected = [t.text for t in standard(text)]
+    got = [t.text for t in PlainAnalyzer()(text, mode="index")]
+    assert [term for term in got if not term.startswith(FOLDED_PREFIX)] == expected
+    assert [term for term in got if term.startswith(FOLDED_PREFIX)] == ["~forderung", "~malmo", "~arhus", "~aeoa"]
 
 
 @pytest.mark.parametrize(
