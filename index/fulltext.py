@@ -78,6 +78,26 @@ def compound_stems(lang: str) -> frozenset[str]:
     return frozenset(stem(word) for word in common_words(lang))
 
 
+# Snowball's sv/da/de stemmers only cut suffixes inside R1, which starts after at least 3 letters;
+# the German one first writes ß as ss and at the end drops umlauts. So a stem begins with the first
+# STEM_START letters of its word, the German ones after that spelling.
+STEM_START = 3
+_GERMAN_SPELLING = str.maketrans({"ß": "ss", "ä": "a", "ö": "o", "ü": "u"})
+
+
+def _stem_start(word: str, lang: str) -> str:
+    """Return the letters every stem of `word` begins with (for German, spelled as its stemmer spells them)."""
+    if lang == "de":
+        return word[:STEM_START].translate(_GERMAN_SPELLING)[:STEM_START]
+    return word[:STEM_START]
+
+
+@lru_cache(maxsize=None)
+def _stem_starts(lang: str) -> frozenset[str]:
+    """Return the first STEM_START letters of the stems compound_parts looks for."""
+    return frozenset(stem[:STEM_START] for stem in compound_stems(lang))
+
+
 def compound_parts(word: str, lang: str) -> list[str]:
     """Return the parts of a compound: its longest known head and its modifier.
 
@@ -89,9 +109,12 @@ def compound_parts(word: str, lang: str) -> list[str]:
     if not stems:
         return []
     stem = _stemmer(lang)
+    starts = _stem_starts(lang)
     for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
         head = word[start:]
-        if stem(head) not in stems:
+        # Stemming every head is most of the cost; a head whose first letters no known stem starts
+        # with cannot stem to one (tests/test_store.py checks this against stemming every head).
+        if _stem_start(head, lang) not in starts or stem(head) not in stems:
             continue
         modifier = word[:start]
         bases = [modifier[: len(modifier) - len(link)] for link in LINKING_ELEMENTS if modifier.endswith(link)]

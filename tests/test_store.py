@@ -254,3 +254,31 @@ def test_matching_ids_follow_the_filters(tmp_path):
     assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["sv", "da"]}) == {sv["id"]}
     assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["da"]}) == set()
     assert index.matching_ids({}) == {sv["id"], da["id"]}
+
+
+@pytest.mark.parametrize("lang", ["sv", "da", "de"])
+def test_stems_begin_with_their_words_first_letters(lang):
+    # compound_parts skips heads by their first letters; that holds only if stemming keeps them.
+    from index.fulltext import _stem_start, _stemmer
+    from pipeline.lexicon import common_words
+
+    words = [w for w in common_words(lang) if len(w) >= 5] + ["straßenbahn", "übergänge", "ökologisch", "överenskommelse", "ærgrelser"]
+    stem = _stemmer(lang)
+    assert [w for w in words if stem(w)[:3] != _stem_start(w, lang)] == []
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "parts"),
+    [
+        ("stadtentwicklung", "de", ["entwicklung", "stadt"]),
+        ("straßenbahnlinie", "de", ["bahnlinie", "straßen"]),
+        ("turismeprojekter", "da", ["projekter", "turisme"]),
+        ("cykelvägarna", "sv", ["vägarna", "cykel"]),
+        ("renoveringen", "da", ["ringen", "renove"]),  # a known head and a long modifier: split, rightly or not
+        ("klimatanpassning", "sv", ["anpassning", "klimat"]),
+    ],
+)
+def test_compound_parts(word, lang, parts):
+    from index.fulltext import compound_parts
+
+    assert compound_parts(word, lang) == parts
