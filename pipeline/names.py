@@ -337,8 +337,15 @@ def _pipeline(lang: str) -> Any:
 
 @lru_cache(maxsize=16)
 def _doc(text: str, lang: str) -> Any:
-    """Return the tokenised text (cached: organisations and persons read the same doc)."""
-    return _pipeline(lang)(text)
+    """Return the tokenised text (cached: organisations and persons read the same doc).
+
+    When the NER has just read the text (the finders ask it first), its Doc is reused: the model's
+    tokenizer is the blank pipeline's, so the tokens are the same and the text is tokenised once.
+    """
+    from pipeline.ner import shared_doc
+
+    doc = shared_doc(text, lang)
+    return doc if doc is not None else _pipeline(lang)(text)
 
 
 @lru_cache(maxsize=8)
@@ -1287,10 +1294,9 @@ def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list
 
 def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]:
     """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
+    # NER first: the rules then read the tokens it made (names._doc) instead of tokenising again.
+    spans = _ner_spans(text, lang) if use_ner else ()
     rules = _rule_organisations(text, lang)
-    if not use_ner:
-        return rules
-    spans = _ner_spans(text, lang)
     if not spans:
         return rules
     rule_names = {item["name"] for item in rules}
@@ -1300,10 +1306,8 @@ def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]
 
 def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
     """Return every person mention: `text` (without title), `span`, `name` and `source`."""
+    spans = _ner_spans(text, lang) if use_ner else ()
     rules = _rule_persons(text, lang)
-    if not use_ner:
-        return rules
-    spans = _ner_spans(text, lang)
     if not spans:
         return rules
     tokens = _tokens(text, lang)

@@ -299,3 +299,45 @@ PIECES = st.sampled_from(["i ", "in ", "IN ", "İn ", "på ", "-", "--", "/", " 
 def test_fast_scans_equal_the_plain_patterns_on_any_text(text, surface):
     assert names._standalone_occurrences(text, surface) == propagation_pattern_spans(text, surface)
     assert names._place_words(text) == plain_place_words(text)
+
+
+# --------------------------------------------------------------------------------------------
+# With NER, the rules read the tokens the model's tokenizer made (the text is tokenised once).
+
+SHARED_TOKEN_TEXTS = [
+    ("sv", "Projektägare: Region Blekinge. Kontakt: Anna Lindqvist, projektledare vid Lunds universitet."),
+    ("da", "Projektet drives af Aarhus Kommune i samarbejde med Realdania (RD).\n\nKontakt: Mette Hansen."),
+    ("de", "Die Stadtwerke Lippstadt GmbH (SWL) und die Hochschule Trier, z.B. mit Dr. Stephanie Arens."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
+def test_rules_read_the_ner_tokens_and_without_ner_their_own(lang, text):
+    from pipeline.ner import load_ner
+
+    find_organisations(text, lang)
+    assert names._doc(text, lang).vocab is load_ner(lang).vocab
+    other = text + " Ende."  # a text the NER never read
+    find_organisations(other, lang, use_ner=False)
+    assert names._doc(other, lang).vocab is names._pipeline(lang).vocab
+
+
+def _long_text(lang: str, text: str) -> str:
+    """Return lines of the text, over two NER chunks long, cut mid-paragraph after a line break."""
+    return "\n".join(f"{i}) {text}" for i in range(70))
+
+
+@pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
+def test_shared_tokens_give_the_items_of_the_blank_tokenizer(lang, text, monkeypatch):
+    import pipeline.ner as ner
+
+    long_text = _long_text(lang, text)
+    assert len(ner.text_chunks(long_text)) >= 2
+    shared = find_organisations(long_text, lang), find_persons(long_text, lang)
+    assert names._doc(long_text, lang).vocab is ner.load_ner(lang).vocab
+    assert any(item["source"] == "rule" for item in shared[0]) and shared[1]
+    for cached in (names._doc, names._tokens, names._rule_organisations, names._rule_persons, names._rule_person_token_spans):
+        cached.cache_clear()
+    monkeypatch.setattr(ner, "shared_doc", lambda text, lang: None)
+    assert (find_organisations(long_text, lang), find_persons(long_text, lang)) == shared
+    assert names._doc(long_text, lang).vocab is names._pipeline(lang).vocab

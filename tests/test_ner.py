@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, text_chunks
+from pipeline import ner
+from pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, shared_doc, text_chunks
 
 SENTENCES = [
     (
@@ -89,3 +92,89 @@ def test_text_chunks_prefer_paragraph_breaks() -> None:
         "Första stycket om Region Skåne.\n\n",
         "Andra stycket om Aarhus Kommune.",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# One tokenisation per text: NER runs on the chunk Docs it tokenised, and the name rules get them
+# joined into the whole text's Doc (shared_doc) instead of tokenising the text again.
+
+
+def token_columns(doc) -> list[tuple[int, str, str]]:
+    """Return (offset, text, trailing whitespace) of every token."""
+    return [(token.idx, token.text, token.whitespace_) for token in doc]
+
+
+def long_paragraph_text(text: str, repeat: int) -> str:
+    """Return one long paragraph of lines, so chunks are cut after a line break, mid-paragraph."""
+    return "\n".join(f"{i}. {text}  Fortsättning följer." for i in range(repeat))
+
+
+@pytest.mark.parametrize(("lang", "text", "person", "organisation"), SENTENCES)
+def test_long_text_spans_and_shared_doc_equal_tokenising_apart(lang: str, text: str, person: str, organisation: str) -> None:
+    long_text = long_paragraph_text(text, 120)
+    chunks = text_chunks(long_text)
+    assert len(chunks) >= 3 and all(long_text[offset - 2:offset] == ".\n" for offset, _ in chunks[1:])
+    nlp = load_ner(lang)
+    # The spans of running the model on the chunk strings, as ner_spans did before it kept the Docs.
+    expected = [
+        (offset + ent.start_char, offset + ent.end_char, ent.label_)
+        for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks))
+        for ent in doc.ents
+    ]
+    assert ner_spans(long_text, lang) == expected
+    assert any(long_text[start:end] == person for start, end, _ in expected)
+    doc = shared_doc(long_text, lang)
+    assert doc is not None and doc.vocab is nlp.vocab and doc.text == long_text
+    assert token_columns(doc) == token_columns(nlp.tokenizer(long_text))
+
+
+def test_shared_doc_only_for_texts_ner_read() -> None:
+    text = "Region Skåne och Malmö stad driver projektet tillsammans med Lunds universitet."
+    assert shared_doc(text, "sv") is None  # never run through NER
+    ner_spans(text, "sv")
+    assert shared_doc(text, "sv") is not None
+    assert shared_doc(text, "da") is None  # another language is another key
+    assert shared_doc("Sorø Kommune", "qq") is None  # no model: nothing to share
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "tiled"),
+    [
+        ("Ett stycke.\n\n\nTvå.", 14, True),  # cut inside a run of line breaks
+        ("Rad ett\n  två", 9, True),  # cut after a line break, before spaces
+        ("enlangtordutanmellanrumsomintekandelaspåblanksteg", 20, True),  # hard cut inside a word
+        ("Text.\n" + " " * 30 + "\nMer text.", 12, False),  # a blank stretch is no chunk: a gap
+    ],
+)
+def test_chunks_cut_inside_a_run_are_not_joined(text: str, limit: int, tiled: bool) -> None:
+    from spacy.tokens import Doc
+
+    nlp = load_ner("sv")
+    chunks = [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(text, limit)]
+    assert not ner._joinable(text, chunks)
+    joined = Doc.from_docs([doc for _, doc in chunks], ensure_whitespace=False)
+    # Joined anyway, these chunks would give other tokens than the whole text (or another text).
+    assert (joined.text == text) == tiled
+    assert token_columns(joined) != token_columns(nlp.tokenizer(text))
+
+
+PIECES = st.sampled_from(
+    ["Region", " ", "  ", "\n", "\n\n", "\t", "\xa0", ".", ",", "(SDFI)", "z.B.", "e.V.", "Kommune", "3.000", "kr.", "-", "/", "FN:s", "ä"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(PIECES, min_size=1, max_size=40).map("".join),
+    st.integers(min_value=3, max_value=30),
+    st.sampled_from(["sv", "da", "de"]),
+)
+def test_joinable_chunks_give_the_whole_text_tokens(text: str, limit: int, lang: str) -> None:
+    from spacy.tokens import Doc
+
+    nlp = load_ner(lang)
+    chunks = [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(text, limit)]
+    if ner._joinable(text, chunks):
+        joined = Doc.from_docs([doc for _, doc in chunks], ensure_whitespace=False)
+        assert joined.text == text
+        assert token_columns(joined) == token_columns(nlp.tokenizer(text))
