@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -20,6 +21,11 @@ DEFAULT_BATCH = 64
 # smaller ones let the index work overlap with extraction sooner. Until a batch is committed the
 # store's pending to-dos hold its records, so a killed run loses nothing.
 FULLTEXT_BATCH = 256
+# Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
+# whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
+# threshold ingest is about 2 % faster (bench: 300 documents, 1 worker, 20.9 s → 20.4 s); the
+# collector still runs, and the setting is restored when ingest returns.
+GC_THRESHOLD = 50_000
 
 
 @dataclass
@@ -225,6 +231,8 @@ def ingest(
             ready.clear()
 
     sync_fulltext(store, fulltext)  # finish what a killed run left pending
+    gc_threshold = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *gc_threshold[1:])  # before the pool forks its workers: they inherit it
     try:
         for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format):
             if isinstance(item, ReadFailure):
@@ -273,4 +281,5 @@ def ingest(
                 sync_semantic(store)
         finally:
             store.close()
+            gc.set_threshold(*gc_threshold)
     return summary

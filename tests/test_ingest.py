@@ -139,3 +139,19 @@ def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monke
     assert check.exit_code == 0 and report["ok"] and report["pending"] == {"fulltext": 0, "semantic": 0}
     search = runner.invoke(cli, ["--home", str(home), "search", "Dokument batch", "--mode", "keyword", "--json", "--limit", "10"])
     assert search.exit_code == 0 and len(search.stdout.splitlines()) == 5
+
+
+def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch):
+    import gc
+
+    from corpus import ingest as ingest_module
+
+    seen = []
+    real = ingest_module.process_text
+    monkeypatch.setattr(ingest_module, "process_text", lambda *args: seen.append(gc.get_threshold()[0]) or real(*args))
+    before = gc.get_threshold()
+    paths = make_corpus(tmp_path / "docs", 2, "gc")
+    summary = ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1, use_ner=False)
+    assert summary.counts["new"] == 2
+    assert seen == [ingest_module.GC_THRESHOLD] * 2
+    assert gc.get_threshold() == before
