@@ -179,6 +179,8 @@ class BlockScorer:
         terms = self._terms(query)
         if terms is None:
             return None
+        if limit is not None and limit <= 0:
+            return []
         searcher = self.searcher
         weighting = searcher.weighting
         k1, b = weighting.K1, weighting.B

@@ -82,6 +82,11 @@ def test_block_scores_equal_whoosh_scores(segmented_index, query, limit, filters
             assert got
 
 
+def test_no_room_gives_no_hits(segmented_index):
+    with segmented_index._searching() as searcher:
+        assert BlockScorer(searcher).top(segmented_index.parse("energi"), 0) == []
+
+
 @pytest.mark.parametrize(
     "query",
     ['"hållbar stadsutveckling"', "energi AND skolan", "energi NOT skolan", "energ*", "energi^2", "budget:[1 TO]", "lang:sv"],
