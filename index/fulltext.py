@@ -711,7 +711,7 @@ class _MarkFormatter:
         return self.between.join(self.format_fragment(fragment) for fragment in fragments)
 
 
-_QUOTED_VALUE = re.compile(r"('[^']*')")
+_QUOTED_VALUE = re.compile(r"(\b(?:org|organisation|person|email):'[^']*')")  # as _normalise_field_values writes them
 
 
 def _fold_query_text(query: str) -> str:

@@ -178,6 +178,20 @@ def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
     assert sorted(hit.language for hit in index.search(query, fold_accents=fold)) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "folded"),
+    [
+        ('Malmö org:"Malmö stad" AND NOT Göteborg', "Malmo org:'malmö stad' AND NOT Goteborg"),  # entity keys stay
+        ("Jürgen's Förderung 'Ärger'", "Jurgen's Forderung 'Arger'"),  # apostrophes in text are no keys
+        ("person:Jørgen Århus", "person:'jørgen' Arhus"),
+    ],
+)
+def test_fold_query_text_keeps_entity_keys(query, folded):
+    from index.fulltext import _fold_query_text, _normalise_field_values
+
+    assert _fold_query_text(_normalise_field_values(query)) == folded
+
+
 def test_folded_matches_are_highlighted(tmp_path):
     index = FullTextIndex(tmp_path)
     record = make_record("Nya cykelvägar byggs i Malmö och Lund.", "sv.txt", "sv")
