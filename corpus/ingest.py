@@ -280,6 +280,8 @@ def ingest(
             if store.pending("semantic"):
                 sync_semantic(store)
         finally:
-            store.close()
-            gc.set_threshold(*gc_threshold)
+            try:
+                store.close()
+            finally:
+                gc.set_threshold(*gc_threshold)
     return summary

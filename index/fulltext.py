@@ -144,11 +144,16 @@ FOLDED_PREFIX = "~"
 _UNMARKED_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l", "Ł": "L"})
 
 
-@lru_cache(maxsize=100_000)
-def fold_accents(text: str) -> str:
+def fold_text(text: str) -> str:
     """Return text with its accents folded ("Förderung" → "Forderung", "København" → "Kobenhavn", "Æble" → "AEble")."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_UNMARKED_LETTERS))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=100_000)
+def fold_accents(word: str) -> str:
+    """Return a word with its accents folded, as fold_text (cached: for words, not whole texts)."""
+    return fold_text(word)
 
 
 class _WordAnalyzer(Tokenizer):
@@ -252,9 +257,16 @@ class LanguageAnalyzer(_WordAnalyzer):
         if not index:
             return (stemmed,)
         parts = compound_parts(lowered, self.lang) if len(lowered) >= 8 and lowered.isalpha() else []
-        terms = (stemmed,) + tuple(stem(part) for part in parts if part not in stops)
-        folded = fold_accents(lowered)
-        return terms + (FOLDED_PREFIX + stem(folded),) if folded != lowered else terms
+        words = [lowered] + [part for part in parts if part not in stops]
+        terms = tuple(stem(word) for word in words)
+        # Twins of the word and of its parts, where folding changes the stem (the German stemmer
+        # already drops umlauts: "förderung" and "forderung" have one stem, and need no twin).
+        twins = tuple(
+            FOLDED_PREFIX + folded_stem
+            for word, term in zip(words, terms)
+            if (folded := fold_accents(word)) != word and (folded_stem := stem(folded)) != term
+        )
+        return terms + twins
 
 
 class PlainAnalyzer(_WordAnalyzer):
@@ -396,6 +408,7 @@ class FullTextIndex:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._scorer = None
 
     def exists(self) -> bool:
         """Return True when an index has been built in this home."""
@@ -680,7 +693,7 @@ def _window(text: str, words: list[str]) -> str:
     """Return the part of a hit's text around the first query word it holds (the whole text when short)."""
     if len(text) <= HIGHLIGHT_WINDOW:
         return text
-    lowered = fold_accents(text.lower())  # folding shifts offsets only by the odd ß or æ: close enough
+    lowered = fold_text(text.lower())  # folding shifts offsets only by the odd ß or æ: close enough
     positions = [found for word in words if len(word) >= 3 and (found := lowered.find(fold_accents(word.lower()))) >= 0]
     start = max(0, min(positions, default=0) - HIGHLIGHT_WINDOW // 4)
     return text[start : start + HIGHLIGHT_WINDOW]
@@ -711,13 +724,28 @@ class _MarkFormatter:
         return self.between.join(self.format_fragment(fragment) for fragment in fragments)
 
 
-_QUOTED_VALUE = re.compile(r"(\b(?:org|organisation|person|email):'[^']*')")  # as _normalise_field_values writes them
+# A field:value (value quoted or bare) or a word of a query string.
+_QUERY_PIECE = re.compile(r"""(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|'[^']*'|[^\s()]+)|(?P<word>\w+)""")
+
+
+@lru_cache(maxsize=None)
+def _all_stop_words() -> frozenset[str]:
+    """Return the stop words of every analyser: a folded query must not turn one into a word ("für" → "fur")."""
+    return multilingual_stop_words().union(*(_stop_words(lang) for lang in STEMMED_LANGUAGES))
 
 
 def _fold_query_text(query: str) -> str:
-    """Fold the accents of a query's words, leaving the quoted entity keys of org:/person:/email: as they are."""
-    pieces = _QUOTED_VALUE.split(query)
-    return "".join(piece if index % 2 else fold_accents(piece) for index, piece in enumerate(pieces))
+    """Fold the accents of a query's words and of title: values; leave stop words and other fields' values as they are."""
+
+    def fold(match: re.Match[str]) -> str:
+        if match.group("word") is not None:
+            word = match.group("word")
+            return word if word.lower() in _all_stop_words() else fold_accents(word)
+        if match.group("field").lower() == "title":
+            return match.group("field") + ":" + _QUERY_PIECE.sub(fold, match.group("value"))
+        return match.group(0)  # org:, person:, email:, source:, lang:, year: ... hold exact keys
+
+    return _QUERY_PIECE.sub(fold, query)
 
 
 def _with_folded_twins(query: Any) -> Any:

@@ -163,14 +163,19 @@ def test_fulltext_update_and_delete(tmp_path):
         ("sondergade", False, []),
         ("Kobenhavn", True, ["da"]),
         ("Aeblehaven", True, ["da"]),  # æ is written ae without it
+        ('"Förderprogramme für Schulen"', True, ["de"]),  # "für" stays a stop word when folded
+        ('"Frederiksberg ved København"', True, ["da"]),
+        ("miljo", True, ["sv"]),  # compound parts have folded twins too: miljöarbetet
+        ("miljö", False, ["sv"]),
+        ("source:rapport_malmö.txt", True, ["sv"]),  # other fields' values are not folded
     ],
 )
 def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
     index = FullTextIndex(tmp_path)
     index.rebuild(
         [
-            make_record("Die Stadtentwicklung braucht Förderprogramme.", "de.txt", "de"),
-            make_record("Cykelvägar i Malmö.", "sv.txt", "sv"),
+            make_record("Die Stadtentwicklung braucht Förderprogramme für Schulen.", "de.txt", "de"),
+            make_record("Cykelvägar i Malmö och miljöarbetet.", "rapport_malmö.txt", "sv"),
             make_record("Bussar i Malmo.", "sv2.txt", "sv"),
             make_record("Søndergade på Frederiksberg ved København og Æblehaven.", "da.txt", "da"),
         ]
