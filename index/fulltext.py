@@ -584,7 +584,7 @@ class FullTextIndex:
             )
         normalised = _normalise_field_values(query)
         if not fold_accents:
-            return parser.parse(normalised)
+            return _without_twins(parser.parse(normalised))
         return _with_folded_twins(parser.parse(_fold_query_text(normalised)))
 
     def search(
@@ -746,6 +746,23 @@ def _fold_query_text(query: str) -> str:
         return match.group(0)  # org:, person:, email:, source:, lang:, year: ... hold exact keys
 
     return _QUERY_PIECE.sub(fold, query)
+
+
+def _without_twins(query: Any) -> Any:
+    """Return a query whose wildcards and ranges over text fields leave folded twins out ("*almo" must not find "Malmö")."""
+    import copy
+
+    from whoosh import query as wq
+
+    if isinstance(query, wq.MultiTerm) and query.field() in TEXT_FIELDS:
+        plain = copy.copy(query)
+        expand = query._btexts
+        marker = FOLDED_PREFIX.encode("utf-8")
+        plain._btexts = lambda reader: (text for text in expand(reader) if not text.startswith(marker))
+        return plain
+    if query.is_leaf():
+        return query
+    return query.apply(_without_twins)
 
 
 def _with_folded_twins(query: Any) -> Any:

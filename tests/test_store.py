@@ -168,6 +168,8 @@ def test_fulltext_update_and_delete(tmp_path):
         ("miljo", True, ["sv"]),  # compound parts have folded twins too: miljöarbetet
         ("miljö", False, ["sv"]),
         ("source:rapport_malmö.txt", True, ["sv"]),  # other fields' values are not folded
+        ("*almo", False, ["sv"]),  # a plain wildcard does not reach folded twins: only "Malmo"
+        ("*almo", True, ["sv", "sv"]),
     ],
 )
 def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
@@ -195,6 +197,13 @@ def test_fold_query_text_keeps_entity_keys(query, folded):
     from index.fulltext import _fold_query_text, _normalise_field_values
 
     assert _fold_query_text(_normalise_field_values(query)) == folded
+
+
+def test_open_ranges_reach_folded_twins_only_when_folding(tmp_path):
+    index = FullTextIndex(tmp_path)
+    index.rebuild([make_record("Cykelvägar i Malmö.", "sv.txt", "sv")])
+    # "~" sorts after the letters: only the twins "~cykelvagar" and "~malmo" lie above "x".
+    assert [len(index.search("title:{x TO}", fold_accents=fold)) for fold in (False, True)] == [0, 1]
 
 
 def test_folded_matches_are_highlighted(tmp_path):
