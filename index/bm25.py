@@ -14,6 +14,7 @@ boosts, a non-BM25F weighting, another codec) gets None, and the caller asks who
 from __future__ import annotations
 
 import io
+import math
 import pickle
 import struct
 import zlib
@@ -24,16 +25,38 @@ import numpy as np
 _BLOCK_LENGTH = struct.Struct("!i")  # whoosh's StructFile.read_int: big-endian, signed
 
 
-def _or_terms(query: Any) -> list[tuple[str, str]] | None:
-    """Return the (field, text) terms of a query made only of unboosted Term and Or nodes, or None."""
+# A term to score: a field and the texts that count as one word there (one text, or a word and its
+# folded twin: index.fulltext.FOLDED_PREFIX).
+Term = tuple[str, tuple[str, ...]]
+
+
+def _twins(query: Any) -> Term | None:
+    """Return (field, (word, twin)) for --fold-accents' Or of a word and its folded twin, else None."""
     from whoosh import query as wq
 
-    if isinstance(query, wq.Term):
+    from index.fulltext import FOLDED_PREFIX
+
+    subs = query.subqueries
+    if len(subs) == 2 and all(type(sub) is wq.Term and sub.boost == 1.0 for sub in subs):
+        word, twin = subs
+        if word.fieldname == twin.fieldname and twin.text == FOLDED_PREFIX + word.text:
+            return (word.fieldname, (word.text, twin.text))
+    return None
+
+
+def _or_terms(query: Any) -> list[Term] | None:
+    """Return the terms of a query made only of unboosted Term and Or nodes, or None."""
+    from whoosh import query as wq
+
+    if type(query) is wq.Term:
         if query.boost != 1.0 or query.minquality:
             return None
-        return [(query.fieldname, query.text)]
+        return [(query.fieldname, (query.text,))]
     if type(query) is wq.Or and query.boost == 1.0 and not query.scale and not query.minmatch:
-        terms: list[tuple[str, str]] = []
+        twins = _twins(query)
+        if twins is not None:
+            return [twins]
+        terms: list[Term] = []
         for sub in query.subqueries:
             found = _or_terms(sub)
             if found is None:
@@ -150,10 +173,10 @@ class BlockScorer:
         self._length_of_byte = _length_table()
 
     def supports(self, query: Any) -> bool:
-        """Return True when this scorer ranks the query exactly as whoosh would."""
+        """Return True when this scorer ranks the query (as whoosh would, but for folded twins: see top)."""
         return self._terms(query) is not None
 
-    def _terms(self, query: Any) -> list[tuple[str, str]] | None:
+    def _terms(self, query: Any) -> list[Term] | None:
         from whoosh.codec.whoosh3 import W3Codec
         from whoosh.scoring import BM25F
 
@@ -171,10 +194,31 @@ class BlockScorer:
                 return None
         return terms
 
+    def _idf(self, term: Term) -> float:
+        """Return whoosh's idf of a term; of a word with its twin, from their summed document frequencies."""
+        field, texts = term
+        if len(texts) == 1:
+            return float(self.searcher.idf(field, texts[0]))
+        frequency = sum(self.searcher.doc_frequency(field, text) for text in texts)
+        return math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1  # whoosh.scoring.WeightingModel.idf
+
+    @staticmethod
+    def _term_postings(reader: Any, term: Term) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return a term's document numbers and frequencies in one segment, a word's and its twin's added up."""
+        field, texts = term
+        found = [posting for text in texts if (posting := _postings(reader, field, text)) is not None]
+        if len(found) <= 1:
+            return found[0] if found else None
+        ids, inverse = np.unique(np.concatenate([ids for ids, _ in found]), return_inverse=True)
+        return ids, np.bincount(inverse, weights=np.concatenate([tf for _, tf in found]))
+
     def top(self, query: Any, limit: int | None, allowed: set[int] | None = None) -> list[tuple[float, int]] | None:
         """Return the (score, docnum) pairs whoosh's search would return, best first; None if unsupported.
 
-        allowed: the document numbers a filter lets through (None: all).
+        allowed: the document numbers a filter lets through (None: all). A word and its folded twin
+        (a --fold-accents query) count as one term: their frequencies add up and they share one idf,
+        from both document frequencies. whoosh would give each its own idf, so the rarer spelling of
+        a word would rank far above the common one.
         """
         terms = self._terms(query)
         if terms is None:
@@ -184,16 +228,14 @@ class BlockScorer:
         searcher = self.searcher
         weighting = searcher.weighting
         k1, b = weighting.K1, weighting.B
-        stats = {
-            term: (searcher.idf(*term), searcher.avg_field_length(term[0]) or 1) for term in set(terms)
-        }
+        stats = {term: (self._idf(term), searcher.avg_field_length(term[0]) or 1) for term in set(terms)}
         total = searcher.doc_count_all()
         scores = np.zeros(total, dtype=np.float64)
         for subsearcher, offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
             segment = scores[offset : offset + reader.doc_count_all()]
             for term in terms:
-                found = _postings(reader, *term)
+                found = self._term_postings(reader, term)
                 if found is None:
                     continue
                 ids, tf = found

@@ -106,3 +106,22 @@ def test_search_gives_the_same_hits_either_way(segmented_index, monkeypatch):
     slow = segmented_index.search("kommunen energi bostäder", limit=15, texts=texts)
     assert [(h.id, h.score, h.snippet) for h in fast] == [(h.id, h.score, h.snippet) for h in slow]
     assert len(fast) == 15 and "[[" in fast[0].snippet
+
+
+def test_a_word_and_its_folded_twin_share_one_idf(tmp_path, monkeypatch):
+    from tests.test_store import make_record
+
+    index = FullTextIndex(tmp_path)
+    accented = [make_record(f"Nya cykelvägar i Malmö, del {i}.", f"a{i}.txt", "sv") for i in range(20)]
+    index.rebuild(accented + [make_record("Nya cykelvagar i Malmo, del 99.", "ascii.txt", "sv")])
+
+    def ratio() -> float:
+        hits = {hit.source: hit.score for hit in index.search("malmo", fold_accents=True, limit=None)}
+        assert len(hits) == 21
+        return hits["ascii.txt"] / hits["a0.txt"]
+
+    # One idf for both spellings: the one text written without accents gains only from its shorter
+    # length (twins count toward it), not from its spelling being rare.
+    assert ratio() < 1.3
+    monkeypatch.setattr(BlockScorer, "supports", lambda self, query: False)
+    assert ratio() > 2  # whoosh alone: an idf per spelling
