@@ -212,10 +212,10 @@ class BlockScorer:
         ids, inverse = np.unique(np.concatenate([ids for ids, _ in found]), return_inverse=True)
         return ids, np.bincount(inverse, weights=np.concatenate([tf for _, tf in found]))
 
-    def top(self, query: Any, limit: int | None, allowed: set[int] | None = None) -> list[tuple[float, int]] | None:
+    def top(self, query: Any, limit: int | None, filter_query: Any = None) -> list[tuple[float, int]] | None:
         """Return the (score, docnum) pairs whoosh's search would return, best first; None if unsupported.
 
-        allowed: the document numbers a filter lets through (None: all). A word and its folded twin
+        filter_query: a whoosh query the documents must match (None: all). A word and its folded twin
         (a --fold-accents query) count as one term: their frequencies add up and they share one idf,
         from both document frequencies. whoosh would give each its own idf, so the rarer spelling of
         a word would rank far above the common one.
@@ -245,10 +245,9 @@ class BlockScorer:
                 segment[ids] += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
             if reader.has_deletions():
                 segment[_deleted_docnums(reader)] = 0.0
-        if allowed is not None:
+        if filter_query is not None:
             keep = np.zeros(total, dtype=bool)
-            if allowed:
-                keep[np.fromiter(allowed, dtype=np.int64)] = True
+            keep[np.fromiter(searcher.docs_for_query(filter_query), dtype=np.int64)] = True
             scores[~keep] = 0.0
         matched = np.flatnonzero(scores > 0)
         if limit is not None and len(matched) > limit:

@@ -151,7 +151,7 @@ def fold_text(text: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
-def fold_accents(word: str) -> str:
+def fold_word(word: str) -> str:
     """Return a word with its accents folded, as fold_text (cached: for words, not whole texts)."""
     return fold_text(word)
 
@@ -231,8 +231,8 @@ class LanguageAnalyzer(_WordAnalyzer):
     Gives the terms of whoosh's RegexTokenizer | LowercaseFilter | StopFilter(lang) | StemFilter(lang)
     chain, plus at index time the parts of long compounds and, for a word with accents, the folded
     twin of its stem (FOLDED_PREFIX + stem of the folded word). Parts and twin share the word's
-    position, so a phrase query that runs across a compound, or a --fold-accents phrase, still matches. Words are split at "*" too, so the
-    German gender star ("Bürger*innen") indexes both words. One generator instead of five and a
+    position, so a phrase query that runs across a compound, or a --fold-accents phrase, still
+    matches. Words are split at "*" too, so the German gender star ("Bürger*innen") indexes both words. One generator instead of five and a
     cache of each word's terms make it twice as fast as the chained filters.
     """
 
@@ -264,7 +264,7 @@ class LanguageAnalyzer(_WordAnalyzer):
         twins = tuple(
             FOLDED_PREFIX + folded_stem
             for word, term in zip(words, terms)
-            if (folded := fold_accents(word)) != word and (folded_stem := stem(folded)) != term
+            if (folded := fold_word(word)) != word and (folded_stem := stem(folded)) != term
         )
         return terms + twins
 
@@ -287,7 +287,7 @@ class PlainAnalyzer(_WordAnalyzer):
         lowered = word.lower()
         if lowered in multilingual_stop_words():
             return ()
-        folded = fold_accents(lowered) if index else lowered
+        folded = fold_word(lowered) if index else lowered
         return (lowered, FOLDED_PREFIX + folded) if folded != lowered else (lowered,)
 
 
@@ -636,7 +636,6 @@ class FullTextIndex:
                 )
         return hits
 
-
     def _ranked(self, searcher: Any, parsed: Any, limit: int | None, filter_query: Any) -> Any:
         """Return whoosh Results for a parsed query: ranked by index.bm25 when it can, else by whoosh."""
         from whoosh.searching import Results
@@ -646,15 +645,13 @@ class FullTextIndex:
         scorer = self._scorer if self._scorer is not None and self._scorer.searcher is searcher else BlockScorer(searcher)
         if self.keep_open:
             self._scorer = scorer
-        if scorer.supports(parsed):
-            # Plain words: whoosh's own BM25F over whole posting blocks, several times faster on common
-            # words (bench/latency.py). With a filter it is what scoring every document and then
-            # filtering gives; whoosh's filtered top 50 left out better-scoring matches in 10 of 30
-            # filtered queries on the 100k-document bench home.
-            allowed = set(searcher.docs_for_query(filter_query)) if filter_query is not None else None
-            top = scorer.top(parsed, limit, allowed)
-            if top is not None:
-                return Results(searcher, parsed, top)
+        # Plain words: whoosh's own BM25F over whole posting blocks, several times faster on common
+        # words (bench/latency.py). With a filter it is what scoring every document and then
+        # filtering gives; whoosh's filtered top 50 left out better-scoring matches in 10 of 30
+        # filtered queries on the 100k-document bench home.
+        top = scorer.top(parsed, limit, filter_query)
+        if top is not None:
+            return Results(searcher, parsed, top)
         # No terms=True: recording the matched terms of every matching document stops whoosh from
         # skipping blocks that cannot reach the top hits (5x slower on common words at 100k).
         return searcher.search(parsed, limit=limit, filter=filter_query)
@@ -694,7 +691,7 @@ def _window(text: str, words: list[str]) -> str:
     if len(text) <= HIGHLIGHT_WINDOW:
         return text
     lowered = fold_text(text.lower())  # folding shifts offsets only by the odd ß or æ: close enough
-    positions = [found for word in words if len(word) >= 3 and (found := lowered.find(fold_accents(word.lower()))) >= 0]
+    positions = [found for word in words if len(word) >= 3 and (found := lowered.find(fold_word(word.lower()))) >= 0]
     start = max(0, min(positions, default=0) - HIGHLIGHT_WINDOW // 4)
     return text[start : start + HIGHLIGHT_WINDOW]
 
@@ -740,7 +737,7 @@ def _fold_query_text(query: str) -> str:
     def fold(match: re.Match[str]) -> str:
         if match.group("word") is not None:
             word = match.group("word")
-            return word if word.lower() in _all_stop_words() else fold_accents(word)
+            return word if word.lower() in _all_stop_words() else fold_word(word)
         if match.group("field").lower() == "title":
             return match.group("field") + ":" + _QUERY_PIECE.sub(fold, match.group("value"))
         return match.group(0)  # org:, person:, email:, source:, lang:, year: ... hold exact keys
