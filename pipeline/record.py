@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from pipeline.language import Detection
+
+# Texts longer than this run NER on their own, not with the rest of a batch (see build_records).
+BATCH_NER_MAX_CHARS = 100_000
 ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones", "contacts")
 TITLE_MAX = 120
 
@@ -65,12 +71,14 @@ def build_record(
     use_ner: bool = True,
     published: str | None = None,
     format: str = "text",
+    detection: Detection | None = None,
 ) -> Record:
-    """Run language detection and extraction over a cleaned text and return its record."""
+    """Run language detection (unless given) and extraction over a cleaned text and return its record."""
     from pipeline.extract import extract_entities
     from pipeline.language import detect_language
 
-    detection = detect_language(clean_text)
+    if detection is None:
+        detection = detect_language(clean_text)
     entities = extract_entities(clean_text, detection.language, use_ner=use_ner)
     return Record(
         id=record_id(clean_text),
@@ -85,3 +93,55 @@ def build_record(
         published=published,
         format=format,
     )
+
+
+@dataclass
+class TextToRecord:
+    """One cleaned text and what build_record needs besides it."""
+
+    path: str
+    clean_text: str
+    title_hint: str | None = None
+    use_ner: bool = True
+    published: str | None = None
+    format: str = "text"
+
+
+def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
+    """Return the record of each text, or the exception that stopped it; NER runs once per language for all.
+
+    Equal to build_record on each text in turn; only faster, since the NER model runs on the chunks of
+    all the texts of a language at once (pipeline.ner.ner_spans_many).
+    """
+    from pipeline.language import detect_language
+    from pipeline.ner import ner_spans_many
+
+    detections: list[Detection | Exception] = []
+    for item in texts:
+        try:
+            detections.append(detect_language(item.clean_text))
+        except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
+            detections.append(exc)
+    batch = [
+        (item.clean_text, detection.language)
+        for item, detection in zip(texts, detections)
+        if item.use_ner and not isinstance(detection, Exception) and len(item.clean_text) <= BATCH_NER_MAX_CHARS
+    ]
+    if len(batch) > 1:
+        try:
+            ner_spans_many(batch)  # remembered by pipeline.ner until build_record asks for each text
+        except Exception:  # noqa: BLE001, S110 - each text then runs NER on its own and fails on its own
+            pass
+    records: list[Record | Exception] = []
+    for item, detection in zip(texts, detections):
+        if isinstance(detection, Exception):
+            records.append(detection)
+            continue
+        try:
+            records.append(
+                build_record(item.path, item.clean_text, item.title_hint, item.use_ner, item.published, item.format,
+                             detection=detection)
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
+            records.append(exc)
+    return records

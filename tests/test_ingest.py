@@ -147,11 +147,45 @@ def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch
     from corpus import ingest as ingest_module
 
     seen = []
-    real = ingest_module.process_text
-    monkeypatch.setattr(ingest_module, "process_text", lambda *args: seen.append(gc.get_threshold()[0]) or real(*args))
+    real = ingest_module.process_texts
+    monkeypatch.setattr(ingest_module, "process_texts", lambda *args: seen.append(gc.get_threshold()[0]) or real(*args))
     before = gc.get_threshold()
     paths = make_corpus(tmp_path / "docs", 2, "gc")
     summary = ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1, use_ner=False)
     assert summary.counts["new"] == 2
-    assert seen == [ingest_module.GC_THRESHOLD] * 2
+    assert seen and set(seen) == {ingest_module.GC_THRESHOLD}
     assert gc.get_threshold() == before
+
+
+def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_path, monkeypatch):
+    from corpus import ingest as ingest_module
+
+    paths = make_corpus(tmp_path / "docs", 12, "batch")  # all five samples: sv, da and de in one batch
+    homes = {}
+    for size in (1, ingest_module.EXTRACT_BATCH):
+        monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", size)
+        homes[size] = tmp_path / f"home{size}"
+        summary = ingest_module.ingest([str(p) for p in paths], homes[size], workers=1)
+        assert summary.counts["new"] == 12
+    assert exported(runner, homes[1]) == exported(runner, homes[ingest_module.EXTRACT_BATCH])
+
+
+def test_a_text_failing_in_a_batch_fails_alone(tmp_path, monkeypatch):
+    import pipeline.extract
+
+    from corpus import ingest as ingest_module
+
+    real = pipeline.extract.extract_entities
+
+    def fail_on_one(text, *args, **kwargs):
+        if "Dokument broken 2." in text:
+            raise ValueError("cannot read this one")
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.extract, "extract_entities", fail_on_one)
+    paths = make_corpus(tmp_path / "docs", 5, "broken")
+    summary = ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1)
+    assert summary.counts["new"] == 4 and summary.counts["failed"] == 1
+    (failure,) = summary.failures
+    assert failure.path.endswith("broken_002.txt")
+    assert failure.reason == "extraction failed (ValueError: cannot read this one); rerun with --debug for the traceback"

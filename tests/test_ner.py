@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import ner
-from pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, shared_doc, text_chunks
+from pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, ner_spans_many, shared_doc, text_chunks
 
 SENTENCES = [
     (
@@ -178,3 +178,24 @@ def test_joinable_chunks_give_the_whole_text_tokens(text: str, limit: int, lang:
         joined = Doc.from_docs([doc for _, doc in chunks], ensure_whitespace=False)
         assert joined.text == text
         assert token_columns(joined) == token_columns(nlp.tokenizer(text))
+
+
+def test_ner_spans_many_equals_one_text_at_a_time() -> None:
+    long_sv = long_paragraph_text(SENTENCES[0][1], 120)  # several chunks
+    texts = [(text, lang) for lang, text, _, _ in SENTENCES] + [
+        (long_sv, "sv"),
+        ("", "sv"),
+        ("   \n", "de"),
+        ("Anna Lindqvist works at Göteborgs universitet.", "en"),  # no model
+        (SENTENCES[1][1] + " Og Odense Kommune.", "da"),
+    ]
+    ner._recent.clear()
+    batched = ner_spans_many(texts)
+    ner._recent.clear()  # from scratch: nothing remembered from the batch
+    alone = [ner_spans(text, lang) for text, lang in texts]
+    assert batched == alone
+    assert batched[-1] and batched[3] and batched[4:7] == [[], [], []]
+    # The batch is remembered: asking again returns the same spans and the Docs NER read.
+    ner_spans_many(texts)
+    assert shared_doc(long_sv, "sv") is not None
+    assert ner_spans(long_sv, "sv") == alone[3]
