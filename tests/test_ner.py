@@ -125,7 +125,11 @@ def test_long_text_spans_and_shared_doc_equal_tokenising_apart(lang: str, text: 
     assert any(long_text[start:end] == person for start, end, _ in expected)
     doc = shared_doc(long_text, lang)
     assert doc is not None and doc.vocab is nlp.vocab and doc.text == long_text
-    assert token_columns(doc) == token_columns(nlp.tokenizer(long_text))
+    alone = nlp.tokenizer(long_text)
+    assert token_columns(doc) == token_columns(alone)
+    # What the name rules read besides the columns: lexeme attributes and character spans.
+    assert [(t.lower_, t.like_num) for t in doc] == [(t.lower_, t.like_num) for t in alone]
+    assert doc.char_span(*expected[0][:2]).text == alone.char_span(*expected[0][:2]).text
 
 
 def test_shared_doc_only_for_texts_ner_read() -> None:
