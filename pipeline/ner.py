@@ -22,8 +22,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 _WHITESPACE = re.compile(r"\s+")
 # The spans and chunk Docs of the last texts NER ran on: the name rules read the same tokens instead
 # of tokenising a text a second time, and a batch run by ner_spans_many waits here until each of its
-# texts is asked for. At least as many as the largest batch ingest sends (corpus/ingest.py).
-RECENT_TEXTS = 32
+# texts is asked for (a larger batch is kept whole).
+RECENT_TEXTS = 4
 # Chunks of all texts of a batch go through one nlp.pipe call in batches of this many: the model runs
 # on all of them at once, about 10 % faster than one call per text (bench: 600 documents, 39.7 →
 # 35.9 ms/doc from 1 to 8 texts per call).
@@ -98,7 +98,7 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
         with _recent_lock:
             for number in numbers:
                 _recent[texts[number]] = (results[number], chunks[number])
-            while len(_recent) > RECENT_TEXTS:
+            while len(_recent) > max(RECENT_TEXTS, len(texts)):  # a whole batch waits until asked for
                 del _recent[next(iter(_recent))]
     return [list(spans) for spans in results]
 
