@@ -371,6 +371,48 @@ def _document(record: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+class _LengthsInMemory:
+    """A new segment's per-document reader that answers doc_field_length from lengths read once per field.
+
+    On commit whoosh asks the new segment for the length of a document's field once per posting (to
+    keep each term's shortest and longest document), each time reading one byte from the column
+    file through three Python calls: 13 % of the commit. The answers are the same.
+    """
+
+    def __init__(self, reader: Any):
+        self._reader = reader
+        self._lengths: dict[str, list[int | None] | None] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        """Return what W3PerDocReader.doc_field_length returns, from a list."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._read(fieldname)
+        lengths = self._lengths[fieldname]
+        if lengths is None or not 0 <= docnum < len(lengths):
+            return self._reader.doc_field_length(docnum, fieldname, default)
+        return lengths[docnum]
+
+    def _read(self, fieldname: str) -> list[int | None] | None:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        count = min(column._count, self._reader.doc_count_all())
+        return list(map(_byte_lengths().__getitem__, column._dbfile.get(column._basepos, count)))
+
+
+@lru_cache(maxsize=1)
+def _byte_lengths() -> tuple[int | None, ...]:
+    """Return the field length whoosh decodes from each length byte (None for 0, as doc_field_length)."""
+    from whoosh.util.numeric import byte_to_length
+
+    return (None, *(byte_to_length(byte) for byte in range(1, 256)))
+
+
 class FullTextIndex:
     """A whoosh index in HOME/index, derived from the store."""
 
@@ -466,7 +508,7 @@ class FullTextIndex:
         from whoosh.index import LockError
 
         try:
-            return ix.writer(
+            writer = ix.writer(
                 timeout=self.lock_timeout,
                 delay=0.25,
                 limitmb=WRITER_LIMIT_MB,
@@ -480,6 +522,10 @@ class FullTextIndex:
                 f"the index in {self.directory} is locked by another hitta process and stayed locked for "
                 f"{self.lock_timeout:g} s; wait for it to finish, or run 'hitta reindex' if no other process is running"
             ) from exc
+        if hasattr(writer, "per_document_reader"):  # a SegmentWriter, whose commit writes the postings
+            opened = writer.per_document_reader
+            writer.per_document_reader = lambda: _LengthsInMemory(opened())
+        return writer
 
     def update(self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> int:
         """Add or replace records and delete ids in one commit; return the number written."""

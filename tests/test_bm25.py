@@ -125,3 +125,20 @@ def test_a_word_and_its_folded_twin_share_one_idf(tmp_path, monkeypatch):
     assert ratio() < 1.3
     monkeypatch.setattr(BlockScorer, "top", lambda self, query, limit, filter_query=None: None)  # whoosh ranks
     assert ratio() > 2  # whoosh alone: an idf per spelling
+
+
+def test_commit_lengths_in_memory_equal_whoosh_per_document_reader(segmented_index):
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    from index.fulltext import _LengthsInMemory
+
+    ix = segmented_index._open()
+    for segment in ix._segments():
+        plain = W3PerDocReader(ix.storage, segment)
+        fast = _LengthsInMemory(W3PerDocReader(ix.storage, segment))
+        for fieldname in ("title", "content_sv", "content_da", "content_de", "content_xx", "org", "no_such_field"):
+            for docnum in range(segment.doc_count_all() + 1):  # one past the end too, as whoosh allows
+                assert fast.doc_field_length(docnum, fieldname) == plain.doc_field_length(docnum, fieldname)
+        assert fast.doc_count_all() == plain.doc_count_all()  # everything else is the wrapped reader's
+        plain.close()
+        fast.close()
