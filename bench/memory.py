@@ -12,9 +12,9 @@ Modes:
 - `records` (default): the ingest write path without extraction: generated documents
   (bench/generate_corpus.py) become records with their known entities, written exactly as
   `corpus.ingest.ingest` commits them (batches of 64: Store.put_record + mark_pending in one
-  transaction; sync_fulltext every FULLTEXT_BATCH records), then sync_semantic builds the semantic
-  index. This is the part
-  whose memory can grow with the collection; extraction memory is per document.
+  transaction; sync_fulltext every FULLTEXT_BATCH_INLINE records, as one worker), then
+  sync_semantic builds the semantic index. This is the part whose memory can grow with the
+  collection; extraction memory is per document.
 - `reindex`: the store is filled with `size` generated records first (not measured), then the child
   is `hitta --home HOME reindex` (FullTextIndex.rebuild + SemanticIndex.build over the store): the
   memory of rebuilding both indexes of a collection of that size.
@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
-from corpus.ingest import FULLTEXT_BATCH  # noqa: E402
+from corpus.ingest import FULLTEXT_BATCH_INLINE  # noqa: E402
 from generate_corpus import DEFAULT_SHARED, FILES_PER_FOLDER, iter_documents, synthetic_record  # noqa: E402
 
 TARGET_GROWTH = 1.3
@@ -143,7 +143,7 @@ def write_records(home: str, size: int, seed: int, shared: str, batch_size: int 
                 store.put_record(record)
             store.mark_pending(ids)
         unindexed.extend(ids)
-        if len(unindexed) >= FULLTEXT_BATCH:
+        if len(unindexed) >= FULLTEXT_BATCH_INLINE:
             sync_fulltext(store, fulltext, unindexed)
             unindexed.clear()
     sync_fulltext(store, fulltext, unindexed)

@@ -27,8 +27,11 @@ EXTRACT_BATCH_CHARS = 250_000
 # Records go to the store every DEFAULT_BATCH, to the full-text index every FULLTEXT_BATCH: each
 # whoosh commit writes a segment and merges small ones, so larger commits cost less per record, while
 # smaller ones let the index work overlap with extraction sooner. Until a batch is committed the
-# store's pending to-dos hold its records, so a killed run loses nothing.
+# store's pending to-dos hold its records, so a killed run loses nothing. With one worker nothing
+# overlaps, so the batch is larger: 512 records per commit write 1,200 documents about 0.8 ms/doc
+# faster than 256 (bench: FullTextIndex.update alone), for about 50 MiB more memory while it runs.
 FULLTEXT_BATCH = 256
+FULLTEXT_BATCH_INLINE = 512
 # Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
 # whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
 # threshold ingest is about 2 % faster (bench: 300 documents, 1 worker, 20.9 s → 20.4 s); the
@@ -198,7 +201,8 @@ def ingest(
     ready: list[_Job] = []
     gathering: list[tuple[_Job, TextToRecord]] = []  # the batch not yet sent to a worker
     max_in_flight = (workers + 1) * EXTRACT_BATCH  # a batch ahead for each worker
-    feeder = _FullTextFeeder(store, fulltext, FULLTEXT_BATCH, background=workers > 1)
+    fulltext_batch = FULLTEXT_BATCH if workers > 1 else FULLTEXT_BATCH_INLINE
+    feeder = _FullTextFeeder(store, fulltext, fulltext_batch, background=workers > 1)
 
     def commit(jobs: list[_Job]) -> None:
         """Write finished jobs to the store in one transaction, then to the full-text index."""

@@ -129,7 +129,7 @@ def test_ingest_json_lines_name_every_input(runner, tmp_path, workers):
 def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monkeypatch):
     import corpus.ingest as ingest_module
 
-    monkeypatch.setattr(ingest_module, "FULLTEXT_BATCH", 2)
+    monkeypatch.setattr(ingest_module, "FULLTEXT_BATCH_INLINE", 2)
     paths = make_corpus(tmp_path / "docs", 5, "batch")
     home = tmp_path / "home"
     result = runner.invoke(cli, ["--home", str(home), "ingest", *map(str, paths), "--workers", "1", "--no-ner"])
