@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
+from whoosh.formats import Positions
 
 from corpus.store import entity_key
 
@@ -184,6 +185,22 @@ class _WordAnalyzer(Tokenizer):
         self.__dict__.update(state)
         self._cache = {}
 
+    def index_positions(self, value: str) -> dict[str, list[int]]:
+        """Return each term's positions in value, terms in order of first appearance: what __call__ yields at index time."""
+        positions: dict[str, list[int]] = {}
+        pos = 0
+        terms_of = self.terms
+        for match in WORD.finditer(value):
+            terms = terms_of(match.group(), True)
+            if terms:
+                for term in terms:
+                    if term in positions:
+                        positions[term].append(pos)
+                    else:
+                        positions[term] = [pos]
+                pos += 1
+        return positions
+
     def __call__(
         self,
         value: str,
@@ -315,11 +332,29 @@ def multilingual_stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
+class TermPositions(Positions):
+    """whoosh's Positions format, whose index-time postings for hitta's analysers skip Token objects.
+
+    whoosh's word_values moves a Token through two generators per term and sums a boost of 1.0 per
+    occurrence; here the same counts, weights (occurrences × field boost) and encoded positions come
+    from the analyser's term positions. Stored in the index's schema, so it keeps this name.
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        """Yield (term, frequency, weight, encoded positions) per distinct term, as Positions.word_values."""
+        if not (isinstance(value, str) and isinstance(analyzer, _WordAnalyzer) and kwargs == {"mode": "index"}):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost, encode = self.field_boost, self.encode
+        for term, positions in analyzer.index_positions(value).items():
+            yield (term, len(positions), float(len(positions)) * boost, encode(positions))
+
+
 def _schema() -> Any:
     from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
     plain = PlainAnalyzer()
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True, sortable=True),  # a column: filters map to ids without loading stored fields
         source=ID(stored=True),
         title=TEXT(stored=True, analyzer=plain, field_boost=1.5),
@@ -334,6 +369,9 @@ def _schema() -> Any:
         year=KEYWORD(commas=True),
         budget=NUMERIC(numtype=int, bits=64),
     )
+    for name in ("title", "content_sv", "content_da", "content_de", "content_xx"):
+        schema[name].format = TermPositions(field_boost=schema[name].format.field_boost)
+    return schema
 
 
 def record_years(record: dict[str, Any]) -> list[str]:

@@ -142,3 +142,23 @@ def test_commit_lengths_in_memory_equal_whoosh_per_document_reader(segmented_ind
         assert fast.doc_count_all() == plain.doc_count_all()  # everything else is the wrapped reader's
         plain.close()
         fast.close()
+
+
+@pytest.mark.parametrize("fieldname", ["title", "content_sv", "content_da", "content_de", "content_xx"])
+def test_term_positions_give_whoosh_positions_postings(fieldname):
+    from whoosh.formats import Positions
+
+    from index.fulltext import TermPositions, _schema
+
+    field = _schema()[fieldname]
+    assert isinstance(field.format, TermPositions)
+    plain = Positions(field_boost=field.format.field_boost)
+    text = (
+        "Malmö stad och Region Skåne: cykelvägar, cykelvägar och miljöarbetet i Malmö. Die Förderung der "
+        "Stadtentwicklung in Kiel; Odense Kommune bygger boliger og cykelstier. och och och z.B. 2024 Malmö"
+    )
+    expected = list(plain.word_values(text, field.analyzer, mode="index"))
+    assert list(field.format.word_values(text, field.analyzer, mode="index")) == expected
+    assert any(freq > 1 for _, freq, _, _ in expected)  # repeated words: positions lists, not single ones
+    # Anything but indexing a string goes whoosh's own way.
+    assert list(field.format.word_values(text, field.analyzer, mode="query")) == list(plain.word_values(text, field.analyzer, mode="query"))
