@@ -17,8 +17,10 @@ How a text is decided (`detect_line`):
    NORWEGIAN_VARIANT_SURE of the Norwegian probability, otherwise as `no`.
 
 Speed: both scorers run on all paragraphs of a document at once with numpy (n-grams as integer keys
-looked up in a sorted table; the classifier's feature hashing is MurmurHash3 computed on arrays),
-so the cost is a few milliseconds a document with no per-text Python loop over n-grams.
+looked up in a sorted table; the classifier's feature hashing is MurmurHash3 computed on arrays,
+each 4-byte block once per character position), so the cost is under 2 ms for a document of 6,000
+characters, with no per-text Python loop over n-grams. Every sum is still taken in the order of one
+text alone (bincount adds in order), so a text's answer does not depend on the texts beside it.
 
 A document (`detect_language`) is split into paragraphs (blocks between blank lines, or lines when
 there are no blank lines); each is decided alone and `languages` lists every language with its
@@ -73,7 +75,6 @@ VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 5
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 # langdetect's cleaning_text: a text with twice as many characters >= U+0300 as ASCII letters loses its
 # ASCII letters (its comparison with 'Latin Extended Additional' is always unequal, so all count).
 _LANGDETECT_LATIN = re.compile(r"[A-z]")
@@ -121,6 +122,8 @@ class _ProfileTable:
     numbers: np.ndarray
     rows: np.ndarray
     log_prob: np.ndarray
+    # log_prob with each row as one item (numpy void), so a row look-up is a fast 1-D gather.
+    log_prob_rows: np.ndarray
 
     def row_numbers(self, code_points: np.ndarray, n: int) -> np.ndarray:
         """Return 1 + the row of the n-gram starting at each position (the last n-1 positions start none), 0 if unknown."""
@@ -131,10 +134,29 @@ class _ProfileTable:
         for offset in range(1, n):
             number = number * self.base + letters[offset : len(letters) - n + 1 + offset]
         number += sum(self.base**shorter for shorter in range(1, n))
+        return self.rows_of_numbers(number)
+
+    def rows_of_numbers(self, number: np.ndarray) -> np.ndarray:
+        """Return 1 + the row of each n-gram number, 0 if unknown."""
+        import numpy as np
+
         if self.dense is not None:
             return self.dense[number]
         found = np.minimum(np.searchsorted(self.numbers, number), len(self.numbers) - 1)
         return np.where(self.numbers[found] == number, self.rows[found], 0)
+
+    def grams_rows(self, code_points: np.ndarray) -> list[np.ndarray]:
+        """Return row_numbers(code_points, n) for n = 1, 2, 3, sharing the letter look-up and the shorter numbers."""
+        import numpy as np
+
+        letters = self.letters[np.minimum(code_points, len(self.letters) - 1)]
+        number = letters.astype(np.int64, copy=True)
+        rows = []
+        for n in (1, 2, 3):
+            if n > 1:
+                number = number[:-1] * self.base + letters[n - 1 :]
+            rows.append(self.rows_of_numbers(number + sum(self.base**shorter for shorter in range(1, n))))
+        return rows
 
 
 @dataclass(frozen=True)
@@ -163,7 +185,8 @@ def normalise_for_classifier(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
     if "@" in text or "://" in text or "www." in text:  # the only ways the pattern can match
         text = _URL_OR_EMAIL.sub(" ", text)
-    return _SPACES.sub(" ", _DIGITS.sub("0", text)).strip()
+    # Whitespace runs as single spaces, none at the ends: split() cuts at exactly the characters regex \s matches.
+    return " ".join(_DIGITS.sub("0", text).split())
 
 
 def make_vectorizer(params: dict[str, Any]) -> HashingVectorizer:
@@ -262,7 +285,9 @@ def _profile_table(codes: tuple[str, ...]) -> _ProfileTable:
     if sum(base**n for n in (1, 2, 3)) <= DENSE_INDEX_ENTRIES:
         dense = np.zeros(sum(base**n for n in (1, 2, 3)), dtype=np.int32)
         dense[numbers] = np.arange(1, len(rows) + 1)
-    return _ProfileTable(codes, letters, base, dense, numbers[order], order + 1, np.log(probabilities + LANGDETECT_SMOOTHING))
+    log_prob = np.ascontiguousarray(np.log(probabilities + LANGDETECT_SMOOTHING))
+    log_prob_rows = log_prob.view(np.dtype((np.void, log_prob.itemsize * len(codes)))).reshape(-1)
+    return _ProfileTable(codes, letters, base, dense, numbers[order], order + 1, log_prob, log_prob_rows)
 
 
 class _CharTable:
@@ -282,7 +307,10 @@ class _CharTable:
         import numpy as np
         from langdetect.utils.ngram import NGram
 
-        unseen = code_points[~self.known[code_points]]
+        known = self.known[code_points]
+        if known.all():  # the usual case once a few texts have been read
+            return
+        unseen = code_points[~known]
         for code_point in np.unique(unseen).tolist():
             char = chr(code_point)
             normalised = NGram.normalize(char)
@@ -323,14 +351,18 @@ def _letter_counts(texts: Sequence[str]) -> np.ndarray:
 def _langdetect_text(text: str) -> str:
     """Return text as langdetect's Detector scores it: URLs and addresses blanked, Vietnamese marks folded, cut, and
     without ASCII letters when it is mostly in another script."""
-    from langdetect.detector import Detector
-    from langdetect.utils.ngram import NGram
-
+    # The imports only where they are needed: this runs for every paragraph.
     if "://" in text:
+        from langdetect.detector import Detector
+
         text = Detector.URL_RE.sub(" ", text)
     if "@" in text:
+        from langdetect.detector import Detector
+
         text = Detector.MAIL_RE.sub(" ", text)
     if any(mark in text for mark in _VIETNAMESE_MARKS):
+        from langdetect.utils.ngram import NGram
+
         text = NGram.normalize_vi(text)
     text = text[:LANGDETECT_MAX_TEXT]
     non_latin = len(_LANGDETECT_NON_LATIN.findall(text))
@@ -359,25 +391,49 @@ def _ngram_log_likelihoods(texts: Sequence[str], table: _ProfileTable) -> tuple[
     ends[1:] &= ~(upper[1:] & upper[:-1])
     # Where n-grams of each length may end: not across a space, and no lone or double space.
     valid = (ends & ~space, ends[1:] & ~(space[1:] & space[:-1]), ends[2:] & ~space[1:-1])
-    rows = np.concatenate([table.row_numbers(normalised, n)[valid[n - 1]] for n in (1, 2, 3)])
-    gram_owner = np.concatenate([owner[n - 1 :][valid[n - 1]] for n in (1, 2, 3)])
-    known = rows > 0
-    log_prob, gram_owner = table.log_prob[rows[known] - 1], gram_owner[known]
-    # bincount adds each text's n-grams in order, so a text's sums do not depend on the other texts.
-    sums = np.stack([np.bincount(gram_owner, weights=log_prob[:, column], minlength=len(texts)) for column in range(len(table.codes))], axis=1)
+    # Each gram's 1 + row in the table, 0 where it is unknown or not taken; one selection of the others, in the order
+    # of the reference: all 1-grams by position, then the 2-grams, then the 3-grams.
+    rows = np.concatenate([gram_rows * taken for gram_rows, taken in zip(table.grams_rows(normalised), valid)])
+    found = np.flatnonzero(rows)
+    rows = rows[found] - 1
+    gram_owner = np.concatenate([owner, owner[1:], owner[2:]])[found]
+    # bincount adds each text's n-grams in order, so a text's sums do not depend on the other texts; one bincount over
+    # text x language keys interleaves the languages' sums, each still in order.
+    languages = len(table.codes)
+    log_prob = table.log_prob_rows[rows].view(np.float64).reshape(-1)
+    keys = _interleaved_keys(gram_owner, languages)
+    sums = np.bincount(keys, weights=log_prob, minlength=len(texts) * languages).reshape(len(texts), languages)
     return sums, np.bincount(gram_owner, minlength=len(texts))
 
 
-def _naive_bayes_probabilities(log_likelihood: np.ndarray, codes: tuple[str, ...]) -> dict[str, float]:
-    """Return the tempered posterior over the languages, those under PROB_THRESHOLD dropped and the rest renormalised."""
+def _interleaved_keys(owner: np.ndarray, columns: int) -> np.ndarray:
+    """Return owner * columns + column for every (owner, column), owner-major: the bincount keys of an owners x columns sum."""
     import numpy as np
 
-    scaled = log_likelihood / NGRAM_OVERLAP
-    posterior = np.exp(scaled - scaled.max())
-    posterior /= posterior.sum()
-    kept = {code: float(p) for code, p in zip(codes, posterior) if p > PROB_THRESHOLD}
-    total = sum(kept.values())
-    return {code: p / total for code, p in kept.items()}
+    keys = np.repeat(owner * columns, columns)
+    if columns <= 127:  # the column numbers 0, 1, .., 0, 1, .. from bytes repeated in C: much faster than np.tile
+        keys += np.frombuffer(bytes(range(columns)) * len(owner), dtype=np.int8)
+    else:
+        keys += np.tile(np.arange(columns), len(owner))
+    return keys
+
+
+def _naive_bayes_probabilities(log_likelihoods: np.ndarray, codes: tuple[str, ...]) -> list[dict[str, float]]:
+    """Return each row's tempered posterior over the languages, those under PROB_THRESHOLD dropped and the rest renormalised.
+
+    Computed for all rows at once: numpy's row-wise max, exp and sum give each row the floats they give the row alone.
+    """
+    import numpy as np
+
+    scaled = log_likelihoods / NGRAM_OVERLAP
+    posterior = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    probabilities = []
+    for row in posterior.tolist():
+        kept = {code: p for code, p in zip(codes, row) if p > PROB_THRESHOLD}
+        total = sum(kept.values())
+        probabilities.append({code: p / total for code, p in kept.items()})
+    return probabilities
 
 
 @lru_cache(maxsize=1)
@@ -440,6 +496,70 @@ def _murmurhash3_32(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -
     return hashed.view(np.int32).astype(np.int64)
 
 
+def _gram_buckets(joined: str, code_points: np.ndarray, high: int, n_features: int) -> np.ndarray:
+    """Return abs(signed MurmurHash3 x86 32-bit, seed 0) % n_features of the UTF-8 bytes of joined[p:p + n], for every
+    size n = 1..high (rows) and start p (columns); grams running past the end are cut there.
+
+    The hash of _murmurhash3_32, regrouped: the grams starting at one character share their first 4-byte blocks, so the
+    hash state after each block is computed once per character position, and each gram only adds its tail bytes (the
+    word after its blocks, masked) and the finalisation. uint32 arithmetic wraps around, as the algorithm wants.
+    """
+    import numpy as np
+
+    c1, c2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+    positions = len(code_points)
+    data = joined.encode("utf-8", "surrogatepass")
+    padded = np.frombuffer(data + bytes(4), dtype=np.uint8)
+    # Each character's first byte: the bytes that are not UTF-8 continuation bytes (10xxxxxx).
+    char_offsets = np.flatnonzero((padded[: len(data)] & np.uint8(0xC0)) != np.uint8(0x80)).astype(np.int32)
+    ends = np.concatenate([char_offsets, np.full(high + 1, len(data), dtype=np.int32)])
+    # byte_length[n - 1, p]: the bytes of the n characters from p (ends[p + n] - ends[p]).
+    byte_length = (np.lib.stride_tricks.sliding_window_view(ends, positions)[1 : high + 1] - char_offsets).view(np.uint32)
+    # The little-endian 32-bit word at every byte offset (zeros past the end).
+    padded = padded.astype(np.uint32)
+    words = padded[:-3] | (padded[1:-2] << np.uint32(8))
+    words |= padded[2:-1] << np.uint32(16)
+    words |= padded[3:] << np.uint32(24)
+    blocks = byte_length >> np.uint32(2)
+    # states[k * positions + p]: the state after k blocks of the grams starting at character p.
+    states = [np.zeros(positions, dtype=np.uint32)]
+    for block in range(int(blocks.max()) if blocks.size else 0):
+        word = words[np.minimum(char_offsets + 4 * block, len(data))]  # past the end only where no gram needs it
+        word *= c1
+        word = (word << np.uint32(15)) | (word >> np.uint32(17))
+        word *= c2
+        word ^= states[-1]
+        state = (word << np.uint32(13)) | (word >> np.uint32(19))
+        state *= np.uint32(5)
+        state += np.uint32(0xE6546B64)
+        states.append(state)
+    blocks *= np.uint32(positions)
+    blocks += np.arange(positions, dtype=np.uint32)
+    hashed = np.concatenate(states)[blocks]
+    tail = words[char_offsets + (byte_length & np.uint32(0xFFFFFFFC))]
+    shift = byte_length & np.uint32(3)
+    shift <<= np.uint32(3)
+    tail &= (np.uint32(1) << shift) - np.uint32(1)
+    tail *= c1
+    tail = (tail << np.uint32(15)) | (tail >> np.uint32(17))
+    tail *= c2
+    hashed ^= tail  # an empty tail is 0 and changes nothing
+    hashed ^= byte_length
+    hashed ^= hashed >> np.uint32(16)
+    hashed *= np.uint32(0x85EBCA6B)
+    hashed ^= hashed >> np.uint32(13)
+    hashed *= np.uint32(0xC2B2AE35)
+    hashed ^= hashed >> np.uint32(16)
+    # abs() of the signed hash: (h ^ s) - s with s all ones for the negative ones (-2**31 gives 2**31, as in int64).
+    sign = (hashed.view(np.int32) >> np.int32(31)).view(np.uint32)
+    hashed ^= sign
+    hashed -= sign
+    if n_features & (n_features - 1) == 0:  # a power of two: the remainder is the low bits (much faster than %)
+        hashed &= np.uint32(n_features - 1)
+        return hashed
+    return hashed % np.uint32(n_features)
+
+
 def _classifier_scores(texts: Sequence[str]) -> np.ndarray:
     """Return the classifier's class scores (texts x classes) as its HashingVectorizer and linear model compute them.
 
@@ -450,50 +570,98 @@ def _classifier_scores(texts: Sequence[str]) -> np.ndarray:
     import numpy as np
 
     model = _load_classifier()
-    words = [text.lower() for text in (normalise_for_classifier(text) for text in texts)]
-    code_points, owner, _ = _joined(words)
-    code_points = np.append(code_points, _SPACE)  # the last word's closing space
-    owner = np.append(owner, len(texts) - 1)
+    if not texts:
+        return np.zeros((0, len(model.classes))) + model.intercept
+    words = [normalise_for_classifier(text).lower() for text in texts]
+    joined = "".join(" " + text for text in words) + " "  # the last word's closing space ends it
+    code_points = _code_points(joined)
+    # Each position's text, and one more for the last word's closing space and one past the end.
+    owner = np.append(np.repeat(np.arange(len(texts)), [len(text) + 1 for text in words]), [len(texts) - 1] * 2)
     space = code_points == _SPACE
-    data = np.frombuffer(("".join(" " + text for text in words) + " ").encode("utf-8", "surrogatepass") + b"\0\0\0", dtype=np.uint8)
-    byte_length = 1 + (code_points >= 0x80) + (code_points >= 0x800) + (code_points >= 0x10000)
-    offsets = np.concatenate([[0], np.cumsum(byte_length)])
-    # A gram may run from any position up to and including the next space (the end of a padded word).
     positions = np.arange(len(code_points))
-    space_at = np.flatnonzero(space)
-    next_space = space_at[np.minimum(np.searchsorted(space_at, positions + 1), len(space_at) - 1)]
     low, high = model.ngram_range
-    per_start = np.maximum(np.minimum(np.maximum(next_space - positions + 1, 1), high) - low + 1, 0)
-    starts = np.repeat(positions, per_start)
-    sizes = low + np.arange(len(starts)) - np.repeat(np.cumsum(per_start) - per_start, per_start)
-    # Not the 1-gram of a space (added per word below), nor two spaces (the separators around an empty text).
-    lone_space = space[starts] & ((sizes == 1) | space[np.minimum(starts + 1, len(space) - 1)])
-    starts, sizes = starts[~lone_space], sizes[~lone_space]
-    gram_owner = owner[starts + space[starts]]  # the text of the gram's first letter
-    buckets = np.abs(_murmurhash3_32(data, offsets[starts], offsets[starts + sizes] - offsets[starts])) % model.n_features
-    space_bucket = abs(_murmurhash3_32(np.frombuffer(b" \0\0\0", dtype=np.uint8), np.array([0]), np.array([1]))[0]) % model.n_features
-    if model.ngram_range[0] == 1:
-        word_counts = np.array([len(text.split()) for text in words])
-        buckets = np.concatenate([buckets, np.full(int(2 * word_counts.sum()), space_bucket)])
-        gram_owner = np.concatenate([gram_owner, np.repeat(np.arange(len(texts)), 2 * word_counts)])
+    # wanted[n - 1, p]: the gram of n characters starting at p is a feature. It may run up to and including the next
+    # space (the end of a padded word), so no space inside it, and it must end within the text. Not the 1-gram of a
+    # space (added per word below), nor any gram at two spaces (the separators around an empty text).
+    wanted = np.zeros((high, len(code_points)), dtype=bool)
+    wanted[0] = ~space
+    if high > 1:
+        wanted[1, :-1] = ~(space[:-1] & space[1:])
+    for size in range(3, high + 1):
+        wanted[size - 1, : 1 - size] = wanted[size - 2, : 1 - size] & ~space[size - 2 : -1]
+    wanted[: low - 1] = False
+    key_type = np.uint32 if len(texts) * model.n_features < 2**32 - 1 else np.uint64
+    # Keys text * n_features + bucket; the unwanted ones get a key above all others and are cut after sorting.
+    keys = _gram_buckets(joined, code_points, high, model.n_features).astype(key_type, copy=False)
+    keys += owner[positions + space].astype(key_type) * key_type(model.n_features)
+    keys |= wanted.view(np.uint8).astype(key_type) - key_type(1)  # all ones where unwanted, without a branchy mask
+    n_keys = int(wanted.sum())
+    if low == 1:
+        word_counts = np.array([text.count(" ") + 1 if text else 0 for text in words])  # single spaces, none at the ends
+        space_keys = np.arange(len(texts), dtype=key_type) * key_type(model.n_features)
+        space_keys += key_type(_space_bucket(model.n_features))
+        keys = np.concatenate([keys.ravel(), np.repeat(space_keys, 2 * word_counts)])
+        n_keys += 2 * int(word_counts.sum())
+    keys = np.sort(keys.ravel())[:n_keys]
     # The l2-normalised bucket counts of each text dotted with the weights; sorted, so each text is summed alone.
-    unique, counts = np.unique(gram_owner * model.n_features + buckets, return_counts=True)
-    unique_owner, unique_bucket = unique // model.n_features, unique % model.n_features
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    first_at = np.flatnonzero(first)
+    unique = keys[first_at]
+    counts = np.diff(np.append(first_at, len(keys)))
+    if model.n_features & (model.n_features - 1) == 0:  # a power of two: shift and mask (much faster than divmod)
+        unique_owner = (unique >> key_type(model.n_features.bit_length() - 1)).astype(np.intp)
+        unique_bucket = (unique & key_type(model.n_features - 1)).astype(np.intp)
+    else:
+        unique_owner, unique_bucket = np.divmod(unique.astype(np.intp), model.n_features)
     norms = np.sqrt(np.bincount(unique_owner, weights=counts.astype(np.float64) ** 2, minlength=len(texts)))
     weights = counts / np.where(norms > 0, norms, 1.0)[unique_owner]
-    coef = model.coef_by_bucket[unique_bucket].astype(np.float64)
-    dots = np.stack([np.bincount(unique_owner, weights=weights * coef[:, column], minlength=len(texts)) for column in range(len(model.classes))], axis=1)
+    # Each text's dot product with each class's weights, summed in key order as one bincount per class would (one
+    # bincount over text x class keys: the classes' sums interleave, each still in order).
+    classes = len(model.classes)
+    products = _coefficients(model, unique_bucket).reshape(-1)  # bucket-major: bucket 0's classes, bucket 1's, ...
+    products *= np.repeat(weights, classes)
+    text_class = _interleaved_keys(unique_owner, classes)
+    dots = np.bincount(text_class, weights=products, minlength=len(texts) * classes).reshape(len(texts), classes)
     return dots + model.intercept
 
 
-def _classifier_probabilities(scores: np.ndarray, labels: set[str]) -> dict[str, float]:
-    """Return the classifier's probabilities over the given labels (of sv, da, nb, nn), renormalised."""
+def _coefficients(model: _Classifier, buckets: np.ndarray) -> np.ndarray:
+    """Return the classifier's weights of the given buckets (buckets x classes) as float64."""
+    import numpy as np
+
+    rows = model.coef_by_bucket
+    row_bytes = rows.shape[1] * rows.itemsize
+    if row_bytes in (2, 4, 8) and rows.flags.c_contiguous:
+        # A bucket's row read as one integer: a 1-D gather, much faster than gathering 2-D rows.
+        as_words = rows.view(np.dtype(f"u{row_bytes}")).reshape(-1)
+        return as_words[buckets].view(rows.dtype).reshape(len(buckets), rows.shape[1]).astype(np.float64)
+    return rows[buckets].astype(np.float64)
+
+
+@lru_cache(maxsize=4)
+def _space_bucket(n_features: int) -> int:
+    """Return the bucket of the 1-gram " "."""
+    import numpy as np
+
+    return int(abs(_murmurhash3_32(np.frombuffer(b" \0\0\0", dtype=np.uint8), np.array([0]), np.array([1]))[0]) % n_features)
+
+
+def _classifier_probabilities(scores: np.ndarray, labels: set[str]) -> list[dict[str, float]]:
+    """Return each row's classifier probabilities over the given labels (of sv, da, nb, nn), renormalised.
+
+    Computed for all rows at once: numpy's row-wise max, exp and sum give each row the floats they give the row alone.
+    """
     import numpy as np
 
     model = _load_classifier()
     keep = np.array([label in labels for label in model.classes])
-    exp = np.exp(scores[keep] - scores[keep].max())
-    return dict(zip((c for c, k in zip(model.classes, keep) if k), (exp / exp.sum()).tolist()))
+    kept = scores[:, keep]
+    exp = np.exp(kept - kept.max(axis=1, keepdims=True))
+    exp /= exp.sum(axis=1, keepdims=True)
+    names = [label for label, wanted in zip(model.classes, keep) if wanted]
+    return [dict(zip(names, row)) for row in exp.tolist()]
 
 
 def _norwegian_code(p_nb: float, p_nn: float, allowed: set[str]) -> str:
@@ -506,12 +674,16 @@ def _norwegian_code(p_nb: float, p_nn: float, allowed: set[str]) -> str:
     return variant if variant in allowed else ({"nb", "nn"} - {variant}).pop()
 
 
-def _settle_scandinavian(scores: np.ndarray, group_probability: float, allowed: set[str]) -> tuple[str, float]:
-    """Let the classifier's scores choose among the allowed Scandinavian languages; return (code, score)."""
+def _classifier_labels(allowed: set[str]) -> set[str]:
+    """Return the classifier's labels among which the allowed codes choose (nb and nn for any Norwegian code)."""
     labels = {code for code in ("sv", "da") if code in allowed}
     if allowed & set(NORWEGIAN_CODES):
         labels |= {"nb", "nn"}
-    probabilities = _classifier_probabilities(scores, labels)
+    return labels
+
+
+def _settle_scandinavian(probabilities: dict[str, float], group_probability: float, allowed: set[str]) -> tuple[str, float]:
+    """Let the classifier's probabilities choose among the allowed Scandinavian languages; return (code, score)."""
     norwegian = probabilities.get("nb", 0.0) + probabilities.get("nn", 0.0)
     best = max((code for code in ("sv", "da") if code in probabilities), key=probabilities.__getitem__, default=None)
     if best is None or norwegian > probabilities[best]:
@@ -547,10 +719,9 @@ def _decide(texts: Sequence[str], allowed: set[str]) -> list[_Decision]:
     sums, counts = _ngram_log_likelihoods([texts[index] for index in long_enough], _profile_table(codes))
     several_scandinavian = sum(code in SCANDINAVIAN for code in codes) > 1
     to_settle: list[tuple[int, float]] = []
-    for row, index in enumerate(long_enough):
-        if not counts[row]:
+    for index, count, probabilities in zip(long_enough, counts.tolist(), _naive_bayes_probabilities(sums, codes)):
+        if not count:
             continue  # no n-gram of the profiles: undecidable
-        probabilities = _naive_bayes_probabilities(sums[row], codes)
         best = _best(probabilities)
         if best in SCANDINAVIAN and several_scandinavian:
             to_settle.append((index, sum(probabilities.get(code, 0.0) for code in SCANDINAVIAN)))
@@ -562,8 +733,8 @@ def _decide(texts: Sequence[str], allowed: set[str]) -> list[_Decision]:
             decisions[index] = _Decision(best, probabilities[best], letters[index])
     if to_settle:
         scores = _classifier_scores([texts[index] for index, _ in to_settle])
-        for (index, group), text_scores in zip(to_settle, scores):
-            decisions[index] = _Decision(*_settle_scandinavian(text_scores, group, allowed), letters[index])
+        for (index, group), probabilities in zip(to_settle, _classifier_probabilities(scores, _classifier_labels(allowed))):
+            decisions[index] = _Decision(*_settle_scandinavian(probabilities, group, allowed), letters[index])
     return decisions
 
 
