@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-VERSION = "0.1.0"
+from hitta import __version__ as VERSION
 SAMPLES_DIR = Path(__file__).resolve().parent / "corpus" / "samples"
 ENTITY_CHOICES = ("organisations", "persons", "emails", "phones", "budgets", "dates")
 
@@ -52,7 +52,7 @@ def _emit_json(data: Any, pretty: bool = True) -> None:
 
 
 def _open_store(ctx: click.Context) -> Any:
-    from corpus.store import Store, StoreError
+    from hitta.corpus.store import Store, StoreError
 
     try:
         return Store(_home(ctx))
@@ -79,7 +79,7 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
         hitta search "renovering" --lang da
         hitta export | jq .title
     """
-    from corpus.store import default_home
+    from hitta.corpus.store import default_home
 
     ctx.ensure_object(dict)
     ctx.obj["home"] = home or default_home()
@@ -132,8 +132,8 @@ def ingest(
         cat page.html | hitta ingest -
         find crawl/ -name '*.htm' | hitta ingest --from-list -
     """
-    from corpus.ingest import IngestResult, default_workers
-    from corpus.ingest import ingest as run_ingest
+    from hitta.corpus.ingest import IngestResult, default_workers
+    from hitta.corpus.ingest import ingest as run_ingest
 
     inputs = list(paths) + ([str(SAMPLES_DIR)] if samples else [])
     if from_list is not None:
@@ -218,9 +218,9 @@ def search(
         hitta search 'Förderung AND year:2020' --mode keyword
         hitta search --org "Københavns Kommune" --json | jq .title
     """
-    from index.fulltext import FullTextIndex, IndexFormatError, IndexLockedError, QuerySyntaxError
-    from index.search import build_filters
-    from index.search import search as run_search
+    from hitta.index.fulltext import FullTextIndex, IndexFormatError, IndexLockedError, QuerySyntaxError
+    from hitta.index.search import build_filters
+    from hitta.index.search import search as run_search
 
     filters = build_filters(lang, org, person, email, year)
     if not query.strip() and not filters:
@@ -267,7 +267,7 @@ def similar(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
     Example:
         hitta similar 3f2a9c1e
     """
-    from index.search import similar as run_similar
+    from hitta.index.search import similar as run_similar
 
     try:
         hits = run_similar(_home(ctx), doc_id, limit=limit)
@@ -315,7 +315,7 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 
 
 def _distinct_values(record: dict[str, Any], kind: str) -> list[str]:
-    from corpus.store import entity_values
+    from hitta.corpus.store import entity_values
 
     seen: dict[str, None] = {}
     for entity_kind, value in entity_values({kind: record.get(kind, [])}):
@@ -338,7 +338,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> N
         hitta export --format json -o records.json
         hitta export --redact > shareable.jsonl
     """
-    from corpus.erase import redact_record
+    from hitta.corpus.erase import redact_record
 
     with _open_store(ctx) as store:
         records = store.iter_records()
@@ -405,7 +405,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     Example:
         hitta stats --json | jq .records
     """
-    from index.fulltext import FullTextIndex
+    from hitta.index.fulltext import FullTextIndex
 
     with _open_store(ctx) as store:
         data = store.stats()
@@ -429,8 +429,8 @@ def reindex(ctx: click.Context) -> None:
     Example:
         hitta reindex
     """
-    from corpus.sync import rebuild_indexes
-    from index.fulltext import FullTextIndex, IndexLockedError
+    from hitta.corpus.sync import rebuild_indexes
+    from hitta.index.fulltext import FullTextIndex, IndexLockedError
 
     def progress(done: int) -> None:
         click.echo(f"full-text index: {done} records", err=True)
@@ -455,8 +455,8 @@ def detect(source: str, lines: bool, as_json: bool) -> None:
         hitta detect report.txt
         hitta detect --lines --json sentences.txt | jq -r .language
     """
-    from pipeline.language import detect_language, detect_lines
-    from pipeline.read import ReadFailure, iter_sources
+    from hitta.pipeline.language import detect_language, detect_lines
+    from hitta.pipeline.read import ReadFailure, iter_sources
 
     stdin = sys.stdin.buffer if source == "-" else None
     items = list(iter_sources([source], stdin=stdin))
@@ -495,7 +495,7 @@ def evaluate(ctx: click.Context, gold_dir: Path, as_json: bool) -> None:
     Example:
         hitta ingest --samples && hitta evaluate --gold tests/gold
     """
-    from corpus.evaluate import format_report, load_gold, score_records
+    from hitta.corpus.evaluate import format_report, load_gold, score_records
 
     try:
         gold = load_gold(gold_dir)
@@ -521,9 +521,9 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
         hitta remove 5546ba91
         hitta remove reports/old.txt
     """
-    from corpus.erase import remove as remove_target
-    from corpus.sync import sync_fulltext, sync_semantic
-    from index.fulltext import FullTextIndex
+    from hitta.corpus.erase import remove as remove_target
+    from hitta.corpus.sync import sync_fulltext, sync_semantic
+    from hitta.index.fulltext import FullTextIndex
 
     failed = False
     with _open_store(ctx) as store:
@@ -561,9 +561,9 @@ def forget(ctx: click.Context, person: str | None, email: str | None, phone: str
         hitta forget --person "Tine Ane Nielsen"
         hitta forget --email bw6v@okf.kk.dk
     """
-    from corpus.erase import forget as forget_values
-    from corpus.sync import rebuild_indexes
-    from index.fulltext import FullTextIndex
+    from hitta.corpus.erase import forget as forget_values
+    from hitta.corpus.sync import rebuild_indexes
+    from hitta.index.fulltext import FullTextIndex
 
     if not (person or email or phone):
         raise click.UsageError("give --person, --email or --phone")
@@ -592,8 +592,8 @@ def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
         hitta check
         hitta check --repair
     """
-    from corpus.sync import check_indexes, repair_indexes
-    from index.fulltext import FullTextIndex
+    from hitta.corpus.sync import check_indexes, repair_indexes
+    from hitta.index.fulltext import FullTextIndex
 
     fulltext = FullTextIndex(_home(ctx))
     with _open_store(ctx) as store:

@@ -10,9 +10,9 @@ UTF-8 with stray cp1252 bytes, UTF-16 with and without BOM, latin-1 Danish, empt
 5 MB inline script, one 2 MB line, regex-backtracking lines, …) and a good sample write-up between each two,
 then:
 
-1. isolated runs (skipped with --no-isolated): for each kind, `cli.py --home H ingest BAD GOOD` in a fresh
+1. isolated runs (skipped with --no-isolated): for each kind, `python -m hitta --home H ingest BAD GOOD` in a fresh
    home: exit code, wall time, the line hitta printed for BAD, and whether GOOD was stored;
-2. one run over the whole folder (`cli.py --home H ingest FOLDER --workers N --max-bytes M`), its output
+2. one run over the whole folder (`python -m hitta --home H ingest FOLDER --workers N --max-bytes M`), its output
    lines time-stamped as they arrive (the many-files folder is timed from its first to its last line);
    then `hitta export` tells which good files were stored and whether decoded text kept its letters.
 
@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = REPO / "cli.py"
 SAMPLES = sorted((REPO / "corpus" / "samples").glob("*.txt"))
 MANY_DIR = "zz_many_small_files"
 DEEP_LEVELS = 600
@@ -234,7 +233,7 @@ def run_timed(args: list[str]) -> tuple[int, float, list[tuple[float, str, str]]
 
 def hitta(home: Path, *args: str) -> list[str]:
     """Return the command line of one hitta invocation on a home."""
-    return [sys.executable, str(CLI), "--home", str(home), *args]
+    return [sys.executable, "-m", "hitta", "--home", str(home), *args]
 
 
 def lines_for(path: str, lines: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
@@ -368,7 +367,7 @@ def markdown(isolated: list[Row], folder_rows: list[Row], totals: dict[str, Any]
     """Return the results as Markdown tables."""
     out = []
     if isolated:
-        out.append("Isolated runs: `cli.py --home H ingest BAD GOOD --workers "
+        out.append("Isolated runs: `python -m hitta --home H ingest BAD GOOD --workers "
                    f"{args.workers} --max-bytes {args.max_bytes}`, a fresh home each.\n")
         out.append("| kind | hitta printed for BAD | BAD stored | GOOD stored | exit | time s | verdict |")
         out.append("|---|---|---|---|---|---|---|")
@@ -378,7 +377,7 @@ def markdown(isolated: list[Row], folder_rows: list[Row], totals: dict[str, Any]
                 f"| {row.exit_code} | {row.seconds} | {verdict(row)} |"
             )
         out.append("")
-    out.append(f"Whole folder: `cli.py --home H ingest FOLDER --workers {args.workers} --max-bytes {args.max_bytes}`: "
+    out.append(f"Whole folder: `python -m hitta --home H ingest FOLDER --workers {args.workers} --max-bytes {args.max_bytes}`: "
                f"exit {totals['exit_code']}, {totals['seconds']} s, good files stored "
                f"{totals['good_files_stored']}/{totals['good_files']}, traceback on stderr: "
                f"{'yes' if totals['traceback_on_stderr'] else 'no'}, `hitta check` exit {totals['check_exit_code']}.\n"

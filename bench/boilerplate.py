@@ -25,9 +25,8 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line, split_normalised_lines  # noqa: E402
+from hitta.pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line, split_normalised_lines  # noqa: E402
 
 LABELS = ROOT / "bench" / "boilerplate_labels.tsv"
 CONTENT_LANGUAGES = ("sv", "da", "de", "nb")

@@ -44,9 +44,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from pipeline.formats import FormatError, extract_docx, extract_html, extract_odt, extract_pdf  # noqa: E402
+from hitta.pipeline.formats import FormatError, extract_docx, extract_html, extract_odt, extract_pdf  # noqa: E402
 
 STRING_TYPES = ("organisations", "emails", "persons")
 SPAN_TYPES = ("budgets", "dates", "phones")
@@ -357,7 +356,7 @@ TEMPLATES: dict[str, Callable[[Doc], str]] = {
 
 def html_extractors() -> dict[str, Callable[[str], tuple[str, str | None, str | None]]]:
     """Return the HTML extractors available here: name -> function(html) -> (text, title, date)."""
-    from pipeline.read import html_to_text
+    from hitta.pipeline.read import html_to_text
 
     def rules(page: str) -> tuple[str, str | None, str | None]:
         result = extract_html(page)

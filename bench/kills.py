@@ -7,7 +7,7 @@ Usage (from the repo root):
 1. Writes --docs documents from the bundled samples, each made distinct by an appended line.
 2. Kill runs (--runs kills): every --fresh-every-th run starts from an empty home, the others change
    the appended line of a third of the documents in the home of the run before (so the kill lands in
-   updates too). Each run starts `cli.py --home H ingest FOLDER --workers N -q` in its own process
+   updates too). Each run starts `python -m hitta --home H ingest FOLDER --workers N -q` in its own process
    group and SIGKILLs the group after a seeded random delay between 0 and the time a whole run of
    that sort took (measured once, unkilled; lowered when a run ends before its kill moment, and such
    a run does not count as a kill). Then it records:
@@ -41,18 +41,16 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from corpus.store import DB_NAME, entity_key, entity_values  # noqa: E402
-from pipeline.record import record_id  # noqa: E402
+from hitta.corpus.store import DB_NAME, entity_key, entity_values  # noqa: E402
+from hitta.pipeline.record import record_id  # noqa: E402
 
-CLI = REPO / "cli.py"
 SAMPLES = sorted((REPO / "corpus" / "samples").glob("*.txt"))
 
 
 def hitta(home: Path, *args: str) -> list[str]:
     """Return the command line of one hitta invocation on a home."""
-    return [sys.executable, str(CLI), "--home", str(home), *args]
+    return [sys.executable, "-m", "hitta", "--home", str(home), *args]
 
 
 def marker(index: int, version: int) -> str:

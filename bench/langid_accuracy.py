@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
-from pipeline.language import OTHERS, SUPPORTED, detect_line, langdetect_line  # noqa: E402
+from hitta.pipeline.language import OTHERS, SUPPORTED, detect_line, langdetect_line  # noqa: E402
 
 FILES = ("sv", "da", "de", "nb", "nn", "en", "nl")
 ACCEPTED = {"nb": {"nb", "no"}, "nn": {"nn", "no"}}

@@ -39,8 +39,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
 from generate_corpus import (  # noqa: E402
     DEFAULT_SHARED, LANGUAGES, ORGANISATIONS, TOPICS, iter_documents, load_pools, synthetic_record,
@@ -56,9 +54,9 @@ _WORD = re.compile(r"^[^\W\d_]{5,}$")
 
 
 def hitta_command() -> list[str]:
-    """Return the command that runs the CLI: the installed `hitta` script next to this Python, else cli.py."""
+    """Return the command that runs the CLI: the installed `hitta` script next to this Python, else python -m hitta."""
     script = Path(sys.executable).with_name("hitta")
-    return [str(script)] if script.is_file() else [sys.executable, str(REPO / "cli.py")]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "hitta"]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -72,7 +70,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def build_store(home: Path, docs: int, seed: int, shared: str, batch_size: int = 1000) -> dict[str, Any]:
     """Write synthetic records until the store holds `docs` of them; return what was done."""
-    from corpus.store import Store
+    from hitta.corpus.store import Store
 
     with Store(home) as store:
         have = store.count()
@@ -107,7 +105,7 @@ def folder_bytes(path: Path) -> int:
 
 def make_queries(n: int, seed: int, shared: str) -> dict[str, list[tuple[str, dict[str, list[str]], str]]]:
     """Return n (query, filters, mode) triples per kind, drawn from the corpus sentences and facts."""
-    from index.search import build_filters  # turns CLI values into index keys, as `hitta search --org` does
+    from hitta.index.search import build_filters  # turns CLI values into index keys, as `hitta search --org` does
 
     rng = random.Random(f"hitta-latency:{seed}")
     pools = load_pools(shared if Path(shared).is_dir() else None)
@@ -148,7 +146,7 @@ def make_queries(n: int, seed: int, shared: str) -> dict[str, list[tuple[str, di
 
 def time_queries(home: Path, kinds: dict[str, list[tuple[str, dict[str, list[str]], str]]]) -> dict[str, Any]:
     """Return latency statistics per query kind (in-process, after a warm-up per kind)."""
-    from index.search import search
+    from hitta.index.search import search
 
     started = time.perf_counter()
     search(home, "kommun", mode="hybrid")
@@ -179,7 +177,7 @@ def profile_hybrid(home: Path, queries: list[tuple[str, dict[str, list[str]], st
     import cProfile
     import pstats
 
-    from index.search import search
+    from hitta.index.search import search
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -38,11 +38,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
-from corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
-from corpus.ingest import FULLTEXT_BATCH_INLINE  # noqa: E402
+from hitta.corpus.ingest import DEFAULT_BATCH as COMMIT_BATCH  # noqa: E402
+from hitta.corpus.ingest import FULLTEXT_BATCH_INLINE  # noqa: E402
 from generate_corpus import DEFAULT_SHARED, FILES_PER_FOLDER, iter_documents, synthetic_record  # noqa: E402
 
 TARGET_GROWTH = 1.3
@@ -127,9 +125,9 @@ def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[s
 
 def write_records(home: str, size: int, seed: int, shared: str, batch_size: int = COMMIT_BATCH) -> dict[str, Any]:
     """Write `size` synthetic records the way ingest commits them, then sync the semantic index; return timings."""
-    from corpus.store import Store
-    from corpus.sync import sync_fulltext, sync_semantic
-    from index.fulltext import FullTextIndex
+    from hitta.corpus.store import Store
+    from hitta.corpus.sync import sync_fulltext, sync_semantic
+    from hitta.index.fulltext import FullTextIndex
 
     store = Store(home)
     fulltext = FullTextIndex(home)
@@ -157,7 +155,7 @@ def write_records(home: str, size: int, seed: int, shared: str, batch_size: int 
 
 def ingest_files(home: str, folders: list[str], workers: int) -> dict[str, Any]:
     """Ingest folders without NER; return the counts."""
-    from corpus.ingest import ingest
+    from hitta.corpus.ingest import ingest
 
     started = time.perf_counter()
     summary = ingest(folders, home, workers=workers, use_ner=False)

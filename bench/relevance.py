@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 MODES = ("keyword", "semantic", "hybrid")
 KINDS = ("inflected", "entity", "paraphrase", "cross-language", "filtered")
@@ -121,7 +120,7 @@ def input_dirs(shared: Path) -> list[Path]:
 
 def stems_by_id(home: Path) -> dict[str, list[str]]:
     """Return record id → file stems of its sources, from the store."""
-    from corpus.store import Store
+    from hitta.corpus.store import Store
 
     with Store(home) as store:
         return {
@@ -136,7 +135,7 @@ def ensure_ingested(home: Path, dirs: list[Path], workers: int) -> dict[str, Any
     present = {stem for stems in _safe_stems(home).values() for stem in stems}
     if wanted <= present:
         return {"reused": True, "seconds": 0.0, "documents": len(wanted)}
-    from corpus.ingest import ingest
+    from hitta.corpus.ingest import ingest
 
     started = time.perf_counter()
     summary = ingest([str(d) for d in dirs], home, workers=workers)
@@ -154,7 +153,7 @@ def _safe_stems(home: Path) -> dict[str, list[str]]:
 
 def run_query(home: Path, judged: Judged, mode: str, id_stems: dict[str, list[str]]) -> Outcome:
     """Run one judged query in one mode and score it."""
-    from index.search import build_filters, search
+    from hitta.index.search import build_filters, search
 
     filters = build_filters(**judged.filters) if judged.filters else None
     started = time.perf_counter()
@@ -233,9 +232,9 @@ def latency(outcomes: list[Outcome], cold: dict[str, float]) -> dict[str, dict[s
 
 
 def command_line() -> list[str]:
-    """Return the argv prefix that runs hitta: the installed console script, else cli.py."""
+    """Return the argv prefix that runs hitta: the installed console script, else python -m hitta."""
     installed = shutil.which("hitta", path=str(Path(sys.executable).parent)) or shutil.which("hitta")
-    return [installed] if installed else [sys.executable, str(REPO / "cli.py")]
+    return [installed] if installed else [sys.executable, "-m", "hitta"]
 
 
 def time_command(home: Path, runs: int = COMMAND_RUNS) -> dict[str, Any]:
@@ -380,7 +379,7 @@ def measure(home: Path, shared: Path, queries_path: Path, workers: int, below: f
     unknown = sorted({stem for q in queries for stem in q.relevant} - {s for stems in id_stems.values() for s in stems})
     if unknown:
         raise SystemExit(f"judged stems not in the store (failed ingest?): {', '.join(unknown)}")
-    from index.search import search
+    from hitta.index.search import search
 
     cold: dict[str, float] = {}
     for mode in MODES:  # the first call per mode loads indexes and models: timed apart

@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.contacts import find_emails, find_phones  # noqa: E402
-from pipeline.dates import find_dates  # noqa: E402
-from pipeline.money import find_budgets  # noqa: E402
+from hitta.pipeline.contacts import find_emails, find_phones  # noqa: E402
+from hitta.pipeline.dates import find_dates  # noqa: E402
+from hitta.pipeline.money import find_budgets  # noqa: E402
 
 TYPES = ("budgets", "dates", "emails", "phones")
 

@@ -15,10 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from corpus.evaluate import format_report, load_gold, score_records  # noqa: E402
-from pipeline.names import find_organisations, find_persons  # noqa: E402
+from hitta.corpus.evaluate import format_report, load_gold, score_records  # noqa: E402
+from hitta.pipeline.names import find_organisations, find_persons  # noqa: E402
 
 NAME_TYPES = ("organisations", "persons")
 

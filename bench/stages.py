@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
 from generate_corpus import DEFAULT_SHARED, iter_documents  # noqa: E402
 
@@ -45,8 +43,8 @@ NON_NER_BUDGET = 0.3 / 0.7  # non-NER time per unit of NER time that keeps inges
 
 def _clear_caches() -> None:
     """Forget per-text caches so every pass pays the full cost of every stage."""
-    import pipeline.names as names
-    import pipeline.ner as ner
+    import hitta.pipeline.names as names
+    import hitta.pipeline.ner as ner
 
     ner._recent.clear()  # the spans and chunk Docs of the texts NER read last
     # Per-text caches only: per-word caches stay warm, as they are a few documents into any ingest.
@@ -70,18 +68,18 @@ def _best_of(repeat: int, work: Callable[[], Any]) -> float:
 
 def measure(texts: list[str], repeat: int) -> dict[str, Any]:
     """Return seconds per stage over the texts (each stage over all texts, best of `repeat`)."""
-    from corpus.store import Store
-    from index.fulltext import FullTextIndex
-    from index.semantic import SemanticIndex
-    from pipeline.clean import clean_text
-    from pipeline.contacts import find_emails, find_phones, group_contacts
-    from pipeline.dates import find_dates
-    from pipeline.language import detect_language
-    from pipeline.money import find_budgets
-    from pipeline.names import find_organisations, find_persons
-    from corpus.ingest import EXTRACT_BATCH
-    from pipeline.ner import load_ner, ner_spans_many
-    from pipeline.record import build_record
+    from hitta.corpus.store import Store
+    from hitta.index.fulltext import FullTextIndex
+    from hitta.index.semantic import SemanticIndex
+    from hitta.pipeline.clean import clean_text
+    from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
+    from hitta.pipeline.dates import find_dates
+    from hitta.pipeline.language import detect_language
+    from hitta.pipeline.money import find_budgets
+    from hitta.pipeline.names import find_organisations, find_persons
+    from hitta.corpus.ingest import EXTRACT_BATCH
+    from hitta.pipeline.ner import load_ner, ner_spans_many
+    from hitta.pipeline.record import build_record
 
     cleaned = [clean_text(text) for text in texts]
     langs = [detect_language(text).language for text in cleaned]

@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
 from generate_corpus import DEFAULT_SHARED, LANGUAGES, iter_documents  # noqa: E402
 
@@ -121,7 +119,7 @@ def _run_json(args: list[str]) -> dict[str, Any]:
 
 def measure_bare(corpus: Path, n: int, seed: int, shared: str) -> dict[str, Any]:
     """Return load and nlp.pipe times of the shipped NER model per language over the corpus texts."""
-    from pipeline.ner import load_ner
+    from hitta.pipeline.ner import load_ner
 
     by_lang: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     for doc in iter_documents(n, seed, shared):
@@ -152,11 +150,11 @@ def measure_bare(corpus: Path, n: int, seed: int, shared: str) -> dict[str, Any]
 
 def measure_ingest(corpus: Path, workers: int, preload: bool, profile: str | None, limit: int | None) -> dict[str, Any]:
     """Return the wall time of one ingest of the corpus into a new home (optionally profiled)."""
-    from corpus.ingest import ingest
+    from hitta.corpus.ingest import ingest
 
     load_seconds = 0.0
     if preload:
-        from pipeline.ner import load_ner
+        from hitta.pipeline.ner import load_ner
 
         started = time.perf_counter()
         for lang in LANGUAGES:

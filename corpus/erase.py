@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.store import Store, entity_key
+from hitta.corpus.store import Store, entity_key
 
 FORGOTTEN = "[forgotten]"
 MASKS = {"persons": "[person]", "emails": "[email]", "phones": "[phone]"}

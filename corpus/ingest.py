@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from corpus.store import Store
-from corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
+from hitta.corpus.store import Store
+from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
 if TYPE_CHECKING:
-    from pipeline.record import TextToRecord
+    from hitta.pipeline.record import TextToRecord
 
 STDIN_PATH = "-"
 DEFAULT_BATCH = 64
@@ -81,7 +81,7 @@ def default_workers() -> int:
 
 def process_texts(texts: list[TextToRecord]) -> list[dict[str, Any] | str]:
     """Build the records of a batch of texts (language + extract) in a worker: a dict each, or why it failed."""
-    from pipeline.record import build_records
+    from hitta.pipeline.record import build_records
 
     return [
         record.to_dict() if not isinstance(record, Exception)
@@ -181,10 +181,10 @@ def ingest(
     format: str | None = None,
 ) -> IngestSummary:
     """Ingest files, directories or stdin into the store at `home` and update its indexes."""
-    from index.fulltext import FullTextIndex
-    from pipeline.clean import clean_text
-    from pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, iter_sources
-    from pipeline.record import TextToRecord, record_id
+    from hitta.index.fulltext import FullTextIndex
+    from hitta.pipeline.clean import clean_text
+    from hitta.pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, iter_sources
+    from hitta.pipeline.record import TextToRecord, record_id
 
     summary = IngestSummary()
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from corpus.store import Store
+from hitta.corpus.store import Store
 
 SEMANTIC_DIR = "semantic"
 SEMANTIC_LOCK = "semantic.lock"
@@ -75,7 +75,7 @@ def sync_fulltext(store: Store, fulltext: Any, ids: Iterable[str] | None = None)
 
 def sync_semantic(store: Store, rebuild: bool = False) -> None:
     """Bring the semantic index in line with the store: add and remove pending records, refit when grown."""
-    from index.semantic import SemanticIndex
+    from hitta.index.semantic import SemanticIndex
 
     directory = store.home / SEMANTIC_DIR
     with semantic_lock(store.home):
@@ -99,7 +99,7 @@ def sync_semantic(store: Store, rebuild: bool = False) -> None:
 
 def check_indexes(store: Store, fulltext: Any) -> dict[str, Any]:
     """Compare the store with both indexes; return the ids each one is missing or has in excess."""
-    from index.semantic import SemanticIndex
+    from hitta.index.semantic import SemanticIndex
 
     stored = set(store.ids())
     indexed = fulltext.indexed_ids()
@@ -136,7 +136,7 @@ def repair_indexes(store: Store, fulltext: Any, report: dict[str, Any]) -> None:
 
 def rebuild_indexes(store: Store, fulltext: Any, on_progress: Callable[[int], None] | None = None) -> int:
     """Recreate the full-text and semantic indexes from the store; return the number of records."""
-    from index.semantic import SemanticIndex
+    from hitta.index.semantic import SemanticIndex
 
     pending_fulltext = store.pending("fulltext")
     count = fulltext.rebuild(store.iter_records(), on_progress=on_progress)

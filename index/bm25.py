@@ -34,7 +34,7 @@ def _twins(query: Any) -> Term | None:
     """Return (field, (word, twin)) for --fold-accents' Or of a word and its folded twin, else None."""
     from whoosh import query as wq
 
-    from index.fulltext import FOLDED_PREFIX
+    from hitta.index.fulltext import FOLDED_PREFIX
 
     subs = query.subqueries
     if len(subs) == 2 and all(type(sub) is wq.Term and sub.boost == 1.0 for sub in subs):

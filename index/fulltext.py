@@ -14,7 +14,7 @@ from typing import Any
 from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Positions
 
-from corpus.store import entity_key
+from hitta.corpus.store import entity_key
 
 INDEX_DIR = "index"
 STEMMED_LANGUAGES = ("sv", "da", "de")
@@ -73,7 +73,7 @@ def _stemmer(lang: str) -> Callable[[str], str]:
 @lru_cache(maxsize=None)
 def compound_stems(lang: str) -> frozenset[str]:
     """Return the stems of the shipped common words of a language (pipeline/lexicon/words_<lang>.txt)."""
-    from pipeline.lexicon import common_words
+    from hitta.pipeline.lexicon import common_words
 
     stem = _stemmer(lang)
     return frozenset(stem(word) for word in common_words(lang))
@@ -724,7 +724,7 @@ class FullTextIndex:
         """Return whoosh Results for a parsed query: ranked by index.bm25 when it can, else by whoosh."""
         from whoosh.searching import Results
 
-        from index.bm25 import BlockScorer
+        from hitta.index.bm25 import BlockScorer
 
         scorer = self._scorer if self._scorer is not None and self._scorer.searcher is searcher else BlockScorer(searcher)
         if self.keep_open:

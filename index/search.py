@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.store import Store, entity_key
-from index.fulltext import FullTextIndex, Hit
+from hitta.corpus.store import Store, entity_key
+from hitta.index.fulltext import FullTextIndex, Hit
 
 MODES = ("keyword", "semantic", "hybrid")
 # How many candidates each ranking contributes before fusion: deep enough that a document ranked
@@ -120,7 +120,7 @@ def search(
         elif mode == "semantic":
             ranked = semantic_hits
         else:
-            from index.hybrid import reciprocal_rank_fusion
+            from hitta.index.hybrid import reciprocal_rank_fusion
 
             ranked = reciprocal_rank_fusion(
                 [[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]], k=RRF_K, weights=HYBRID_WEIGHTS
@@ -153,7 +153,7 @@ def search(
 
 def _page_of_match(text: str, marked: str) -> int:
     """Return the page (1-based, pages split by form feeds) where the snippet's first match stands."""
-    from pipeline.clean import page_of
+    from hitta.pipeline.clean import page_of
 
     match = _MARK.search(marked)
     needle = match.group(1) if match else _MARK.sub(r"\1", marked)[:40]
@@ -207,7 +207,7 @@ class _OpenIndexes:
 
     def semantic(self, home: str | Path) -> Any:
         """Return the semantic index of a home (None when there is none), reopened when it changed."""
-        from index.semantic import SemanticIndex
+        from hitta.index.semantic import SemanticIndex
 
         self._switch(Path(home).resolve())
         meta = Path(home) / "semantic" / "meta.json"

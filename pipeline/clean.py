@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from pipeline.scan import has_case_exotic
+from hitta.pipeline.scan import has_case_exotic
 
 # These patterns run over whole texts, so each starts with a character class or a literal, which lets re
 # jump to candidate offsets instead of trying every one ("\r\n" is a "\r" followed by "\n", "  +" is "   *").

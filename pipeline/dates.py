@@ -7,7 +7,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.scan import has_case_exotic, matches_at
+from hitta.pipeline.scan import has_case_exotic, matches_at
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.contacts import find_emails, find_phones, group_contacts
-from pipeline.dates import find_dates
-from pipeline.money import find_budgets
-from pipeline.names import find_organisations, find_persons
+from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
+from hitta.pipeline.dates import find_dates
+from hitta.pipeline.money import find_budgets
+from hitta.pipeline.names import find_organisations, find_persons
 
 
 def extract_entities(text: str, lang: str, use_ner: bool = True) -> dict[str, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from pipeline.scan import matches_at
+from hitta.pipeline.scan import matches_at
 
 
 def _prefix_tree(words: list[str]) -> str:

@@ -342,7 +342,7 @@ def _doc(text: str, lang: str) -> Any:
     When the NER has just read the text (the finders ask it first), its Doc is reused: the model's
     tokenizer is the blank pipeline's, so the tokens are the same and the text is tokenised once.
     """
-    from pipeline.ner import shared_doc
+    from hitta.pipeline.ner import shared_doc
 
     doc = shared_doc(text, lang)
     return doc if doc is not None else _pipeline(lang)(text)
@@ -1114,7 +1114,7 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
 
     Cached because find_organisations and find_persons both ask for the same text: NER runs once.
     """
-    from pipeline.ner import ner_spans
+    from hitta.pipeline.ner import ner_spans
 
     return tuple(ner_spans(text, lang))
 
@@ -1166,7 +1166,7 @@ def _common_phrase(surface: str, lang: str) -> bool:
     (`Online-Auktion`, `Marketing-Mix`, `EU-medel`). The word lists hold only words seen outside
     named entities in the training corpora, so real names are not in them.
     """
-    from pipeline.lexicon import common_words
+    from hitta.pipeline.lexicon import common_words
 
     words = [w for w in surface.split() if w.lower() not in NAME_CONNECTORS]
     if len(words) == 1 and words[0].isupper() and len(words[0]) >= MIN_SHOUTED_WORD:

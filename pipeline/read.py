@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pipeline.formats import DOCUMENT_FORMATS, FormatError, extract, signature_kind, sniff_format
+from hitta.pipeline.formats import DOCUMENT_FORMATS, FormatError, extract, signature_kind, sniff_format
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 STDIN_PATH = "-"
@@ -144,7 +144,7 @@ def decode_bytes(data: bytes) -> str:
 
 def html_to_text(html: str) -> tuple[str, str | None]:
     """Return (main text, title) of an HTML page: menus, footers, cookie notices and scripts dropped."""
-    from pipeline.formats import extract_html
+    from hitta.pipeline.formats import extract_html
 
     page = extract_html(html)
     return page.text, page.title

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.language import Detection
+    from hitta.pipeline.language import Detection
 
 # Texts longer than this run NER on their own, not with the rest of a batch (see build_records).
 BATCH_NER_MAX_CHARS = 100_000
@@ -74,8 +74,8 @@ def build_record(
     detection: Detection | None = None,
 ) -> Record:
     """Run language detection (unless given) and extraction over a cleaned text and return its record."""
-    from pipeline.extract import extract_entities
-    from pipeline.language import detect_language
+    from hitta.pipeline.extract import extract_entities
+    from hitta.pipeline.language import detect_language
 
     if detection is None:
         detection = detect_language(clean_text)
@@ -113,8 +113,8 @@ def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
     Equal to build_record on each text in turn; only faster, since the NER model runs on the chunks of
     all the texts of a language at once (pipeline.ner.ner_spans_many).
     """
-    from pipeline.language import detect_language
-    from pipeline.ner import ner_spans_many
+    from hitta.pipeline.language import detect_language
+    from hitta.pipeline.ner import ner_spans_many
 
     detections: list[Detection | Exception] = []
     for item in texts:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import SAMPLES_DIR, cli
+from hitta.cli import SAMPLES_DIR, cli
 
 GOLD_DIR = Path(__file__).parent / "gold"
 

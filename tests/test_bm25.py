@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from index.bm25 import BlockScorer
-from index.fulltext import FullTextIndex, _filter_query
+from hitta.index.bm25 import BlockScorer
+from hitta.index.fulltext import FullTextIndex, _filter_query
 from tests.test_store import make_record
 
 WORDS = {
@@ -130,7 +130,7 @@ def test_a_word_and_its_folded_twin_share_one_idf(tmp_path, monkeypatch):
 def test_commit_lengths_in_memory_equal_whoosh_per_document_reader(segmented_index):
     from whoosh.codec.whoosh3 import W3PerDocReader
 
-    from index.fulltext import _LengthsInMemory
+    from hitta.index.fulltext import _LengthsInMemory
 
     ix = segmented_index._open()
     for segment in ix._segments():
@@ -148,7 +148,7 @@ def test_commit_lengths_in_memory_equal_whoosh_per_document_reader(segmented_ind
 def test_term_positions_give_whoosh_positions_postings(fieldname):
     from whoosh.formats import Positions
 
-    from index.fulltext import TermPositions, _schema
+    from hitta.index.fulltext import TermPositions, _schema
 
     field = _schema()[fieldname]
     assert isinstance(field.format, TermPositions)

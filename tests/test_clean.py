@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import clean
-from pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line
+from hitta.pipeline import clean
+from hitta.pipeline.clean import boilerplate_line_flags, clean_text, is_boilerplate_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "corpus" / "samples").glob("*.txt"))

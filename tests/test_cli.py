@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from cli import cli
+from hitta.cli import cli
 from tests.conftest import GOLD_DIR
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "pipeline" / "record.schema.json"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import contacts
-from pipeline.contacts import find_emails, find_phones, group_contacts
+from hitta.pipeline import contacts
+from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 
 GOLD_DIR = Path(__file__).parent / "gold"
 SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"

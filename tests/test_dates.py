@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import dates
-from pipeline.dates import find_dates
-from pipeline.scan import CASE_EXOTIC
+from hitta.pipeline import dates
+from hitta.pipeline.dates import find_dates
+from hitta.pipeline.scan import CASE_EXOTIC
 
 GOLD_DIR = Path(__file__).parent / "gold"
 SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import cli
-from corpus.erase import replace_spans
+from hitta.cli import cli
+from hitta.corpus.erase import replace_spans
 
 DANISH = "001_9555f71246780a4f.txt"
 
@@ -126,7 +126,7 @@ def test_remove_by_source_and_id(runner, danish_home, sample_paths):
 
 
 def test_check_detects_and_repairs(runner, danish_home):
-    from index.fulltext import FullTextIndex
+    from hitta.index.fulltext import FullTextIndex
 
     records = [json.loads(line) for line in invoke(runner, danish_home, "export").stdout.splitlines()]
     FullTextIndex(danish_home).update([], delete_ids=[records[0]["id"]])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.evaluate import ENTITY_TYPES, format_report, load_gold, score_records
+from hitta.corpus.evaluate import ENTITY_TYPES, format_report, load_gold, score_records
 
 GOLD_DIR = Path(__file__).parent / "gold"
 DANISH = "001_9555f71246780a4f"

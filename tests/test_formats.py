@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import formats
-from pipeline.formats import (
+from hitta.pipeline import formats
+from hitta.pipeline.formats import (
     Extracted,
     FormatError,
     extract,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import SAMPLES_DIR, cli
+from hitta.cli import SAMPLES_DIR, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def hitta(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run hitta as a real process (the way a user does)."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "--home", str(home), *args],
+        [sys.executable, "-m", "hitta", "--home", str(home), *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -64,7 +64,7 @@ def test_killed_ingests_leave_no_partial_record(tmp_path):
     kills = 0
     for _ in range(4):
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "--home", str(home), "ingest", str(corpus[0].parent),
+            [sys.executable, "-m", "hitta", "--home", str(home), "ingest", str(corpus[0].parent),
              "--workers", "1", "-q"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -93,7 +93,7 @@ def test_concurrent_ingests_both_finish(tmp_path):
     home = tmp_path / "home"
     processes = [
         subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "--home", str(home), "ingest", str(paths[0].parent),
+            [sys.executable, "-m", "hitta", "--home", str(home), "ingest", str(paths[0].parent),
              "--workers", "1", "-q"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -127,7 +127,7 @@ def test_ingest_json_lines_name_every_input(runner, tmp_path, workers):
 
 
 def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monkeypatch):
-    import corpus.ingest as ingest_module
+    import hitta.corpus.ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "FULLTEXT_BATCH_INLINE", 2)
     paths = make_corpus(tmp_path / "docs", 5, "batch")
@@ -144,7 +144,7 @@ def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monke
 def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch):
     import gc
 
-    from corpus import ingest as ingest_module
+    from hitta.corpus import ingest as ingest_module
 
     seen = []
     real = ingest_module.process_texts
@@ -158,7 +158,7 @@ def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch
 
 
 def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_path, monkeypatch):
-    from corpus import ingest as ingest_module
+    from hitta.corpus import ingest as ingest_module
 
     paths = make_corpus(tmp_path / "docs", 12, "batch")  # all five samples: sv, da and de in one batch
     homes = {}
@@ -171,18 +171,18 @@ def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_
 
 
 def test_a_text_failing_in_a_batch_fails_alone(tmp_path, monkeypatch):
-    import pipeline.extract
+    from hitta.pipeline import extract as extract_module
 
-    from corpus import ingest as ingest_module
+    from hitta.corpus import ingest as ingest_module
 
-    real = pipeline.extract.extract_entities
+    real = extract_module.extract_entities
 
     def fail_on_one(text, *args, **kwargs):
         if "Dokument broken 2." in text:
             raise ValueError("cannot read this one")
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.extract, "extract_entities", fail_on_one)
+    monkeypatch.setattr(extract_module, "extract_entities", fail_on_one)
     paths = make_corpus(tmp_path / "docs", 5, "broken")
     summary = ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1)
     assert summary.counts["new"] == 4 and summary.counts["failed"] == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.language import (
+from hitta.pipeline.language import (
     UNDETERMINED,
     Detection,
     detect_language,
@@ -185,7 +185,7 @@ CJK = ("da", "ja", "ko", "sv", "zh-cn")
     ],
 )
 def test_ngram_scorer_reads_the_ngrams_langdetect_reads(codes: tuple[str, ...], text: str) -> None:
-    from pipeline.language import _code_points, _detector_factory, _ngram_log_likelihoods, _profile_table
+    from hitta.pipeline.language import _code_points, _detector_factory, _ngram_log_likelihoods, _profile_table
 
     detector = _detector_factory(codes).create()
     detector.append(text)
@@ -203,7 +203,7 @@ def test_classifier_scores_equal_the_trained_vectoriser_and_weights() -> None:
 
     import numpy as np
 
-    from pipeline.language import CLASSIFIER_FILE, _classifier_scores, make_vectorizer, normalise_for_classifier
+    from hitta.pipeline.language import CLASSIFIER_FILE, _classifier_scores, make_vectorizer, normalise_for_classifier
 
     texts = TRICKY_TEXTS[:-1] + ["", "https://www.malmo.se", "0"]
     with np.load(CLASSIFIER_FILE) as data:
@@ -218,7 +218,7 @@ def test_murmurhash_equals_scikit_learns(text: str) -> None:
     import numpy as np
     from sklearn.utils import murmurhash3_32
 
-    from pipeline.language import _murmurhash3_32
+    from hitta.pipeline.language import _murmurhash3_32
 
     data = np.frombuffer(text.encode("utf-8") + b"\0\0\0", dtype=np.uint8)
     hashed = _murmurhash3_32(data, np.array([0]), np.array([len(text.encode("utf-8"))]))
@@ -227,7 +227,7 @@ def test_murmurhash_equals_scikit_learns(text: str) -> None:
 
 def test_a_paragraph_is_decided_the_same_alone_and_in_a_document() -> None:
     paragraphs = [SV_PARAGRAPH, DE_PARAGRAPH, BOKMAAL[1], LINES[3][1], LINES[9][1], "Läs mer"]
-    from pipeline.language import _decide
+    from hitta.pipeline.language import _decide
 
     together = _decide(paragraphs, {"sv", "da", "de", "no", "en", "nl"})
     assert [(d.language, d.probability) for d in together] == [detect_line(p) for p in paragraphs]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import money
-from pipeline.money import find_budgets, parse_number
+from hitta.pipeline import money
+from hitta.pipeline.money import find_budgets, parse_number
 
 GOLD_DIR = Path(__file__).parent / "gold"
 SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"

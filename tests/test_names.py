@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import names
-from pipeline.names import find_organisations, find_persons, normalise_name
+from hitta.pipeline import names
+from hitta.pipeline.names import find_organisations, find_persons, normalise_name
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "samples").glob("*.txt"))
 SAMPLE_LANGUAGES = {"000": "sv", "001": "da", "002": "de", "003": "da", "004": "de"}
@@ -313,7 +313,7 @@ SHARED_TOKEN_TEXTS = [
 
 @pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
 def test_rules_read_the_ner_tokens_and_without_ner_their_own(lang, text):
-    from pipeline.ner import load_ner
+    from hitta.pipeline.ner import load_ner
 
     find_organisations(text, lang)
     assert names._doc(text, lang).vocab is load_ner(lang).vocab
@@ -329,7 +329,7 @@ def _long_text(lang: str, text: str) -> str:
 
 @pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
 def test_shared_tokens_give_the_items_of_the_blank_tokenizer(lang, text, monkeypatch):
-    import pipeline.ner as ner
+    import hitta.pipeline.ner as ner
 
     long_text = _long_text(lang, text)
     assert len(ner.text_chunks(long_text)) >= 2

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import ner
-from pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, ner_spans_many, shared_doc, text_chunks
+from hitta.pipeline import ner
+from hitta.pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, ner_spans_many, shared_doc, text_chunks
 
 SENTENCES = [
     (

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text
-from pipeline.contacts import find_emails, find_phones, group_contacts
-from pipeline.dates import find_dates
-from pipeline.language import detect_language
-from pipeline.money import find_budgets
-from pipeline.names import find_organisations, find_persons
-from pipeline.read import decode_bytes, html_to_text
+from hitta.pipeline.clean import clean_text
+from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
+from hitta.pipeline.dates import find_dates
+from hitta.pipeline.language import detect_language
+from hitta.pipeline.money import find_budgets
+from hitta.pipeline.names import find_organisations, find_persons
+from hitta.pipeline.read import decode_bytes, html_to_text
 
 # --------------------------------------------------------------------------------------------
 # Strategies: text that looks like sv/da/de project write-ups, cut up and glued back at random.
@@ -211,7 +211,7 @@ def test_html_to_text_hides_what_follows_an_unclosed_comment_or_tag(html: str) -
 # Regression (fixed 2026-11-22): read._walk and read._read_path recurse once per folder level: about 490
 # nested folders raise RecursionError, which ends the whole ingest run (files after it are never read)
 def test_iter_sources_reads_a_folder_nested_600_levels_deep(tmp_path: Any) -> None:
-    from pipeline.read import Source, iter_sources
+    from hitta.pipeline.read import Source, iter_sources
 
     leaf = tmp_path
     for _ in range(600):
@@ -487,7 +487,7 @@ def test_find_budgets_is_not_quadratic_in_the_number_of_amounts(text: str, count
 def test_ner_organisation_filters_are_not_quadratic(monkeypatch: pytest.MonkeyPatch) -> None:
     import random
 
-    import pipeline.names as names
+    import hitta.pipeline.names as names
 
     rng = random.Random(0)
     words = ["".join(rng.choice("bdfgklmnprstv") + rng.choice("aeiou") for _ in range(3)).capitalize() + "o"
@@ -549,7 +549,7 @@ def _name_left(text: str, name: str) -> bool:
 def test_forget_leaves_no_occurrence_of_the_name(
     given_name: str, middle: str, surname: str, contexts: list[tuple[str, str]], lang: str
 ) -> None:
-    from corpus.erase import FORGOTTEN, forget_in_record
+    from hitta.corpus.erase import FORGOTTEN, forget_in_record
 
     name = f"{given_name} {middle}{surname}"
     parts = [template.format(name=name.replace(" ", glue), upper=name.upper()) for template, glue in contexts]
@@ -572,7 +572,7 @@ def test_forget_leaves_no_occurrence_of_the_name(
     ],
 )
 def test_forget_erases_the_genitive_of_the_name(text: str, name: str, lang: str) -> None:
-    from corpus.erase import forget_in_record
+    from hitta.corpus.erase import forget_in_record
 
     result = forget_in_record(_record_for(text, lang), name, None, None)
     assert result is not None
@@ -591,7 +591,7 @@ def test_forget_erases_the_genitive_of_the_name(text: str, name: str, lang: str)
 def test_put_record_of_a_stored_record_keeps_its_other_sources(paths: list[str]) -> None:
     import tempfile
 
-    from corpus.store import Store
+    from hitta.corpus.store import Store
 
     record = {"id": "f" * 16, "title": "Grønne gårde", "language": "da", "text": "Grønne gårde i Valby."}
     with tempfile.TemporaryDirectory() as home, Store(home) as store:

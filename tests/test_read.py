@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, Source, decode_bytes, html_to_text, iter_sources
+from hitta.pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, Source, decode_bytes, html_to_text, iter_sources
 
 NORDIC = "Projektägare: Växjö kommun, Århus Kommune, Øresund, Straße, Müller – budget 5 000 €"
 
@@ -170,7 +170,7 @@ def test_unreadable_file_fails_with_reason(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # chmod 0 does not stop root, so the refusal is simulated where the module opens files.
-    monkeypatch.setattr("pipeline.read.open", denied, raising=False)
+    monkeypatch.setattr("hitta.pipeline.read.open", denied, raising=False)
     item = read_one(path)
     assert isinstance(item, ReadFailure) and "permission denied" in item.reason
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import index.semantic as semantic
-from index.hybrid import reciprocal_rank_fusion
-from index.semantic import SemanticIndex, _Model, char_ngrams, fold, tokenize
+import hitta.index.semantic as semantic
+from hitta.index.hybrid import reciprocal_rank_fusion
+from hitta.index.semantic import SemanticIndex, _Model, char_ngrams, fold, tokenize
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 SOFIELUND, ORESUND, SOEST, RENOVATION, SUEDWESTFALEN = sorted(path.stem for path in SAMPLES.glob("*.txt"))

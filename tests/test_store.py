@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.store import Store, entity_key
-from index.fulltext import FullTextIndex, QuerySyntaxError, record_years
-from pipeline.record import Record, make_title, record_id
+from hitta.corpus.store import Store, entity_key
+from hitta.index.fulltext import FullTextIndex, QuerySyntaxError, record_years
+from hitta.pipeline.record import Record, make_title, record_id
 
 
 def make_record(text: str, path: str, language: str = "sv", **entities) -> dict:
@@ -194,7 +194,7 @@ def test_compounds_and_accent_folding(tmp_path, query, fold, expected):
     ],
 )
 def test_fold_query_text_keeps_entity_keys(query, folded):
-    from index.fulltext import _fold_query_text, _normalise_field_values
+    from hitta.index.fulltext import _fold_query_text, _normalise_field_values
 
     assert _fold_query_text(_normalise_field_values(query)) == folded
 
@@ -217,7 +217,7 @@ def test_folded_matches_are_highlighted(tmp_path):
 def test_plain_analyzer_gives_whooshs_standard_analyzer_terms():
     from whoosh.analysis import StandardAnalyzer
 
-    from index.fulltext import FOLDED_PREFIX, PlainAnalyzer, multilingual_stop_words
+    from hitta.index.fulltext import FOLDED_PREFIX, PlainAnalyzer, multilingual_stop_words
 
     text = "Die Förderung für Malmö och Århus: z.B. 2,5 Mio. und the E-Mail info@kiel.de, ÆØÅ!"
     standard = StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1)
@@ -249,7 +249,7 @@ def test_phrases_across_compounds_and_stop_words(tmp_path, query, expected):
 
 
 def test_rebuild_writes_segments_and_reports_progress(tmp_path, monkeypatch):
-    import index.fulltext as fulltext
+    import hitta.index.fulltext as fulltext
 
     monkeypatch.setattr(fulltext, "REBUILD_SEGMENT_DOCS", 2)
     records = [make_record(f"Cykelväg nummer {n} i Lund.", f"{n}.txt") for n in range(5)]
@@ -262,7 +262,7 @@ def test_rebuild_writes_segments_and_reports_progress(tmp_path, monkeypatch):
 
 
 def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
-    import index.fulltext as fulltext
+    import hitta.index.fulltext as fulltext
 
     FullTextIndex(tmp_path).rebuild([make_record("Cykelvägar i Lund", "a.txt")])
     monkeypatch.setattr(fulltext, "INDEX_FORMAT", fulltext.INDEX_FORMAT + 1)  # as if this version changed the schema
@@ -287,8 +287,8 @@ def test_matching_ids_follow_the_filters(tmp_path):
 @pytest.mark.parametrize("lang", ["sv", "da", "de"])
 def test_stems_begin_with_their_words_first_letters(lang):
     # compound_parts skips heads by their first letters; that holds only if stemming keeps them.
-    from index.fulltext import _stem_start, _stemmer
-    from pipeline.lexicon import common_words
+    from hitta.index.fulltext import _stem_start, _stemmer
+    from hitta.pipeline.lexicon import common_words
 
     words = [w for w in common_words(lang) if len(w) >= 5] + ["straßenbahn", "übergänge", "ökologisch", "överenskommelse", "ærgrelser"]
     stem = _stemmer(lang)
@@ -307,6 +307,6 @@ def test_stems_begin_with_their_words_first_letters(lang):
     ],
 )
 def test_compound_parts(word, lang, parts):
-    from index.fulltext import compound_parts
+    from hitta.index.fulltext import compound_parts
 
     assert compound_parts(word, lang) == parts

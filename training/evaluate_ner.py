@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_corpora as nc  # noqa: E402
 from ner_corpora import REPO  # noqa: E402

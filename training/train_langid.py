@@ -36,9 +36,8 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
-from pipeline.language import CLASSIFIER_FILE, VECTORIZER_PARAMS, make_vectorizer, normalise_for_classifier  # noqa: E402
+from hitta.pipeline.language import CLASSIFIER_FILE, VECTORIZER_PARAMS, make_vectorizer, normalise_for_classifier  # noqa: E402
 
 LABELS = ("sv", "da", "nb", "nn")
 # No space before closing punctuation, none after opening brackets.
