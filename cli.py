@@ -1,4 +1,4 @@
-"""hitta's command line: parses options, calls the pipeline, store and indexes, formats output."""
+"""hitta's command line: parses options, calls the Hitta library object, formats output and exit codes."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from hitta import __version__ as VERSION
-SAMPLES_DIR = Path(__file__).resolve().parent / "corpus" / "samples"
-ENTITY_CHOICES = ("organisations", "persons", "emails", "phones", "budgets", "dates")
+from hitta.library import SAMPLES_DIR, USER_ERRORS, Hitta, known_languages
+from hitta.pipeline.entities import VALUE_TYPES, display_value
+
+ENTITY_CHOICES = VALUE_TYPES
 
 
 class HittaGroup(click.Group):
@@ -27,6 +28,8 @@ class HittaGroup(click.Group):
             raise
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - the user sees one line; --debug shows the traceback
             if (ctx.obj or {}).get("debug") or "--debug" in sys.argv:
                 raise
@@ -51,13 +54,33 @@ def _emit_json(data: Any, pretty: bool = True) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None))
 
 
-def _open_store(ctx: click.Context) -> Any:
-    from hitta.corpus.store import Store, StoreError
+def _hitta(ctx: click.Context) -> Hitta:
+    """Return the library object of the --home folder (closed by the `with` around each command)."""
+    return Hitta(_home(ctx))
 
-    try:
-        return Store(_home(ctx))
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+
+def _check_languages(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a --lang value that no record can have (a usage error, not an empty result)."""
+    known = known_languages()
+    for value in values:
+        if value.lower() not in known:
+            raise click.BadParameter(f"{value!r} is not a language code hitta detects (e.g. sv, da, de, en, und)")
+    return values
+
+
+def _check_years(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a --year value that is not a four-digit year."""
+    for value in values:
+        if not re.fullmatch(r"\d{4}", value.strip()):
+            raise click.BadParameter(f"{value!r} is not a year: give four digits, e.g. 2021")
+    return tuple(value.strip() for value in values)
+
+
+def _aligned(rows: list[tuple[str, str]]) -> None:
+    """Print label/value rows with the values in one column."""
+    width = max((len(label) for label, _ in rows), default=0) + 2
+    for label, value in rows:
+        click.echo(f"{label:<{width}}{value}")
 
 
 @click.group(cls=HittaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,12 +156,11 @@ def ingest(
         find crawl/ -name '*.htm' | hitta ingest --from-list -
     """
     from hitta.corpus.ingest import IngestResult, default_workers
-    from hitta.corpus.ingest import ingest as run_ingest
 
-    inputs = list(paths) + ([str(SAMPLES_DIR)] if samples else [])
+    inputs = list(paths)
     if from_list is not None:
         inputs += [line.strip() for line in from_list if line.strip() and not line.startswith("#")]
-    if not inputs:
+    if not inputs and not samples:
         raise click.UsageError("give at least one PATH, - for stdin, --from-list FILE or --samples")
     show_progress = not as_json and not quiet and sys.stderr.isatty()
     seen = 0
@@ -156,16 +178,17 @@ def ingest(
             else:
                 click.echo(f"{result.status:<9} {result.record_id}  {result.path}")
     stdin = sys.stdin.buffer if "-" in inputs else None
-    summary = run_ingest(
-        inputs,
-        _home(ctx),
-        workers=workers or default_workers(),
-        stdin=stdin,
-        max_bytes=max_bytes,
-        on_result=on_result,
-        use_ner=not no_ner,
-        format=fmt,
-    )
+    with _hitta(ctx) as hitta:
+        summary = hitta.ingest(
+            inputs,
+            samples=samples,
+            workers=workers or default_workers(),
+            stdin=stdin,
+            max_bytes=max_bytes,
+            on_result=on_result,
+            use_ner=not no_ner,
+            format=fmt,
+        )
     if show_progress:
         click.echo("\r\033[K", err=True, nl=False)
     data = summary.to_dict()
@@ -173,8 +196,8 @@ def ingest(
         click.echo(json.dumps({"summary": {k: v for k, v in data.items() if k != "failures"}}))
     else:
         click.echo(
-            f"{data['new']} new, {data['updated']} updated, {data['duplicate']} duplicate, "
-            f"{data['failed']} failed ({_home(ctx)})",
+            f"{data['new']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
+            f"{data['duplicate']} duplicate, {data['failed']} failed ({_home(ctx)})",
             err=quiet,
         )
     if data["failed"]:
@@ -187,14 +210,20 @@ def _styled_snippet(highlight: str) -> str:
 
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid"]), default="hybrid", show_default=True)
-@click.option("--lang", multiple=True, help="Only records in this language (repeatable).")
+@click.option(
+    "--mode",
+    type=click.Choice(["keyword", "semantic", "hybrid"]),
+    default="hybrid",
+    show_default=True,
+    help="keyword: words and operators (BM25); semantic: meaning (LSA vectors); hybrid: both, fused.",
+)
+@click.option("--lang", multiple=True, callback=_check_languages, help="Only records in this language (repeatable).")
 @click.option("--org", multiple=True, help="Only records naming this organisation (case and genitive insensitive).")
 @click.option("--person", multiple=True, help="Only records naming this person.")
 @click.option("--email", multiple=True, help="Only records with this e-mail address.")
-@click.option("--year", multiple=True, help="Only records with a date in this year.")
+@click.option("--year", multiple=True, callback=_check_years, help="Only records with a date in this year (YYYY).")
 @click.option("--fold-accents", is_flag=True, help="Match without accents: Forderung finds Förderung, Malmo finds Malmö.")
-@click.option("--limit", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many hits.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: id, source, title, language, score, rank, snippet.")
 @click.pass_context
 def search(
@@ -218,24 +247,23 @@ def search(
         hitta search 'Förderung AND year:2020' --mode keyword
         hitta search --org "Københavns Kommune" --json | jq .title
     """
-    from hitta.index.fulltext import FullTextIndex, IndexFormatError, IndexLockedError, QuerySyntaxError
-    from hitta.index.search import build_filters
-    from hitta.index.search import search as run_search
+    from hitta.index.fulltext import IndexFormatError, IndexLockedError, QuerySyntaxError
 
-    filters = build_filters(lang, org, person, email, year)
-    if not query.strip() and not filters:
+    if not query.strip() and not (lang or org or person or email or year):
         raise click.UsageError("give a QUERY or at least one filter (--lang, --org, --person, --email, --year)")
-    if not FullTextIndex(_home(ctx)).exists():
-        raise click.ClickException(f"no index in {_home(ctx)}: run 'hitta ingest PATH' (or 'hitta reindex') first")
     try:
-        hits = run_search(
-            _home(ctx),
-            query,
-            mode=mode if query.strip() else "keyword",
-            filters=filters,
-            limit=limit,
-            fold_accents=fold_accents,
-        )
+        with _hitta(ctx) as hitta:
+            hits = hitta.search(
+                query,
+                mode=mode,
+                lang=lang,
+                org=org,
+                person=person,
+                email=email,
+                year=year,
+                limit=limit,
+                fold_accents=fold_accents,
+            )
     except QuerySyntaxError as exc:
         raise click.ClickException(str(exc)) from exc
     except (IndexLockedError, IndexFormatError) as exc:
@@ -257,22 +285,23 @@ def search(
 
 @cli.command()
 @click.argument("doc_id")
-@click.option("--limit", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many hits.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.pass_context
 def similar(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
-    """List the write-ups nearest to record DOC_ID in the semantic index.
+    """List the write-ups nearest to record DOC_ID (id, id prefix, source path or file name).
 
     \b
     Example:
-        hitta similar 3f2a9c1e
+        hitta similar 000_5546ba91aa34225e.txt
     """
-    from hitta.index.search import similar as run_similar
-
     try:
-        hits = run_similar(_home(ctx), doc_id, limit=limit)
+        with _hitta(ctx) as hitta:
+            hits = hitta.similar(doc_id, limit=limit)
     except KeyError as exc:
-        raise click.ClickException(f"no record with id {doc_id!r}: list ids with 'hitta export | jq -r .id'") from exc
+        raise click.ClickException(
+            f"no record with id or source {doc_id!r}: list them with 'hitta export | jq -r .id'"
+        ) from exc
     for hit in hits:
         if as_json:
             data = hit.to_dict()
@@ -287,45 +316,53 @@ def similar(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
 @click.pass_context
 def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
-    """Show one record by id (or unique id prefix, or source path).
+    """Show one record by id, unique id prefix, source path or unique file name (- reads one id from stdin).
 
     \b
     Example:
-        hitta show 3f2a9c1e --json | jq .budgets
+        hitta show 001_9555f71246780a4f.txt --json | jq .budgets
+        hitta search klima --json | head -1 | jq -r .id | hitta show -
     """
-    with _open_store(ctx) as store:
-        record = store.get(doc_id) or store.get_by_source(doc_id)
+    if doc_id == "-":
+        given = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        if len(given) != 1:
+            raise click.UsageError(f"show - reads exactly one id from stdin, got {len(given)}: pipe one (head -1)")
+        doc_id = given[0]
+        if doc_id.startswith("{"):  # a line of `search --json` or `export`
+            doc_id = str(json.loads(doc_id).get("id", doc_id))
+    with _hitta(ctx) as hitta:
+        record = hitta.get(doc_id)
     if record is None:
         raise click.ClickException(f"no record with id or source {doc_id!r}: list them with 'hitta export | jq -r .id'")
     if as_json:
         _emit_json(record)
         return
     click.echo(click.style(record["title"], bold=True))
-    click.echo(f"id        {record['id']}")
-    click.echo(f"sources   {', '.join(record['sources'])}")
     shares = ", ".join(f"{item['language']} {item['share']:.0%}" for item in record["languages"])
-    click.echo(f"language  {record['language']} ({record['language_score']:.2f}; {shares})")
+    rows = [
+        ("id", record["id"]),
+        ("sources", ", ".join(record["sources"])),
+        ("language", f"{record['language']} ({record['language_score']:.2f}; {shares})"),
+    ]
     for kind in ENTITY_CHOICES:
-        values = _distinct_values(record, kind)
+        values = list(dict.fromkeys(display_value(kind, item) for item in record.get(kind, [])))
         if values:
-            click.echo(f"{kind:<14}{'; '.join(values)}")
+            rows.append((kind, "; ".join(values)))
     for contact in record.get("contacts", []):
         parts = [contact.get(k) for k in ("name", "role", "organisation", "email", "phone")]
-        click.echo(f"contact       {' · '.join(p for p in parts if p)}")
-
-
-def _distinct_values(record: dict[str, Any], kind: str) -> list[str]:
-    from hitta.corpus.store import entity_values
-
-    seen: dict[str, None] = {}
-    for entity_kind, value in entity_values({kind: record.get(kind, [])}):
-        if entity_kind == kind:
-            seen.setdefault(value)
-    return list(seen)
+        rows.append(("contact", " · ".join(p for p in parts if p)))
+    _aligned(rows)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "json"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one record per line; json: one array.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 @click.option("--redact", is_flag=True, help="Mask persons, e-mails and phones in the text; drop their items.")
 @click.pass_context
@@ -338,38 +375,16 @@ def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> N
         hitta export --format json -o records.json
         hitta export --redact > shareable.jsonl
     """
-    from hitta.corpus.erase import redact_record
-
-    with _open_store(ctx) as store:
-        records = store.iter_records()
-        if redact:
-            records = (redact_record(record) for record in records)
-        lines = _export_lines(records, fmt)
+    with _hitta(ctx) as hitta:
         if output:
-            tmp = output.with_name(output.name + ".part")
-            with open(tmp, "w", encoding="utf-8") as handle:
-                for line in lines:
-                    handle.write(line)
-            os.replace(tmp, output)
-            click.echo(f"wrote {store.count()} records to {output}", err=True)
+            count = hitta.export(output, format=fmt, redact=redact)
+            click.echo(f"wrote {count} records to {output}", err=True)
         else:
             try:
-                for line in lines:
-                    sys.stdout.write(line)
+                hitta.export(sys.stdout, format=fmt, redact=redact)
                 sys.stdout.flush()
             except BrokenPipeError:
                 _quiet_broken_pipe()
-
-
-def _export_lines(records: Iterator[dict[str, Any]], fmt: str) -> Iterator[str]:
-    if fmt == "jsonl":
-        for record in records:
-            yield json.dumps(record, ensure_ascii=False) + "\n"
-        return
-    yield "["
-    for number, record in enumerate(records):
-        yield ("," if number else "") + "\n" + json.dumps(record, ensure_ascii=False)
-    yield "\n]\n"
 
 
 @cli.command()
@@ -386,8 +401,8 @@ def entities(ctx: click.Context, kind: str | None, with_value: str | None, limit
         hitta entities --type organisations
         hitta entities --with "Københavns Kommune" --json
     """
-    with _open_store(ctx) as store:
-        rows = store.entity_counts(kind, with_value=with_value, limit=limit)
+    with _hitta(ctx) as hitta:
+        rows = hitta.entities(kind, with_value=with_value, limit=limit)
     for entity_type, value, documents in rows:
         if as_json:
             click.echo(json.dumps({"type": entity_type, "value": value, "documents": documents}, ensure_ascii=False))
@@ -405,19 +420,18 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     Example:
         hitta stats --json | jq .records
     """
-    from hitta.index.fulltext import FullTextIndex
-
-    with _open_store(ctx) as store:
-        data = store.stats()
-    data["indexed"] = FullTextIndex(_home(ctx)).doc_count()
+    with _hitta(ctx) as hitta:
+        data = hitta.stats()
     if as_json:
         _emit_json(data)
         return
-    click.echo(f"home       {data['home']}")
-    click.echo(f"records    {data['records']} ({data['sources']} sources, {data['indexed']} indexed)")
-    click.echo("languages  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
-    for kind, count in data["distinct_entities"].items():
-        click.echo(f"{kind:<11}{count} distinct")
+    rows = [
+        ("home", str(data["home"])),
+        ("records", f"{data['records']} ({data['sources']} sources, {data['indexed']} indexed)"),
+        ("languages", ", ".join(f"{k} {v}" for k, v in data["languages"].items())),
+    ]
+    rows += [(kind, f"{count} distinct") for kind, count in data["distinct_entities"].items()]
+    _aligned(rows)
 
 
 @cli.command()
@@ -429,15 +443,14 @@ def reindex(ctx: click.Context) -> None:
     Example:
         hitta reindex
     """
-    from hitta.corpus.sync import rebuild_indexes
-    from hitta.index.fulltext import FullTextIndex, IndexLockedError
+    from hitta.index.fulltext import IndexLockedError
 
     def progress(done: int) -> None:
         click.echo(f"full-text index: {done} records", err=True)
 
-    with _open_store(ctx) as store:
+    with _hitta(ctx) as hitta:
         try:
-            count = rebuild_indexes(store, FullTextIndex(_home(ctx)), on_progress=progress)
+            count = hitta.reindex(on_progress=progress)
         except (IndexLockedError, TimeoutError) as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"reindexed {count} records in {_home(ctx)}")
@@ -483,7 +496,13 @@ def detect(source: str, lines: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--gold",
+    "gold_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of gold JSON files, one per source file name.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.pass_context
 def evaluate(ctx: click.Context, gold_dir: Path, as_json: bool) -> None:
@@ -501,8 +520,8 @@ def evaluate(ctx: click.Context, gold_dir: Path, as_json: bool) -> None:
         gold = load_gold(gold_dir)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    with _open_store(ctx) as store:
-        report = score_records(store.iter_records(), gold)
+    with _hitta(ctx) as hitta:
+        report = score_records(hitta.records(), gold)
     if as_json:
         _emit_json(report)
     else:
@@ -521,25 +540,17 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
         hitta remove 5546ba91
         hitta remove reports/old.txt
     """
-    from hitta.corpus.erase import remove as remove_target
-    from hitta.corpus.sync import sync_fulltext, sync_semantic
-    from hitta.index.fulltext import FullTextIndex
-
+    with _hitta(ctx) as hitta:
+        outcome = hitta.remove(*targets)
     failed = False
-    with _open_store(ctx) as store:
-        for target in targets:
-            try:
-                deleted = remove_target(store, target)
-            except KeyError:
-                click.echo(f"Error: {target}: no record with this id or source (see 'hitta export | jq -r .id')", err=True)
-                failed = True
-                continue
-            if as_json:
-                click.echo(json.dumps({"target": target, "deleted": deleted}, ensure_ascii=False))
-            else:
-                click.echo(f"removed {target}" + (f" (record {deleted[0]} deleted)" if deleted else " (record kept: other sources)"))
-        sync_fulltext(store, FullTextIndex(_home(ctx)))
-        sync_semantic(store)
+    for target, deleted in outcome.items():
+        if deleted is None:
+            click.echo(f"Error: {target}: no record with this id or source (see 'hitta export | jq -r .id')", err=True)
+            failed = True
+        elif as_json:
+            click.echo(json.dumps({"target": target, "deleted": deleted}, ensure_ascii=False))
+        else:
+            click.echo(f"removed {target}" + (f" (record {deleted[0]} deleted)" if deleted else " (record kept: other sources)"))
     if failed:
         ctx.exit(1)
 
@@ -561,16 +572,10 @@ def forget(ctx: click.Context, person: str | None, email: str | None, phone: str
         hitta forget --person "Tine Ane Nielsen"
         hitta forget --email bw6v@okf.kk.dk
     """
-    from hitta.corpus.erase import forget as forget_values
-    from hitta.corpus.sync import rebuild_indexes
-    from hitta.index.fulltext import FullTextIndex
-
     if not (person or email or phone):
         raise click.UsageError("give --person, --email or --phone")
-    with _open_store(ctx) as store:
-        changes = forget_values(store, person=person, email=email, phone=phone)
-        if changes:
-            rebuild_indexes(store, FullTextIndex(_home(ctx)))
+    with _hitta(ctx) as hitta:
+        changes = hitta.forget(person=person, email=email, phone=phone)
     if as_json:
         click.echo(json.dumps({"changed": [vars(change) for change in changes]}, ensure_ascii=False))
     else:
@@ -592,15 +597,8 @@ def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
         hitta check
         hitta check --repair
     """
-    from hitta.corpus.sync import check_indexes, repair_indexes
-    from hitta.index.fulltext import FullTextIndex
-
-    fulltext = FullTextIndex(_home(ctx))
-    with _open_store(ctx) as store:
-        report = check_indexes(store, fulltext)
-        if repair and not report["ok"]:
-            repair_indexes(store, fulltext, report)
-            report = {**check_indexes(store, fulltext), "repaired": True}
+    with _hitta(ctx) as hitta:
+        report = hitta.repair() if repair else hitta.check()
     if as_json:
         _emit_json(report)
     else:

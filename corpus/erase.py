@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hitta.corpus.store import Store, entity_key
+from hitta.corpus.store import Store
+from hitta.pipeline.entities import VALUE_TYPES, entity_key
 
 FORGOTTEN = "[forgotten]"
 MASKS = {"persons": "[person]", "emails": "[email]", "phones": "[phone]"}
-SPAN_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones")
+SPAN_TYPES = VALUE_TYPES
 
 
 @dataclass

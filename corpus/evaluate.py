@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import Any
 
-ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones")
+from hitta.pipeline.entities import VALUE_TYPES as ENTITY_TYPES  # the scored types
 GOLD_KEYS = ("file", "language", "mixed", *ENTITY_TYPES, "notes")
 # The record key whose value is compared with the gold string, per type.
 RECORD_SURFACE_KEY = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -68,7 +69,8 @@ class IngestSummary:
         return {
             "new": self.counts["new"],
             "updated": self.counts["updated"],
-            "duplicate": self.counts["duplicate"] + self.counts["unchanged"],
+            "unchanged": self.counts["unchanged"],
+            "duplicate": self.counts["duplicate"],
             "failed": self.counts["failed"],
             "failures": [{"path": f.path, "reason": f.reason} for f in self.failures],
         }
@@ -179,8 +181,9 @@ def ingest(
     lock_timeout: float = 60.0,
     use_ner: bool = True,
     format: str | None = None,
+    sources: Iterable[Any] = (),
 ) -> IngestSummary:
-    """Ingest files, directories or stdin into the store at `home` and update its indexes."""
+    """Ingest files, directories or stdin, then any given `sources` (pipeline.read.Source), into the store at `home`."""
     from hitta.index.fulltext import FullTextIndex
     from hitta.pipeline.clean import clean_text
     from hitta.pipeline.read import DEFAULT_MAX_BYTES, ReadFailure, iter_sources
@@ -266,7 +269,8 @@ def ingest(
     gc_threshold = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *gc_threshold[1:])  # before the pool forks its workers: they inherit it
     try:
-        for item in iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format):
+        read = iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format)
+        for item in itertools.chain(read, sources):
             if isinstance(item, ReadFailure):
                 report(IngestResult(item.path, "failed", reason=item.reason))
                 continue

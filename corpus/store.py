@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values  # noqa: F401 - re-exported
+
 DB_NAME = "hitta.db"
 SCHEMA_VERSION = 1
-# Entity types whose normalised values are kept in the `entities` table for listing and filtering.
-VALUE_TYPES = ("organisations", "persons", "emails", "phones", "budgets", "dates")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -59,29 +59,6 @@ def default_home() -> Path:
     """Return the per-user default home folder: $XDG_DATA_HOME/hitta or ~/.local/share/hitta."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "hitta"
-
-
-def entity_key(value: str) -> str:
-    """Return the lookup key of an entity value: case-folded, whitespace folded."""
-    return " ".join(value.casefold().split())
-
-
-def entity_values(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Yield (type, display value) for the distinct entity values of a record."""
-    for kind in VALUE_TYPES:
-        for item in record.get(kind, []):
-            if kind in ("organisations", "persons"):
-                value = item.get("name") or item["text"]
-            elif kind == "emails":
-                value = item.get("address") or item["text"]
-            elif kind == "phones":
-                value = item.get("e164") or item["text"]
-            elif kind == "budgets":
-                value = f"{item['amount']:g} {item['currency']}"
-            else:
-                start, end = item.get("start"), item.get("end")
-                value = f"{start or '…'}–{end}" if end else (start or item["text"])
-            yield kind, " ".join(value.split())
 
 
 class Store:
@@ -152,6 +129,14 @@ class Store:
         """Return the id of the record a source path points to, or None."""
         row = self.db.execute("SELECT record_id FROM sources WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
+
+    def records_named(self, name: str) -> list[str]:
+        """Return the ids of the records with a source whose file name (last path part) is `name`."""
+        pattern = "%/" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute(
+            "SELECT DISTINCT record_id FROM sources WHERE path = ? OR path LIKE ? ESCAPE '\\'", (name, pattern)
+        ).fetchall()
+        return sorted(row[0] for row in rows)
 
     def has_record(self, record_id: str) -> bool:
         """Return True when a record with this id is stored."""

@@ -14,7 +14,7 @@ from typing import Any
 from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Positions
 
-from hitta.corpus.store import entity_key
+from hitta.pipeline.entities import entity_key
 
 INDEX_DIR = "index"
 STEMMED_LANGUAGES = ("sv", "da", "de")

@@ -1,16 +1,18 @@
-"""Query answering: keyword (whoosh), semantic (LSA) and hybrid (reciprocal rank fusion) search."""
+"""Query answering over given indexes: keyword (whoosh), semantic (LSA) and hybrid (reciprocal rank fusion)."""
 
 from __future__ import annotations
 
-import atexit
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from hitta.corpus.store import Store, entity_key
 from hitta.index.fulltext import FullTextIndex, Hit
+from hitta.pipeline.entities import entity_key
+
+# id (or unique prefix) -> stored record, or None: how search reads the records it shows.
+RecordLookup = Callable[[str], "dict[str, Any] | None"]
 
 MODES = ("keyword", "semantic", "hybrid")
 # How many candidates each ranking contributes before fusion: deep enough that a document ranked
@@ -83,72 +85,72 @@ def _snippet_from(text: str, query: str, width: int = 200) -> str:
 
 
 def search(
-    home: str | Path,
     query: str,
     *,
+    fulltext: FullTextIndex,
+    semantic: Any,
+    lookup: RecordLookup,
     mode: str = "hybrid",
     filters: dict[str, list[str]] | None = None,
     limit: int = 10,
     fold_accents: bool = False,
 ) -> list[SearchHit]:
-    """Return the ranked hits for a query in the given mode."""
+    """Return the ranked hits for a query in the given mode (semantic: a SemanticIndex or None)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-    fulltext = _open_indexes.fulltext(home)
-    with Store(home) as store:
-        restrict: set[str] | None = None
-        if filters and mode != "keyword":
-            restrict = fulltext.matching_ids(filters)  # the semantic ranking knows no fields: it gets the ids
-            if not restrict:
-                return []
-        depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
-        keyword_hits: list[Hit] = []
-        semantic_hits: list[tuple[str, float]] = []
-        if mode in ("keyword", "hybrid"):
-            keyword_hits = fulltext.search(
-                query,
-                filters=filters,
-                limit=depth,
-                texts=_TextLookup(store),
-                fold_accents=fold_accents,
-                highlight_top=limit,  # fusion candidates beyond the shown hits need no highlight
-            )
-        if mode in ("semantic", "hybrid") and query.strip():
-            semantic_hits = _semantic(store, query, depth, restrict)
-        if mode == "keyword":
-            ranked = [(hit.id, hit.score) for hit in keyword_hits]
-        elif mode == "semantic":
-            ranked = semantic_hits
-        else:
-            from hitta.index.hybrid import reciprocal_rank_fusion
+    restrict: set[str] | None = None
+    if filters and mode != "keyword":
+        restrict = fulltext.matching_ids(filters)  # the semantic ranking knows no fields: it gets the ids
+        if not restrict:
+            return []
+    depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
+    keyword_hits: list[Hit] = []
+    semantic_hits: list[tuple[str, float]] = []
+    if mode in ("keyword", "hybrid"):
+        keyword_hits = fulltext.search(
+            query,
+            filters=filters,
+            limit=depth,
+            texts=_TextLookup(lookup),
+            fold_accents=fold_accents,
+            highlight_top=limit,  # fusion candidates beyond the shown hits need no highlight
+        )
+    if mode in ("semantic", "hybrid") and query.strip() and semantic is not None:
+        semantic_hits = semantic.query(query, k=depth, restrict=restrict)
+    if mode == "keyword":
+        ranked = [(hit.id, hit.score) for hit in keyword_hits]
+    elif mode == "semantic":
+        ranked = semantic_hits
+    else:
+        from hitta.index.hybrid import reciprocal_rank_fusion
 
-            ranked = reciprocal_rank_fusion(
-                [[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]], k=RRF_K, weights=HYBRID_WEIGHTS
+        ranked = reciprocal_rank_fusion(
+            [[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]], k=RRF_K, weights=HYBRID_WEIGHTS
+        )
+    by_id = {hit.id: hit for hit in keyword_hits}
+    results: list[SearchHit] = []
+    for doc_id, score in ranked[:limit]:
+        record = lookup(doc_id)
+        if record is None:  # index ahead of store: skip, `hitta reindex` mends it
+            continue
+        marked = by_id[doc_id].snippet if doc_id in by_id and by_id[doc_id].snippet else ""
+        if not marked or "[[" not in marked:
+            marked = _snippet_from(record["text"], query)
+        page = _page_of_match(record["text"], marked) if "\f" in record["text"] else None
+        results.append(
+            SearchHit(
+                id=doc_id,
+                source=record["source"],
+                title=record["title"],
+                language=record["language"],
+                score=round(float(score), 4),
+                rank=len(results) + 1,
+                snippet=_MARK.sub(r"\1", marked),
+                highlight=marked,
+                page=page,
             )
-        by_id = {hit.id: hit for hit in keyword_hits}
-        results: list[SearchHit] = []
-        for rank, (doc_id, score) in enumerate(ranked[:limit], start=1):
-            record = store.get(doc_id)
-            if record is None:  # index ahead of store: skip, `hitta reindex` mends it
-                continue
-            marked = by_id[doc_id].snippet if doc_id in by_id and by_id[doc_id].snippet else ""
-            if not marked or "[[" not in marked:
-                marked = _snippet_from(record["text"], query)
-            page = _page_of_match(record["text"], marked) if "\f" in record["text"] else None
-            results.append(
-                SearchHit(
-                    id=doc_id,
-                    source=record["source"],
-                    title=record["title"],
-                    language=record["language"],
-                    score=round(float(score), 4),
-                    rank=len(results) + 1,
-                    snippet=_MARK.sub(r"\1", marked),
-                    highlight=marked,
-                    page=page,
-                )
-            )
-        return results
+        )
+    return results
 
 
 def _page_of_match(text: str, marked: str) -> int:
@@ -162,93 +164,30 @@ def _page_of_match(text: str, marked: str) -> int:
 
 
 class _TextLookup(dict):  # type: ignore[type-arg]
-    """A lazy id → text mapping over the store, so only shown hits load their text."""
+    """A lazy id → text mapping over a record lookup, so only shown hits load their text."""
 
-    def __init__(self, store: Store):
+    def __init__(self, lookup: RecordLookup):
         super().__init__()
-        self.store = store
+        self.lookup = lookup
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        record = self.store.get(key)
+        record = self.lookup(key)
         return record["text"] if record else default
 
 
-class _OpenIndexes:
-    """The indexes of the last home searched, kept open between the queries of one process.
-
-    Opening costs more than a query at 100k documents (the semantic index parses its id list and
-    vocabulary). The full-text searcher refreshes itself when a writer has committed; the semantic
-    index is reopened when its meta.json (written last by every change) differs. Only one home is
-    kept, so a process that searches many homes holds no more than one set of open files.
-    """
-
-    def __init__(self) -> None:
-        self.home: Path | None = None
-        self._fulltext: FullTextIndex | None = None
-        self._semantic: Any = None
-        self._semantic_stamp: tuple[int, int] | None = None
-
-    def _switch(self, home: Path | None) -> None:
-        if home != self.home:
-            if self._fulltext is not None:
-                self._fulltext.close()
-            self.home, self._fulltext, self._semantic, self._semantic_stamp = home, None, None, None
-
-    def close(self) -> None:
-        """Close what is kept open (at exit, so no file is left for the garbage collector)."""
-        self._switch(None)
-
-    def fulltext(self, home: str | Path) -> FullTextIndex:
-        """Return the full-text index of a home, its searcher kept open."""
-        self._switch(Path(home).resolve())
-        if self._fulltext is None:
-            self._fulltext = FullTextIndex(home, keep_open=True)
-        return self._fulltext
-
-    def semantic(self, home: str | Path) -> Any:
-        """Return the semantic index of a home (None when there is none), reopened when it changed."""
-        from hitta.index.semantic import SemanticIndex
-
-        self._switch(Path(home).resolve())
-        meta = Path(home) / "semantic" / "meta.json"
-        try:
-            stat = meta.stat()
-        except FileNotFoundError:
-            return None
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._semantic_stamp:
-            self._semantic = SemanticIndex.open(meta.parent)
-            self._semantic_stamp = stamp
-        return self._semantic
-
-
-_open_indexes = _OpenIndexes()
-atexit.register(_open_indexes.close)
-
-
-def _semantic(store: Store, query: str, depth: int, restrict: set[str] | None) -> list[tuple[str, float]]:
-    semantic = _open_indexes.semantic(store.home)
+def similar(record_id: str, *, semantic: Any, lookup: RecordLookup, limit: int = 10) -> list[SearchHit]:
+    """Return the write-ups nearest to a stored one in the semantic index (semantic: a SemanticIndex or None)."""
     if semantic is None:
         return []
-    return semantic.query(query, k=depth, restrict=restrict)
-
-
-def similar(home: str | Path, doc_id: str, limit: int = 10) -> list[SearchHit]:
-    """Return the write-ups nearest to a stored one in the semantic index."""
-    with Store(home) as store:
-        record = store.get(doc_id)
-        if record is None:
-            raise KeyError(doc_id)
-        semantic = _open_indexes.semantic(store.home)
-        if semantic is None:
-            return []
-        results = []
-        for rank, (other, score) in enumerate(semantic.similar(record["id"], k=limit), start=1):
-            hit = store.get(other)
-            if hit is None:
-                continue
-            snippet = " ".join(hit["text"][:200].split())
-            results.append(
-                SearchHit(other, hit["source"], hit["title"], hit["language"], round(score, 4), rank, snippet, snippet)
+    results = []
+    for other, score in semantic.similar(record_id, k=limit):
+        hit = lookup(other)
+        if hit is None:
+            continue
+        snippet = " ".join(hit["text"][:200].split())
+        results.append(
+            SearchHit(
+                other, hit["source"], hit["title"], hit["language"], round(score, 4), len(results) + 1, snippet, snippet
             )
-        return results
+        )
+    return results

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hitta.pipeline.entities import ENTITY_TYPES  # noqa: F401 - the record's entity lists
+
 if TYPE_CHECKING:
     from hitta.pipeline.language import Detection
 
 # Texts longer than this run NER on their own, not with the rest of a batch (see build_records).
 BATCH_NER_MAX_CHARS = 100_000
-ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones", "contacts")
 TITLE_MAX = 120
 
 

@@ -44,13 +44,16 @@ def test_every_command_is_in_the_readme():
         assert f"hitta {command}" in readme, f"README does not document 'hitta {command}'"
 
 
-def test_ingest_samples_reports_new_then_duplicate(runner, home):
+def test_ingest_samples_reports_new_then_unchanged(runner, home):
     first = invoke(runner, home, "ingest", "--samples", "--workers", "1")
     assert first.exit_code == 0, first.output
-    assert "5 new, 0 updated, 0 duplicate, 0 failed" in first.output
-    again = invoke(runner, home, "ingest", "--samples", "--workers", "1")
+    assert "5 new, 0 updated, 0 unchanged, 0 duplicate, 0 failed" in first.output
+    assert "samples/000_5546ba91aa34225e.txt" in first.output  # stored under samples/, not the install path
+    again = invoke(runner, home, "ingest", "--samples", "--workers", "1", "--json")
     assert again.exit_code == 0
-    assert "0 new, 0 updated, 5 duplicate, 0 failed" in again.output
+    lines = [json.loads(line) for line in again.output.splitlines()]
+    assert {line["status"] for line in lines[:-1]} == {"unchanged"}  # per file and summary use one word
+    assert lines[-1]["summary"] == {"new": 0, "updated": 0, "unchanged": 5, "duplicate": 0, "failed": 0}
     assert len(export_records(runner, home)) == 5
 
 

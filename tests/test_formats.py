@@ -180,9 +180,9 @@ def test_pdf_encrypted_with_empty_user_password_is_read(two_page_pdf: bytes, alg
     assert "Københavns Kommune" in result.text and result.pages == 2
 
 
-def test_pdf_without_text_layer_is_scanned() -> None:
+def test_pdf_without_text_layer_or_image_is_refused() -> None:
     pytest.importorskip("pypdf")
-    with pytest.raises(FormatError, match=r"^scanned PDF without a text layer \(hitta does no OCR\)"):
+    with pytest.raises(FormatError, match=r"^PDF without a text layer or a page image to OCR: 0 letters on 3 pages$"):
         extract_pdf(make_pdf([[], [], ["3"]]))
 
 
@@ -193,8 +193,8 @@ def test_pdf_fonts_without_unicode_map_are_refused() -> None:
         b"/BaseFont /Helvetica /Encoding /WinAnsiEncoding",
         b"/BaseFont /ABCDEF+Frutiger /Encoding << /Type /Encoding /Differences [32 " + glyph_names + b"] >>",
     )
-    with pytest.raises(FormatError, match=r"^PDF text layer is not decodable \(fonts without a Unicode map"):
-        extract_pdf(data)
+    with pytest.raises(FormatError, match=r"^PDF text layer is not decodable \(fonts without a Unicode map\), and OCR is off"):
+        extract_pdf(data, formats.OcrSettings(enabled=False))
 
 
 @pytest.mark.parametrize(
@@ -212,15 +212,15 @@ def test_pdf_corrupt(data: bytes, message: str) -> None:
 
 def test_pdf_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pypdf")
-    monkeypatch.setattr(formats, "MAX_PDF_PAGES", 2)
+    monkeypatch.setattr(formats.pdf, "MAX_PDF_PAGES", 2)
     with pytest.raises(FormatError, match=r"^PDF has 3 pages, over the limit of 2"):
         extract_pdf(make_pdf([PAGE_ONE, PAGE_TWO, PAGE_ONE]))
 
 
-def test_importing_formats_does_not_import_pypdf() -> None:
-    code = "import sys, pipeline.formats; print('pypdf' in sys.modules)"
+def test_importing_formats_does_not_import_pdf_or_image_libraries() -> None:
+    code = "import sys, hitta.pipeline.formats; print(sorted({'pypdf', 'pypdfium2', 'PIL'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "[]"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def test_docx_errors(data: bytes, message: str) -> None:
 
 
 def test_docx_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "MAX_XML_BYTES", 2000)
+    monkeypatch.setattr(formats.office, "MAX_XML_BYTES", 2000)
     body = "<w:p><w:r><w:t>" + "Fördermittel " * 400 + "</w:t></w:r></w:p>"
     with pytest.raises(FormatError, match=r"^DOCX part word/document\.xml is \d+ bytes uncompressed, over 2000$"):
         extract_docx(make_docx(body=body))
@@ -549,7 +549,11 @@ def _zip(files: dict[str, str]) -> bytes:
         (b"<div>Projekt i Aarhus</div>", "side.htm", "html"),
         ("Projektet i Lund får stöd.".encode("cp1252"), "notering", "text"),
         ("Projektet i Lund får stöd.".encode("utf-16"), "notering.txt", "text"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "bild.txt", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "bild.txt", "image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "", "image"),
+        (b"II*\x00\x08\x00\x00\x00", "skanning", "image"),
+        ("Projektet i Lund får stöd.".encode(), "skanning.png", "text"),
+        (b"GIF89a\x01\x00\x01\x00", "bild.gif", "binary"),
         (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40, "", "binary"),
         (b"Text\x00mit\x00\x00NUL\x00\x00\x00Bytes\x01\x02", "", "binary"),
     ],
@@ -580,9 +584,14 @@ def test_extract_decodes_text_and_html(data: bytes, expected: str) -> None:
 @pytest.mark.parametrize(
     ("data", "fmt", "message"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00", None, r"^unsupported file \(PNG image\): hitta reads PDF, DOCX, ODT, HTML and plain text$"),
-        (b"hej", "rtf", r"^unknown format 'rtf': use one of pdf, docx, odt, html, text$"),
-        (b"\x7fELF\x02\x01\x01\x00\x00", "text", r"^binary file \(ELF executable\): not text$"),
+        (
+            _zip({"xl/workbook.xml": "<workbook/>", "[Content_Types].xml": "<Types/>"}),
+            None,
+            r"^binary file \(ZIP archive\): not a format hitta reads \(PDF, DOCX, ODT, HTML, PNG/JPEG/TIFF images, text\)$",
+        ),
+        (b"hej", "rtf", r"^unknown format 'rtf': use one of pdf, docx, odt, html, image, text$"),
+        (b"\x7fELF\x02\x01\x01\x00\x00", "text", r"^binary file \(ELF executable\): not text; convert it to \.txt or \.html first$"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "text", r"^binary file \(PNG image\): not text"),
     ],
 )
 def test_extract_refuses(data: bytes, fmt: str | None, message: str) -> None:

@@ -123,7 +123,7 @@ def test_ingest_json_lines_name_every_input(runner, tmp_path, workers):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     statuses = {Path(line["path"]).name: line["status"] for line in lines if "path" in line}
     assert statuses == {"blank.txt": "failed", **{p.name: "new" for p in paths}}
-    assert lines[-1]["summary"] == {"new": 3, "updated": 0, "duplicate": 0, "failed": 1}
+    assert lines[-1]["summary"] == {"new": 3, "updated": 0, "unchanged": 0, "duplicate": 0, "failed": 1}
 
 
 def test_full_text_commits_in_batches_and_misses_nothing(runner, tmp_path, monkeypatch):

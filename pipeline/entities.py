@@ -1,0 +1,47 @@
+"""Entity types, their lookup keys and display values: the one list every layer uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# The entity lists of a record, in the order records, exports and reports show them.
+ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones", "contacts")
+# Types with one value per item: these are scored, listed (`hitta entities`) and filtered on.
+VALUE_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones")
+
+
+def entity_key(value: str) -> str:
+    """Return the lookup key of an entity value: case-folded, whitespace folded."""
+    return " ".join(value.casefold().split())
+
+
+def format_amount(amount: float) -> str:
+    """Return an amount as written in the three languages' style: `12 000 000`, `1 250,50`."""
+    if float(amount).is_integer():
+        return f"{int(amount):,}".replace(",", " ")
+    whole, _, cents = f"{amount:,.2f}".partition(".")
+    return whole.replace(",", " ") + "," + cents
+
+
+def display_value(kind: str, item: dict[str, Any]) -> str:
+    """Return the one-line value of an entity item as listed and shown (`12 000 000 SEK`, `2021-03–2023`)."""
+    if kind in ("organisations", "persons", "contacts"):
+        value = item.get("name") or item.get("text") or ""
+    elif kind == "emails":
+        value = item.get("address") or item["text"]
+    elif kind == "phones":
+        value = item.get("e164") or item["text"]
+    elif kind == "budgets":
+        value = f"{format_amount(item['amount'])} {item['currency']}"
+    else:
+        start, end = item.get("start"), item.get("end")
+        value = f"{start or '…'}–{end}" if end else (start or item["text"])
+    return " ".join(value.split())
+
+
+def entity_values(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (type, display value) for every value item of a record, in VALUE_TYPES order."""
+    for kind in VALUE_TYPES:
+        for item in record.get(kind, []):
+            yield kind, display_value(kind, item)
