@@ -182,6 +182,7 @@ def ingest(
     use_ner: bool = True,
     format: str | None = None,
     sources: Iterable[Any] = (),
+    ocr: Any = None,
 ) -> IngestSummary:
     """Ingest files, directories or stdin, then any given `sources` (pipeline.read.Source), into the store at `home`."""
     from hitta.index.fulltext import FullTextIndex
@@ -269,7 +270,8 @@ def ingest(
     gc_threshold = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *gc_threshold[1:])  # before the pool forks its workers: they inherit it
     try:
-        read = iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format)
+        # ocr: pipeline.formats.OcrSettings (None: scanned pages and images OCR'd, language per document)
+        read = iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format, ocr=ocr)
         for item in itertools.chain(read, sources):
             if isinstance(item, ReadFailure):
                 report(IngestResult(item.path, "failed", reason=item.reason))
@@ -298,7 +300,10 @@ def ingest(
             by_id[new_id] = job
             if gathering and sum(len(text.clean_text) for _, text in gathering) + len(clean) > EXTRACT_BATCH_CHARS:
                 send_batch()
-            gathering.append((job, TextToRecord(item.path, clean, item.title, use_ner, item.date, item.format)))
+            to_record = TextToRecord(
+                item.path, clean, item.title, use_ner, item.date, item.format, item.ocr, item.ocr_confidence
+            )
+            gathering.append((job, to_record))
             if len(gathering) >= EXTRACT_BATCH:
                 send_batch()
         send_batch()

@@ -37,7 +37,9 @@ class Record:
     phones: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     published: str | None = None  # from the document's own metadata (PDF, DOCX, ODT, HTML), ISO prefix
-    format: str = "text"  # text | html | pdf | docx | odt; PDF pages are separated by "\f" in `text`
+    format: str = "text"  # text | html | pdf | docx | odt | image; PDF pages are separated by "\f" in `text`
+    ocr: bool = False  # some of the text was recognised by OCR (scanned PDF pages, image files)
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence over the OCR'd pages, 0-1
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-ready dict with `id` first."""
@@ -73,6 +75,8 @@ def build_record(
     published: str | None = None,
     format: str = "text",
     detection: Detection | None = None,
+    ocr: bool = False,
+    ocr_confidence: float | None = None,
 ) -> Record:
     """Run language detection (unless given) and extraction over a cleaned text and return its record."""
     from hitta.pipeline.extract import extract_entities
@@ -93,6 +97,8 @@ def build_record(
         **entities,
         published=published,
         format=format,
+        ocr=ocr,
+        ocr_confidence=ocr_confidence,
     )
 
 
@@ -106,6 +112,8 @@ class TextToRecord:
     use_ner: bool = True
     published: str | None = None
     format: str = "text"
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
 
 def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
@@ -141,7 +149,7 @@ def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
         try:
             records.append(
                 build_record(item.path, item.clean_text, item.title_hint, item.use_ner, item.published, item.format,
-                             detection=detection)
+                             detection=detection, ocr=item.ocr, ocr_confidence=item.ocr_confidence)
             )
         except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
             records.append(exc)
