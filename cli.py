@@ -117,7 +117,7 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "docx", "odt", "html", "text"]),
+    type=click.Choice(["pdf", "docx", "odt", "html", "image", "text"]),
     help="Read every input as this format [default: recognised by content, then extension].",
 )
 @click.option(
@@ -127,6 +127,12 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     help="Also ingest the paths listed in FILE, one per line (- for stdin).",
 )
 @click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDF pages and images (they fail unless they have text).")
+@click.option(
+    "--ocr-lang",
+    metavar="LANG",
+    help="OCR language: sv, da, de, en or Tesseract models (dan+eng) [default: chosen per document].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per input and a JSON summary.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary.")
 @click.pass_context
@@ -139,14 +145,16 @@ def ingest(
     fmt: str | None,
     from_list: Any,
     no_ner: bool,
+    no_ocr: bool,
+    ocr_lang: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Ingest files, folders (recursive) or - for stdin into the store and indexes.
 
-    Text, Markdown, HTML (main text only), PDF (text layer), DOCX and ODT are recognised by
-    content. Each input is read, cleaned, language-detected and extracted into a record. The same text
-    again is a no-op; the same text under a new path adds that path to the record; a changed
+    Text, Markdown, HTML (main text only), PDF, DOCX, ODT and PNG/JPEG/TIFF images are recognised
+    by content; scanned PDF pages and images are OCR'd with Tesseract (Debian: tesseract-ocr). Each
+    input is read, cleaned, language-detected and extracted into a record. The same text again is a no-op; the same text under a new path adds that path to the record; a changed
     file replaces its old record. Exit code 1 if any input failed.
 
     \b
@@ -154,6 +162,7 @@ def ingest(
         hitta ingest reports/ notes.txt report.pdf
         cat page.html | hitta ingest -
         find crawl/ -name '*.htm' | hitta ingest --from-list -
+        hitta ingest scans/ --ocr-lang da
     """
     from hitta.corpus.ingest import IngestResult, default_workers
 
@@ -178,6 +187,7 @@ def ingest(
             else:
                 click.echo(f"{result.status:<9} {result.record_id}  {result.path}")
     stdin = sys.stdin.buffer if "-" in inputs else None
+    ocr = _ocr_settings(no_ocr, ocr_lang, workers or default_workers(), show_progress)
     with _hitta(ctx) as hitta:
         summary = hitta.ingest(
             inputs,
@@ -188,6 +198,7 @@ def ingest(
             on_result=on_result,
             use_ner=not no_ner,
             format=fmt,
+            ocr=ocr,
         )
     if show_progress:
         click.echo("\r\033[K", err=True, nl=False)
@@ -202,6 +213,23 @@ def ingest(
         )
     if data["failed"]:
         ctx.exit(1)
+
+
+def _ocr_settings(no_ocr: bool, ocr_lang: str | None, jobs: int, show_progress: bool) -> Any:
+    """Return ingest's OCR settings; on a terminal, a progress line of the pages OCR'd."""
+    from hitta.pipeline.formats import OcrSettings
+    from hitta.pipeline.formats.ocr import tesseract_model
+
+    if ocr_lang:
+        try:
+            ocr_lang = tesseract_model(ocr_lang)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--ocr-lang") from exc
+
+    def on_page(label: str, done: int, total: int) -> None:
+        click.echo(f"\r\033[KOCR {label}: page {done}/{total}", err=True, nl=False)
+
+    return OcrSettings(enabled=not no_ocr, language=ocr_lang, jobs=jobs, on_page=on_page if show_progress else None)
 
 
 def _styled_snippet(highlight: str) -> str:

@@ -115,13 +115,17 @@ class Hitta:
         max_bytes: int | None = None,
         format: str | None = None,
         use_ner: bool = True,
+        ocr: Any = True,
         on_result: Callable[[Any], None] | None = None,
     ) -> Any:
         """Ingest files, folders, stdin (`-`), in-memory texts ({name: text}) and/or the bundled samples.
 
+        `ocr`: True (scanned PDF pages and images OCR'd with Tesseract, `workers` pages at once, language
+        per document), False, or a pipeline.formats.OcrSettings (language, progress callback).
         Returns an IngestSummary (counts per status, failures); `on_result` sees each input's IngestResult.
         """
         from hitta.corpus.ingest import ingest as run_ingest
+        from hitta.pipeline.formats import OcrSettings
         from hitta.pipeline.read import Source
 
         extra: list[Source] = []
@@ -141,6 +145,7 @@ class Hitta:
             use_ner=use_ner,
             format=format,
             sources=extra,
+            ocr=ocr if isinstance(ocr, OcrSettings) else OcrSettings(enabled=bool(ocr), jobs=workers),
         )
         self._semantic_stamp = None  # reopen the semantic index on the next query
         return summary
