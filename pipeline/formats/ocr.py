@@ -39,6 +39,8 @@ MAX_OCR_PIXELS = 40_000_000
 PAGE_TIMEOUT_S = 600
 # Letters of text layer enough to choose the OCR language from without a first pass.
 MIN_HINT_LETTERS = 200
+# Letters of an OCR'd page enough to tell its language (and read it again in that language's model).
+MIN_SWITCH_LETTERS = 40
 # Image files without a plausible resolution of their own are taken to be scanned at this.
 DEFAULT_IMAGE_DPI = 300
 
@@ -213,60 +215,67 @@ def page_png(image: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _page_in_its_language(png: bytes, dpi: int, model: str, installed: frozenset[str], fixed: bool) -> OcrPage:
+    """OCR a page with model; unless fixed, again with the model of the language it reads as, if that differs.
+
+    The reading with the higher mean confidence is kept, so a Danish page in a Swedish report (or the
+    first page read with every model) ends up read by its own language's model.
+    """
+    page = recognise(png, model, dpi)
+    if fixed or sum(1 for ch in page.text if ch.isalpha()) < MIN_SWITCH_LETTERS:
+        return page
+    other = model_for_text(page.text, installed)
+    if other is None or other == model:
+        return page
+    again = recognise(png, other, dpi)
+    if again.words and (not page.words or again.confidence_sum / again.words > page.confidence_sum / page.words):
+        return again
+    return page
+
+
 def ocr_images(
     images: Iterable[tuple[bytes, int]], total: int, settings: OcrSettings, label: str = "", hint_text: str = ""
 ) -> list[OcrPage]:
     """OCR page images (PNG bytes, dpi) in order and return their pages.
 
-    The model is settings.language, else the language of hint_text (the document's text layer) when it
-    has enough letters, else the language of a first pass over the first page with every model.
+    The model is settings.language when given; else the language of hint_text (the document's text
+    layer) when it has enough letters, else every model at once; and each page whose text then reads as
+    another language is read again with that language's model (see _page_in_its_language).
     """
     installed = tesseract_languages()
+    fixed = bool(settings.language)
     model = tesseract_model(settings.language) if settings.language else None
     if model is None and sum(1 for ch in hint_text if ch.isalpha()) >= MIN_HINT_LETTERS:
         model = model_for_text(hint_text, installed)
-    if model:
-        _require_models(model, installed)
-    first_pass = "+".join(code for code in FIRST_PASS_MODELS if code in installed)
-    if not first_pass:
-        raise OcrUnavailable(f"Tesseract has no Swedish, Danish, German or English model: install {DEBIAN_PACKAGES}")
+    if model is None:
+        model = "+".join(code for code in FIRST_PASS_MODELS if code in installed)
+        if not model:
+            raise OcrUnavailable(f"Tesseract has no Swedish, Danish, German or English model: install {DEBIAN_PACKAGES}")
+    _require_models(model, installed)
     pages: list[OcrPage] = []
     iterator = iter(images)
-    done = 0
 
-    def progress() -> None:
+    def add(page: OcrPage) -> None:
+        pages.append(page)
         if settings.on_page:
-            settings.on_page(label, done, total)
+            settings.on_page(label, len(pages), total)
 
-    if model is None:
+    if not fixed and "+" in model and model.split("+")[0] != "eng" and len(model.split("+")) > 2:
+        # Every model at once is slow: the first page settles the language of the rest.
         first = next(iterator, None)
         if first is None:
             return pages
-        png, dpi = first
-        found = recognise(png, first_pass, dpi)
-        model = model_for_text(found.text, installed) or first_pass
-        pages.append(found if model == first_pass else recognise(png, model, dpi))
-        done += 1
-        progress()
+        add(_page_in_its_language(first[0], first[1], model, installed, fixed))
+        model = model_for_text(pages[0].text, installed) or model
     jobs = max(1, settings.jobs)
-    if jobs == 1:
-        for png, dpi in iterator:
-            pages.append(recognise(png, model, dpi))
-            done += 1
-            progress()
-        return pages
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="hitta-ocr") as pool:
         running: deque[Future[OcrPage]] = deque()
         for png, dpi in iterator:
-            running.append(pool.submit(recognise, png, model, dpi))
+            running.append(pool.submit(_page_in_its_language, png, dpi, model, installed, fixed))
             while len(running) >= jobs:
-                pages.append(running.popleft().result())
-                done += 1
-                progress()
+                add(running.popleft().result())
         while running:
-            pages.append(running.popleft().result())
-            done += 1
-            progress()
+            add(running.popleft().result())
     return pages
 
 
