@@ -45,11 +45,6 @@ class Record:
         """Return the record as a JSON-ready dict with `id` first."""
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Record":
-        """Rebuild a record from its dict form, ignoring unknown keys."""
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
 
 def record_id(clean_text: str) -> str:
     """Return the id of a record: the first 16 hex digits of sha256 of its cleaned text."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -84,10 +85,15 @@ def test_no_import_cycle_between_files():
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     build = tmp_path_factory.mktemp("build")
+    leftovers = [ROOT / "build", ROOT / "hitta.egg-info"]
+    existed = {path: path.exists() for path in leftovers}
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
         capture_output=True, text=True, timeout=300, cwd=build,
     )
+    for path, was_there in existed.items():  # setuptools builds inside the source tree
+        if not was_there:
+            shutil.rmtree(path, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     (path,) = out.glob("hitta-*.whl")
     return path
