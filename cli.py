@@ -232,6 +232,13 @@ def _ocr_settings(no_ocr: bool, ocr_lang: str | None, jobs: int, show_progress: 
     return OcrSettings(enabled=not no_ocr, language=ocr_lang, jobs=jobs, on_page=on_page if show_progress else None)
 
 
+def _echo_hit_json(hit: Any) -> None:
+    """Print a search or similar hit as one JSON line (the snippet without highlight marks)."""
+    data = hit.to_dict()
+    data.pop("highlight")
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
 def _styled_snippet(highlight: str) -> str:
     return re.sub(r"\[\[(.*?)\]\]", lambda m: click.style(m.group(1), bold=True, fg="yellow"), highlight)
 
@@ -298,9 +305,7 @@ def search(
         raise click.ClickException(str(exc)) from exc
     for hit in hits:
         if as_json:
-            data = hit.to_dict()
-            data.pop("highlight")
-            click.echo(json.dumps(data, ensure_ascii=False))
+            _echo_hit_json(hit)
         else:
             click.echo(
                 f"{hit.rank:>2}. {click.style(hit.title, bold=True)}  [{hit.language}] score {hit.score:g}  {hit.id}"
@@ -332,9 +337,7 @@ def similar(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
         ) from exc
     for hit in hits:
         if as_json:
-            data = hit.to_dict()
-            data.pop("highlight")
-            click.echo(json.dumps(data, ensure_ascii=False))
+            _echo_hit_json(hit)
         else:
             click.echo(f"{hit.rank:>2}. {hit.title}  [{hit.language}] {hit.score:.3f}  {hit.id}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -331,3 +332,57 @@ def test_a_searching_process_sees_later_ingests_and_reindexes(runner, home, tmp_
     assert len(invoke(runner, home, "search", "Malmö", "--mode", "keyword", "--json").stdout.splitlines()) == 1
     assert invoke(runner, home, "remove", str(second)).exit_code == 0
     assert invoke(runner, home, "search", "Malmö", "--mode", "keyword", "--json").stdout.strip() == ""
+
+
+def test_every_option_has_help_text():
+    missing = [
+        f"{name} {param.name}"
+        for name, command in [("hitta", cli), *sorted(cli.commands.items())]
+        for param in command.params
+        if isinstance(param, click.Option) and not param.hidden and not param.help
+    ]
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "klima", "--lang", "xx"], "not a language code"),
+        (["search", "klima", "--year", "abc"], "not a year"),
+        (["search", "--year", "20211"], "not a year"),
+    ],
+)
+def test_bad_filter_values_are_usage_errors(runner, sample_home, args, message):
+    result = invoke(runner, sample_home, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_show_dash_takes_exactly_one_id(runner, sample_home):
+    ids = [record["id"] for record in export_records(runner, sample_home)]
+    two = runner.invoke(cli, ["--home", str(sample_home), "show", "-"], input=f"{ids[0]}\n{ids[1]}\n")
+    assert two.exit_code == 2 and "exactly one id" in two.output
+    one = runner.invoke(cli, ["--home", str(sample_home), "show", "-", "--json"], input=json.dumps({"id": ids[2]}) + "\n")
+    assert one.exit_code == 0, one.output
+    assert json.loads(one.output)["id"] == ids[2]
+
+
+def test_show_prints_amounts_as_written_numbers_in_aligned_rows(runner, sample_home):
+    records = export_records(runner, sample_home)
+    record = next(r for r in records if any(b["amount"] >= 1_000_000 for b in r["budgets"]))
+    result = invoke(runner, sample_home, "show", Path(record["source"]).name)
+    assert result.exit_code == 0, result.output
+    budget = next(b for b in record["budgets"] if b["amount"] >= 1_000_000)
+    written = f"{int(budget['amount']):,}".replace(",", " ")
+    assert f"{written} {budget['currency']}" in result.output and "e+" not in result.output
+    rows = [line for line in result.output.splitlines()[1:] if line.strip()]
+    columns = {len(line) - len(line.split(None, 1)[1]) for line in rows if len(line.split(None, 1)) == 2}
+    assert len(columns) == 1, rows  # every value starts in one column
+
+
+def test_stats_labels_never_run_into_numbers(runner, sample_home):
+    result = invoke(runner, sample_home, "stats")
+    assert result.exit_code == 0
+    rows = [line.split(None, 1) for line in result.output.splitlines() if not line.startswith("home")]
+    assert all(not re.search(r"[a-z]\d", label) for label, _ in rows), rows
+    assert len({len(line) - len(line.split(None, 1)[1]) for line in result.output.splitlines()}) == 1
