@@ -389,10 +389,11 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json"]),
+    type=click.Choice(["jsonl", "json", "ftm", "csv"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one record per line; json: one array.",
+    help="jsonl: one record per line; json: one array; ftm: FollowTheMoney entities for Aleph; "
+    "csv: one row per entity occurrence.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 @click.option("--redact", is_flag=True, help="Mask persons, e-mails and phones in the text; drop their items.")
@@ -405,6 +406,8 @@ def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> N
         hitta export | jq -c '{id, title, budgets}'
         hitta export --format json -o records.json
         hitta export --redact > shareable.jsonl
+        hitta export --format ftm -o entities.ftm.json
+        hitta export --format csv -o entities.csv
     """
     with _hitta(ctx) as hitta:
         if output:
@@ -423,17 +426,33 @@ def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> N
 @click.option("--with", "with_value", metavar="VALUE", help="Only entities that co-occur with VALUE.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: type, value, documents.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True,
+    help="csv: a header and one row per value (type, value, documents), UTF-8, for spreadsheets.",
+)
 @click.pass_context
-def entities(ctx: click.Context, kind: str | None, with_value: str | None, limit: int | None, as_json: bool) -> None:
+def entities(
+    ctx: click.Context, kind: str | None, with_value: str | None, limit: int | None, as_json: bool, fmt: str
+) -> None:
     """List entity values with the number of documents they occur in.
 
     \b
     Example:
         hitta entities --type organisations
         hitta entities --with "Københavns Kommune" --json
+        hitta entities --format csv > entities.csv
     """
     with _hitta(ctx) as hitta:
         rows = hitta.entities(kind, with_value=with_value, limit=limit)
+    if fmt == "csv":
+        from hitta.corpus.csv_export import entity_csv_lines
+
+        try:
+            sys.stdout.writelines(entity_csv_lines(rows))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        return
     for entity_type, value, documents in rows:
         if as_json:
             click.echo(json.dumps({"type": entity_type, "value": value, "documents": documents}, ensure_ascii=False))

@@ -13,7 +13,7 @@ from hitta.pipeline.entities import VALUE_TYPES
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "corpus" / "samples"
 SAMPLES_PREFIX = "samples/"  # bundled samples are stored under this path, not the install location
-EXPORT_FORMATS = ("jsonl", "json")
+EXPORT_FORMATS = ("jsonl", "json", "ftm", "csv")
 
 
 class HittaError(Exception):
@@ -322,7 +322,19 @@ def sample_source(path: Path) -> Any:
 
 
 def export_lines(records: Iterable[dict[str, Any]], format: str) -> Iterator[str]:
-    """Yield the text of an export: one JSON line per record (`jsonl`) or one JSON array (`json`)."""
+    """Yield the text of an export: one JSON line per record (`jsonl`), one JSON array (`json`),
+    FollowTheMoney entities (`ftm`, corpus.ftm) or one CSV row per entity occurrence (`csv`, corpus.csv_export).
+    """
+    if format == "ftm":
+        from hitta.corpus.ftm import ftm_lines
+
+        yield from ftm_lines(records)
+        return
+    if format == "csv":
+        from hitta.corpus.csv_export import csv_lines
+
+        yield from csv_lines(records)
+        return
     if format == "jsonl":
         for record in records:
             yield json.dumps(record, ensure_ascii=False) + "\n"
