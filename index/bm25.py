@@ -25,40 +25,49 @@ import numpy as np
 _BLOCK_LENGTH = struct.Struct("!i")  # whoosh's StructFile.read_int: big-endian, signed
 
 
-# A term to score: a field and the texts that count as one word there (one text, or a word and its
-# folded twin: index.fulltext.FOLDED_PREFIX).
-Term = tuple[str, tuple[str, ...]]
+# A term to score: a field, the texts that count as one word there (one text, a word and its folded
+# twin: index.analysis.FOLDED_PREFIX, or index.query.Alternatives: stem, inflected forms, compounds),
+# and the weight its BM25 score is multiplied by (a translation's is below 1).
+Term = tuple[str, tuple[str, ...], float]
 
 
-def _twins(query: Any) -> Term | None:
-    """Return (field, (word, twin)) for --fold-accents' Or of a word and its folded twin, else None."""
+def _twins(query: Any, weight: float) -> Term | None:
+    """Return (field, (word, twin), weight) for --fold-accents' Or of a word and its folded twin, else None."""
     from whoosh import query as wq
 
-    from hitta.index.fulltext import FOLDED_PREFIX
+    from hitta.index.analysis import FOLDED_PREFIX
 
     subs = query.subqueries
     if len(subs) == 2 and all(type(sub) is wq.Term and sub.boost == 1.0 for sub in subs):
         word, twin = subs
         if word.fieldname == twin.fieldname and twin.text == FOLDED_PREFIX + word.text:
-            return (word.fieldname, (word.text, twin.text))
+            return (word.fieldname, (word.text, twin.text), weight)
     return None
 
 
-def _or_terms(query: Any) -> list[Term] | None:
-    """Return the terms of a query made only of unboosted Term and Or nodes, or None."""
+def _or_terms(query: Any, weight: float = 1.0) -> list[Term] | None:
+    """Return the terms of a query made only of Term, Or and Alternatives nodes (boosts multiply), or None."""
     from whoosh import query as wq
 
+    from hitta.index.query import Alternatives
+
     if type(query) is wq.Term:
-        if query.boost != 1.0 or query.minquality:
+        if query.minquality:
             return None
-        return [(query.fieldname, (query.text,))]
-    if type(query) is wq.Or and query.boost == 1.0 and not query.scale and not query.minmatch:
-        twins = _twins(query)
+        return [(query.fieldname, (query.text,), weight * query.boost)]
+    if type(query) is Alternatives and not query.scale and not query.minmatch:
+        subs = query.subqueries
+        if subs and all(type(sub) is wq.Term and sub.boost == 1.0 for sub in subs) and len({s.fieldname for s in subs}) == 1:
+            return [(subs[0].fieldname, tuple(sub.text for sub in subs), weight * query.boost)]
+        return None
+    if type(query) is wq.Or and not query.scale and not query.minmatch:
+        weight *= query.boost
+        twins = _twins(query, weight)
         if twins is not None:
             return [twins]
         terms: list[Term] = []
         for sub in query.subqueries:
-            found = _or_terms(sub)
+            found = _or_terms(sub, weight)
             if found is None:
                 return None
             terms.extend(found)
@@ -187,7 +196,7 @@ class BlockScorer:
         if not terms:
             return None
         schema = self.searcher.schema
-        if any(field not in schema or not schema[field].scorable for field, _ in terms):
+        if any(field not in schema or not schema[field].scorable for field, _, _ in terms):
             return None
         for subsearcher, _offset in self.searcher.leaf_searchers():
             if not isinstance(subsearcher.reader().codec(), W3Codec):
@@ -196,7 +205,7 @@ class BlockScorer:
 
     def _idf(self, term: Term) -> float:
         """Return whoosh's idf of a term; of a word with its twin, from their summed document frequencies."""
-        field, texts = term
+        field, texts, _ = term
         if len(texts) == 1:
             return float(self.searcher.idf(field, texts[0]))
         frequency = sum(self.searcher.doc_frequency(field, text) for text in texts)
@@ -205,7 +214,7 @@ class BlockScorer:
     @staticmethod
     def _term_postings(reader: Any, term: Term) -> tuple[np.ndarray, np.ndarray] | None:
         """Return a term's document numbers and frequencies in one segment, a word's and its twin's added up."""
-        field, texts = term
+        field, texts, _ = term
         found = [posting for text in texts if (posting := _postings(reader, field, text)) is not None]
         if len(found) <= 1:
             return found[0] if found else None
@@ -241,8 +250,8 @@ class BlockScorer:
                 ids, tf = found
                 idf, average_length = stats[term]
                 lengths = self._length_of_byte[_field_lengths(reader, term[0], self._lengths)[ids]]
-                # whoosh.scoring.bm25, for all postings of the term at once
-                segment[ids] += idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
+                # whoosh.scoring.bm25, for all postings of the term at once (times the term's weight)
+                segment[ids] += term[2] * idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
             if reader.has_deletions():
                 segment[_deleted_docnums(reader)] = 0.0
         if filter_query is not None:

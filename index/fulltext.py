@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,13 +10,31 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh.analysis import Token, Tokenizer
-from whoosh.formats import Positions
-
+from hitta.index.analysis import (  # noqa: F401 - analysis names kept importable from here (schema pickles, tests)
+    FOLDED_PREFIX,
+    LINKING_ELEMENTS,
+    MIN_COMPOUND_PART,
+    STEM_START,
+    STEMMED_LANGUAGES,
+    WORD,
+    LanguageAnalyzer,
+    PlainAnalyzer,
+    TermPositions,
+    _stem_start,
+    _stemmer,
+    _stop_words,
+    all_stop_words,
+    compound_parts,
+    compound_stems,
+    fold_text,
+    fold_word,
+    language_analyzer,
+    multilingual_stop_words,
+)
+from hitta.index.query import Alternatives, Expander, QueryPlan, nesting_problem, split_query
 from hitta.pipeline.entities import entity_key
 
 INDEX_DIR = "index"
-STEMMED_LANGUAGES = ("sv", "da", "de")
 TEXT_FIELDS = ("title", "content_sv", "content_da", "content_de", "content_xx")
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A rebuild commits a segment every this many documents: each segment's postings are sorted in
@@ -31,6 +48,8 @@ POSTING_COMPRESSION = 0
 FORMAT_FILE = "hitta-format"
 INDEX_FORMAT = 4
 MAX_YEARS_PER_RANGE = 60
+# Characters of a hit's snippet.
+SNIPPET_CHARS = 220
 
 
 class IndexLockedError(Exception):
@@ -56,298 +75,6 @@ class Hit:
     score: float
     rank: int
     snippet: str
-
-
-# Heads shorter than this are not split off: short words ("hof", "amt") match inside too many words.
-MIN_COMPOUND_PART = 5
-LINKING_ELEMENTS = ("", "s", "es", "n", "en", "e")
-
-
-@lru_cache(maxsize=None)
-def _stemmer(lang: str) -> Callable[[str], str]:
-    from whoosh.lang import stemmer_for_language
-
-    return lru_cache(maxsize=100_000)(stemmer_for_language(lang))
-
-
-@lru_cache(maxsize=None)
-def compound_stems(lang: str) -> frozenset[str]:
-    """Return the stems of the shipped common words of a language (pipeline/lexicon/words_<lang>.txt)."""
-    from hitta.pipeline.lexicon import common_words
-
-    stem = _stemmer(lang)
-    return frozenset(stem(word) for word in common_words(lang))
-
-
-# Snowball's sv/da/de stemmers only cut suffixes inside R1, which starts after at least 3 letters;
-# the German one first writes ß as ss and at the end drops umlauts. So a stem begins with the first
-# STEM_START letters of its word, the German ones after that spelling.
-STEM_START = 3
-_GERMAN_SPELLING = str.maketrans({"ß": "ss", "ä": "a", "ö": "o", "ü": "u"})
-
-
-def _stem_start(word: str, lang: str) -> str:
-    """Return the letters every stem of `word` begins with (for German, spelled as its stemmer spells them)."""
-    if lang == "de":
-        return word[:STEM_START].translate(_GERMAN_SPELLING)[:STEM_START]
-    return word[:STEM_START]
-
-
-@lru_cache(maxsize=None)
-def _stem_starts(lang: str) -> frozenset[str]:
-    """Return the first STEM_START letters of the stems compound_parts looks for."""
-    return frozenset(stem[:STEM_START] for stem in compound_stems(lang))
-
-
-def compound_parts(word: str, lang: str) -> list[str]:
-    """Return the parts of a compound: its longest known head and its modifier.
-
-    "stadtentwicklung" → ["entwicklung", "stadt"]; "turismeprojekter" → ["projekter", "turisme"].
-    A head is known when its stem is the stem of a word in the shipped list; the modifier is kept
-    when it is known too or at least MIN_COMPOUND_PART letters long (after a linking -s/-es/-n/-en/-e).
-    """
-    stems = compound_stems(lang)
-    if not stems:
-        return []
-    stem = _stemmer(lang)
-    starts = _stem_starts(lang)
-    for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
-        head = word[start:]
-        # Stemming every head is most of the cost; a head whose first letters no known stem starts
-        # with cannot stem to one (tests/test_store.py checks this against stemming every head).
-        if _stem_start(head, lang) not in starts or stem(head) not in stems:
-            continue
-        modifier = word[:start]
-        bases = [modifier[: len(modifier) - len(link)] for link in LINKING_ELEMENTS if modifier.endswith(link)]
-        known = [base for base in bases if len(base) >= 4 and stem(base) in stems]
-        if known:
-            return [head, known[0]]
-        # An unknown modifier with a short head is more often a word plus an inflection
-        # ("renover|ingen") than a compound; a long head is a safe split ("turisme|projekter").
-        if len(head) >= 7 and len(modifier) >= MIN_COMPOUND_PART:
-            return [head, modifier]
-        return []
-    return []
-
-
-# whoosh's default RegexTokenizer expression: words, with inner dots kept ("z.B" stays one token).
-WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
-# Per-word analysis results kept per analyser; cleared when full so memory stays bounded.
-WORD_CACHE_LIMIT = 300_000
-# Prefix of the accent-folded twin of a word with accents, indexed at the word's position in the same
-# field ("Malmö" → "malmö" and "~malmo"). WORD never yields "~", so no plain query meets these terms;
-# --fold-accents looks for both forms. Twins only for accented words: a separate folded field for all
-# words doubled the postings and the full-text share of ingest time (bench/stages.py).
-FOLDED_PREFIX = "~"
-
-
-# Letters that are not a base letter plus a mark, folded the way they are written without them.
-_UNMARKED_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l", "Ł": "L"})
-
-
-def fold_text(text: str) -> str:
-    """Return text with its accents folded ("Förderung" → "Forderung", "København" → "Kobenhavn", "Æble" → "AEble")."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNMARKED_LETTERS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@lru_cache(maxsize=100_000)
-def fold_word(word: str) -> str:
-    """Return a word with its accents folded, as fold_text (cached: for words, not whole texts)."""
-    return fold_text(word)
-
-
-class _WordAnalyzer(Tokenizer):
-    """Yields the terms of each word found by WORD; a subclass says which terms a word gives, cached here."""
-
-    _cache: dict[tuple[str, bool], tuple[str, ...]]
-
-    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
-        """Return the terms of one word as found in the text; () for a stop word (not cached)."""
-        raise NotImplementedError
-
-    def terms(self, word: str, index: bool) -> tuple[str, ...]:
-        """Return analyse(word, index), cached per word; the cache is cleared when full so memory stays bounded."""
-        key = (word, index)
-        found = self._cache.get(key)
-        if found is None:
-            found = self.analyse(word, index)
-            if len(self._cache) >= WORD_CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[key] = found
-        return found
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The index's schema is pickled: leave the cache out.
-        return {name: value for name, value in self.__dict__.items() if name != "_cache"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._cache = {}
-
-    def index_positions(self, value: str) -> dict[str, list[int]]:
-        """Return each term's positions in value, terms in order of first appearance: what __call__ yields at index time."""
-        positions: dict[str, list[int]] = {}
-        pos = 0
-        terms_of = self.terms
-        for match in WORD.finditer(value):
-            terms = terms_of(match.group(), True)
-            if terms:
-                for term in terms:
-                    if term in positions:
-                        positions[term].append(pos)
-                    else:
-                        positions[term] = [pos]
-                pos += 1
-        return positions
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Any:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        index = mode == "index"
-        matches = WORD.finditer(value) if tokenize else [None]
-        pos = start_pos
-        for match in matches:
-            original = match.group() if match else value
-            terms = self.terms(original, index)
-            token.stopped = not terms
-            if not terms:
-                if removestops:
-                    continue
-                terms = (original.lower(),)  # a stop word shown to the highlighter, marked as stopped
-            for term in terms:
-                token.text = term
-                token.boost = 1.0
-                if keeporiginal:
-                    token.original = original
-                if positions:
-                    token.pos = pos
-                if chars:
-                    start, end = (match.start(), match.end()) if match else (0, len(value))
-                    token.startchar = start_char + start
-                    token.endchar = start_char + end
-                yield token
-            if not token.stopped:
-                pos += 1
-
-
-class LanguageAnalyzer(_WordAnalyzer):
-    """Tokenize, lowercase, split compounds, drop stop words and Snowball-stem in one pass, cached per word.
-
-    Gives the terms of whoosh's RegexTokenizer | LowercaseFilter | StopFilter(lang) | StemFilter(lang)
-    chain, plus at index time the parts of long compounds and, for a word with accents, the folded
-    twin of its stem (FOLDED_PREFIX + stem of the folded word). Parts and twin share the word's
-    position, so a phrase query that runs across a compound, or a --fold-accents phrase, still
-    matches. Words are split at "*" too, so the German gender star ("Bürger*innen") indexes both words. One generator instead of five and a
-    cache of each word's terms make it twice as fast as the chained filters.
-    """
-
-    def __init__(self, lang: str):
-        self.lang = lang
-        self._cache = {}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LanguageAnalyzer) and other.lang == self.lang
-
-    def has_morph(self) -> bool:
-        """Stemming changes words, so whoosh must not offer the indexed terms as spelling suggestions."""
-        return True
-
-    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
-        """Return the terms of one word: its stem, then at index time its compound parts' stems and folded twin."""
-        stops, stem = _stop_words(self.lang), _stemmer(self.lang)
-        lowered = word.lower()
-        if len(lowered) < 2 or lowered in stops:
-            return ()
-        stemmed = stem(lowered)
-        if not index:
-            return (stemmed,)
-        parts = compound_parts(lowered, self.lang) if len(lowered) >= 8 and lowered.isalpha() else []
-        words = [lowered] + [part for part in parts if part not in stops]
-        terms = tuple(stem(word) for word in words)
-        # Twins of the word and of its parts, where folding changes the stem (the German stemmer
-        # already drops umlauts: "förderung" and "forderung" have one stem, and need no twin).
-        twins = tuple(
-            FOLDED_PREFIX + folded_stem
-            for word, term in zip(words, terms)
-            if (folded := fold_word(word)) != word and (folded_stem := stem(folded)) != term
-        )
-        return terms + twins
-
-
-class PlainAnalyzer(_WordAnalyzer):
-    """Tokenize, lowercase and drop stop words of every language, cached per word (titles, other languages).
-
-    Gives the terms of whoosh's StandardAnalyzer(stoplist=multilingual_stop_words(), minsize=1), plus
-    at index time the folded twin (FOLDED_PREFIX + folded word) of a word with accents.
-    """
-
-    def __init__(self) -> None:
-        self._cache = {}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PlainAnalyzer)
-
-    def analyse(self, word: str, index: bool) -> tuple[str, ...]:
-        """Return the word lowercased, then at index time its folded twin when it has accents."""
-        lowered = word.lower()
-        if lowered in multilingual_stop_words():
-            return ()
-        folded = fold_word(lowered) if index else lowered
-        return (lowered, FOLDED_PREFIX + folded) if folded != lowered else (lowered,)
-
-
-@lru_cache(maxsize=None)
-def _stop_words(lang: str) -> frozenset[str]:
-    """Return the words whoosh's StopFilter(lang=...) drops: its English default list plus the language's."""
-    from whoosh.analysis import StopFilter
-
-    return StopFilter(lang=lang).stops
-
-
-def language_analyzer(lang: str) -> LanguageAnalyzer:
-    """Return a language's analyzer: tokenize, lowercase, split compounds, drop stop words, Snowball stem."""
-    return LanguageAnalyzer(lang)
-
-
-@lru_cache(maxsize=None)
-def multilingual_stop_words() -> frozenset[str]:
-    """Return the stop words of every language hitta meets, for fields not tied to one language."""
-    from whoosh.lang import stopwords_for_language
-
-    words: set[str] = set()
-    for lang in ("sv", "da", "de", "no", "en", "nl"):
-        words |= set(stopwords_for_language(lang))
-    return frozenset(words)
-
-
-class TermPositions(Positions):
-    """whoosh's Positions format, whose index-time postings for hitta's analysers skip Token objects.
-
-    whoosh's word_values moves a Token through two generators per term and sums a boost of 1.0 per
-    occurrence; here the same counts, weights (occurrences × field boost) and encoded positions come
-    from the analyser's term positions. Stored in the index's schema, so it keeps this name.
-    """
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
-        """Yield (term, frequency, weight, encoded positions) per distinct term, as Positions.word_values."""
-        if not (isinstance(value, str) and isinstance(analyzer, _WordAnalyzer) and kwargs == {"mode": "index"}):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost, encode = self.field_boost, self.encode
-        for term, positions in analyzer.index_positions(value).items():
-            yield (term, len(positions), float(len(positions)) * boost, encode(positions))
 
 
 def _schema() -> Any:
@@ -620,11 +347,14 @@ class FullTextIndex:
             on_progress(count)
         return count
 
-    def matching_ids(self, filters: dict[str, Sequence[str]]) -> set[str]:
-        """Return the ids of the documents that pass keyword filters (fast: no scoring, no stored fields)."""
+    def matching_ids(self, filters: dict[str, Sequence[str]], query: Any = None) -> set[str]:
+        """Return the ids of the documents that pass keyword filters and a whoosh query (fast: no scoring, no stored fields)."""
+        from whoosh import query as wq
+
         if not self.exists():
             return set()
-        filter_query = _filter_query(filters)
+        parts = [part for part in (_filter_query(filters), query) if part is not None]
+        filter_query = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
         with self._searching() as searcher:
             docnums = searcher.docs_for_query(filter_query) if filter_query is not None else searcher.reader().all_doc_ids()
             ids = searcher.reader().column_reader("id")
@@ -643,37 +373,66 @@ class FullTextIndex:
         with self._searching() as searcher:
             return {fields["id"] for fields in searcher.all_stored_fields()}
 
-    def parse(self, query: str, fold_accents: bool = False) -> Any:
-        """Parse a query string in whoosh syntax over the text fields; QuerySyntaxError if malformed."""
+    def _parser(self) -> Any:
         from whoosh import qparser
 
         ix = self._open()
-        fields = list(TEXT_FIELDS)
         # A plain OR: whoosh's coordination bonus (OrGroup.factory) counted the matched terms of every
         # candidate and its loose upper bound kept whoosh from skipping any block. Without it keyword
         # nDCG@10 on bench/relevance.py is 0.738 (was 0.736), hybrid 0.853 (0.852), at half the time.
-        parser = qparser.MultifieldParser(fields, ix.schema, group=qparser.OrGroup)
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), ix.schema, group=qparser.OrGroup)
         parser.add_plugin(
             qparser.FieldAliasPlugin({"lang": ["language"], "org": ["organisation"], "year": ["date"]})
         )
         parser.add_plugin(qparser.GtLtPlugin())
+        # +word must, -word must not occur; only at the start of a word ("Schleswig-Holstein" is one name)
+        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         parser.remove_plugin_class(qparser.WildcardPlugin)
         parser.add_plugin(qparser.WildcardPlugin())
+        return parser
+
+    def parse(self, query: str, fold_accents: bool = False) -> Any:
+        """Parse a query string in whoosh syntax over the text fields; QuerySyntaxError if malformed."""
         problem = query_problem(query)
         if problem:
             raise QuerySyntaxError(
-                f"cannot parse query {query!r}: {problem}. Write words, \"a phrase\", prefix*, AND/OR/NOT, "
+                f"cannot parse query {query!r}: {problem}. Write words, \"a phrase\", prefix*, AND/OR/NOT, -word, "
                 "field:value (lang:, org:, person:, email:, year:) or budget:[1000000 TO]; "
                 "quote a value with spaces: org:\"Malmö stad\""
             )
+        return self._twins(self._parse_words(query, fold_accents), fold_accents)
+
+    def _parse_words(self, query: str, fold_accents: bool) -> Any:
+        """Return whoosh's parse of a checked query (its words folded with fold_accents), without twins."""
         normalised = _normalise_field_values(query)
-        if not fold_accents:
-            return _without_twins(parser.parse(normalised))
-        return _with_folded_twins(parser.parse(_fold_query_text(normalised)))
+        try:
+            return self._parser().parse(_fold_query_text(normalised) if fold_accents else normalised)
+        except RecursionError as exc:
+            raise QuerySyntaxError(f"cannot parse query {query[:80]!r}...: it is nested too deeply") from exc
+
+    @staticmethod
+    def _twins(query: Any, fold_accents: bool) -> Any:
+        return _with_folded_twins(query) if fold_accents else _without_twins(query)
+
+    def plan(self, query: str, fold_accents: bool = False, translate: Any = None) -> QueryPlan:
+        """Return the query split into constraints, exclusions and expanded plain words (index.query).
+
+        The Expander adds folded twins (fold_accents) to plain words and text-field terms; the rest
+        of the constraints (phrases, prefixes) get them as in `parse`.
+        """
+        if query_problem(query):
+            self.parse(query)  # raises the QuerySyntaxError that says how to write it
+        required, excluded, word_nodes = split_query(self._parse_words(query, fold_accents), query)
+        with self._searching() as searcher:
+            expander = Expander(searcher.reader(), fold_accents, translate)
+            words = [expander.word(node) for node in word_nodes]
+            required = [self._twins(expander.constraint(node), fold_accents) for node in required]
+            excluded = [self._twins(expander.constraint(node), fold_accents) for node in excluded]
+        return QueryPlan(query, required, excluded, words)
 
     def search(
         self,
-        query: str,
+        query: str | QueryPlan,
         *,
         filters: dict[str, Sequence[str]] | None = None,
         restrict_ids: set[str] | None = None,
@@ -681,32 +440,38 @@ class FullTextIndex:
         texts: dict[str, str] | None = None,
         fold_accents: bool = False,
         highlight_top: int | None = None,
+        translations: bool = True,
     ) -> list[Hit]:
-        """Return ranked hits for a query, filtered by exact keyword values (lang, org, person, email, year)."""
+        """Return ranked hits for a query (a string or a plan), filtered by exact keyword values (lang, org, person, email, year).
+
+        A hit matches every constraint, no exclusion, and (when the query has plain words) at least
+        one plain word or, with `translations`, a translation of one. With `texts` (id → text) the
+        first `highlight_top` hits get a snippet (see `snippet`).
+        """
         from whoosh import query as wq
-        from whoosh.highlight import ContextFragmenter
 
         if not self.exists():
             return []
-        parsed = self.parse(query, fold_accents) if query.strip() else wq.Every()
-        filter_query = _filter_query(filters or {}, restrict_ids)
+        text = query.text if isinstance(query, QueryPlan) else query
+        plan = query if isinstance(query, QueryPlan) else (self.plan(query, fold_accents) if query.strip() else None)
+        parts = [_filter_query(filters or {}, restrict_ids)]
+        words = None
+        if plan is not None:
+            parts.append(plan.constraint_query())
+            words = plan.words_query(translations)
+            if words is None and plan.words:
+                return []
+        parts = [part for part in parts if part is not None]
+        filter_query = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
+        ranked_query = words if words is not None else (filter_query or wq.Every())
         hits: list[Hit] = []
         with self._searching() as searcher:
-            results = self._ranked(searcher, parsed, limit, filter_query)
-            query_words: list[str] | None = None
-            results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
-            results.formatter = _MarkFormatter()
+            results = self._ranked(searcher, ranked_query, limit, filter_query if words is not None else None)
             for rank, hit in enumerate(results, start=1):
                 record_id = hit["id"]
                 language = hit.get("lang", "und")
-                field = f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
                 wanted = texts is not None and (highlight_top is None or rank <= highlight_top)
-                text = texts.get(record_id, "") if wanted else ""
-                if text and query_words is None:
-                    query_words = _query_words(results)
-                snippet = hit.highlights(field, text=_window(text, query_words or []), top=2) if text else ""
-                if not snippet and text:
-                    snippet = " ".join(text[:200].split())
+                body = texts.get(record_id, "") if wanted and texts is not None else ""
                 hits.append(
                     Hit(
                         id=record_id,
@@ -715,10 +480,42 @@ class FullTextIndex:
                         language=language,
                         score=round(float(hit.score), 4),
                         rank=rank,
-                        snippet=" ".join(snippet.split()),
+                        snippet=self.snippet(body, language, plan or text) if body else "",
                     )
                 )
         return hits
+
+    def snippet(self, text: str, language: str, query: str | QueryPlan, width: int = SNIPPET_CHARS) -> str:
+        """Return the best passage of a text for a query, its matched words marked [[ ]] (index.snippets)."""
+        from hitta.index.snippets import best_passage, query_terms
+
+        plan = query if isinstance(query, QueryPlan) else (self.plan(query) if query.strip() else None)
+        return best_passage(text, language, query_terms(plan) if plan is not None else {}, width)
+
+    def word_matches(self, plan: QueryPlan, ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
+        """Return per id (how many of the plan's plain words it holds, whether it holds a translation of one)."""
+        result = {doc_id: (0, False) for doc_id in ids}
+        if not plan.words or not ids or not self.exists():
+            return result
+        with self._searching() as searcher:
+            numbers = {}
+            for doc_id in ids:
+                number = searcher.document_number(id=doc_id)
+                if number is not None:
+                    numbers[number] = doc_id
+            if not numbers:
+                return result
+            counts = dict.fromkeys(numbers, 0)
+            translated = dict.fromkeys(numbers, False)
+            for word in plan.words:
+                for number in _docs_among(searcher, word.query, numbers):
+                    counts[number] += 1
+                if word.translations is not None:
+                    for number in _docs_among(searcher, word.translations, numbers):
+                        translated[number] = True
+            for number, doc_id in numbers.items():
+                result[doc_id] = (counts[number], translated[number])
+        return result
 
     def _ranked(self, searcher: Any, parsed: Any, limit: int | None, filter_query: Any) -> Any:
         """Return whoosh Results for a parsed query: ranked by index.bm25 when it can, else by whoosh."""
@@ -741,6 +538,20 @@ class FullTextIndex:
         return searcher.search(parsed, limit=limit, filter=filter_query)
 
 
+def _docs_among(searcher: Any, query: Any, numbers: dict[int, str]) -> list[int]:
+    """Return which of the given document numbers match a query (a matcher skipped to each of them)."""
+    found = []
+    matcher = query.matcher(searcher)
+    for number in sorted(numbers):
+        if not matcher.is_active():
+            break
+        if matcher.id() < number:
+            matcher.skip_to(number)
+        if matcher.is_active() and matcher.id() == number:
+            found.append(number)
+    return found
+
+
 def _filter_query(filters: dict[str, Sequence[str]], restrict_ids: set[str] | None = None) -> Any:
     """Return the whoosh query all filters must pass (values of one field are alternatives), or None."""
     from whoosh import query as wq
@@ -755,64 +566,8 @@ def _filter_query(filters: dict[str, Sequence[str]], restrict_ids: set[str] | No
     return wq.And(terms) if terms else None
 
 
-# Highlighting re-analyses the text it is given; a window around the first match keeps that cost
-# independent of document length (85 % of keyword query time went there on whole texts).
-HIGHLIGHT_WINDOW = 2000
-
-
-def _query_words(results: Any) -> list[str]:
-    """Return the indexed words a query looks for in the text fields (prefixes expanded, folded twins unmarked)."""
-    words = []
-    for field, term in results.query_terms(expand=True):
-        if field.startswith("content_") or field == "title":
-            word = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
-            words.append(word.removeprefix(FOLDED_PREFIX))
-    return words
-
-
-def _window(text: str, words: list[str]) -> str:
-    """Return the part of a hit's text around the first query word it holds (the whole text when short)."""
-    if len(text) <= HIGHLIGHT_WINDOW:
-        return text
-    lowered = fold_text(text.lower())  # folding shifts offsets only by the odd ß or æ: close enough
-    positions = [found for word in words if len(word) >= 3 and (found := lowered.find(fold_word(word.lower()))) >= 0]
-    start = max(0, min(positions, default=0) - HIGHLIGHT_WINDOW // 4)
-    return text[start : start + HIGHLIGHT_WINDOW]
-
-
-class _MarkFormatter:
-    """Marks matched terms with [[ ]] so the terminal can colour them and --json can keep them."""
-
-    between = " … "
-
-    def __call__(self, text: str, fragments: Any) -> str:
-        return self.format(fragments)
-
-    def format_fragment(self, fragment: Any) -> str:
-        output = []
-        index = fragment.startchar
-        text = fragment.text
-        for token in fragment.matches:
-            if token.startchar < index:
-                continue
-            output.append(text[index : token.startchar])
-            output.append("[[" + text[token.startchar : token.endchar] + "]]")
-            index = token.endchar
-        output.append(text[index : fragment.endchar])
-        return "".join(output)
-
-    def format(self, fragments: Any, replace: bool = False) -> str:
-        return self.between.join(self.format_fragment(fragment) for fragment in fragments)
-
-
 # A field:value (value quoted or bare) or a word of a query string.
 _QUERY_PIECE = re.compile(r"""(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|'[^']*'|[^\s()]+)|(?P<word>\w+)""")
-
-
-@lru_cache(maxsize=None)
-def _all_stop_words() -> frozenset[str]:
-    """Return the stop words of every analyser: a folded query must not turn one into a word ("für" → "fur")."""
-    return multilingual_stop_words().union(*(_stop_words(lang) for lang in STEMMED_LANGUAGES))
 
 
 def _fold_query_text(query: str) -> str:
@@ -821,7 +576,7 @@ def _fold_query_text(query: str) -> str:
     def fold(match: re.Match[str]) -> str:
         if match.group("word") is not None:
             word = match.group("word")
-            return word if word.lower() in _all_stop_words() else fold_word(word)
+            return word if word.lower() in all_stop_words() else fold_word(word)
         if match.group("field").lower() == "title":
             return match.group("field") + ":" + _QUERY_PIECE.sub(fold, match.group("value"))
         return match.group(0)  # org:, person:, email:, source:, lang:, year: ... hold exact keys
@@ -852,6 +607,9 @@ def _with_folded_twins(query: Any) -> Any:
 
     def twins(term: Any) -> Any:
         return wq.Or([term, wq.Term(term.fieldname, FOLDED_PREFIX + term.text)])
+
+    if isinstance(query, Alternatives):  # index.query's alternatives hold their twins already
+        return query
 
     if isinstance(query, wq.Term) and query.fieldname in TEXT_FIELDS:
         return twins(query)
@@ -890,13 +648,9 @@ def query_problem(query: str) -> str | None:
     """Return what is wrong with a query string (unbalanced brackets or quotes, unknown field), or None."""
     if query.count('"') % 2:
         return "a double quote is not closed"
-    depth = 0
-    for char in query:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return "a ')' has no matching '('"
-    if depth:
-        return "a '(' is not closed"
+    nesting = nesting_problem(query)
+    if nesting:
+        return nesting
     if query.count("[") != query.count("]") or query.count("{") != query.count("}"):
         return "a range bracket is not closed: write budget:[1000000 TO] or year:[2019 TO 2021]"
     outside_quotes = re.sub(r'"[^"]*"|\'[^\']*\'', " ", query)

@@ -1,12 +1,34 @@
-"""Reciprocal rank fusion: merge keyword and semantic rankings without comparing their scores."""
+"""Fusing the keyword and the semantic ranking, and the score a reader sees.
+
+Reciprocal rank fusion merges the two rankings without comparing their scores. A document that
+holds none of the query's plain words (nor a translation of one) enters a hybrid or semantic list
+only when its cosine similarity to the query reaches RELATED_FLOOR, and is marked "related".
+
+Scores are shown from 0 to 100 in every mode:
+
+- keyword: the BM25F score as a share of the best hit's (the best hit is 100);
+- semantic: the cosine similarity of query and document × 100;
+- hybrid: the fused score as a share of the highest possible one, a document ranked first by both
+  rankings (100); one ranked first by one ranking only scores about 67 (keyword) or 33 (semantic)
+  with the weights below, less lower down.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 # Scores that differ only by float rounding (the same terms summed in another order) count as
 # tied, so the documented tie-break decides instead of the last bit.
 _TIE_DIGITS = 12
+RRF_K = 60
+# (keyword, semantic) weights of reciprocal rank fusion, tuned on the tuning half of bench/relevance.py
+# (BENCHMARKS.md, "Search relevance"): with constraints and the related floor the keyword list holds
+# only documents with query words, so it is trusted more than before (was 0.5, 1.0).
+HYBRID_WEIGHTS = (1.0, 0.5)
+# Least cosine similarity of a document without any query word to be shown (hybrid and semantic),
+# measured on the tuning half of bench/relevance.py (see BENCHMARKS.md).
+RELATED_FLOOR = 0.25
 
 
 def reciprocal_rank_fusion(
@@ -30,3 +52,59 @@ def reciprocal_rank_fusion(
             scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     first_seen = {doc_id: position for position, doc_id in enumerate(scores)}
     return sorted(scores.items(), key=lambda item: (-round(item[1], _TIE_DIGITS), first_seen[item[0]]))
+
+
+def match_kind(found: tuple[int, bool] | None, words: Sequence[Any]) -> str:
+    """Return how a hit matched: all / some of the plain words, only a translation, related, or constraint (no plain words)."""
+    if not words:
+        return "constraint"
+    count, translated = found if found is not None else (0, False)
+    if count >= len(words):
+        return "all"
+    if count:
+        return "some"
+    return "translation" if translated else "related"
+
+
+def semantic_query_text(plan: Any) -> str:
+    """Return the text the semantic index is queried with: the plain words, then their translations."""
+    from whoosh import query as wq
+
+    words = [word.text for word in plan.words]
+    extra: list[str] = []
+    for word in plan.words:
+        if word.translations is None:
+            continue
+        for leaf in word.translations.leaves():
+            if isinstance(leaf, wq.Term) and not str(leaf.text).startswith("~") and leaf.fieldname != "title":
+                extra.append(str(leaf.text))
+    return " ".join(words + list(dict.fromkeys(extra)))
+
+
+def fuse(
+    mode: str,
+    keyword_hits: Sequence[Any],
+    semantic_hits: Sequence[tuple[str, float]],
+    matches: dict[str, tuple[int, bool]],
+    words: Sequence[Any],
+) -> list[tuple[str, float]]:
+    """Return (id, score 0-100) best first for a mode, related documents below RELATED_FLOOR left out."""
+    if mode == "keyword":
+        best = keyword_hits[0].score if keyword_hits and keyword_hits[0].score > 0 else 1.0
+        return [(hit.id, round(100 * hit.score / best)) for hit in keyword_hits]
+    cosine = dict(semantic_hits)
+
+    def shown(doc_id: str) -> bool:
+        if not words:
+            return True
+        count, translated = matches.get(doc_id, (0, False))
+        return bool(count or translated) or cosine.get(doc_id, 0.0) >= RELATED_FLOOR
+
+    semantic_ids = [doc_id for doc_id, _ in semantic_hits if shown(doc_id)]
+    if mode == "semantic":
+        if not semantic_hits and keyword_hits:  # nothing to compare by meaning: the constraint's matches
+            return [(hit.id, 0) for hit in keyword_hits]
+        return [(doc_id, round(100 * cosine[doc_id])) for doc_id in semantic_ids]
+    fused = reciprocal_rank_fusion([[hit.id for hit in keyword_hits], semantic_ids], k=RRF_K, weights=HYBRID_WEIGHTS)
+    best = sum(HYBRID_WEIGHTS) / (RRF_K + 1)
+    return [(doc_id, round(100 * score / best)) for doc_id, score in fused]

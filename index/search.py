@@ -18,11 +18,6 @@ MODES = ("keyword", "semantic", "hybrid")
 # How many candidates each ranking contributes before fusion: deep enough that a document ranked
 # modestly by both still surfaces, shallow enough to stay fast at 100k documents.
 FUSION_DEPTH = 50
-RRF_K = 60
-# (keyword, semantic) weights of reciprocal rank fusion. Measured with bench/relevance.py on 50 judged
-# queries: equal weights 0.819 nDCG@10, keyword at half weight 0.855 (keyword hits on common words
-# pulled right semantic answers down on paraphrase and cross-language queries).
-HYBRID_WEIGHTS = (0.5, 1.0)
 _MARK = re.compile(r"\[\[(.*?)\]\]")
 _GENITIVE = re.compile(r"(?:[:'’]s|s)$")
 
@@ -40,6 +35,9 @@ class SearchHit:
     snippet: str
     highlight: str
     page: int | None = None  # for paged documents (PDF): the page of the first match
+    # "all" (every plain word of the query), "some", "translation" (only translations of them), "related"
+    # (none: found by meaning), or "constraint" (a query of phrases, operators or fields only)
+    match: str = "all"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the hit as JSON-ready data."""
@@ -75,15 +73,6 @@ def build_filters(
     return filters
 
 
-def _snippet_from(text: str, query: str, width: int = 200) -> str:
-    """Return a window of text around the first query word found (semantic hits have no highlight)."""
-    words = [w for w in re.findall(r"\w{4,}", query.lower())]
-    lowered = text.lower()
-    position = min((lowered.find(w[:6]) for w in words if lowered.find(w[:6]) >= 0), default=0)
-    start = max(0, position - width // 3)
-    return " ".join(text[start : start + width].split())
-
-
 def search(
     query: str,
     *,
@@ -95,47 +84,38 @@ def search(
     limit: int = 10,
     fold_accents: bool = False,
 ) -> list[SearchHit]:
-    """Return the ranked hits for a query in the given mode (semantic: a SemanticIndex or None)."""
+    """Return the ranked hits for a query in the given mode (semantic: a SemanticIndex or None).
+
+    Constraints of the query (phrases, AND, +word, field terms) and its exclusions (NOT, -word) hold
+    in every mode, as do the filters: the semantic ranking only reorders and adds documents within
+    them. A document holding none of the plain words (nor a translation of one) is shown only when
+    its semantic similarity reaches hybrid.RELATED_FLOOR, marked "related".
+    """
+    from hitta.index.crosslang import translations
+    from hitta.index.hybrid import fuse, match_kind, semantic_query_text
+
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-    restrict: set[str] | None = None
-    if filters and mode != "keyword":
-        restrict = fulltext.matching_ids(filters)  # the semantic ranking knows no fields: it gets the ids
-        if not restrict:
-            return []
-    depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
-    keyword_hits: list[Hit] = []
+    plan = fulltext.plan(query, fold_accents, translate=translations) if query.strip() else None
+    depth = max(limit, FUSION_DEPTH) if mode != "keyword" else limit
+    keyword_hits: list[Hit] = fulltext.search(plan or query, filters=filters, limit=depth, fold_accents=fold_accents)
     semantic_hits: list[tuple[str, float]] = []
-    if mode in ("keyword", "hybrid"):
-        keyword_hits = fulltext.search(
-            query,
-            filters=filters,
-            limit=depth,
-            texts=_TextLookup(lookup),
-            fold_accents=fold_accents,
-            highlight_top=limit,  # fusion candidates beyond the shown hits need no highlight
-        )
-    if mode in ("semantic", "hybrid") and query.strip() and semantic is not None:
-        semantic_hits = semantic.query(query, k=depth, restrict=restrict)
-    if mode == "keyword":
-        ranked = [(hit.id, hit.score) for hit in keyword_hits]
-    elif mode == "semantic":
-        ranked = semantic_hits
-    else:
-        from hitta.index.hybrid import reciprocal_rank_fusion
-
-        ranked = reciprocal_rank_fusion(
-            [[h.id for h in keyword_hits], [doc for doc, _ in semantic_hits]], k=RRF_K, weights=HYBRID_WEIGHTS
-        )
-    by_id = {hit.id: hit for hit in keyword_hits}
+    if mode != "keyword" and semantic is not None and plan is not None and plan.words:
+        restrict: set[str] | None = None
+        if filters or plan.constrained:  # the semantic ranking knows no fields or operators: it gets the ids
+            restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
+        if restrict is None or restrict:
+            semantic_hits = semantic.query(semantic_query_text(plan), k=depth, restrict=restrict)
+    matches = fulltext.word_matches(plan, [h.id for h in keyword_hits] + [d for d, _ in semantic_hits]) if plan else {}
+    ranked = fuse(mode, keyword_hits, semantic_hits, matches, plan.words if plan else [])
     results: list[SearchHit] = []
-    for doc_id, score in ranked[:limit]:
+    for doc_id, score in ranked:
+        if len(results) >= limit:
+            break
         record = lookup(doc_id)
         if record is None:  # index ahead of store: skip, `hitta reindex` mends it
             continue
-        marked = by_id[doc_id].snippet if doc_id in by_id and by_id[doc_id].snippet else ""
-        if not marked or "[[" not in marked:
-            marked = _snippet_from(record["text"], query)
+        marked = fulltext.snippet(record["text"], record["language"], plan if plan is not None else "")
         page = _page_of_match(record["text"], marked) if "\f" in record["text"] else None
         results.append(
             SearchHit(
@@ -143,11 +123,12 @@ def search(
                 source=record["source"],
                 title=record["title"],
                 language=record["language"],
-                score=round(float(score), 4),
+                score=score,
                 rank=len(results) + 1,
                 snippet=_MARK.sub(r"\1", marked),
                 highlight=marked,
                 page=page,
+                match=match_kind(matches.get(doc_id), plan.words if plan else []),
             )
         )
     return results
@@ -163,18 +144,6 @@ def _page_of_match(text: str, marked: str) -> int:
     return page_of(text, max(position, 0))
 
 
-class _TextLookup(dict):  # type: ignore[type-arg]
-    """A lazy id → text mapping over a record lookup, so only shown hits load their text."""
-
-    def __init__(self, lookup: RecordLookup):
-        super().__init__()
-        self.lookup = lookup
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        record = self.lookup(key)
-        return record["text"] if record else default
-
-
 def similar(record_id: str, *, semantic: Any, lookup: RecordLookup, limit: int = 10) -> list[SearchHit]:
     """Return the write-ups nearest to a stored one in the semantic index (semantic: a SemanticIndex or None)."""
     if semantic is None:
@@ -187,7 +156,15 @@ def similar(record_id: str, *, semantic: Any, lookup: RecordLookup, limit: int =
         snippet = " ".join(hit["text"][:200].split())
         results.append(
             SearchHit(
-                other, hit["source"], hit["title"], hit["language"], round(score, 4), len(results) + 1, snippet, snippet
+                other,
+                hit["source"],
+                hit["title"],
+                hit["language"],
+                round(100 * score),
+                len(results) + 1,
+                snippet,
+                snippet,
+                match="related",
             )
         )
     return results

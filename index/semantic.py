@@ -31,7 +31,6 @@ import math
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,11 +39,14 @@ from itertools import chain, count, filterfalse, islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hitta.index.analysis import fold_text
+
 if TYPE_CHECKING:  # numpy and scipy load lazily: `import index.semantic` must stay cheap
     import numpy as np
     from scipy.sparse import csc_matrix, csr_matrix
 
-FORMAT = 1
+# 2: tokens folded by index.analysis.fold_text (æ → ae, as the full-text index and --fold-accents)
+FORMAT = 2
 MAX_DIMS = 256
 # The vocabulary, IDF and SVD are fitted on an evenly spaced sample of at most this many
 # documents; every document is then projected in batches. Character n-grams give a few thousand
@@ -77,11 +79,6 @@ _VECTOR_CHUNK_ROWS = 8192  # rows copied at a time when vectors.npy is rewritten
 _WEIGH_CHUNK_ROWS = 256
 _PROJECT_CHUNK_ROWS = 256
 
-# Beyond accent stripping (å→a, ä→a, ö→o, ü→u), fold the letters that Unicode does not decompose
-# so Danish and Swedish/German spellings of shared stems meet (København/Köpenhamn, Malmø/Malmö).
-# (chained str.replace: str.translate with a dict is several times slower on long texts)
-_FOLD = (("ø", "o"), ("æ", "a"), ("ß", "ss"), ("đ", "d"), ("ł", "l"), ("œ", "oe"), ("ı", "i"))
-_COMBINING = re.compile("[\u0300-\u036f]")
 _TOKEN = re.compile(r"[^\W_]+")
 # Function words (folded) of Swedish, Danish, German and English. In a corpus mixing languages
 # they are far from ubiquitous, so IDF keeps them heavy and they pull documents together by
@@ -95,7 +92,7 @@ STOP_WORDS = frozenset(
     varit vi vid vilka vilken vilket ar an over
     af alle andre at blevet bliver dette denne der disse end er et fra gennem havde hende hendes hans
     her hun hvad hvilke hvis hvor hvordan ikke ind jeg jer kun meget mellem mod og ogsa op os over sa
-    sine skal uden ved vil vor vores varet
+    sine skal uden ved vil vor vores vaeret
     aber als am an auch auf aus bei bin bis bist damit dann das dass dabei dem den denen der des dich
     die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer eines er es
     fur gegen hat haben hatte hier ich ihr ihre ihrem ihren im in ist ja jede jeder jedes kann kein keine
@@ -118,11 +115,8 @@ def _unit_rows_dense(vectors: np.ndarray) -> np.ndarray:
 
 
 def fold(text: str) -> str:
-    """Return text lower-cased with accents stripped and Nordic letters folded to ASCII."""
-    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
-    for letter, replacement in _FOLD:
-        folded = folded.replace(letter, replacement)
-    return folded
+    """Return text lower-cased and accent-folded as everywhere in hitta (index.analysis.fold_text)."""
+    return fold_text(text.lower())
 
 
 def tokenize(text: str) -> list[str]:

@@ -172,7 +172,7 @@ def test_search_finds_the_right_sample(runner, sample_home, query, options, expe
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert hits, "no hits"
     assert Path(hits[0]["source"]).stem == expected_stem
-    assert set(hits[0]) == {"id", "source", "title", "language", "score", "rank", "snippet", "page"}
+    assert set(hits[0]) == {"id", "source", "title", "language", "score", "rank", "snippet", "page", "match"}
     assert hits[0]["rank"] == 1
 
 

@@ -217,7 +217,7 @@ def test_needs_refit(tmp_path: Path, fitted: int, added: int, expected: bool) ->
         ("Malmø og København", ["malmo", "kobenhavn"]),
         ("Malmö och Köpenhamn", ["malmo", "kopenhamn"]),
         ("Straße in Südwestfalen", ["strasse", "sudwestfalen"]),
-        ("Fælles fodslag, 2030-målen!", ["falles", "fodslag", "2030", "malen"]),
+        ("Fælles fodslag, 2030-målen!", ["faelles", "fodslag", "2030", "malen"]),
         ("Renovering af boliger for beboerne", ["renovering", "boliger", "beboerne"]),
         ("a i x_y z2", ["z2"]),  # one-letter tokens dropped, underscore splits
     ],
@@ -227,7 +227,7 @@ def test_tokenize_folds_accents_and_nordic_letters(text: str, tokens: list[str])
 
 
 def test_fold_and_char_ngrams() -> None:
-    assert fold("ÆØÅ äöü ß") == "aoa aou ss"
+    assert fold("ÆØÅ äöü ß") == "aeoa aou ss"  # one folding with the full-text index: æ → ae
     assert char_ngrams("by") == (" by", "by ", " by ")
     assert char_ngrams("stad") == (" st", "sta", "tad", "ad ", " sta", "stad", "tad ", " stad", "stad ")
     assert char_ngrams("2030") == ()

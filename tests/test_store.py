@@ -211,7 +211,7 @@ def test_folded_matches_are_highlighted(tmp_path):
     record = make_record("Nya cykelvägar byggs i Malmö och Lund.", "sv.txt", "sv")
     index.rebuild([record])
     hits = index.search("malmo", fold_accents=True, texts={record["id"]: record["text"]})
-    assert [hit.snippet for hit in hits] == ["Nya cykelvägar byggs i [[Malmö]] och Lund"]
+    assert [hit.snippet for hit in hits] == ["Nya cykelvägar byggs i [[Malmö]] och Lund."]
 
 
 def test_plain_analyzer_gives_whooshs_standard_analyzer_terms():

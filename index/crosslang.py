@@ -1,0 +1,130 @@
+"""Cross-language expansion of query words: Swedish, Danish (and Bokmål), German and English.
+
+Three sources, each a data file under index/lexicon with its source stated there:
+
+- ``glossary.tsv``: the field's terms in en/sv/da/de, written by hand, one source per entry;
+- ``pud_terms.tsv``: word translations sv/de/en learnt from the parallel UD PUD sentences in
+  ../shared/corpora by training/learn_pud_terms.py (Dice association over aligned sentences);
+- ``scandinavian_spelling.tsv``: regular Swedish ↔ Danish/Bokmål spelling correspondences, which
+  turn a word into guesses at its cognate ("stöd" → "stød"; "gata" → "gade").
+
+`translations(word)` returns (language, word) pairs; the full-text side keeps only those the index
+holds (index.query.Expander), at TRANSLATION_WEIGHT, and the semantic side adds them to the query text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from hitta.index.analysis import _stemmer, fold_text
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+LANGUAGES = ("en", "sv", "da", "de")
+# Guessed cognates per word (the spelling rules combine): enough for two changes in a word.
+MAX_COGNATE_GUESSES = 12
+# Words shorter than this get no cognate guesses (short words collide with unrelated ones).
+MIN_COGNATE_WORD = 4
+
+
+def _stem(lang: str, word: str) -> str:
+    return _stemmer(lang)(word.lower()) if lang in ("sv", "da", "de", "en") else word.lower()
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> tuple[dict[tuple[str, str], set[int]], list[dict[str, list[str]]]]:
+    """Return ((language, stem) → concept numbers, concepts: language → words) of glossary.tsv and pud_terms.tsv."""
+    index: dict[tuple[str, str], set[int]] = {}
+    concepts: list[dict[str, list[str]]] = []
+    for name in ("glossary.tsv", "pud_terms.tsv"):
+        path = LEXICON_DIR / name
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            concept = {lang: [w.strip() for w in cell.split("|") if w.strip()] for lang, cell in zip(LANGUAGES, cells)}
+            number = len(concepts)
+            concepts.append(concept)
+            for lang, words in concept.items():
+                for word in words:
+                    if " " not in word:
+                        index.setdefault((lang, _stem(lang, word)), set()).add(number)
+                        index.setdefault((lang, fold_text(word.lower())), set()).add(number)
+    return index, concepts
+
+
+def glossary_translations(word: str) -> list[tuple[str, str]]:
+    """Return (language, word) of every glossary or PUD concept the word belongs to, in any of the four languages."""
+    index, concepts = _glossary()
+    found: dict[int, None] = {}
+    for lang in LANGUAGES:
+        for key in (_stem(lang, word), fold_text(word.lower())):
+            for number in sorted(index.get((lang, key), ())):
+                found[number] = None
+    pairs: dict[tuple[str, str], None] = {}
+    for number in found:
+        for lang, words in concepts[number].items():
+            for other in words:
+                if other.lower() != word.lower() and " " not in other:
+                    pairs[(lang, other)] = None
+    return list(pairs)
+
+
+@lru_cache(maxsize=1)
+def _spelling_rules() -> list[tuple[str, str, str]]:
+    rules = []
+    for line in (LEXICON_DIR / "scandinavian_spelling.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        swedish, danish, where = line.split("\t")[:3]
+        if swedish != danish:
+            rules.append((swedish, danish, where))
+    return rules
+
+
+def _rewrites(word: str, source: str, target: str, where: str) -> list[str]:
+    """Return the word with one occurrence of source replaced by target, at each place the rule allows."""
+    results = []
+    start = word.find(source)
+    while start >= 0:
+        end = start + len(source)
+        allowed = (
+            where == "any"
+            or (where == "end" and end == len(word))
+            or (where == "start" and start == 0)
+            or (where == "after-vowel" and start > 0 and word[start - 1] in "aeiouyåäöæø" and end < len(word) + 1)
+        )
+        if allowed:
+            results.append(word[:start] + target + word[end:])
+        start = word.find(source, start + 1)
+    return results
+
+
+def cognate_guesses(word: str) -> list[tuple[str, str]]:
+    """Return (language, guess) pairs: the word respelt Swedish → Danish and Danish → Swedish (two changes at most)."""
+    lowered = word.lower()
+    if len(lowered) < MIN_COGNATE_WORD or not lowered.isalpha():
+        return []
+    guesses: dict[tuple[str, str], None] = {}
+    for lang, forward in (("da", True), ("sv", False)):
+        frontier = [lowered]
+        for _ in range(2):
+            following = []
+            for form in frontier:
+                for swedish, danish, where in _spelling_rules():
+                    source, target = (swedish, danish) if forward else (danish, swedish)
+                    following.extend(_rewrites(form, source, target, where))
+            for form in following:
+                if form != lowered:
+                    guesses[(lang, form)] = None
+            frontier = following[:MAX_COGNATE_GUESSES]
+    return list(guesses)[: 2 * MAX_COGNATE_GUESSES]
+
+
+def translations(word: str) -> list[tuple[str, str]]:
+    """Return the (language, word) translations and cognate guesses of a query word (itself excluded)."""
+    pairs = dict.fromkeys(glossary_translations(word))
+    pairs.update(dict.fromkeys(cognate_guesses(word)))
+    return list(pairs)

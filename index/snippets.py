@@ -1,0 +1,182 @@
+"""Snippets: the passage of a hit's text that best matches the query, its matched words marked [[ ]].
+
+The text is read word by word with the analyser of the document's language, so a snippet marks the
+same words the index matched (stems, inflected forms, compounds, folded twins, translations). The
+passage is the window of SNIPPET width holding the most query weight (distinct words first); it
+starts at the sentence that holds its first match when that is close, else at a word boundary, so a
+snippet never starts or ends inside a word. It depends only on the text and the query: not on the
+rank of the hit or on --limit. A text without any query word gives its opening words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import query as wq
+
+from hitta.index.analysis import (
+    FOLDED_PREFIX,
+    STEMMED_LANGUAGES,
+    WORD,
+    LanguageAnalyzer,
+    PlainAnalyzer,
+    fold_text,
+    fold_word,
+)
+
+# Texts longer than this are read only around the places where a query word may start (found by a
+# plain search of the folded text), so a snippet costs the same on a 20 MB text as on a page.
+FULL_SCAN_CHARS = 100_000
+REGION_CHARS = 1500
+MAX_REGIONS = 40
+# How far back from its first match a passage may start to begin with that match's sentence.
+SENTENCE_REACH = 80
+LEAD_CHARS = 30
+_SENTENCE_END = re.compile(r"[.!?:;]\s+|\n")
+
+Terms = dict[str, float]  # index term -> weight (a word 1.0, a translation less)
+
+
+def query_terms(plan: Any) -> Terms:
+    """Return every text-field term a query plan looks for, with its weight (phrases and constraints included)."""
+    terms: Terms = {}
+
+    def add(node: Any, weight: float) -> None:
+        weight = weight * float(getattr(node, "boost", 1.0) or 1.0)
+        if isinstance(node, wq.Term) and str(node.fieldname).startswith(("content_", "title")):
+            text = str(node.text).removeprefix(FOLDED_PREFIX)
+            terms[text] = max(terms.get(text, 0.0), weight)
+        elif isinstance(node, wq.Phrase):
+            for word in node.words:
+                terms[str(word)] = max(terms.get(str(word), 0.0), weight)
+        elif isinstance(node, wq.Prefix):
+            terms[str(node.text) + "*"] = max(terms.get(str(node.text) + "*", 0.0), weight)
+        elif not node.is_leaf():
+            for sub in node.children():
+                add(sub, weight)
+
+    for word in plan.words:
+        add(word.query, 1.0)
+        if word.translations is not None:
+            add(word.translations, 1.0)
+    for node in plan.required:
+        add(node, 1.0)
+    return terms
+
+
+def _analyser(language: str) -> Any:
+    return _ANALYSERS.get(language) or _ANALYSERS["xx"]
+
+
+_ANALYSERS: dict[str, Any] = {lang: LanguageAnalyzer(lang) for lang in STEMMED_LANGUAGES}
+_ANALYSERS["xx"] = PlainAnalyzer()
+
+
+def _word_weight(word: str, analyser: Any, terms: Terms, prefixes: list[tuple[str, float]]) -> float:
+    """Return the weight of the query term a word of the text stands for (0 when none)."""
+    lowered = word.lower()
+    weight = terms.get(lowered, 0.0)
+    for term in analyser.terms(word, True):  # index-time terms: compound parts and folded twins too
+        weight = max(weight, terms.get(term, 0.0))
+    if not weight and lowered != (folded := fold_word(lowered)):
+        weight = max(terms.get(folded, 0.0), *(terms.get(t, 0.0) for t in analyser.terms(folded, True)), 0.0)
+    for prefix, prefix_weight in prefixes:
+        if lowered.startswith(prefix):
+            weight = max(weight, prefix_weight)
+    return weight
+
+
+def _regions(text: str, terms: Terms) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) stretches of a text to read: all of it when short, else around possible matches."""
+    if len(text) <= FULL_SCAN_CHARS:
+        yield 0, len(text)
+        return
+    heads = sorted({fold_word(term.rstrip("*"))[:4] for term in terms if len(term.rstrip("*")) >= 3})
+    if not heads:
+        yield 0, min(len(text), FULL_SCAN_CHARS)
+        return
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + ")", re.IGNORECASE)
+    folded = fold_text(text)  # offsets shift only by the odd ß or æ: regions are generous enough
+    end = -1
+    found = 0
+    for match in pattern.finditer(folded):
+        if match.start() < end:
+            continue
+        start = max(0, match.start() - REGION_CHARS)
+        end = min(len(text), match.start() + REGION_CHARS)
+        yield start, end
+        found += 1
+        if found >= MAX_REGIONS:
+            return
+    if not found:
+        yield 0, min(len(text), FULL_SCAN_CHARS)
+
+
+def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
+    """Return the best-matching passage of text (about `width` characters) with matched words marked [[ ]]."""
+    if not text:
+        return ""
+    analyser = _analyser(language)
+    plain = {term: weight for term, weight in terms.items() if not term.endswith("*")}
+    prefixes = [(term[:-1].lower(), weight) for term, weight in terms.items() if term.endswith("*")]
+    matches: list[tuple[int, int, str, float]] = []  # (start, end, lowered word, weight)
+    if terms:
+        for start, end in _regions(text, terms):
+            for match in WORD.finditer(text, start, end):
+                weight = _word_weight(match.group(), analyser, plain, prefixes)
+                if weight:
+                    matches.append((match.start(), match.end(), match.group().lower(), weight))
+    if not matches:
+        return _cut(text, 0, width, [])
+    best_start, best_score = matches[0][0], -1.0
+    for first, (start, _, _, _) in enumerate(matches):
+        seen: dict[str, float] = {}
+        count = 0
+        for other_start, other_end, word, weight in matches[first:]:
+            if other_end - start > width - LEAD_CHARS:
+                break
+            seen[word] = max(seen.get(word, 0.0), weight)
+            count += 1
+        score = sum(seen.values()) + 0.01 * count
+        if score > best_score + 1e-9:
+            best_start, best_score = start, score
+    passage_start = _passage_start(text, best_start)
+    return _cut(text, passage_start, width, [m for m in matches if m[0] >= passage_start])
+
+
+def _passage_start(text: str, first_match: int) -> int:
+    """Return where a passage whose first match is at first_match begins: its sentence, or a word boundary before it."""
+    reach = max(0, first_match - SENTENCE_REACH)
+    window = text[reach:first_match]
+    ends = list(_SENTENCE_END.finditer(window))
+    if ends:
+        return reach + ends[-1].end()
+    if reach == 0:
+        return 0
+    lead = max(0, first_match - LEAD_CHARS)
+    space = text.rfind(" ", lead - 20 if lead >= 20 else 0, first_match)
+    return space + 1 if space >= 0 and space + 1 <= first_match else first_match
+
+
+def _cut(text: str, start: int, width: int, matches: list[tuple[int, int, str, float]]) -> str:
+    """Return text[start:] up to a word boundary near `width` characters, matches marked, whitespace folded."""
+    end = min(len(text), start + width)
+    if end < len(text):
+        boundary = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+        if boundary > start:
+            end = boundary
+    pieces = []
+    position = start
+    for match_start, match_end, _, _ in matches:
+        if match_end > end:
+            break
+        pieces.append(text[position:match_start])
+        pieces.append("[[" + text[match_start:match_end] + "]]")
+        position = match_end
+    pieces.append(text[position:end])
+    marked = " ".join("".join(pieces).split())
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return prefix + marked + suffix
