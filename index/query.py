@@ -237,7 +237,7 @@ class Expander:
             translated = []
             for lang, other in self.translate(typed):
                 for fieldname in TRANSLATION_FIELDS.get(lang, ("content_xx", "title")):
-                    found = self._field_alternatives(fieldname, _analysed(fieldname, other), other, compounds=False)
+                    found = self._field_alternatives(fieldname, _analysed(fieldname, other), other)
                     if found is not None:
                         translated.append(found)
             if translated:

@@ -1,0 +1,133 @@
+"""Search honours the query in every mode: constraints, exclusions, fields and filters; snippets; query syntax."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hitta.index.fulltext import QuerySyntaxError
+from hitta.library import Hitta
+
+# Short texts written for these tests: three languages, overlapping words, a few entities.
+TEXTS = {
+    "sv_klimat.txt": "Klimatanpassning i Malmö. Kommunen får stöd för grön omställning och byggavfallet återvinns.",
+    "sv_smart.txt": "Smart stad i Lund: klimat och energi. Projektet stärker cykelvägar och hållbar stadsutveckling.",
+    "da_renovering.txt": "Renoveringsstøtte til almene boliger i København. Klima og energi i fokus for beboerne.",
+    "da_bredband.txt": "Bredbåndspuljen giver støtte til bredbånd og hurtigt internet i landdistrikterne i Region Syddanmark.",
+    "de_plattenbau.txt": "Die Plattenbauten in Leipzig werden saniert. Das Mieterstrommodell liefert Strom vom Dach.",
+    "de_klima.txt": "Klimaschutz und Förderung: die Stadt erhält Mittel für Radwege und Energie aus Sonne und Wind.",
+    "en_city.txt": "Smart city programme for sustainable urban development in Nordic cities, with broadband for all.",
+}
+WORDS = ["klimat", "klima", "smart", "energi", "stöd", "støtte", "Förderung", "Malmö", "stad", "boliger", "broadband"]
+FIELDS = ["lang:sv", "lang:da", "lang:de", "lang:xx", "year:1800", 'title:"Smart stad"', "org:Nowhere"]
+
+
+@pytest.fixture(scope="module")
+def hitta(tmp_path_factory):
+    home = tmp_path_factory.mktemp("search-home")
+    with Hitta(home) as library:
+        library.ingest(texts=TEXTS, use_ner=False)
+        yield library
+
+
+def ids(hits):
+    return {hit.id for hit in hits}
+
+
+def sources(hits):
+    return {hit.source.rsplit("/", 1)[-1] for hit in hits}
+
+
+@st.composite
+def constrained_queries(draw):
+    """(query, its constraints alone): words with an operator, phrase, field or exclusion over the test texts' words."""
+    words = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3)))
+    shape = draw(st.sampled_from(["exclude", "and", "phrase", "field", "not", "plus"]))
+    other = draw(st.sampled_from([word for word in WORDS if word not in words.split()]))
+    if shape == "exclude":
+        return f"{words} -{other}", f"-{other}"
+    if shape == "and":
+        query = " AND ".join([*words.split(), other])
+        return query, query
+    if shape == "phrase":
+        phrase = f'"{words.split()[0]} {other}"'
+        return phrase, phrase
+    if shape == "field":
+        field = draw(st.sampled_from(FIELDS))
+        return f"{words} {field}", field
+    if shape == "not":
+        return f"{words} NOT {other}", f"NOT {other}"
+    return f"{words} +{other}", f"+{other}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(queries=constrained_queries(), lang=st.sampled_from([(), ("sv",), ("da", "de")]))
+def test_hybrid_and_semantic_never_return_what_keyword_excludes(hitta, queries, lang):
+    query, constraint = queries
+    # What keyword mode lets through when only the operators, phrases, fields and filters count.
+    allowed = ids(hitta.search(constraint, mode="keyword", lang=lang, limit=100))
+    keyword = ids(hitta.search(query, mode="keyword", lang=lang, limit=100))
+    assert keyword <= allowed
+    for mode in ("hybrid", "semantic"):
+        hits = hitta.search(query, mode=mode, lang=lang, limit=100)
+        assert ids(hits) <= allowed, (query, mode)
+        # a hit holding a query word is one keyword mode finds too; the others are marked related
+        assert {hit.id for hit in hits if hit.match != "related"} <= keyword, (query, mode)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_exclusion_and_impossible_fields_hold_in_every_mode(hitta, mode):
+    assert not sources(hitta.search("klima -smart", mode=mode)) & {"sv_smart.txt", "en_city.txt"}
+    assert hitta.search("klima -smart", mode="keyword")
+    assert hitta.search("lang:xx", mode=mode) == []
+    assert hitta.search("year:1800", mode=mode) == []
+    assert hitta.search("energi lang:xx", mode=mode) == []
+
+
+def test_plain_words_hits_without_them_are_marked_related(hitta):
+    for hit in hitta.search("Malmö klimatanpassning", mode="hybrid", limit=20):
+        if hit.match == "related":
+            assert "Malmö" not in hit.snippet
+    keyword = hitta.search("Malmö", mode="keyword")
+    assert sources(keyword) == {"sv_klimat.txt"} and keyword[0].match == "all" and keyword[0].score == 100
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("byggavfall", "sv_klimat.txt"),  # definite -et, kept by the Swedish stemmer
+        ("Plattenbau", "de_plattenbau.txt"),  # plural -ten
+        ("Mieterstrom", "de_plattenbau.txt"),  # the compound it begins
+        ("renovering", "da_renovering.txt"),  # renoveringsstøtte
+        ("anpassning", "sv_klimat.txt"),  # the head of klimatanpassning
+    ],
+)
+def test_inflected_forms_and_compounds_are_found(hitta, query, expected):
+    assert expected in sources(hitta.search(query, mode="keyword"))
+
+
+@pytest.mark.parametrize(("query", "expected"), [("broadband", "da_bredband.txt"), ("renovation", "da_renovering.txt")])
+def test_translations_find_other_languages_and_are_marked(hitta, query, expected):
+    hits = {hit.source.rsplit("/", 1)[-1]: hit for hit in hitta.search(query, mode="keyword")}
+    assert expected in hits and hits[expected].match == "translation"
+
+
+def test_snippets_hold_a_query_word_start_at_a_boundary_and_ignore_the_limit(hitta):
+    for query in ("energi", "Förderung", "hurtigt internet"):
+        few = {hit.id: hit.highlight for hit in hitta.search(query, mode="hybrid", limit=1)}
+        many = {hit.id: hit.highlight for hit in hitta.search(query, mode="hybrid", limit=10)}
+        for doc_id, marked in few.items():
+            assert many[doc_id] == marked
+        for hit in hitta.search(query, mode="keyword", limit=10):
+            assert "[[" in hit.highlight
+            text = hitta.get(hit.id)["text"]
+            body = hit.snippet.removeprefix("… ").removesuffix(" …")
+            start = text.find(body[:20])
+            assert start == 0 or not text[start - 1].isalnum(), (hit.snippet, query)
+
+
+def test_deeply_nested_queries_are_a_clear_error(hitta):
+    with pytest.raises(QuerySyntaxError, match="nested"):
+        hitta.search("(" * 500 + "klima" + ")" * 500)
+    assert hitta.search("((klima))", mode="keyword")
