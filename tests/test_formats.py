@@ -137,6 +137,8 @@ WRAP_LINE = "Das Projekt wird vom Land gefördert und ist ein Baustein der regio
         ("Klima-", "und Transformationsfonds.", "Klima- und Transformationsfonds."),
         ("EU-", "projekt i Skåne.", "EU-projekt i Skåne."),
         ("Strategie", "für die Innenstadt.", "Strategie für die Innenstadt."),
+        ("am 30.", "September 2023 abgeschlossen.", "am 30. September 2023 abgeschlossen."),
+        ("den 1.", "April 2012.", "den 1. April 2012."),
     ],
 )
 def test_pdf_wrapped_lines_are_joined(tail: str, head: str, joined: str) -> None:
@@ -144,6 +146,12 @@ def test_pdf_wrapped_lines_are_joined(tail: str, head: str, joined: str) -> None
     pages = [[WRAP_LINE, f"{WRAP_LINE} {tail}", head, "Kontakt", "Dirk Lönnecke"]]
     text = extract_pdf(make_pdf(pages)).text
     assert text.splitlines() == [f"{WRAP_LINE} {WRAP_LINE} {joined}", "Kontakt", "Dirk Lönnecke"]
+
+
+def test_pdf_full_line_ending_a_sentence_with_a_year_is_not_joined() -> None:
+    pytest.importorskip("pypdf")
+    pages = [[WRAP_LINE, f"{WRAP_LINE} im Jahr 2023.", "Die Stadt zahlt.", "Kontakt"]]
+    assert extract_pdf(make_pdf(pages)).text.splitlines() == [f"{WRAP_LINE} {WRAP_LINE} im Jahr 2023.", "Die Stadt zahlt.", "Kontakt"]
 
 
 def test_pdf_running_header_footer_and_page_numbers_dropped() -> None:

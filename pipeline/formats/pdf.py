@@ -54,6 +54,9 @@ _PDF_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 # pypdf writes glyphs it cannot map to Unicode as their names: '/g80/g114/g111'.
 _GLYPH_NAMES = re.compile(r"(?:/[A-Za-z][\w.]*){2,}")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"”’»)]*$")
+# A number of one or two digits with a dot is an ordinal in German and Danish ('am 30. September',
+# 'den 1. april'), not the end of a sentence: a full line ending so goes on in the next.
+_ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
 # After a suspended hyphen ('Klima- und ...', 'för- och nackdelar') the next line starts with a conjunction.
 _SUSPENDED_HYPHEN_NEXT = re.compile(r"(?:und|oder|bzw|sowie|bis|och|eller|samt|resp|og|el|and|or)\b", re.I)
 _BULLET_START = re.compile(r"^(?:[•·▪◦‣∙*–—-]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
@@ -149,7 +152,7 @@ def _reflow(lines: list[str]) -> str:
                 keep = line[0].isupper() or line[0].isdigit() or previous[-2].isupper()
                 out[-1] = (previous[:-1] + "-" if keep else previous[:-1]) + line
                 continue
-            if not _SENTENCE_END.search(previous) or line[0].islower():
+            if not _SENTENCE_END.search(previous) or _ORDINAL_END.search(previous) or line[0].islower():
                 out[-1] = previous + " " + line
                 continue
         out.append(line)
