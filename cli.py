@@ -259,7 +259,7 @@ def _styled_snippet(highlight: str) -> str:
 @click.option("--year", multiple=True, callback=_check_years, help="Only records with a date in this year (YYYY).")
 @click.option("--fold-accents", is_flag=True, help="Match without accents: Forderung finds Förderung, Malmo finds Malmö.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many hits.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: id, source, title, language, score, rank, snippet.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: id, source, title, language, score (0-100), rank, snippet, page, match.")
 @click.pass_context
 def search(
     ctx: click.Context,
@@ -308,7 +308,9 @@ def search(
             _echo_hit_json(hit)
         else:
             click.echo(
-                f"{hit.rank:>2}. {click.style(hit.title, bold=True)}  [{hit.language}] score {hit.score:g}  {hit.id}"
+                f"{hit.rank:>2}. {click.style(hit.title, bold=True)}  [{hit.language}] score {hit.score:g}"
+                + (f" ({hit.match})" if hit.match not in ("all", "constraint") else "")
+                + f"  {hit.id}"
             )
             click.echo(f"    {hit.source}")
             click.echo(f"    {_styled_snippet(hit.highlight)}")

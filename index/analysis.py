@@ -77,17 +77,30 @@ def compound_parts(word: str, lang: str) -> list[str]:
         return []
     stem = _stemmer(lang)
     starts = _stem_starts(lang)
-    for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
-        head = word[start:]
+    stops = _stop_words(lang)
+
+    def known_head(head: str) -> bool:
         # Stemming every head is most of the cost; a head whose first letters no known stem starts
         # with cannot stem to one (tests/test_store.py checks this against stemming every head).
-        if _stem_start(head, lang) not in starts or stem(head) not in stems:
+        return len(head) >= MIN_COMPOUND_PART and _stem_start(head, lang) in starts and stem(head) in stems
+
+    def known_modifier(modifier: str) -> str | None:
+        # A function word (under, über, til, ...) in front is a particle or prefix, not a modifier:
+        # "under|lätta", "über|lieferung" are words of their own (bench/compounds.py).
+        bases = [modifier[: len(modifier) - len(link)] for link in LINKING_ELEMENTS if modifier.endswith(link)]
+        known = [base for base in bases if len(base) >= 4 and base not in stops and stem(base) in stems]
+        return known[0] if known else None
+
+    for start in range(3, len(word) - MIN_COMPOUND_PART + 1):
+        head = word[start:]
+        if not known_head(head):
             continue
         modifier = word[:start]
-        bases = [modifier[: len(modifier) - len(link)] for link in LINKING_ELEMENTS if modifier.endswith(link)]
-        known = [base for base in bases if len(base) >= 4 and stem(base) in stems]
-        if known:
-            return [head, known[0]]
+        if modifier in stops:
+            return []
+        base = known_modifier(modifier)
+        if base is not None:
+            return [head, base]
         # An unknown modifier with a short head is more often a word plus an inflection
         # ("renover|ingen") than a compound; a long head is a safe split ("turisme|projekter").
         if len(head) >= 7 and len(modifier) >= MIN_COMPOUND_PART:

@@ -46,7 +46,7 @@ WRITER_LIMIT_MB = 512
 POSTING_COMPRESSION = 0
 # Written beside the index; bumped whenever the schema or an analyser changes what gets indexed.
 FORMAT_FILE = "hitta-format"
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5  # 5: compound modifiers that are function words (under|lätta) no longer split
 MAX_YEARS_PER_RANGE = 60
 # Characters of a hit's snippet.
 SNIPPET_CHARS = 220
