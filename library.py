@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from hitta.corpus.store import Store, StoreError, default_home
+from hitta.corpus.erase import ForgetRefused
+from hitta.corpus.store import DB_NAME, ReadOnlyHomeError, Store, StoreError, default_home
+from hitta.index.semantic import SemanticIndexError
 from hitta.pipeline.entities import VALUE_TYPES
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "corpus" / "samples"
@@ -64,10 +66,34 @@ class Hitta:
 
     @property
     def store(self) -> Store:
-        """The open SQLite store of this home (opened on first use)."""
+        """The open SQLite store of this home (opened on first use; an erase a killed forget left is finished first).
+
+        A home without a store raises MissingHomeError (only ingest creates one). A home that cannot be
+        written opens read-only: reading works, a change raises ReadOnlyHomeError.
+        """
+        return self._open_store(finish_erasures=True)
+
+    def _open_store(self, finish_erasures: bool) -> Store:
         if self._store is None:
-            self._store = Store(self.home, timeout=self.lock_timeout)
+            try:
+                self._store = Store(self.home, timeout=self.lock_timeout, create=False)
+            except ReadOnlyHomeError:
+                self._store = Store(self.home, timeout=self.lock_timeout, create=False, readonly=True)
+        if finish_erasures and not self._store.readonly and self._store.erasures():
+            from hitta.corpus.erase import finish_erasures as finish
+
+            finish(self._store, reindex=self.reindex)
         return self._store
+
+    def _writable_store(self, action: str, finish_erasures: bool = True) -> Store:
+        """Return the store for a change, or say clearly that this home cannot be changed."""
+        store = self._open_store(finish_erasures)
+        if store.readonly:
+            raise ReadOnlyHomeError(
+                f"{self.home} is read-only: cannot {action}; reading commands (search, show, export, stats, "
+                "entities, check) work on a read-only home"
+            )
+        return store
 
     @property
     def fulltext(self) -> Any:
@@ -134,6 +160,8 @@ class Hitta:
             extra += [Source(str(name), text, None, len(text.encode("utf-8"))) for name, text in pairs]
         if samples:
             extra += [sample_source(path) for path in sorted(SAMPLES_DIR.glob("*.txt"))]
+        if (self.home / DB_NAME).exists():
+            self._writable_store("ingest")  # finishes an erase a killed forget left, before anything new comes in
         summary = run_ingest(
             [str(path) for path in paths],
             self.home,
@@ -158,53 +186,81 @@ class Hitta:
         from hitta.corpus.erase import remove as remove_target
         from hitta.corpus.sync import sync_fulltext, sync_semantic
 
+        store = self._writable_store("remove records")
         outcome: dict[str, list[str] | None] = {}
         for target in targets:
             try:
-                outcome[target] = remove_target(self.store, target)
+                outcome[target] = remove_target(store, target)
             except KeyError:
                 outcome[target] = None
-        sync_fulltext(self.store, self.fulltext)
-        sync_semantic(self.store)
+        sync_fulltext(store, self.fulltext)
+        sync_semantic(store)
         return outcome
 
     def forget(self, person: str | None = None, email: str | None = None, phone: str | None = None) -> list[Any]:
-        """Erase a person's name, e-mail and phone from every record; rebuild both indexes without them."""
+        """Erase a person's name, e-mail and phone from every record, source path and both indexes.
+
+        The intent is recorded first, in the transaction that rewrites the records: if the process is
+        killed before the indexes are rebuilt, the next command (or repair()) finishes the erase.
+        A later surname-only mention in a record that names the person is erased too (see
+        corpus.erase.later_surname_spans). ForgetRefused for a value that would erase ordinary words.
+        """
         from hitta.corpus.erase import forget as forget_values
 
         if not (person or email or phone):
             raise ValueError("give a person, an e-mail address or a phone number to forget")
-        changes = forget_values(self.store, person=person, email=email, phone=phone)
-        if changes:
-            self.reindex()
-        return changes
+        return forget_values(self._writable_store("forget"), person=person, email=email, phone=phone, reindex=self._rebuild)
 
     def reindex(self, on_progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the full-text and semantic indexes from the store; return the number of records."""
+        """Rebuild the full-text and semantic indexes from the store; return the number of records.
+
+        Each index is built beside the live one and swapped in when complete: searches meanwhile
+        answer from the previous index, and a killed reindex leaves it working.
+        """
+        from hitta.corpus.erase import finish_erasures
+
+        store = self._writable_store("reindex", finish_erasures=False)
+        if store.erasures():  # finishing them rebuilds the indexes
+            counts: list[int] = []
+            finish_erasures(store, reindex=lambda: counts.append(self._rebuild(on_progress)))
+            return counts[0]
+        return self._rebuild(on_progress)
+
+    def _rebuild(self, on_progress: Callable[[int], None] | None = None) -> int:
         from hitta.corpus.sync import rebuild_indexes
         from hitta.index.fulltext import FullTextIndex
 
         self._release_indexes()
         return rebuild_indexes(
-            self.store, FullTextIndex(self.home, lock_timeout=self.lock_timeout), on_progress=on_progress
+            self._open_store(finish_erasures=False),
+            FullTextIndex(self.home, lock_timeout=self.lock_timeout),
+            on_progress=on_progress,
         )
 
     def check(self) -> dict[str, Any]:
-        """Compare the store with both indexes; the report's `ok` says whether they agree."""
+        """Compare the store with both indexes and check every file they rely on; the report's `ok` says all is well.
+
+        An erase a killed forget left is reported (`unfinished_erasures`), not finished: repair() does that.
+        `advice` says what to do; `repairable` whether repair() can mend what was found.
+        """
         from hitta.corpus.sync import check_indexes
 
-        return check_indexes(self.store, self.fulltext)
+        return check_indexes(self._open_store(finish_erasures=False), self.fulltext)
 
     def repair(self) -> dict[str, Any]:
-        """Mend any difference check() finds; return the report of a check made after the repair."""
+        """Mend any difference check() finds; return the report of a check made after the repair.
+
+        A damaged store file cannot be mended from the indexes: StoreError says what to do.
+        """
         from hitta.corpus.sync import check_indexes, repair_indexes
 
         report = self.check()
         if report["ok"]:
             return report
-        repair_indexes(self.store, self.fulltext, report)
-        self._semantic_stamp = None
-        return {**check_indexes(self.store, self.fulltext), "repaired": True}
+        store = self._writable_store("repair", finish_erasures=False)
+        repair_indexes(store, self.fulltext, report, reindex=self._rebuild)
+        self._release_indexes()
+        return {**check_indexes(store, self.fulltext), "repaired": True}
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -236,7 +292,8 @@ class Hitta:
         filters = build_filters(tuple(lang), tuple(org), tuple(person), tuple(email), tuple(str(y) for y in year))
         if not query.strip() and not filters:
             raise ValueError("give a query or at least one filter (lang, org, person, email, year)")
-        if not self.fulltext.exists():
+        self.store  # a missing home is reported as such; an unfinished erase is finished before searching
+        if not self._fulltext_readable():
             raise HittaError(f"no index in {self.home}: run 'hitta ingest PATH' (or 'hitta reindex') first")
         return run_search(
             query,
@@ -248,6 +305,29 @@ class Hitta:
             limit=limit,
             fold_accents=fold_accents,
         )
+
+    def _fulltext_readable(self) -> bool:
+        """Return True when the full-text index exists and opens, False when none was built; HittaError when damaged."""
+        import warnings
+
+        from hitta.index.fulltext import IndexFormatError
+
+        directory = self.fulltext.directory
+        try:
+            with warnings.catch_warnings():  # whoosh leaves the file of an unreadable table of contents open
+                warnings.simplefilter("ignore", ResourceWarning)
+                if self.fulltext.exists():
+                    self.fulltext.doc_count()
+                    return True
+        except IndexFormatError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever whoosh raises on a damaged file
+            raise HittaError(
+                f"the full-text index in {directory} is damaged ({type(exc).__name__}: {exc}); run 'hitta check --repair'"
+            ) from exc
+        if any(directory.glob("*.toc")):
+            raise HittaError(f"the full-text index in {directory} cannot be read; run 'hitta check --repair'")
+        return False
 
     def similar(self, ref: str, limit: int = 10) -> list[Any]:
         """Return the write-ups nearest to a stored one (by id, prefix, source path or file name)."""
@@ -345,4 +425,4 @@ def export_lines(records: Iterable[dict[str, Any]], format: str) -> Iterator[str
     yield "\n]\n"
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (HittaError, StoreError)
+USER_ERRORS: tuple[type[Exception], ...] = (HittaError, StoreError, ForgetRefused, SemanticIndexError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import os
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hitta.corpus.store import Store
+from hitta.corpus.store import Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
 if TYPE_CHECKING:
@@ -273,9 +274,11 @@ def ingest(
         # ocr: pipeline.formats.OcrSettings (None: scanned pages and images OCR'd, language per document)
         read = iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format, ocr=ocr)
         for item in itertools.chain(read, sources):
+            # A file name need not be UTF-8: from here on the path is the text the store keeps (path_text).
             if isinstance(item, ReadFailure):
-                report(IngestResult(item.path, "failed", reason=item.reason))
+                report(IngestResult(path_text(item.path), "failed", reason=path_text(item.reason)))
                 continue
+            item = dataclasses.replace(item, path=path_text(item.path))
             clean = clean_text(item.text)
             if not clean.strip():
                 report(IngestResult(item.path, "failed", reason="no text left after cleaning (only boilerplate?)"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -47,12 +48,66 @@ CREATE TABLE IF NOT EXISTS pending (
     target TEXT NOT NULL,
     PRIMARY KEY (record_id, target)
 );
+-- A forget that has begun and not yet ended: written in the same transaction as the rewritten
+-- records, deleted (then the file compacted) only once both indexes were rebuilt without the values.
+-- Any later command that finds a row here finishes the erase (see corpus.erase.finish_erasures).
+CREATE TABLE IF NOT EXISTS erasures (
+    id INTEGER PRIMARY KEY,
+    person TEXT,
+    email TEXT,
+    phone TEXT,
+    started REAL NOT NULL
+);
 """
 INDEX_TARGETS = ("fulltext", "semantic")
+_SCHEMA_TABLES = ("records", "sources", "entities", "meta", "pending", "erasures")
+# SQLite's messages when the database file or its folder cannot be written.
+_READ_ONLY_MESSAGES = ("readonly database", "unable to open database file", "read-only file system")
 
 
 class StoreError(Exception):
     """A store that cannot be opened or used; the message says what to do."""
+
+
+class MissingHomeError(StoreError):
+    """The home folder holds no store (a mistyped --home, or nothing ingested yet)."""
+
+
+class ReadOnlyHomeError(StoreError):
+    """The home cannot be written (a read-only share or file): only reading commands work on it."""
+
+
+def path_text(path: str | bytes | os.PathLike[str]) -> str:
+    """Return a source path as hitta stores and shows it: its bytes as UTF-8, each other byte as `\\xNN`.
+
+    A file name need not be UTF-8 on Linux (Python hands such names over with surrogate escapes, which
+    SQLite and JSON cannot hold); so a byte that is not part of valid UTF-8 is written as backslash,
+    x and two hex digits (`b\\xffname.txt`), and that text is the path's key in the store: give
+    it in either form to `show` or `remove`.
+    """
+    if isinstance(path, str):
+        try:
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate that no file-system byte produces
+            return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    else:
+        raw = os.fsencode(path)
+    return raw.decode("utf-8", "backslashreplace")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """Return text for one output line: path_text's escapes, and control characters as `\\n`, `\\t`, `\\xNN`.
+
+    A newline in a file name then cannot split a `new …` or `Error: …` line in two.
+    """
+    return _CONTROL.sub(
+        lambda m: _CONTROL_NAMES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"),
+        path_text(text),
+    )
 
 
 def default_home() -> Path:
@@ -64,47 +119,142 @@ def default_home() -> Path:
 class Store:
     """An open hitta store in a home folder."""
 
-    def __init__(self, home: str | Path, timeout: float = 30.0):
+    def __init__(self, home: str | Path, timeout: float = 30.0, *, create: bool = True, readonly: bool = False):
+        """Open the store of a home; `create` makes a new one when there is none, `readonly` only reads.
+
+        Without `create`, a home with no store raises MissingHomeError (so a mistyped --home is not
+        silently made); a zero-byte store file is an error, never an empty store. A read-only open
+        works on a home that cannot be written (an archive on a read-only share).
+        """
         self.home = Path(home)
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create home folder {self.home}: {exc.strerror}; pass another with --home") from exc
         self.path = self.home / DB_NAME
+        self.readonly = readonly
+        self.db: Any = None
+        self._has_erasures = False
+        self._check_file(create and not readonly)
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+                self.db = self._connect(timeout)
                 self._initialise()
                 break
             except sqlite3.OperationalError as exc:
+                self._close_quietly()
+                if not readonly and any(text in str(exc) for text in _READ_ONLY_MESSAGES) and not self._writable():
+                    raise ReadOnlyHomeError(
+                        f"{self.home} is read-only ({exc}): this command writes to the store; reading "
+                        "commands (search, show, export, stats, entities) work on a read-only home"
+                    ) from exc
                 # Switching to WAL and creating tables need a lock that another process (a concurrent
                 # ingest) may hold; SQLite does not always wait for it, so wait here.
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise StoreError(
                         f"{self.path} is locked by another hitta process ({exc}); wait for it and try again"
                     ) from exc
-                self.db.close()
                 time.sleep(0.1)
             except sqlite3.DatabaseError as exc:
+                self._close_quietly()
                 raise StoreError(
-                    f"{self.path} is not a usable hitta store ({exc}); move it away or pass another --home"
+                    f"{self.path} is not a usable hitta store ({exc}); it cannot be repaired by hitta: restore "
+                    "it from a backup, or move it away and ingest the files again"
                 ) from exc
 
+    def _close_quietly(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _check_file(self, create: bool) -> None:
+        """Refuse a missing store (unless creating one) and a zero-byte one; create a new one atomically."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            if not create:
+                raise MissingHomeError(
+                    f"no hitta home at {self.home}; ingest first (hitta ingest PATH) or check --home"
+                ) from None
+            self._create_file()
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {exc.strerror}; check --home and its permissions") from exc
+        wal = self.path.with_name(DB_NAME + "-wal")
+        if size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+            raise StoreError(
+                f"{self.path} is empty (0 bytes): the store was lost (a full disk or an interrupted copy?); "
+                "hitta will not treat it as an empty store: restore hitta.db from a backup, or move it away "
+                "and ingest the files again"
+            )
+
+    def _create_file(self) -> None:
+        """Create an empty store under a temporary name, then link it in place: never a zero-byte hitta.db."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create home folder {self.home}: {exc.strerror}; pass another with --home") from exc
+        temporary = self.home / f".{DB_NAME}.{os.getpid()}.new"
+        try:
+            db = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+                db.execute("INSERT INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            finally:
+                db.close()
+            try:
+                os.link(temporary, self.path)  # fails if another process created the store meanwhile: keep theirs
+            except FileExistsError:
+                pass
+        except OSError as exc:
+            raise StoreError(f"cannot create a store in {self.home}: {exc.strerror}; pass another with --home") from exc
+        finally:
+            for leftover in (temporary, temporary.with_name(temporary.name + "-wal"), temporary.with_name(temporary.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if not self.readonly:
+            return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        uri = self.path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", timeout=timeout, isolation_level=None, uri=True)
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            if self._writable():
+                raise
+        # A WAL database in a folder nobody may write: SQLite cannot create its shared-memory file,
+        # and no other process can be writing either, so the file is read as immutable.
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", timeout=timeout, isolation_level=None, uri=True)
+
+    def _writable(self) -> bool:
+        """Return True when this process may write the store file and its folder."""
+        return os.access(self.home, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))
+
     def _initialise(self) -> None:
-        """Set the connection's pragmas and create the schema if it is missing."""
+        """Set the connection's pragmas and create the schema if it is missing (read-only: check it is there).
+
+        A store with its whole schema is not written to on opening, so a store with damaged data pages
+        still opens, and `check` can say what is damaged.
+        """
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if self.readonly:
+            if "records" not in tables:
+                raise sqlite3.DatabaseError("no records table")
+            self._has_erasures = "erasures" in tables
+            return
         if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.db.execute(
-            "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        if not tables >= set(_SCHEMA_TABLES):
+            self.db.executescript(SCHEMA)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        self._has_erasures = True
 
     def close(self) -> None:
         """Close the database connection."""
-        self.db.close()
+        self._close_quietly()
 
     def __enter__(self) -> "Store":
         return self
@@ -127,11 +277,12 @@ class Store:
 
     def record_for_path(self, path: str) -> str | None:
         """Return the id of the record a source path points to, or None."""
-        row = self.db.execute("SELECT record_id FROM sources WHERE path = ?", (path,)).fetchone()
+        row = self.db.execute("SELECT record_id FROM sources WHERE path = ?", (path_text(path),)).fetchone()
         return row[0] if row else None
 
     def records_named(self, name: str) -> list[str]:
         """Return the ids of the records with a source whose file name (last path part) is `name`."""
+        name = path_text(name)
         pattern = "%/" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.db.execute(
             "SELECT DISTINCT record_id FROM sources WHERE path = ? OR path LIKE ? ESCAPE '\\'", (name, pattern)
@@ -276,7 +427,7 @@ class Store:
             "INSERT INTO sources(path, record_id, added, position) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(path) DO UPDATE SET record_id = excluded.record_id, added = excluded.added, "
             "position = excluded.position",
-            (path, record_id, time.time(), position),
+            (path_text(path), record_id, time.time(), position),
         )
 
     def detach_source(self, path: str) -> str | None:
@@ -284,7 +435,7 @@ class Store:
         record_id = self.record_for_path(path)
         if record_id is None:
             return None
-        self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
+        self.db.execute("DELETE FROM sources WHERE path = ?", (path_text(path),))
         if not self.sources_of(record_id):
             self.delete_record(record_id)
             return record_id
@@ -311,6 +462,34 @@ class Store:
         self.db.executemany(
             "DELETE FROM pending WHERE target = ? AND record_id = ?", [(target, i) for i in record_ids]
         )
+
+    def rename_source(self, old: str, new: str) -> None:
+        """Give a source path another text (forget rewrites a name inside a path); a clash keeps the existing row."""
+        old, new = path_text(old), path_text(new)
+        if old == new:
+            return
+        if self.record_for_path(new) is not None:
+            self.db.execute("DELETE FROM sources WHERE path = ?", (old,))
+        else:
+            self.db.execute("UPDATE sources SET path = ? WHERE path = ?", (new, old))
+
+    def begin_erasure(self, person: str | None, email: str | None, phone: str | None) -> int:
+        """Record that an erase of these values has begun (inside the transaction that rewrites the records)."""
+        cursor = self.db.execute(
+            "INSERT INTO erasures(person, email, phone, started) VALUES (?, ?, ?, ?)", (person, email, phone, time.time())
+        )
+        return int(cursor.lastrowid)
+
+    def erasures(self) -> list[dict[str, Any]]:
+        """Return the erases that began and have not ended (a killed forget), oldest first."""
+        if not self._has_erasures:  # an older store opened read-only: it has no such table, so none
+            return []
+        rows = self.db.execute("SELECT id, person, email, phone, started FROM erasures ORDER BY id")
+        return [dict(zip(("id", "person", "email", "phone", "started"), row)) for row in rows]
+
+    def end_erasures(self, ids: Iterable[int]) -> None:
+        """Delete the intent rows of erases whose indexes were rebuilt (compact the file afterwards)."""
+        self.db.executemany("DELETE FROM erasures WHERE id = ?", [(i,) for i in ids])
 
     def compact(self) -> None:
         """Rewrite the database file so deleted data leaves no trace on disk (after forget)."""

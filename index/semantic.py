@@ -551,6 +551,17 @@ def _lsa_axes(by_column: csc_matrix, dims: int) -> tuple[np.ndarray, np.ndarray]
     return np.ascontiguousarray(axes), coordinates
 
 
+class SemanticIndexError(RuntimeError):
+    """A semantic index whose files cannot be read (damaged, cut short, another version); rebuild it."""
+
+
+def _damaged(directory: Path, exc: Exception) -> SemanticIndexError:
+    return SemanticIndexError(
+        f"the semantic index in {directory} is damaged ({type(exc).__name__}: {exc}); "
+        "run 'hitta check --repair' (or 'hitta reindex') to rebuild it from the store"
+    )
+
+
 class SemanticIndex:
     """LSA document vectors with their record ids, stored in one directory."""
 
@@ -611,8 +622,24 @@ class SemanticIndex:
 
     @classmethod
     def open(cls, directory: str | Path) -> SemanticIndex | None:
-        """Return the index stored in a directory, or None when nothing was built there yet."""
+        """Return the index stored in a directory, or None when nothing was built there yet.
+
+        Raises SemanticIndexError (a RuntimeError) when its files cannot be read.
+        """
         directory = Path(directory)
+        try:
+            return cls._open(directory)
+        except SemanticIndexError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # JSONDecodeError is a ValueError
+            raise _damaged(directory, exc) from exc
+
+    def verify(self) -> None:
+        """Load the fitted model too (vocabulary, IDF, components); raise SemanticIndexError if they are damaged."""
+        self._fitted_model()
+
+    @classmethod
+    def _open(cls, directory: Path) -> SemanticIndex | None:
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             return None
@@ -744,7 +771,10 @@ class SemanticIndex:
         """Return the fitted model, loading it on first use (None when the fit found no features)."""
         if not self._model_loaded:
             has_model = (self.directory / "vocabulary.json").exists() and self.meta["dims"] > 0
-            self._model = _Model.load(self.directory) if has_model else None
+            try:
+                self._model = _Model.load(self.directory) if has_model else None
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged vocabulary.json, idf.npy, …
+                raise _damaged(self.directory, exc) from exc
             if self._model is not None and self._model.dims != self.meta["dims"]:  # a build in between
                 raise RuntimeError(f"semantic index in {self.directory} changed while open: retry or run `hitta reindex`")
             self._model_loaded = True

@@ -1,0 +1,307 @@
+"""Issue 17's reproductions: odd file names, read-only and missing homes, killed forgets and reindexes,
+damaged stores and index files. Each test failed on the code before the fix (see RELIABILITY.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from hitta.corpus.erase import ForgetRefused, finish_erasures, forget, redact_record
+from hitta.corpus.ingest import ingest
+from hitta.corpus.store import MissingHomeError, Store, StoreError, one_line, path_text
+from hitta.corpus.sync import SEMANTIC_DIR, check_indexes, rebuild_indexes, repair_indexes
+from hitta.index.fulltext import FullTextIndex
+
+# Texts written for these tests (not from any corpus).
+ARENS = (
+    "Klimaanpassung in der Stadt Hannover\n\n"
+    "Das Projekt wird von Karin Arens geleitet. Die Stadtwerke bauen drei Regenrückhaltebecken, "
+    "die Bürgerinnen und Bürger werden früh beteiligt.\n\n"
+    "Zum Abschluss ergänzt Arens: Die Becken sind 2024 fertig. Kontakt: Karin Arens, karin.arens@example.de\n"
+)
+LUNDQVIST = (
+    "Grönare skolgårdar i Umeå\n\n"
+    "Projektledare är Per Lundqvist på kommunen. Skolgårdarna får träd, odlingslådor och regnbäddar. "
+    "Lundqvist berättar att eleverna planterar själva.\n"
+)
+OTHER = (
+    "Cykelbanor längs älven\n\n"
+    "Kommunen bygger fyra kilometer cykelbana längs älven, bl.a. med ny belysning och två broar.\n"
+)
+
+
+def write(folder: Path, name: str | bytes, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = os.path.join(os.fsencode(folder), name) if isinstance(name, bytes) else os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(os.fsdecode(path))
+
+
+def run_ingest(home: Path, *paths: Path | str):
+    return ingest([str(p) for p in paths], home, workers=1, use_ner=False)
+
+
+def files_containing(home: Path, needle: str) -> list[str]:
+    """Return the files under home whose bytes hold needle (case-insensitive), NFC or NFD."""
+    found = []
+    variants = {unicodedata.normalize(form, v).encode() for form in ("NFC", "NFD") for v in (needle, needle.lower(), needle.upper())}
+    for path in home.rglob("*"):
+        if path.is_file() and any(v in path.read_bytes() for v in variants):
+            found.append(str(path.relative_to(home)))
+    return found
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path]:
+    docs = tmp_path / "docs"
+    write(docs, "arens.txt", ARENS)
+    write(docs, "lundqvist_kopia.txt", LUNDQVIST)
+    write(docs, "cyklar.txt", OTHER)
+    home = tmp_path / "home"
+    summary = run_ingest(home, docs)
+    assert summary.counts["new"] == 3, summary.to_dict()
+    return home, docs
+
+
+# --- 1. file names ------------------------------------------------------------------------------
+
+
+def test_a_non_utf8_or_newline_file_name_is_stored_and_shown_escaped(tmp_path):
+    docs = tmp_path / "d"
+    write(docs, "a.txt", OTHER)
+    write(docs, b"b\xffname.txt", LUNDQVIST)
+    write(docs, "new\nline.txt", ARENS)
+    home = tmp_path / "home"
+    summary = run_ingest(home, docs)
+    assert summary.counts["new"] == 3 and summary.counts["failed"] == 0, summary.to_dict()
+    with Store(home) as store:
+        paths = sorted(path for record in store.iter_records() for path in record["sources"])
+        assert paths == sorted([f"{docs}/a.txt", f"{docs}/b\\xffname.txt", f"{docs}/new\nline.txt"])
+        # the path as the file system gives it and as shown both find the record
+        raw = os.fsdecode(os.path.join(os.fsencode(docs), b"b\xffname.txt"))
+        assert store.record_for_path(raw) == store.record_for_path(f"{docs}/b\\xffname.txt") is not None
+    assert one_line(f"{docs}/new\nline.txt") == f"{docs}/new\\nline.txt"
+    assert one_line(raw) == f"{docs}/b\\xffname.txt"
+    assert "\n" not in one_line("a\r\n\tb\x1b") and path_text("plain/ä.txt") == "plain/ä.txt"
+    # the same folder again: unchanged, nothing fails
+    again = run_ingest(home, docs)
+    assert again.counts["unchanged"] == 3 and again.counts["failed"] == 0
+
+
+# --- 3 and 8. read-only and missing homes, zero-byte store ----------------------------------------
+
+
+def test_a_missing_home_is_not_created(tmp_path):
+    typo = tmp_path / "hoem"
+    with pytest.raises(MissingHomeError, match=r"no hitta home at .*; ingest first \(hitta ingest PATH\) or check --home"):
+        Store(typo, create=False)
+    assert not typo.exists()
+
+
+def test_a_zero_byte_store_is_an_error_not_an_empty_store(corpus):
+    home, _ = corpus
+    (home / "hitta.db").write_bytes(b"")
+    for path in home.glob("hitta.db-*"):
+        path.unlink()
+    with pytest.raises(StoreError, match="0 bytes"):
+        Store(home)
+    assert FullTextIndex(home).doc_count() == 3, "the index is left alone"
+
+
+def test_a_new_store_is_never_a_zero_byte_file(tmp_path):
+    with Store(tmp_path / "h") as store:
+        assert store.count() == 0
+    assert (tmp_path / "h" / "hitta.db").stat().st_size > 0
+    assert [p.name for p in (tmp_path / "h").iterdir() if ".new" in p.name] == []
+
+
+def test_a_read_only_store_opens_for_reading(corpus):
+    home, _ = corpus
+    with Store(home, create=False, readonly=True) as store:
+        assert store.count() == 3 and store.erasures() == []
+        with pytest.raises(sqlite3.OperationalError):
+            store.db.execute("DELETE FROM records")
+
+
+# --- 4. forget: intent first, finished by the next command ---------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL between the store transaction and the index rebuild."""
+
+
+def test_a_forget_killed_before_the_indexes_are_rebuilt_is_finished_by_repair(corpus):
+    home, _ = corpus
+    with Store(home) as store:
+        def killed() -> None:
+            raise Killed
+
+        with pytest.raises(Killed):
+            forget(store, person="Karin Arens", reindex=killed)
+        report = check_indexes(store, FullTextIndex(home))
+        assert report["unfinished_erasures"] == 1 and not report["ok"] and report["repairable"]
+        assert files_containing(home, "Arens"), "the indexes still hold the name until the erase is finished"
+        repair_indexes(store, FullTextIndex(home), report)
+        assert check_indexes(store, FullTextIndex(home))["ok"]
+        assert store.erasures() == []
+    assert files_containing(home, "Arens") == []
+
+
+def test_finish_erasures_applies_the_erase_again(corpus, tmp_path):
+    home, _ = corpus
+    with Store(home) as store:
+        with store.transaction():
+            store.begin_erasure("Per Lundqvist", None, None)  # a kill right after the intent was written
+        assert finish_erasures(store) == 1
+        assert store.erasures() == []
+    assert files_containing(home, "Lundqvist") == []
+
+
+# --- 5. what forget covers ------------------------------------------------------------------------
+
+
+def test_forget_covers_source_paths_surnames_alone_and_nfd(corpus):
+    home, _ = corpus
+    with Store(home) as store:
+        changes = forget(store, person=unicodedata.normalize("NFD", "Per Lundqvist"))
+        assert [c.paths_renamed for c in changes] == [1]
+        changes = forget(store, person="karin arens")
+        assert len(changes) == 1 and changes[0].spans_removed >= 4  # two full, one alone, one in the address
+        texts = {record["source"]: record["text"] for record in store.iter_records()}
+    assert files_containing(home, "Lundqvist") == [] and files_containing(home, "Arens") == []
+    lundqvist = next(text for source, text in texts.items() if source.endswith("[forgotten]_kopia.txt"))
+    assert "är [forgotten] på kommunen" in lundqvist and "[forgotten] berättar" in lundqvist
+    assert any("ergänzt [forgotten]:" in text for text in texts.values())
+    assert sorted(Path(source).name for source in texts) == ["[forgotten].txt", "[forgotten]_kopia.txt", "cyklar.txt"]
+
+
+def test_a_surname_before_the_full_name_or_in_another_person_is_kept():
+    from hitta.corpus.erase import forget_in_record
+
+    text = "Arens schreibt. Dann kommt Karin Arens. Später Peter Arens und wieder Arens."
+    record = {
+        "text": text, "title": "t", "contacts": [],
+        "persons": [{"text": "Peter Arens", "name": "Peter Arens", "span": [text.index("Peter"), text.index("Peter") + 11]}],
+    }
+    result = forget_in_record(record, "Karin Arens", None, None)
+    assert result["text"] == "Arens schreibt. Dann kommt [forgotten]. Später Peter Arens und wieder [forgotten]."
+
+
+@pytest.mark.parametrize("name", ["a", "A.", "och", "und", "  ", "x "])
+def test_forget_refuses_a_value_that_would_erase_ordinary_words(corpus, name):
+    home, _ = corpus
+    with Store(home) as store, pytest.raises(ForgetRefused):
+        forget(store, person=name)
+    with Store(home) as store:
+        assert "bl.a." in "".join(record["text"] for record in store.iter_records())
+
+
+def test_redacted_export_masks_names_in_paths_and_later_surnames():
+    record = {
+        "id": "x", "title": "t", "source": "docs/arens_notes.txt", "sources": ["docs/arens_notes.txt"],
+        "text": ARENS, "contacts": [], "emails": [], "phones": [],
+        "persons": [{"text": "Karin Arens", "name": "Karin Arens", "span": [ARENS.index("Karin"), ARENS.index("Karin") + 11]}],
+    }
+    redacted = redact_record(record)
+    assert "Arens" not in json.dumps(redacted).replace("arens@", ""), redacted["text"]
+    assert redacted["source"] == "docs/[person]_notes.txt"
+
+
+# --- 7. damaged parts of a home -------------------------------------------------------------------
+
+
+def test_a_garbage_index_table_of_contents_is_found_and_rebuilt(corpus):
+    home, _ = corpus
+    for toc in (home / "index").glob("*.toc"):
+        toc.write_bytes(os.urandom(300))
+    with Store(home) as store:
+        report = check_indexes(store, FullTextIndex(home))
+        assert report["fulltext_damaged"] and report["repairable"] and not report["ok"]
+        repair_indexes(store, FullTextIndex(home), report)
+        assert check_indexes(store, FullTextIndex(home))["ok"]
+    assert FullTextIndex(home).doc_count() == 3
+
+
+@pytest.mark.parametrize("name", ["vocabulary.json", "meta.json", "ids.json", "vectors.npy", "idf.npy"])
+def test_a_damaged_semantic_file_is_found_and_rebuilt(corpus, name):
+    from hitta.index.semantic import SemanticIndex
+
+    home, _ = corpus
+    path = home / SEMANTIC_DIR / name
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(RuntimeError, match="damaged|inconsistent|check --repair|reindex"):
+        index = SemanticIndex.open(home / SEMANTIC_DIR)
+        index.query("Regenrückhaltebecken")
+    with Store(home) as store:
+        report = check_indexes(store, FullTextIndex(home))
+        assert report["semantic_damaged"] and report["repairable"], report
+        repair_indexes(store, FullTextIndex(home), report)
+        assert check_indexes(store, FullTextIndex(home))["ok"]
+    assert SemanticIndex.open(home / SEMANTIC_DIR).query("Regenrückhaltebecken", k=1)
+
+
+def damage_pages(path: Path) -> None:
+    """Overwrite the middle of the file (not its header) with garbage, as a failing disk might."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    pages = len(data) // page
+    for number in range(pages // 2, pages - 1, 2):  # leave the first half: the schema's root pages stay readable
+        data[number * page : (number + 1) * page] = os.urandom(page)
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_store_pages_are_reported_without_a_repair_that_cannot_work(corpus):
+    home, _ = corpus
+    with Store(home) as store:
+        store.compact()  # everything in hitta.db, no WAL
+    damage_pages(home / "hitta.db")
+    try:
+        store = Store(home)
+    except StoreError as exc:  # damage SQLite sees on opening: a clear message, no --repair
+        assert "--repair" not in str(exc)
+        return
+    with store:
+        report = check_indexes(store, FullTextIndex(home))
+        assert report["store_integrity"] != "ok" and not report["ok"] and not report["repairable"]
+        assert "--repair' cannot mend" in report["advice"] and "backup" in report["advice"]
+        with pytest.raises(StoreError, match="backup"):
+            repair_indexes(store, FullTextIndex(home), report)
+    assert FullTextIndex(home).doc_count() == 3, "a failed repair leaves the index alone"
+
+
+# --- 8. reindex swaps a complete new index in -----------------------------------------------------
+
+
+def test_search_during_a_reindex_answers_from_the_previous_index(corpus):
+    home, _ = corpus
+    seen: list[int] = []
+
+    def search_meanwhile(done: int) -> None:
+        seen.append(len(FullTextIndex(home).search("Regenrückhaltebecken")))
+
+    with Store(home) as store:
+        rebuild_indexes(store, FullTextIndex(home), on_progress=search_meanwhile)
+    assert seen and all(count == 1 for count in seen), seen
+    assert len(FullTextIndex(home).search("Regenrückhaltebecken")) == 1
+
+
+def test_a_killed_reindex_leaves_the_previous_index_working(corpus):
+    home, _ = corpus
+
+    def killed(done: int) -> None:
+        raise Killed
+
+    with Store(home) as store, pytest.raises(Killed):
+        rebuild_indexes(store, FullTextIndex(home), on_progress=killed)
+    assert len(FullTextIndex(home).search("Regenrückhaltebecken")) == 1
+    with Store(home) as store:
+        assert check_indexes(store, FullTextIndex(home))["ok"]
