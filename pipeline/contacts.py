@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
 import phonenumbers
@@ -211,12 +212,14 @@ def group_contacts(
     if not text or not persons:
         return []
     people = sorted((p for p in persons if _valid_span(p, text)), key=lambda p: p["span"][0])
+    # Sorted once, searched by bisection: scanning every item for every person was quadratic on long texts.
+    email_index, phone_index, org_index = _ByStart(emails), _ByStart(phones), _ByStart(organisations)
     by_name: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     for index, person in enumerate(people):
         next_start = people[index + 1]["span"][0] if index + 1 < len(people) else len(text)
         contact = _contact_for(text, person, next_start, people[index - 1]["span"][1] if index else 0,
-                               emails, phones, organisations)
+                               email_index, phone_index, org_index)
         if contact is None:
             continue
         name = contact["name"]
@@ -246,9 +249,9 @@ def _contact_for(
     person: dict[str, Any],
     next_person_start: int,
     previous_person_end: int,
-    emails: list[dict[str, Any]],
-    phones: list[dict[str, Any]],
-    organisations: list[dict[str, Any]],
+    emails: _ByStart,
+    phones: _ByStart,
+    organisations: _ByStart,
 ) -> dict[str, Any] | None:
     """Return the contact of one person mention, or None if nothing is written next to it."""
     start, end = person["span"]
@@ -298,12 +301,23 @@ def _lines_after(text: str, position: int, count: int) -> int:
     return cursor
 
 
-def _first_in(items: list[dict[str, Any]], start: int, end: int, prefer: str | None = None) -> dict[str, Any] | None:
+class _ByStart:
+    """Items with a span, sorted by where they start (stable: equal starts keep their order)."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = sorted((item for item in items if item.get("span")), key=lambda item: item["span"][0])
+        self.starts = [item["span"][0] for item in self.items]
+
+    def starting_in(self, start: int, end: int) -> list[dict[str, Any]]:
+        """Return the items that start inside [start, end), in text order."""
+        return self.items[bisect_left(self.starts, start):bisect_left(self.starts, end)]
+
+
+def _first_in(items: _ByStart, start: int, end: int, prefer: str | None = None) -> dict[str, Any] | None:
     """Return the first item inside [start, end), preferring one that mentions the person's surname."""
-    inside = [item for item in items if item.get("span") and start <= item["span"][0] < end]
+    inside = items.starting_in(start, end)
     if not inside:
         return None
-    inside.sort(key=lambda item: item["span"][0])
     if prefer:
         surname = _fold(prefer.split()[-1])
         for item in inside:

@@ -56,6 +56,10 @@ NORWEGIAN_CODES = ("no", "nb", "nn")
 # Answers of the n-gram scorer that the classifier re-decides.
 SCANDINAVIAN = ("sv", "da", "no")
 NORWEGIAN_VARIANT_SURE = 0.97
+# A document's paragraphs are decided in batches of about this many characters, and a longer paragraph in pieces
+# of it (cut at whitespace): the vectorised scorers hold a few hundred bytes per character at once, so a 3 MB text
+# decided in one go needed 1 GB. Every paragraph shorter than this is decided exactly as alone.
+DECIDE_BATCH_CHARS = 200_000
 LANGDETECT_SEED = 0
 # langdetect's constants: n-gram smoothing (alpha / BASE_FREQ), text cut-off and reporting threshold.
 LANGDETECT_SMOOTHING = 0.5 / 10_000
@@ -762,11 +766,36 @@ def _merge_norwegian(decided: list[tuple[str, int, float]], allowed: set[str]) -
     return [(code if lang in NORWEGIAN_CODES else lang, size, probability) for lang, size, probability in decided]
 
 
+def _pieces(paragraph: str, limit: int) -> list[str]:
+    """Return a paragraph cut at whitespace into pieces of at most about `limit` characters (itself if shorter)."""
+    pieces = []
+    while len(paragraph) > limit:
+        cut = max(paragraph.rfind(" ", 0, limit), paragraph.rfind("\n", 0, limit))
+        cut = cut if cut > 0 else limit
+        pieces.append(paragraph[:cut].strip())
+        paragraph = paragraph[cut:].strip()
+    return [piece for piece in (*pieces, paragraph) if piece]
+
+
+def _batches(texts: list[str], limit: int) -> Iterator[list[str]]:
+    """Yield consecutive runs of texts holding at most `limit` characters together (or one longer text)."""
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and size + len(text) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        yield batch
+
+
 def detect_language(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> Detection:
     """Return the document language, its score and each language's letter share over its paragraphs."""
     allowed = set(supported) | set(others)
-    paragraphs = split_paragraphs(text)
-    decisions = _decide(paragraphs, allowed) if paragraphs else []
+    paragraphs = [piece for paragraph in split_paragraphs(text) for piece in _pieces(paragraph, DECIDE_BATCH_CHARS)]
+    decisions = [decision for batch in _batches(paragraphs, DECIDE_BATCH_CHARS) for decision in _decide(batch, allowed)]
     decided = [(item.language, item.letters, item.probability) for item in decisions if item.language != UNDETERMINED]
     # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones exist.
     reliable = [item for item in decided if item[1] >= RELIABLE_LETTERS]

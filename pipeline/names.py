@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
+
+from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
 # Data lists. Lower-cased unless stated otherwise.
@@ -314,6 +317,9 @@ GIVEN_NAMES = frozenset(
 
 # --------------------------------------------------------------------------------------------
 # Pipelines and token predicates.
+
+# Texts longer than this are read by the token rules in segments of at most this many characters (_segments).
+SEGMENT_CHARS = 200_000
 
 # Word predicates are cached per word: the rules ask them of many tokens, several times over. The
 # bound keeps a long ingest's memory in check (a few MB per cache).
@@ -916,9 +922,38 @@ def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callab
     return copies
 
 
+def _segments(text: str) -> list[tuple[int, str]]:
+    """Return (offset, piece) pieces the token rules read one at a time: the text itself unless it is long.
+
+    A text over SEGMENT_CHARS is cut where the NER cuts its chunks (paragraph, then line breaks), so the
+    tokens of only one piece exist at a time: the token columns cost about 70 bytes per character, and
+    the rules look a few tokens around an anchor, never across a paragraph. Names spanning a cut are lost.
+    """
+    if len(text) <= SEGMENT_CHARS:
+        return [(0, text)]
+    from hitta.pipeline.ner import text_chunks
+
+    return text_chunks(text, SEGMENT_CHARS)
+
+
+def _shifted(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
+    """Return items with their spans moved by offset characters."""
+    for item in items:
+        item["span"] = [item["span"][0] + offset, item["span"][1] + offset]
+    return items
+
+
 @_cached_copies
 def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     """Return organisation items found by the rules alone, every occurrence."""
+    if len(text) <= SEGMENT_CHARS:
+        return _propagate(text, _segment_organisations(text, lang), lang)
+    items = [item for offset, piece in _segments(text) for item in _shifted(_segment_organisations(piece, lang), offset)]
+    return _propagate(text, items, lang)
+
+
+def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation."""
     tokens = _tokens(text, lang)
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang) + _list_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
@@ -936,19 +971,22 @@ def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
         item = _org_item(text, char_start, char_end, lang, "rule")
         if item:
             items.append(item)
-    return _propagate(text, items, lang)
+    return items
 
 
 def _propagate(text: str, items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Return items plus every other standalone occurrence of an acronym or one-word name found."""
     known = {item["text"] for item in items if " " not in item["text"] and len(item["text"]) >= 2}
-    taken = [tuple(item["span"]) for item in items]
+    taken = Coverage(len(text))  # a character map: testing each occurrence against all spans was quadratic
+    for item in items:
+        taken.accept(*item["span"])
     extra = []
     for surface in sorted(known):  # sorted: which of two overlapping names wins must not depend on hash order
-        for span in _standalone_occurrences(text, surface):
-            if not any(s < span[1] and span[0] < e for s, e in taken):
-                extra.append({"text": surface, "span": list(span), "name": normalise_name(surface, lang), "source": "rule"})
-                taken.append(span)
+        name = normalise_name(surface, lang)
+        for start, end in _standalone_occurrences(text, surface):
+            if not taken.overlaps(start, end):
+                extra.append({"text": surface, "span": [start, end], "name": name, "source": "rule"})
+                taken.accept(start, end)
     return sorted(items + extra, key=lambda item: item["span"][0])
 
 
@@ -1095,6 +1133,13 @@ def _role_line_follows(tokens: _Tokens, end: int) -> bool:
 @_cached_copies
 def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
     """Return person items found by the rules alone, every occurrence."""
+    if len(text) <= SEGMENT_CHARS:
+        return _segment_persons(text, lang)
+    return [item for offset, piece in _segments(text) for item in _shifted(_segment_persons(piece, lang), offset)]
+
+
+def _segment_persons(text: str, lang: str) -> list[dict[str, Any]]:
+    """Return the person items the token rules find in a text (a segment of a long one)."""
     tokens = _tokens(text, lang)
     items = []
     for start, end in _rule_person_token_spans(text, lang):
@@ -1117,11 +1162,6 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     from hitta.pipeline.ner import ner_spans
 
     return tuple(ner_spans(text, lang))
-
-
-def _overlaps(span: tuple[int, int], items: list[dict[str, Any]]) -> bool:
-    """Return True if a character span overlaps any item's span."""
-    return any(span[0] < item["span"][1] and item["span"][0] < span[1] for item in items)
 
 
 def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
@@ -1197,9 +1237,7 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
     if _is_role_word(word) or _sentence_start(text, start):
         return False
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
-    if lower in _lowercase_words(text) or (
-        not lower.isalnum() and re.search(r"(?<!\w)" + re.escape(lower) + r"(?!\w)", text) is not None
-    ):
+    if lower in _lowercase_words(text) or (not lower.isalnum() and _written_alone(text, lower)):
         return False
     if lang in ("sv", "da", "nb", "no", "nn") and lower.endswith(("en", "et", "erne", "arna", "ene", "na")):
         return False
@@ -1208,11 +1246,28 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
 
 def _sentence_start(text: str, start: int) -> bool:
     """Return True if a character offset opens a line or a sentence."""
-    line_start = text.rfind("\n", max(0, start - 2000), start)
-    if not text[line_start + 1:start].strip():
+    window = max(0, start - 2000)
+    line_start = text.rfind("\n", window, start)
+    # Without a line break in the window, the stretch before it only matters if the window is blank
+    # (slicing the whole prefix for every candidate was quadratic on texts without line breaks).
+    if not text[max(line_start + 1, window):start].strip() and (line_start >= 0 or not text[:start].strip()):
         return True
     # Only the stretch before the offset is looked at: slicing the whole prefix per call was quadratic.
     return text[max(0, start - 200):start].rstrip().endswith((".", "!", "?", ":"))
+
+
+@lru_cache(maxsize=4)
+def _written_alone_memo(text: str) -> dict[str, bool]:
+    """Return the per-text memo of _written_alone (its whole-text search runs once per distinct word)."""
+    return {}
+
+
+def _written_alone(text: str, word: str) -> bool:
+    """Return True if `word` occurs in text exactly as given, not inside a longer word."""
+    memo = _written_alone_memo(text)
+    if word not in memo:
+        memo[word] = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+    return memo[word]
 
 
 @lru_cache(maxsize=4)
@@ -1250,7 +1305,7 @@ def _used_as_place(text: str, word: str) -> bool:
     return word.lower() in _place_words(text)
 
 
-def _ner_person(text: str, start: int, end: int, tokens: _Tokens) -> dict[str, Any] | None:
+def _ner_person(text: str, start: int, end: int, tokens_at: Callable[[int], tuple[int, _Tokens]]) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
     while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
@@ -1264,12 +1319,14 @@ def _ner_person(text: str, start: int, end: int, tokens: _Tokens) -> dict[str, A
         return None
     if _is_initial(words[-1]) or not _is_person_part(words[-1]):
         return None
-    if words[0] not in GIVEN_NAMES and not _ner_person_plausible(text, start, end, tokens):
-        return None
+    if words[0] not in GIVEN_NAMES:
+        offset, tokens = tokens_at(start)
+        if not _ner_person_plausible(start - offset, end - offset, tokens):
+            return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
 
 
-def _ner_person_plausible(text: str, start: int, end: int, tokens: _Tokens) -> bool:
+def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:
     """Return True if a name with an unknown given name has a cue or does not look like a phrase."""
     first = tokens.doc.char_span(start, end, alignment_mode="expand")
     # Without a known given name, only a cue (title, role, contact label, speech verb) makes a name:
@@ -1281,10 +1338,15 @@ def _ner_person_plausible(text: str, start: int, end: int, tokens: _Tokens) -> b
 def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list[dict]) -> list[dict]:
     """Return rule items plus the NER items that overlap no rule item of either type."""
     merged = list(rule_items)
+    # One sweep over a character map, not each NER item against every item kept (quadratic on long texts).
+    taken = Coverage(max((item["span"][1] for item in (*rule_items, *other_rule_items, *ner_items)), default=0))
+    for item in (*rule_items, *other_rule_items):
+        taken.accept(*item["span"])
     for item in ner_items:
-        span = (item["span"][0], item["span"][1])
-        if not _overlaps(span, rule_items) and not _overlaps(span, other_rule_items) and not _overlaps(span, merged):
+        start, end = item["span"]
+        if not taken.overlaps(start, end):
             merged.append(item)
+            taken.accept(start, end)
     return sorted(merged, key=lambda item: item["span"][0])
 
 
@@ -1310,6 +1372,13 @@ def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
     rules = _rule_persons(text, lang)
     if not spans:
         return rules
-    tokens = _tokens(text, lang)
-    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, tokens))]
+    segments = _segments(text)
+    starts = [offset for offset, _ in segments]
+
+    def tokens_at(position: int) -> tuple[int, _Tokens]:
+        """Return the offset and tokens of the segment holding a character position."""
+        offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
+        return offset, _tokens(piece, lang)
+
+    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, tokens_at))]
     return _merge(rules, _rule_organisations(text, lang), ner_items)

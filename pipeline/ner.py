@@ -28,7 +28,11 @@ RECENT_TEXTS = 4
 # on all of them at once, about 10 % faster than one call per text (bench: 600 documents, 39.7 →
 # 35.9 ms/doc from 1 to 8 texts per call).
 PIPE_BATCH = 32
-_recent: dict[tuple[str, str], tuple[list[tuple[int, int, str]], list[tuple[int, Doc]]]] = {}
+# The chunk Docs of a text longer than this are not kept for the name rules (shared_doc): they hold about
+# 200 bytes per character, too much for a text of many MB. The rules read such a text in segments they
+# tokenise themselves (names.SEGMENT_CHARS, the same length), so the Docs would be no use to them.
+KEEP_DOCS_MAX_CHARS = 200_000
+_recent: dict[tuple[str, str], tuple[list[tuple[int, int, str]], list[tuple[int, Doc]] | None]] = {}
 _recent_lock = threading.Lock()
 
 
@@ -87,17 +91,23 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
             continue
         import numpy
 
-        chunks = {number: [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(texts[number][0])]
-                  for number in numbers}
-        owners = [(number, offset) for number in numbers for offset, _ in chunks[number]]
-        # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here.
-        docs = nlp.pipe((doc for number in numbers for _, doc in chunks[number]), batch_size=PIPE_BATCH)
+        pieces = {number: text_chunks(texts[number][0]) for number in numbers}
+        owners = [(number, offset) for number in numbers for offset, _ in pieces[number]]
+        kept: dict[int, list[tuple[int, Doc]]] = {
+            number: [] for number in numbers if len(texts[number][0]) <= KEEP_DOCS_MAX_CHARS
+        }
+        # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here,
+        # as the model reaches them (a long text's Docs never all exist at once).
+        docs = nlp.pipe((nlp.tokenizer(chunk) for number in numbers for _, chunk in pieces[number]),
+                        batch_size=PIPE_BATCH)
         for (number, offset), doc in zip(owners, docs):
             results[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
             doc.tensor = numpy.zeros((0,), dtype="float32")  # the tok2vec output is no use after NER: free it
+            if number in kept:
+                kept[number].append((offset, doc))
         with _recent_lock:
             for number in numbers:
-                _recent[texts[number]] = (results[number], chunks[number])
+                _recent[texts[number]] = (results[number], kept.get(number))
             while len(_recent) > max(RECENT_TEXTS, len(texts)):  # a whole batch waits until asked for
                 del _recent[next(iter(_recent))]
     return [list(spans) for spans in results]

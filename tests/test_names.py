@@ -341,3 +341,64 @@ def test_shared_tokens_give_the_items_of_the_blank_tokenizer(lang, text, monkeyp
     monkeypatch.setattr(ner, "shared_doc", lambda text, lang: None)
     assert (find_organisations(long_text, lang), find_persons(long_text, lang)) == shared
     assert names._doc(long_text, lang).vocab is names._pipeline(lang).vocab
+
+
+# --------------------------------------------------------------------------------------------
+# Long texts: the work of extraction grows linearly with the text (issue 17), and reading a long
+# text's tokens in segments finds what reading it whole finds.
+
+LINEAR_LINE = (
+    "Projektet leds av Region Skåne och Malmö stad med Vinnova (VA). Kontakt: Anna Svensson, projektledare, "
+    "anna.svensson@skane.se, 040-123 45 67. Budget 2,5 miljoner kronor, 1 mars 2021 till 2023."
+)
+
+
+def _line_ner(text, lang):
+    """A stand-in NER that tags the same names on every line, as a model would on repeated text."""
+    found = []
+    for match in re.finditer(r"Malmö stad|Grøn Fremtid|Anna Svensson|Vinnova", text):
+        found.append((match.start(), match.end(), "PER" if match.group() == "Anna Svensson" else "ORG"))
+    return found
+
+
+def _calls_to_extract(lines: int) -> int:
+    """Return how many Python and C function calls extracting a text of `lines` repeated lines makes."""
+    import sys
+
+    from hitta.pipeline.extract import extract_entities
+
+    text = "\n".join(f"{LINEAR_LINE} Grøn Fremtid {i}." for i in range(lines))
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        calls += event in ("call", "c_call")
+
+    names._rule_organisations("warm-up", "sv")  # word caches and pipelines are built before counting
+    sys.setprofile(count)
+    try:
+        entities = extract_entities(text, "sv")
+    finally:
+        sys.setprofile(None)
+    assert len(entities["persons"]) >= lines and len(entities["organisations"]) >= 3 * lines
+    return calls
+
+
+def test_extraction_work_grows_linearly_with_the_text(monkeypatch):
+    # All-pairs overlap tests (names._merge, names._propagate, contacts._first_in) made 4x the text cost
+    # 16x the calls: 5 MB took a minute. Counting calls, not seconds, keeps this free of timing noise.
+    monkeypatch.setattr(names, "_ner_spans", _line_ner)
+    small, large = _calls_to_extract(100), _calls_to_extract(400)
+    assert large < 5 * small, (small, large)
+
+
+def test_long_texts_are_read_in_segments_with_the_same_items(monkeypatch):
+    paragraphs = [f"{LINEAR_LINE}\nKontakt: Lena Berg, Region Gotland (RG), {i} lena@gotland.se" for i in range(40)]
+    text = "\n\n".join(paragraphs)
+    monkeypatch.setattr(names, "_ner_spans", _line_ner)
+    whole = find_organisations(text, "sv"), find_persons(text, "sv")
+    for cached in (names._doc, names._tokens, names._rule_organisations, names._rule_persons, names._rule_person_token_spans):
+        cached.cache_clear()
+    monkeypatch.setattr(names, "SEGMENT_CHARS", 2_000)
+    assert len(names._segments(text)) > 5
+    assert (find_organisations(text, "sv"), find_persons(text, "sv")) == whole
