@@ -65,3 +65,18 @@ def test_entities_csv_matches_the_json_listing(runner, sample_home: Path) -> Non
     rows = _rows(result.stdout)
     assert list(rows[0]) == ["type", "value", "documents"]
     assert [{**row, "documents": int(row["documents"])} for row in rows] == listed
+
+
+def test_library_exports_csv_to_a_stream(sample_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from hitta import Hitta
+
+    home = tmp_path / "copy"
+    shutil.copytree(sample_home, home)
+    with Hitta(home) as hitta:
+        stream = io.StringIO()
+        count = hitta.export(stream, format="csv")
+        assert count == len(list(hitta.records()))
+        assert stream.getvalue().startswith(",".join(OCCURRENCE_COLUMNS) + "\n")
+        assert len(_rows(stream.getvalue())) > count

@@ -233,3 +233,15 @@ def test_image_files_png_and_multipage_tiff() -> None:
 def test_missing_language_model_names_its_package() -> None:
     with pytest.raises(FormatError, match=r"Tesseract has no model for xyz: install the Debian package tesseract-ocr-xyz"):
         extract_image(_png(scanned_page(SV)), OcrSettings(language="xyz"))
+
+
+def test_progress_line_counts_pages_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from hitta.cli import _ocr_settings
+
+    assert _ocr_settings(False, None, 2, show_progress=False).on_page is None
+    settings = _ocr_settings(False, "da", 2, show_progress=True)
+    assert (settings.enabled, settings.language, settings.jobs) == (True, "dan", 2)
+    settings.on_page("scan.pdf", 3, 12)
+    err = capsys.readouterr().err  # click leaves the line-clearing escape out when stderr is not a terminal
+    assert err.startswith("\r") and err.endswith("OCR scan.pdf: page 3/12") and "\n" not in err
+    assert _ocr_settings(True, None, 1, show_progress=False).enabled is False
