@@ -300,8 +300,19 @@ class Store:
         )
         return [row[0] for row in rows]
 
+    def damaged(self, detail: object) -> StoreError:
+        """Return the error for a store file whose pages cannot be read: what hitta can and cannot do about it."""
+        return StoreError(
+            f"the store {self.path} is damaged ({detail}); 'hitta check --repair' cannot mend the store itself: "
+            f"restore hitta.db from a backup, or salvage what is readable with "
+            f"sqlite3 {self.path} .recover | sqlite3 recovered.db and move recovered.db in its place"
+        )
+
     def _with_sources(self, record_id: str, data: str) -> dict[str, Any]:
-        body = json.loads(data)
+        try:
+            body = json.loads(data)
+        except ValueError as exc:
+            raise self.damaged(f"record {record_id} does not decode: {exc}") from exc
         sources = self.sources_of(record_id) or body.get("sources") or []
         # The record's documented key order: id, source, sources, then the rest.
         record = {"id": body.pop("id", record_id), "source": sources[0] if sources else "", "sources": sources}
@@ -327,13 +338,20 @@ class Store:
         """Yield every record in id order, reading in batches (memory stays flat)."""
         last = ""
         while True:
-            rows = self.db.execute(
-                "SELECT id, data FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
-            ).fetchall()
+            try:
+                rows = self.db.execute(
+                    "SELECT id, data FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:  # a damaged page, or text that is not UTF-8
+                raise self.damaged(f"{exc}, reading the records after {last or 'the first'}") from exc
             if not rows:
                 return
             for record_id, data in rows:
-                yield self._with_sources(record_id, data)
+                try:
+                    record = self._with_sources(record_id, data)
+                except sqlite3.DatabaseError as exc:
+                    raise self.damaged(f"{exc}, reading record {record_id}") from exc
+                yield record
             last = rows[-1][0]
 
     def ids(self) -> list[str]:
@@ -484,7 +502,10 @@ class Store:
         """Return the erases that began and have not ended (a killed forget), oldest first."""
         if not self._has_erasures:  # an older store opened read-only: it has no such table, so none
             return []
-        rows = self.db.execute("SELECT id, person, email, phone, started FROM erasures ORDER BY id")
+        try:
+            rows = self.db.execute("SELECT id, person, email, phone, started FROM erasures ORDER BY id").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self.damaged(exc) from exc
         return [dict(zip(("id", "person", "email", "phone", "started"), row)) for row in rows]
 
     def end_erasures(self, ids: Iterable[int]) -> None:

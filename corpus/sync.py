@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hitta.corpus.store import Store
+from hitta.corpus.store import Store, StoreError
 
 SEMANTIC_DIR = "semantic"
 SEMANTIC_LOCK = "semantic.lock"
@@ -216,8 +216,8 @@ def _store_damage(store: Store) -> str | None:
         if not problems:
             for _ in store.iter_records():  # every record must also decode (text and JSON)
                 pass
-    except (sqlite3.DatabaseError, ValueError) as exc:
-        return str(exc)
+    except (sqlite3.DatabaseError, ValueError, StoreError) as exc:
+        return str(exc.__cause__ or exc) if isinstance(exc, StoreError) else str(exc)
     return "; ".join(problems[:3]) if problems else None
 
 
@@ -237,9 +237,9 @@ def check_indexes(store: Store, fulltext: Any) -> dict[str, Any]:
         stored = set(store.ids())
         report["pending"] = {"fulltext": len(store.pending("fulltext")), "semantic": len(store.pending("semantic"))}
         report["unfinished_erasures"] = len(store.erasures())
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreError) as exc:
         stored = set()
-        report["store_integrity"] = f"damaged: {exc}"
+        report["store_integrity"] = f"damaged: {exc.__cause__ or exc}"
         report["pending"] = {"fulltext": 0, "semantic": 0}
         report["unfinished_erasures"] = 0
     report["records"] = len(stored)
@@ -274,11 +274,7 @@ def check_indexes(store: Store, fulltext: Any) -> dict[str, Any]:
     report["ok"] = store_ok and not differences
     report["repairable"] = store_ok and differences
     if not store_ok:
-        report["advice"] = (
-            f"the store {store.path} is damaged; 'hitta check --repair' cannot mend the store itself (it rebuilds "
-            "indexes from it): restore hitta.db from a backup, or salvage what is readable with "
-            f"sqlite3 {store.path} .recover | sqlite3 recovered.db, then move recovered.db in its place"
-        )
+        report["advice"] = str(store.damaged(report["store_integrity"].removeprefix("damaged: ")))
     elif differences:
         report["advice"] = "run 'hitta check --repair'" + (
             " to finish the unfinished forget" if report["unfinished_erasures"] else ""
@@ -294,7 +290,6 @@ def repair_indexes(store: Store, fulltext: Any, report: dict[str, Any], reindex:
     A damaged store file is not something an index rebuild can mend: StoreError says what to do.
     """
     from hitta.corpus.erase import finish_erasures
-    from hitta.corpus.store import StoreError
 
     if report["store_integrity"] != "ok":
         raise StoreError(report["advice"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +13,8 @@ VALUE_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones
 
 
 def entity_key(value: str) -> str:
-    """Return the lookup key of an entity value: case-folded, whitespace folded."""
-    return " ".join(value.casefold().split())
+    """Return the lookup key of an entity value: NFC, case-folded, whitespace folded (a name typed decomposed finds it)."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
 def format_amount(amount: float) -> str:

@@ -29,7 +29,7 @@ ARENS = (
 )
 LUNDQVIST = (
     "Grönare skolgårdar i Umeå\n\n"
-    "Projektledare är Per Lundqvist på kommunen. Skolgårdarna får träd, odlingslådor och regnbäddar. "
+    "Projektledare är Åsa Lundqvist på kommunen. Skolgårdarna får träd, odlingslådor och regnbäddar. "
     "Lundqvist berättar att eleverna planterar själva.\n"
 )
 OTHER = (
@@ -160,7 +160,7 @@ def test_finish_erasures_applies_the_erase_again(corpus, tmp_path):
     home, _ = corpus
     with Store(home) as store:
         with store.transaction():
-            store.begin_erasure("Per Lundqvist", None, None)  # a kill right after the intent was written
+            store.begin_erasure("Åsa Lundqvist", None, None)  # a kill right after the intent was written
         assert finish_erasures(store) == 1
         assert store.erasures() == []
     assert files_containing(home, "Lundqvist") == []
@@ -172,7 +172,7 @@ def test_finish_erasures_applies_the_erase_again(corpus, tmp_path):
 def test_forget_covers_source_paths_surnames_alone_and_nfd(corpus):
     home, _ = corpus
     with Store(home) as store:
-        changes = forget(store, person=unicodedata.normalize("NFD", "Per Lundqvist"))
+        changes = forget(store, person=unicodedata.normalize("NFD", "Åsa Lundqvist"))
         assert [c.paths_renamed for c in changes] == [1]
         changes = forget(store, person="karin arens")
         assert len(changes) == 1 and changes[0].spans_removed >= 4  # two full, one alone, one in the address
@@ -305,3 +305,137 @@ def test_a_killed_reindex_leaves_the_previous_index_working(corpus):
     assert len(FullTextIndex(home).search("Regenrückhaltebecken")) == 1
     with Store(home) as store:
         assert check_indexes(store, FullTextIndex(home))["ok"]
+
+
+# --- the same through the command line ------------------------------------------------------------
+
+DATA_COMMANDS = [
+    ["stats"], ["check"], ["check", "--repair"], ["export"], ["entities"], ["show", "x.txt"], ["search", "klima"],
+    ["similar", "x.txt"], ["remove", "x.txt"], ["forget", "--person", "Karin Arens"], ["reindex"],
+]
+
+
+def hitta(runner, home: Path, *args: str):
+    from hitta.cli import cli
+
+    return runner.invoke(cli, ["--home", str(home), *args])
+
+
+@pytest.mark.parametrize("args", DATA_COMMANDS, ids=lambda args: " ".join(args))
+def test_commands_other_than_ingest_refuse_a_missing_home(runner, tmp_path, args):
+    typo = tmp_path / "hoem"
+    result = hitta(runner, typo, *args)
+    assert result.exit_code == 1, result.output
+    assert f"no hitta home at {typo}; ingest first" in result.stderr and "check --home" in result.stderr
+    assert not typo.exists()
+
+
+def test_cli_ingest_shows_odd_names_on_one_line_and_reads_them_from_a_list(runner, tmp_path):
+    docs = tmp_path / "d"
+    write(docs, "a.txt", OTHER)
+    write(docs, b"b\xffname.txt", LUNDQVIST)
+    write(docs, "new\nline.txt", ARENS)
+    result = hitta(runner, tmp_path / "h1", "ingest", str(docs), "--no-ner", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4 and "3 new" in lines[-1], lines
+    assert any(line.endswith("b\\xffname.txt") for line in lines) and any(line.endswith("new\\nline.txt") for line in lines)
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(os.fsencode(docs) + b"/a.txt\n" + os.fsencode(docs) + b"/b\xffname.txt\n")
+    listed = hitta(runner, tmp_path / "h2", "ingest", "--from-list", str(listing), "--no-ner", "--workers", "1")
+    assert listed.exit_code == 0 and "2 new" in listed.stdout, listed.output
+    shown = hitta(runner, tmp_path / "h2", "show", f"{docs}/b\\xffname.txt")
+    assert shown.exit_code == 0 and "Umeå" in shown.stdout
+
+
+def test_cli_check_reports_an_unfinished_forget_and_the_next_command_finishes_it(runner, corpus):
+    home, _ = corpus
+    def killed() -> None:
+        raise Killed
+
+    with Store(home) as store, pytest.raises(Killed):
+        forget(store, person="Karin Arens", reindex=killed)
+    check = hitta(runner, home, "check")
+    assert check.exit_code == 1 and "unfinished forget: 1" in check.stdout and "check --repair" in check.stdout
+    searched = hitta(runner, home, "search", "Arens", "--mode", "keyword")
+    assert searched.exit_code == 0 and "Arens" not in searched.stdout
+    assert hitta(runner, home, "check").exit_code == 0
+    assert files_containing(home, "Arens") == []
+
+
+def test_cli_forget_refuses_a_one_letter_name(runner, corpus):
+    home, _ = corpus
+    result = hitta(runner, home, "forget", "--person", "a")
+    assert result.exit_code == 1 and "refusing to forget 'a'" in result.stderr
+    assert "bl.a." in hitta(runner, home, "export").stdout
+
+
+def test_cli_search_with_a_damaged_vocabulary_says_what_to_do(runner, corpus):
+    home, _ = corpus
+    (home / SEMANTIC_DIR / "vocabulary.json").write_text('{"word": [', encoding="utf-8")
+    result = hitta(runner, home, "search", "Regenrückhaltebecken")
+    assert result.exit_code == 1 and "damaged" in result.stderr and "check --repair" in result.stderr
+    assert "JSONDecodeError;" not in result.stderr
+    assert hitta(runner, home, "check", "--repair").exit_code == 0
+    assert "Klimaanpassung" in hitta(runner, home, "search", "Regenrückhaltebecken").stdout
+
+
+def test_cli_damaged_store_pages_give_a_clear_message(runner, corpus):
+    home, _ = corpus
+    with Store(home) as store:
+        store.compact()
+    damage_pages(home / "hitta.db")
+    check = hitta(runner, home, "check")
+    assert check.exit_code == 1 and "damaged" in check.output
+    assert "run 'hitta check --repair'" not in check.output
+    exported = hitta(runner, home, "export")
+    assert exported.exit_code == 1 and "damaged" in exported.stderr and "backup" in exported.stderr
+
+
+def test_cli_person_filter_typed_decomposed(runner, corpus):
+    home, _ = corpus
+    composed = hitta(runner, home, "search", "--person", "Åsa Lundqvist", "--json").stdout.splitlines()
+    decomposed = hitta(runner, home, "search", "--person", unicodedata.normalize("NFD", "Åsa Lundqvist"), "--json")
+    assert decomposed.exit_code == 0 and len(composed) == 1
+    assert decomposed.stdout.splitlines() == composed
+
+
+def as_another_user() -> list[str] | None:
+    """Return a command prefix that runs as an unprivileged user (root ignores file permissions), or None."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else None
+
+
+def test_a_read_only_home_answers_reading_commands_and_refuses_changes(tmp_path, corpus):
+    prefix = as_another_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be tested")
+    home, docs = corpus
+    archive = tmp_path / "archive"
+    shutil.copytree(home, archive)
+    for path in [archive, *archive.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    for parent in [tmp_path, *tmp_path.parents]:
+        if parent != Path("/"):
+            parent.chmod(parent.stat().st_mode | 0o055)  # other users may pass through to it
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "hitta", "--home", str(archive), *args],
+            capture_output=True, text=True, timeout=300, cwd="/",
+        )
+
+    try:
+        assert '"records": 3' in run("stats", "--json").stdout
+        found = run("search", "Regenrückhaltebecken", "--mode", "keyword")
+        assert found.returncode == 0 and "Klimaanpassung" in found.stdout, found.stderr
+        assert len(run("export").stdout.splitlines()) == 3
+        for args in (["ingest", str(docs / "cyklar.txt")], ["forget", "--person", "Karin Arens"]):
+            refused = run(*args)
+            assert refused.returncode == 1 and "is read-only: cannot" in refused.stderr, refused.stderr
+            assert "locked" not in refused.stderr
+    finally:
+        for path in [archive, *archive.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
