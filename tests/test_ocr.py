@@ -230,6 +230,12 @@ def test_image_files_png_and_multipage_tiff() -> None:
 
 
 @needs_tesseract
+def test_page_scanned_upside_down_is_read() -> None:
+    result = extract(_png(scanned_page(SV).rotate(180)), "uppochner.png", ocr=OcrSettings(language="sv"))
+    assert _words(result.text)[:3] == ["Solcellsparken", "i", "Ystad"]
+
+
+@needs_tesseract
 def test_missing_language_model_names_its_package() -> None:
     with pytest.raises(FormatError, match=r"Tesseract has no model for xyz: install the Debian package tesseract-ocr-xyz"):
         extract_image(_png(scanned_page(SV)), OcrSettings(language="xyz"))

@@ -177,9 +177,16 @@ def parse_tsv(tsv: str) -> OcrPage:
     return OcrPage("\n".join(lines), confidence_sum, count)
 
 
+def _segmentation_mode() -> str:
+    """Return Tesseract's page segmentation mode: 1 (layout after orientation detection) when its osd model
+    is installed, so pages scanned sideways or upside down are read too (at about the same cost), else 3."""
+    return "1" if "osd" in tesseract_languages() else "3"
+
+
 def recognise(png: bytes, model: str, dpi: int) -> OcrPage:
     """Run Tesseract over one PNG page image with the given model and return its text and confidences."""
-    command = [tesseract_path(), "stdin", "stdout", "-l", model, "--dpi", str(dpi), "--psm", "3", "tsv"]
+    mode = _segmentation_mode()
+    command = [tesseract_path(), "stdin", "stdout", "-l", model, "--dpi", str(dpi), "--psm", mode, "tsv"]
     # Pages run in parallel processes (OcrSettings.jobs), so each Tesseract keeps to one thread.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
@@ -250,7 +257,9 @@ def ocr_images(
     if model is None:
         model = "+".join(code for code in FIRST_PASS_MODELS if code in installed)
         if not model:
-            raise OcrUnavailable(f"Tesseract has no Swedish, Danish, German or English model: install {DEBIAN_PACKAGES}")
+            raise OcrUnavailable(
+                f"Tesseract has no Swedish, Danish, German or English model: install {DEBIAN_PACKAGES}"
+            )
     _require_models(model, installed)
     pages: list[OcrPage] = []
     iterator = iter(images)

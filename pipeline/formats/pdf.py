@@ -254,13 +254,14 @@ def _render_pages(data: bytes, indexes: list[int], dpi: int) -> Iterator[tuple[b
 
 def _ocr_pages(data: bytes, raw_pages: list[str], need: list[int], ocr: OcrSettings, label: str) -> list[OcrPage]:
     """OCR the pages at the given indexes, choosing the language from the other pages' text when they have some."""
-    hint = "\n".join(text for i, text in enumerate(raw_pages) if i not in set(need))
+    scanned = set(need)
+    hint = "\n".join(text for i, text in enumerate(raw_pages) if i not in scanned)
     images = _render_pages(data, need, OCR_DPI)
     try:
         return ocr_images(images, len(need), ocr, label, hint_text=hint)
-    except Exception as exc:
-        if isinstance(exc, FormatError):
-            raise
+    except FormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfium and Pillow fail in many ways on a damaged page
         raise FormatError(f"OCR failed: {one_line(exc)}") from exc
 
 
@@ -316,14 +317,18 @@ def extract_pdf(data: bytes, ocr: OcrSettings | None = None, label: str = "") ->
             ocr_pages = _ocr_pages(data, raw_pages, need, ocr, label)
         except OcrUnavailable as exc:
             if not readable:
-                raise OcrUnavailable(f"scanned PDF ({len(need)} of {count} pages without text) needs OCR: {exc}") from exc
+                raise OcrUnavailable(
+                    f"scanned PDF ({len(need)} of {count} pages without text) needs OCR: {exc}"
+                ) from exc
         for index, page in zip(need, ocr_pages):
             raw_pages[index] = page.text
     if not ocr_pages and not readable:
         if not need:
             raise FormatError(f"PDF without a text layer or a page image to OCR: {letters} letters on {count} pages")
         if letters >= MIN_LETTERS_PER_PAGE * count:
-            raise FormatError("PDF text layer is not decodable (fonts without a Unicode map), and OCR is off (--no-ocr)")
+            raise FormatError(
+                "PDF text layer is not decodable (fonts without a Unicode map), and OCR is off (--no-ocr)"
+            )
         raise FormatError(
             f"scanned PDF without a text layer: {letters} letters on {count} pages, and OCR is off (--no-ocr)"
         )
