@@ -216,6 +216,35 @@ def random_baseline(queries: list[Judged], stems: list[str], trials: int = 200) 
     return result
 
 
+def related_precision(hitta: Any, queries: list[Judged], id_stems: dict[str, list[str]], half: str) -> list[dict[str, Any]]:
+    """Return, per candidate floor, how many "related" hits (no query word) of one half clear it and the share judged relevant.
+
+    Semantic mode with no floor: every hit without a query word, its cosine (score / 100) and whether
+    it is judged relevant. hybrid.RELATED_FLOOR is the lowest floor whose related hits are at least
+    half relevant on the tuning half.
+    """
+    import hitta.index.hybrid as hybrid
+
+    saved, hybrid.RELATED_FLOOR = hybrid.RELATED_FLOOR, 0.0
+    related: list[tuple[float, bool]] = []
+    try:
+        for judged in queries:
+            if judged.half != half:
+                continue
+            for hit in hitta.search(judged.query, mode="semantic", limit=CUTOFF, **judged.filters):
+                if hit.match == "related":
+                    stems = id_stems.get(hit.id, [])
+                    related.append((hit.score / 100, any(stem in judged.relevant for stem in stems)))
+    finally:
+        hybrid.RELATED_FLOOR = saved
+    table = []
+    for floor in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        above = [relevant for cosine, relevant in related if cosine >= floor]
+        share = sum(above) / len(above) if above else None
+        table.append({"floor": floor, "related_hits": len(above), "relevant_share": round(share, 3) if share is not None else None})
+    return table
+
+
 def summarise(outcomes: list[Outcome], half: str | None = None) -> dict[str, dict[str, dict[str, float]]]:
     """Return mode → group (each kind and 'overall') → mean nDCG@10, mean recall@10 and query count (of one half, or all)."""
     table: dict[str, dict[str, dict[str, float]]] = {}
@@ -375,6 +404,10 @@ def print_report(report: dict[str, Any]) -> None:
             )
             print(f"  {group + f' ({count})':<29}{cells}")
     print()
+    print("related hits (semantic mode, no floor) above a cosine floor: count and share judged relevant")
+    for half, rows in report["related_floor"].items():
+        print(f"  {half}: " + ", ".join(f"{row['floor']:.2f}: {row['related_hits']} {row['relevant_share']}" for row in rows))
+    print()
     print("forbidden documents shown: " + ", ".join(f"{mode} {len(v)} {v[:5]}" for mode, v in report["leaks"].items()))
     print()
     print("in-process query latency (ms): " + ", ".join(
@@ -419,6 +452,7 @@ def measure(home: Path, shared: Path, queries_path: Path, workers: int, below: f
                 pass
             cold[mode] = time.perf_counter() - started
         outcomes = [run_query(hitta, judged, mode, id_stems) for mode in MODES for judged in queries]
+        floors = {half: related_precision(hitta, queries, id_stems, half) for half in HALVES}
     table = summarise(outcomes)
     command = time_command(home) if timing else {}
     return {
@@ -427,6 +461,7 @@ def measure(home: Path, shared: Path, queries_path: Path, workers: int, below: f
         "ingest": ingest_info,
         "table": table,
         "halves": {half: summarise(outcomes, half) for half in HALVES},
+        "related_floor": floors,
         "leaks": {mode: sorted({f"{o.id}:{s}" for o in outcomes if o.mode == mode for s in o.leaked}) for mode in MODES},
         "random_ndcg": random_baseline(queries, sorted({s for stems in id_stems.values() for s in stems})),
         "latency": latency(outcomes, cold),

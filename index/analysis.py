@@ -38,11 +38,44 @@ def _stemmer(lang: str) -> Callable[[str], str]:
 
 @lru_cache(maxsize=None)
 def compound_stems(lang: str) -> frozenset[str]:
-    """Return the stems of the shipped common words of a language (pipeline/lexicon/words_<lang>.txt)."""
+    """Return the stems of the shipped common words of a language (pipeline/lexicon/words_<lang>.txt).
+
+    Stemming the 17–26k words takes over a second per language in whoosh's pure-Python Snowball, which
+    a one-off `hitta search` cannot afford, so the stems ship in lexicon/stems_<lang>.txt, whose first
+    line holds the sha256 of the word list they were made from; a stale file is ignored and the stems
+    are computed (training/build_compound_stems.py rewrites the files).
+    """
+    shipped = LEXICON_DIR / f"stems_{lang}.txt"
+    if shipped.is_file():
+        lines = shipped.read_text(encoding="utf-8").split("\n")
+        if lines and lines[0] == f"# sha256 {_word_list_digest(lang)}":
+            return frozenset(line for line in lines[1:] if line)
+    return computed_compound_stems(lang)
+
+
+def computed_compound_stems(lang: str) -> frozenset[str]:
+    """Return the stems of a language's common words, stemmed now."""
     from hitta.pipeline.lexicon import common_words
 
     stem = _stemmer(lang)
     return frozenset(stem(word) for word in common_words(lang))
+
+
+def _word_list_digest(lang: str) -> str:
+    import hashlib
+
+    from hitta.pipeline.lexicon import LEXICON_DIR as WORDS_DIR
+
+    path = WORDS_DIR / f"words_{lang}.txt"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def write_compound_stems(lang: str) -> Path:
+    """Write lexicon/stems_<lang>.txt from the current word list; return its path."""
+    path = LEXICON_DIR / f"stems_{lang}.txt"
+    stems = sorted(computed_compound_stems(lang))
+    path.write_text(f"# sha256 {_word_list_digest(lang)}\n" + "\n".join(stems) + "\n", encoding="utf-8")
+    return path
 
 
 # Snowball's sv/da/de stemmers only cut suffixes inside R1, which starts after at least 3 letters;

@@ -26,9 +26,10 @@ RRF_K = 60
 # (BENCHMARKS.md, "Search relevance"): with constraints and the related floor the keyword list holds
 # only documents with query words, so it is trusted more than before (was 0.5, 1.0).
 HYBRID_WEIGHTS = (1.0, 0.5)
-# Least cosine similarity of a document without any query word to be shown (hybrid and semantic),
-# measured on the tuning half of bench/relevance.py (see BENCHMARKS.md).
-RELATED_FLOOR = 0.25
+# Least cosine similarity of a document without any query word to be shown (hybrid and semantic):
+# the lowest floor at which at least half of such "related" hits are judged relevant on the tuning
+# half of bench/relevance.py (0.35: 2 hits, 1 relevant; at 0.25 only 1 of 5, at 0.0 5 of 124).
+RELATED_FLOOR = 0.35
 
 
 def reciprocal_rank_fusion(
@@ -85,20 +86,18 @@ def fuse(
     mode: str,
     keyword_hits: Sequence[Any],
     semantic_hits: Sequence[tuple[str, float]],
-    matches: dict[str, tuple[int, bool]],
+    matching: set[str],
     words: Sequence[Any],
 ) -> list[tuple[str, float]]:
-    """Return (id, score 0-100) best first for a mode, related documents below RELATED_FLOOR left out."""
+    """Return (id, score 0-100) best first for a mode; documents outside `matching` (those holding no plain
+    word nor a translation of one) only when their cosine reaches RELATED_FLOOR."""
     if mode == "keyword":
         best = keyword_hits[0].score if keyword_hits and keyword_hits[0].score > 0 else 1.0
         return [(hit.id, round(100 * hit.score / best)) for hit in keyword_hits]
     cosine = dict(semantic_hits)
 
     def shown(doc_id: str) -> bool:
-        if not words:
-            return True
-        count, translated = matches.get(doc_id, (0, False))
-        return bool(count or translated) or cosine.get(doc_id, 0.0) >= RELATED_FLOOR
+        return not words or doc_id in matching or cosine.get(doc_id, 0.0) >= RELATED_FLOOR
 
     semantic_ids = [doc_id for doc_id, _ in semantic_hits if shown(doc_id)]
     if mode == "semantic":

@@ -49,6 +49,9 @@ TRANSLATION_FIELDS = {
     "de": ("content_de", "title"),
     "en": ("content_xx", "title"),
 }
+# Words whose indexed form is at least this long have their field's terms with that prefix read once
+# (a prefix scan), and their inflected forms and compounds are looked up there.
+MIN_SCAN_PREFIX = 4
 # Parentheses deeper than this are refused: whoosh parses them recursively.
 MAX_NESTING = 50
 _EXPLICIT_OR = re.compile(r'"[^"]*"|\bOR\b')
@@ -224,6 +227,7 @@ class Expander:
         self.reader = reader
         self.fold_accents = fold_accents
         self.translate = translate  # word -> [(lang, translation)], or None
+        self._scans: dict[tuple[str, str], tuple[set[str], bool]] = {}
 
     def word(self, node: Any) -> QueryWord:
         """Return the QueryWord of a plain-word node of the parsed query."""
@@ -274,28 +278,42 @@ class Expander:
         return Alternatives([wq.Term(fieldname, t) for t in present])
 
     def _has(self, fieldname: str, term: str) -> bool:
+        """Return True when the field holds the term: from one prefix scan per word where it can, else a lookup."""
+        for prefix in (term[:n] for n in range(len(term), MIN_SCAN_PREFIX - 1, -1)):
+            scanned = self._scans.get((fieldname, prefix))
+            if scanned is not None and scanned[1]:
+                return term in scanned[0]
         try:
             return (fieldname, term) in self.reader
         except Exception:  # noqa: BLE001 - a field the index does not have
             return False
 
+    def _scan(self, fieldname: str, prefix: str) -> tuple[set[str], bool]:
+        """Return the field's terms beginning with prefix (at most MAX_PREFIX_SCAN) and whether that is all of them."""
+        key = (fieldname, prefix)
+        if key not in self._scans:
+            found: set[str] = set()
+            complete = True
+            try:
+                for scanned, candidate in enumerate(self.reader.expand_prefix(fieldname, prefix)):
+                    if scanned >= MAX_PREFIX_SCAN:
+                        complete = False
+                        break
+                    found.add(candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate)
+            except Exception:  # noqa: BLE001 - a field the index does not have
+                found = set()
+            self._scans[key] = (found, complete)
+        return self._scans[key]
+
     def _compounds(self, fieldname: str, term: str) -> list[str]:
         """Return indexed terms of the field that are compounds beginning with the term."""
-        if len(term) < MIN_COMPOUND_PREFIX or not term.isalpha():
+        if len(term) < MIN_SCAN_PREFIX or not term.isalpha():
+            return []
+        found, _ = self._scan(fieldname, term)
+        if len(term) < MIN_COMPOUND_PREFIX:
             return []
         lang = fieldname[8:] if fieldname[8:] in STEMMED_LANGUAGES else None
-        found = []
-        try:
-            candidates = self.reader.expand_prefix(fieldname, term)
-        except Exception:  # noqa: BLE001 - a field the index does not have
-            return []
-        for scanned, candidate in enumerate(candidates):
-            if scanned >= MAX_PREFIX_SCAN:
-                break
-            text = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
-            if text != term and is_compound_continuation(text[len(term) :], lang):
-                found.append(text)
-        return found
+        return sorted(text for text in found if text != term and is_compound_continuation(text[len(term) :], lang))
 
     def _parts_apart(self, typed: str) -> list[Any]:
         """Return, per stemmed field, the compound's parts written apart (both must occur), when it is one."""

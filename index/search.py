@@ -92,7 +92,7 @@ def search(
     its semantic similarity reaches hybrid.RELATED_FLOOR, marked "related".
     """
     from hitta.index.crosslang import translations
-    from hitta.index.hybrid import fuse, match_kind, semantic_query_text
+    from hitta.index.hybrid import RELATED_FLOOR, fuse, match_kind, semantic_query_text
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -106,8 +106,13 @@ def search(
             restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
         if restrict is None or restrict:
             semantic_hits = semantic.query(semantic_query_text(plan), k=depth, restrict=restrict)
-    matches = fulltext.word_matches(plan, [h.id for h in keyword_hits] + [d for d, _ in semantic_hits]) if plan else {}
-    ranked = fuse(mode, keyword_hits, semantic_hits, matches, plan.words if plan else [])
+    # Keyword hits hold a word or a translation; a semantic hit below the floor is shown only if it does too.
+    matching = {hit.id for hit in keyword_hits}
+    if plan is not None and plan.words:
+        doubtful = [doc_id for doc_id, cosine in semantic_hits if doc_id not in matching and cosine < RELATED_FLOOR]
+        matching.update(doc_id for doc_id, (count, translated) in fulltext.word_matches(plan, doubtful).items() if count or translated)
+    ranked = fuse(mode, keyword_hits, semantic_hits, matching, plan.words if plan else [])[: limit + 5]
+    matches = fulltext.word_matches(plan, [doc_id for doc_id, _ in ranked]) if plan is not None else {}
     results: list[SearchHit] = []
     for doc_id, score in ranked:
         if len(results) >= limit:

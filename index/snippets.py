@@ -34,6 +34,9 @@ MAX_REGIONS = 40
 # How far back from its first match a passage may start to begin with that match's sentence.
 SENTENCE_REACH = 80
 LEAD_CHARS = 30
+# Words this long are searched for query terms inside them (compound parts); terms need MIN_INNER letters.
+MIN_COMPOUND_WORD = 8
+MIN_INNER = 4
 _SENTENCE_END = re.compile(r"[.!?:;]\s+|\n")
 
 Terms = dict[str, float]  # index term -> weight (a word 1.0, a translation less)
@@ -74,14 +77,23 @@ _ANALYSERS: dict[str, Any] = {lang: LanguageAnalyzer(lang) for lang in STEMMED_L
 _ANALYSERS["xx"] = PlainAnalyzer()
 
 
-def _word_weight(word: str, analyser: Any, terms: Terms, prefixes: list[tuple[str, float]]) -> float:
-    """Return the weight of the query term a word of the text stands for (0 when none)."""
+def _word_weight(word: str, analyser: Any, terms: Terms, prefixes: list[tuple[str, float]], inner: re.Pattern[str] | None) -> float:
+    """Return the weight of the query term a word of the text stands for (0 when none).
+
+    A word matches by its own analysed term (stem), or, when it is long, by holding a query term of
+    at least MIN_INNER letters inside it: the part of a compound the index matched ("Klimawandel" for
+    "klima"), found without splitting every word of the text.
+    """
     lowered = word.lower()
     weight = terms.get(lowered, 0.0)
-    for term in analyser.terms(word, True):  # index-time terms: compound parts and folded twins too
+    for term in analyser.terms(word, False):
         weight = max(weight, terms.get(term, 0.0))
-    if not weight and lowered != (folded := fold_word(lowered)):
-        weight = max(terms.get(folded, 0.0), *(terms.get(t, 0.0) for t in analyser.terms(folded, True)), 0.0)
+    if not weight:
+        folded = fold_word(lowered)
+        if folded != lowered:
+            weight = max(terms.get(folded, 0.0), *(terms.get(t, 0.0) for t in analyser.terms(folded, False)), 0.0)
+        if not weight and inner is not None and len(lowered) >= MIN_COMPOUND_WORD:
+            weight = max((terms.get(found, 0.0) for found in inner.findall(folded)), default=0.0)
     for prefix, prefix_weight in prefixes:
         if lowered.startswith(prefix):
             weight = max(weight, prefix_weight)
@@ -122,10 +134,13 @@ def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
     plain = {term: weight for term, weight in terms.items() if not term.endswith("*")}
     prefixes = [(term[:-1].lower(), weight) for term, weight in terms.items() if term.endswith("*")]
     matches: list[tuple[int, int, str, float]] = []  # (start, end, lowered word, weight)
+    inner_terms = sorted({fold_word(term) for term in plain if len(term) >= MIN_INNER and term.isalpha()}, key=len, reverse=True)
+    inner = re.compile("|".join(map(re.escape, inner_terms))) if inner_terms else None
+    plain.update({fold_word(term): weight for term, weight in plain.items() if fold_word(term) not in plain})
     if terms:
         for start, end in _regions(text, terms):
             for match in WORD.finditer(text, start, end):
-                weight = _word_weight(match.group(), analyser, plain, prefixes)
+                weight = _word_weight(match.group(), analyser, plain, prefixes, inner)
                 if weight:
                     matches.append((match.start(), match.end(), match.group().lower(), weight))
     if not matches:

@@ -131,3 +131,18 @@ def test_deeply_nested_queries_are_a_clear_error(hitta):
     with pytest.raises(QuerySyntaxError, match="nested"):
         hitta.search("(" * 500 + "klima" + ")" * 500)
     assert hitta.search("((klima))", mode="keyword")
+
+
+@pytest.mark.parametrize("lang", ["sv", "da", "de"])
+def test_shipped_compound_stems_match_the_word_lists(lang):
+    # A stale index/lexicon/stems_<lang>.txt is ignored (and costs a second per search process):
+    # rewrite it with training/build_compound_stems.py whenever a word list changes.
+    import random
+
+    from hitta.index.analysis import LEXICON_DIR, _stemmer, _word_list_digest, compound_stems
+    from hitta.pipeline.lexicon import common_words
+
+    first_line = (LEXICON_DIR / f"stems_{lang}.txt").read_text(encoding="utf-8").split("\n", 1)[0]
+    assert first_line == f"# sha256 {_word_list_digest(lang)}"
+    words = random.Random(0).sample(sorted(common_words(lang)), 300)
+    assert {_stemmer(lang)(word) for word in words} <= compound_stems(lang)
