@@ -127,6 +127,11 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     help="Also ingest the paths listed in FILE, one per line (- for stdin).",
 )
 @click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Extract on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for --workers processes here.",
+)
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDF pages and images (they fail unless they have text).")
 @click.option(
     "--ocr-lang",
@@ -147,6 +152,7 @@ def ingest(
     no_ner: bool,
     no_ocr: bool,
     ocr_lang: str | None,
+    cluster: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -162,6 +168,7 @@ def ingest(
         hitta ingest reports/ notes.txt report.pdf
         cat page.html | hitta ingest -
         find crawl/ -name '*.htm' | hitta ingest --from-list -
+        hitta ingest reports/ --cluster tcp://scheduler:8786
         hitta ingest scans/ --ocr-lang da
     """
     from hitta.corpus.ingest import IngestResult, default_workers
@@ -198,6 +205,7 @@ def ingest(
             on_result=on_result,
             use_ner=not no_ner,
             format=fmt,
+            cluster=cluster,
             ocr=ocr,
         )
     if show_progress:
@@ -391,26 +399,30 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json", "ftm", "csv"]),
+    type=click.Choice(["jsonl", "json", "parquet", "ftm", "csv"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one record per line; json: one array; ftm: FollowTheMoney entities for Aleph; "
+    help="jsonl: one record per line; json: one array; parquet: a FILE.parquet or a DIR of part files (needs -o); "
+    "ftm: FollowTheMoney entities for Aleph; "
     "csv: one row per entity occurrence.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or DIR for parquet), not stdout.")
 @click.option("--redact", is_flag=True, help="Mask persons, e-mails and phones in the text; drop their items.")
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> None:
-    """Export every record as JSON Lines (default) or one JSON array.
+    """Export every record as JSON Lines (default), one JSON array, or Parquet.
 
     \b
     Example:
         hitta export | jq -c '{id, title, budgets}'
         hitta export --format json -o records.json
         hitta export --redact > shareable.jsonl
+        hitta export --format parquet -o records.parquet
         hitta export --format ftm -o entities.ftm.json
         hitta export --format csv -o entities.csv
     """
+    if fmt == "parquet" and not output:
+        raise click.UsageError("--format parquet writes a file or folder: give -o records.parquet or -o DIR")
     with _hitta(ctx) as hitta:
         if output:
             count = hitta.export(output, format=fmt, redact=redact)

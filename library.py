@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from hitta.corpus.ingest import ExtractionStopped
 from hitta.corpus.erase import ForgetRefused
 from hitta.corpus.store import DB_NAME, ReadOnlyHomeError, Store, StoreError, default_home
 from hitta.index.semantic import SemanticIndexError
@@ -15,7 +16,7 @@ from hitta.pipeline.entities import VALUE_TYPES
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "corpus" / "samples"
 SAMPLES_PREFIX = "samples/"  # bundled samples are stored under this path, not the install location
-EXPORT_FORMATS = ("jsonl", "json", "ftm", "csv")
+EXPORT_FORMATS = ("jsonl", "json", "parquet", "ftm", "csv")
 
 
 class HittaError(Exception):
@@ -143,9 +144,11 @@ class Hitta:
         use_ner: bool = True,
         ocr: Any = True,
         on_result: Callable[[Any], None] | None = None,
+        cluster: str | None = None,
     ) -> Any:
         """Ingest files, folders, stdin (`-`), in-memory texts ({name: text}) and/or the bundled samples.
 
+        `cluster`: extract on a Dask cluster, `tcp://host:8786` or `local` (`workers` processes here).
         `ocr`: True (scanned PDF pages and images OCR'd with Tesseract, `workers` pages at once, language
         per document), False, or a pipeline.formats.OcrSettings (language, progress callback).
         Returns an IngestSummary (counts per status, failures); `on_result` sees each input's IngestResult.
@@ -174,6 +177,7 @@ class Hitta:
             format=format,
             sources=extra,
             ocr=ocr if isinstance(ocr, OcrSettings) else OcrSettings(enabled=bool(ocr), jobs=workers),
+            cluster=cluster,
         )
         self._semantic_stamp = None  # reopen the semantic index on the next query
         return summary
@@ -346,9 +350,18 @@ class Hitta:
             yield redact_record(record) if redact else record
 
     def export(self, output: str | Path | IO[str], *, format: str = "jsonl", redact: bool = False) -> int:
-        """Write every record to a file path (atomically) or an open text stream; return how many."""
+        """Write every record to a file path (atomically) or an open text stream; return how many.
+
+        `parquet` writes a FILE (`*.parquet`) or a DIR of part files (corpus.parquet).
+        """
         if format not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {format!r}: choose one of {', '.join(EXPORT_FORMATS)}")
+        if format == "parquet":
+            from hitta.corpus.parquet import write_parquet
+
+            if not isinstance(output, (str, Path)):
+                raise HittaError("Parquet is binary: give a file or folder to write it to (-o records.parquet)")
+            return write_parquet(self.records(redact=redact), output)
         if isinstance(output, (str, Path)):
             path = Path(output)
             partial = path.with_name(path.name + ".part")
@@ -425,4 +438,4 @@ def export_lines(records: Iterable[dict[str, Any]], format: str) -> Iterator[str
     yield "\n]\n"
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (HittaError, StoreError, ForgetRefused, SemanticIndexError)
+USER_ERRORS: tuple[type[Exception], ...] = (HittaError, StoreError, ForgetRefused, SemanticIndexError, ExtractionStopped)

@@ -41,6 +41,10 @@ FULLTEXT_BATCH_INLINE = 512
 GC_THRESHOLD = 50_000
 
 
+class ExtractionStopped(Exception):
+    """Raised by an extraction executor that can run no more batches (corpus.cluster: the scheduler is gone)."""
+
+
 @dataclass
 class IngestResult:
     """What happened to one input."""
@@ -184,6 +188,7 @@ def ingest(
     format: str | None = None,
     sources: Iterable[Any] = (),
     ocr: Any = None,
+    cluster: str | None = None,
 ) -> IngestSummary:
     """Ingest files, directories or stdin, then any given `sources` (pipeline.read.Source), into the store at `home`."""
     from hitta.index.fulltext import FullTextIndex
@@ -198,16 +203,23 @@ def ingest(
         if on_result:
             on_result(result)
 
+    executor: Any = None
+    if cluster:  # a Dask cluster (corpus.cluster), reached before the store opens: if it is not there, nothing changes
+        from hitta.corpus.cluster import ClusterExecutor
+
+        executor = ClusterExecutor(cluster, workers)
     store = Store(home, timeout=lock_timeout)
     fulltext = FullTextIndex(home, lock_timeout=lock_timeout)
-    executor: Any = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _InlineExecutor()
+    if executor is None:
+        executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _InlineExecutor()
     in_flight: deque[_Job] = deque()
     by_id: dict[str, _Job] = {}
     ready: list[_Job] = []
     gathering: list[tuple[_Job, TextToRecord]] = []  # the batch not yet sent to a worker
     max_in_flight = (workers + 1) * EXTRACT_BATCH  # a batch ahead for each worker
-    fulltext_batch = FULLTEXT_BATCH if workers > 1 else FULLTEXT_BATCH_INLINE
-    feeder = _FullTextFeeder(store, fulltext, fulltext_batch, background=workers > 1)
+    parallel = bool(cluster) or workers > 1
+    fulltext_batch = FULLTEXT_BATCH if parallel else FULLTEXT_BATCH_INLINE
+    feeder = _FullTextFeeder(store, fulltext, fulltext_batch, background=parallel)
 
     def commit(jobs: list[_Job]) -> None:
         """Write finished jobs to the store in one transaction, then to the full-text index."""
@@ -243,6 +255,8 @@ def ingest(
         assert job.future is not None
         try:
             outcome = job.future.result()[job.slot]
+        except ExtractionStopped:
+            raise
         except Exception as exc:  # noqa: BLE001 - reported per file (the worker process died)
             outcome = f"extraction failed ({type(exc).__name__}: {exc}); rerun with --debug for the traceback"
         if isinstance(outcome, str):
@@ -264,12 +278,14 @@ def ingest(
             job.future, job.slot = future, slot
             in_flight.append(job)
         gathering.clear()
-        while len(in_flight) >= max_in_flight:
+        limit = (executor.slots + 1) * EXTRACT_BATCH if cluster else max_in_flight  # a cluster may grow or shrink
+        while len(in_flight) >= limit:
             finish_oldest()
 
     sync_fulltext(store, fulltext)  # finish what a killed run left pending
     gc_threshold = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *gc_threshold[1:])  # before the pool forks its workers: they inherit it
+    stopped = False
     try:
         # ocr: pipeline.formats.OcrSettings (None: scanned pages and images OCR'd, language per document)
         read = iter_sources(paths, stdin=stdin, max_bytes=max_bytes or DEFAULT_MAX_BYTES, format=format, ocr=ocr)
@@ -317,10 +333,15 @@ def ingest(
             ready.clear()
         feeder.flush()
         feeder.wait()
+    except (ExtractionStopped, KeyboardInterrupt):
+        stopped = True
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         feeder.shutdown()
         try:
+            if stopped:  # the records stored so far reach the full-text index too: `hitta check` passes
+                sync_fulltext(store, fulltext)
             if store.pending("semantic"):
                 sync_semantic(store)
         finally:

@@ -1,0 +1,200 @@
+"""Extraction on a Dask cluster: the client reads, cleans, dedupes and stores; Dask workers build the records.
+
+`ingest(..., cluster=ADDRESS)` sends its batches of texts here instead of to local processes. A
+worker process loads each language's models once, on its first batch in that language (the
+module-level caches of hitta.pipeline), and keeps them for every later task; batches run one at a
+time per process. Faults:
+
+- a worker that dies mid-batch: the scheduler reruns the batch on another worker; a batch that
+  killed workers `distributed.scheduler.allowed-failures` + 1 times (default 4) is split and each
+  text runs alone, so only the text that kills its worker fails;
+- a text whose extraction raises fails alone, in the worker (corpus.ingest.process_texts);
+- a lost scheduler, or a worker running another hitta version, stops the ingest with ClusterError.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from hitta import __version__
+from hitta.corpus.ingest import GC_THRESHOLD, ExtractionStopped
+
+LOCAL = "local"  # --cluster local: a LocalCluster of worker processes on this machine
+CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
+WORKER_TIMEOUT = 60.0  # seconds to wait for the first worker to join
+SLOTS_REFRESH = 10.0  # seconds between looks at how many worker threads the cluster has
+
+_batch_lock = threading.Lock()  # one batch at a time per worker process, however many threads it has
+
+
+class ClusterError(ExtractionStopped):
+    """The cluster cannot run the ingest (unreachable, no workers, lost, another hitta version)."""
+
+
+class _VersionMismatch(Exception):
+    """Raised on a worker whose hitta differs from the client's (records would differ)."""
+
+
+class HittaWorkerPlugin(WorkerPlugin):
+    """Set up each Dask worker process for extraction: the same garbage-collector threshold as local workers.
+
+    Models are not loaded here: a worker loads a language's model on its first text in that
+    language, so a worker that never sees German never holds the German model.
+    """
+
+    name = "hitta"
+
+    def setup(self, worker: Any) -> None:
+        """Raise the cycle collector's threshold (see corpus.ingest.GC_THRESHOLD)."""
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
+def run_batch(fn: Callable[..., Any], args: tuple[Any, ...], client_version: str) -> Any:
+    """Run one extraction task on a worker, after checking that it runs the client's hitta."""
+    if client_version != __version__:
+        raise _VersionMismatch(f"a Dask worker runs hitta {__version__}, this client {client_version}")
+    with _batch_lock:
+        return fn(*args)
+
+
+def _died_message(exc: BaseException) -> str:
+    return (
+        f"extraction failed (the Dask worker died on this text every time it ran: {exc}; out of memory?); "
+        "rerun with --debug for the traceback"
+    )
+
+
+class ClusterExecutor:
+    """Submits extraction batches to a Dask cluster: `submit(fn, texts)` returns an object with `result()`."""
+
+    def __init__(self, address: str, workers: int = 2):
+        import distributed
+
+        self.address = address
+        self.cluster: Any = None
+        self.lost = False
+        try:
+            if address == LOCAL:
+                self.cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
+                self.client = distributed.Client(self.cluster, set_as_default=False)
+            else:
+                self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            self._close_quietly()
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address} ({exc}); start one with 'dask scheduler', "
+                "or pass --cluster local"
+            ) from exc
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+        except TimeoutError as exc:
+            self._close_quietly()
+            raise ClusterError(
+                f"no Dask worker joined the scheduler at {address} within {WORKER_TIMEOUT:g} s; start workers "
+                f"with 'dask worker {address} --nthreads 1' on hosts where hitta is installed"
+            ) from exc
+        self.client.register_plugin(HittaWorkerPlugin())
+        self._slots = 0
+        self._slots_at = 0.0
+
+    @property
+    def slots(self) -> int:
+        """Return the number of tasks the cluster runs at once (its worker threads), looked up every few seconds."""
+        now = time.monotonic()
+        if now - self._slots_at > SLOTS_REFRESH:
+            try:
+                self._slots = max(1, sum(self.client.nthreads().values()))
+            except Exception:  # noqa: BLE001 - a scheduler gone is reported by the next result()
+                self._slots = max(1, self._slots)
+            self._slots_at = now
+        return self._slots
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> _ClusterFuture:
+        """Send one batch to the cluster."""
+        return _ClusterFuture(self, fn, args)
+
+    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        try:
+            return self.client.submit(run_batch, fn, args, __version__, pure=False)
+        except Exception as exc:  # a closed client: the scheduler is gone
+            raise self._lost(exc) from exc
+
+    def _lost(self, exc: BaseException) -> ClusterError:
+        self.lost = True
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        return ClusterError(
+            f"lost the Dask scheduler at {self.address} ({reason}); the records stored so far are kept and "
+            "the indexes match them: run the same ingest again to continue"
+        )
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Close the client (and the local cluster); quietly when the scheduler is already gone."""
+        self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        # After a lost scheduler, distributed logs its cancelled reconnects as errors with tracebacks
+        # while closing; the user has had the one-line message.
+        if self.lost:
+            logging.disable(logging.ERROR)
+        try:
+            client = getattr(self, "client", None)
+            if client is not None:
+                client.close(timeout=5 if self.lost else None)
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            if self.lost:
+                logging.disable(logging.NOTSET)
+
+
+class _ClusterFuture:
+    """One batch on the cluster; result() gives its list of outcomes (record dict or error string)."""
+
+    def __init__(self, executor: ClusterExecutor, fn: Callable[..., Any], args: tuple[Any, ...]):
+        self.executor, self.fn, self.args = executor, fn, args
+        self.future = executor._submit(fn, args)
+        self.outcomes: Any = None
+
+    def result(self) -> Any:
+        """Wait for the batch (once: every text of the batch asks); split it when it keeps killing workers."""
+        if self.outcomes is None:
+            self.outcomes = self._outcomes()
+            self.future = None
+        return self.outcomes
+
+    def _outcomes(self) -> Any:
+        import distributed
+
+        try:
+            return self._wait(self.future)
+        except distributed.KilledWorker as exc:
+            texts: Sequence[Any] = self.args[0]
+            if len(texts) <= 1:
+                return [_died_message(exc)]
+        singles = [self.executor._submit(self.fn, ([text], *self.args[1:])) for text in texts]
+        outcomes: list[Any] = []
+        for future in singles:
+            try:
+                outcomes.extend(self._wait(future))
+            except distributed.KilledWorker as exc:
+                outcomes.append(_died_message(exc))
+        return outcomes
+
+    def _wait(self, future: Any) -> Any:
+        from concurrent.futures import CancelledError
+
+        try:
+            return future.result()
+        except CancelledError as exc:  # distributed cancels every future when the scheduler goes
+            raise self.executor._lost(exc) from exc
+        except _VersionMismatch as exc:
+            raise ClusterError(f"{exc}: install the same hitta on the client and every worker") from exc
