@@ -57,6 +57,8 @@ _ROLE = re.compile(
     r"|stadtbaurat|stadtbaurätin|abgeordnete[rn]?|regionråd|regionsrådsformand|kommunaldirektør)\b",
     re.IGNORECASE,
 )
+# Salutations and titles right before a name, which the person item leaves out.
+_SALUTATIONS_BEFORE = re.compile(r"(?<!\w)(?:(?:frau|herr|fru|hr|fr|dr|prof|professor)\.?\s+)+\Z", re.IGNORECASE)
 _CONTACT_LINES_AFTER = 5
 _WORDS_AFTER_BLOCK_HEAD = 4
 
@@ -340,8 +342,10 @@ def _role_near(text: str, start: int, end: int, block_end: int, previous_person_
     window_start = max(line_start, previous_person_end)
     # "projektchef Ditte Marquard Jessen", "Kontaktperson:   Roger Uusitalo". A role match is a whole word,
     # so the only one that can end right before the name (only spaces, colons, commas between) is the
-    # word that ends there: try just that word instead of scanning the whole line for roles.
-    word_end = start
+    # word that ends there: try just that word instead of scanning the whole line for roles. A salutation or
+    # title left out of the name stands between them (`Ansprechpartnerin: Frau Katrin Vogel`).
+    salutation = _SALUTATIONS_BEFORE.search(text, max(window_start, start - 40), start)
+    word_end = salutation.start() if salutation else start
     while word_end > window_start and (text[word_end - 1].isspace() or text[word_end - 1] in ":,"):
         word_end -= 1
     word_start = word_end

@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from hitta.pipeline.scan import matches_at
+from hitta.pipeline.scan import Coverage, matches_at
 
 
 def _prefix_tree(words: list[str]) -> str:
@@ -58,7 +58,7 @@ _WORD_NUMBER = _prefix_tree(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _MULTIPLIERS: list[tuple[str, int]] = [
     (r"billionen|billioner|biljoner|biljon", 10**12),
     (r"miljarder|miljard|milliarder|milliard|Milliarden|Milliarde|miljarden|billion|mia\.|mia|mrd\.|mrd|bn", 10**9),
-    (r"miljoner|miljonen|miljon|millioner|millionen|million|miljoenen|miljoen|mio\.|mio|mill\.|milj\.|mn", 10**6),
+    (r"miljoner|miljonen|miljon|millioner|millionen|million|miljoenen|miljoen|mio\.|mio|mill\.|milj\.|milj|mn", 10**6),
     (r"tusen|tusind|tausend|thousand|tsd\.|tsd", 10**3),
 ]
 _MULTIPLIER = "|".join(pattern for pattern, _ in _MULTIPLIERS)
@@ -82,6 +82,8 @@ _COMPOUND_WORDS = [
     "MEUR", "mio.kr.", "mio.kr", "mia.kr.", "mia.kr", "MDKK", "MNOK", "TDKK", "Mio.€",
 ]
 _COMPOUND_RE = _prefix_tree(_COMPOUND_WORDS)
+# A currency named as a word of its own ("in EUR", "i kroner"), which bare amounts after it take.
+_CURRENCY_WORD = re.compile(rf"(?<![^\W\d_])(?:{_CURRENCY_AFTER})(?![^\W\d_])", re.IGNORECASE)
 
 _END = r"(?![^\W\d_])"  # no letter right after the currency/multiplier word
 
@@ -282,9 +284,25 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
         currency = _krone_for_text(lang, text)  # Swedish/Norwegian price style "500:-"
     else:
         return None
-    if match.group("num").lower() in _NUMBER_WORDS and multiplier == 1:
-        return None  # "en kr" or "ein Euro" is not a figure worth reporting
+    if match.group("num").lower() in _NUMBER_WORDS and (multiplier == 1 or _vague_before(text, match.start())):
+        return None  # "en kr" or "ein Euro" is not a figure worth reporting, nor "flera hundra miljoner kronor"
     return _item(text, match.start(), match.end(), value * multiplier, currency)
+
+
+# Quantifiers that make a number word vague: "flera hundra miljoner", "several hundred million", "einige
+# hundert Millionen" are no budget figure.
+VAGUE_QUANTIFIERS = frozenset(
+    """
+    flera några många par several few many couple mehrere einige etliche viele paar flere nogle mange
+    """.split()
+)
+_WORD_BEFORE = re.compile(r"(\w+)\W{0,3}\Z")
+
+
+def _vague_before(text: str, start: int) -> bool:
+    """Return True if the word before `start` is a vague quantifier."""
+    match = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    return bool(match) and match.group(1).lower() in VAGUE_QUANTIFIERS
 
 
 def _item(text: str, start: int, end: int, amount: float, currency: str | None) -> dict[str, Any]:
@@ -323,13 +341,23 @@ def _bare_items(
     currencies = [item["currency"] for item in explicit]
     # Sorted first: on a tie the choice must not depend on the interpreter's hash order.
     usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    declared: list[tuple[int, str | None]] | None = None  # currency words of a text without explicit amounts
     for match in matches_at(_AMOUNT_BARE, text, number_starts):
         if not _follows_like_money(text, match.end()):
             continue
         value = parse_number(match.group("num"), lang)
-        if value is None:
+        if value is None or match.group("num").lower() in _NUMBER_WORDS and _vague_before(text, match.start()):
             continue
-        currency = _context_currency(text, match.start(), match.end(), explicit, explicit_starts, explicit_ends, lang) or usual_currency
+        currency = None
+        if not explicit:
+            # A text that names its currency once ("All figures in EUR", "Beløb i euro") before bare amounts.
+            if declared is None:
+                declared = [(m.start(), _currency_code(m.group(), lang, text)) for m in _CURRENCY_WORD.finditer(text)]
+            before = bisect_left(declared, (match.start(),)) - 1
+            currency = declared[before][1] if before >= 0 else None
+        currency = currency or _context_currency(
+            text, match.start(), match.end(), explicit, explicit_starts, explicit_ends, lang
+        ) or usual_currency
         if currency is None:
             continue
         item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult"), lang), currency)
@@ -388,20 +416,14 @@ def _overlaps_sorted(item: dict[str, Any], starts: list[int], ends: list[int]) -
 
 def _non_overlapping(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the longest of overlapping candidates, then return them in text order."""
-    import bisect
-
     chosen: list[dict[str, Any]] = []
-    starts: list[int] = []  # sorted starts of chosen spans, which never overlap each other
-    ends: list[int] = []
+    # The characters chosen spans cover: a test per span in time of its length (a sorted list with inserts
+    # moved half the list per item, quadratic on a text of many MB).
+    taken = Coverage(max((item["span"][1] for item in items), default=0))
     for item in sorted(items, key=lambda it: (-(it["span"][1] - it["span"][0]), it["span"][0])):
         start, end = item["span"]
-        # Only the chosen neighbours on either side of `start` can overlap: O(log n) per item.
-        position = bisect.bisect_left(starts, start)
-        if position < len(starts) and starts[position] < end:
+        if taken.overlaps(start, end):
             continue
-        if position > 0 and ends[position - 1] > start:
-            continue
-        starts.insert(position, start)
-        ends.insert(position, end)
+        taken.accept(start, end)
         chosen.append(item)
     return sorted(chosen, key=lambda it: it["span"][0])

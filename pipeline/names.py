@@ -111,6 +111,7 @@ CLOSING_HEADS = frozenset(
     GmbH AG e.V. eV AB A/S ApS AS ASA Oy SE KG mbH eG gGmbH Ltd Inc Folkeparti Partei Parti partiet
     Arkitekter Architects Kontaktstelle Sekretariat Geschäftsstelle Stiftung Fonden Fonds
     Foundation Association Agency Group Gruppe Holding Institute Institut Council Kommunalverband
+    universitet Universitet högskola University
     """.split()
 )
 # Closing heads that may also follow a dash (`Interreg B NWE – Kontaktstelle`).
@@ -196,6 +197,15 @@ PROGRAMME_WORDS = frozenset(
     """.split()
 )
 PROGRAMME_ENDINGS = ("program", "programm", "programmet", "programme", "puljen", "pulje", "strategie", "strategi", "wettbewerb", "projekt")
+# Last words of names of laws, events, prizes and places, which the NER takes for organisations
+# (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
+THING_HEADS = frozenset(
+    """
+    act acts park parks festival festivals konferenz konferens konference conference summit week woche
+    messe mässa award awards prize preis pris prisen cup games challenge gesetz gesetzes lov loven lag
+    lagen
+    """.split()
+)
 # Capitalised function words, pronouns and frequent sentence starters: never part of a name.
 STOPWORDS = frozenset(
     """
@@ -402,7 +412,7 @@ def _anchor_kind(word: str, lang: str) -> int:
     return (
         KNOWN * _is_known_token(word)
         | HEAD * _is_head_word(lower, lang)
-        | CLOSING * (word in CLOSING_HEADS)
+        | CLOSING * (_closing_head(word) is not None)
         | PERSON * _is_person_part(word)
         | LABEL * (lower in ORG_LABELS)
         | CUE * (lower in _CUES_BY_FIRST_WORD)
@@ -491,6 +501,9 @@ def _is_name_part(text: str) -> bool:
     lower = text.lower()
     if lower in STOPWORDS or lower in MONTHS_AND_DAYS or lower in PROGRAMME_WORDS:
         return False
+    # A contact label after a name is the next field, not a word of it (`Amt für Umweltschutz, E-Mail`).
+    if lower.rstrip(".:") in CONTACT_LINE_WORDS:
+        return False
     return _is_cap_word(text) or _is_acronym(text)
 
 
@@ -512,6 +525,8 @@ def _is_person_part(text: str) -> bool:
         return False
     lower = text.lower()
     if lower in STOPWORDS or lower in MONTHS_AND_DAYS or lower in CONTACT_LINE_WORDS or _is_role_word(text):
+        return False
+    if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
         return False
     return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
@@ -742,13 +757,19 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
-        if text in CLOSING_HEADS and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+        head = _closing_head(text)
+        if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
             left = i
-            dashed = text in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
+            dashed = head in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
             start = _grow_name_left(tokens, left, letters=dashed)
+            # A suspended compound belongs to the name, with a name word before it
+            # (`Leipziger Wohnungs- und Baugesellschaft mbH`, not `Baugesellschaft mbH`).
+            joined = _suspended_compound_start(tokens, start)
+            if joined < start:
+                start = _grow_name_left(tokens, joined, limit=1)
             # A body of a programme (`Interreg B NWE – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -898,6 +919,10 @@ def _char_span(tokens: _Tokens, start: int, end: int) -> tuple[int, int]:
 def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[str, Any] | None:
     """Return an organisation item whose span ends before a trailing genitive, or None if empty."""
     surface = text[start:end]
+    # A full stop glued to a closing head ends the sentence (`… Klimaschutzagentur GmbH.`).
+    if surface.endswith(".") and surface[:-1] and _closing_head(surface.split()[-1]) not in (None, surface.split()[-1]):
+        end -= 1
+        surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
     if head != surface and head in COMPOUND_ACRONYMS:
@@ -908,6 +933,16 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
     if not surface.strip():
         return None
     return {"text": surface, "span": [start, end], "name": normalise_name(surface, lang), "source": source}
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _closing_head(word: str) -> str | None:
+    """Return the closing head a token is (`GmbH`), also with a sentence's full stop glued on (`GmbH.`), else None."""
+    if word in CLOSING_HEADS:
+        return word
+    if word.endswith(".") and word[:-1] in CLOSING_HEADS and not word[:-1].endswith("."):
+        return word[:-1]
+    return None
 
 
 def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callable[[str, str], list[dict[str, Any]]]:
@@ -1175,7 +1210,10 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     lowers = [w.lower() for w in words]
     if _is_programme(words) or surface.lower() in UNNAMED_REFERENCES or surface.lower() in NOT_STANDALONE_ORGS:
         return None
-    if not surface[0].isupper() or all(w in STOPWORDS for w in lowers) or surface.upper() in CURRENCY_CODES:
+    # A determiner and a number (`Die 3`, `Den 12.`) or a number alone names nothing.
+    if not surface[0].isupper() or all(w in STOPWORDS or not any(c.isalpha() for c in w) for w in lowers):
+        return None
+    if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
         return None
     # Lower-case words inside a name are connectors only (`Styrelsen for …`), else it is a phrase.
     if any(w[:1].islower() and w not in NAME_CONNECTORS for w in words[1:]):

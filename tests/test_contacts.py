@@ -267,3 +267,19 @@ def test_role_right_before_a_name_is_the_one_a_line_scan_finds(text: str, name: 
             assert role is not None and role.span() == expected
         elif role is not None:  # found by a later rule: then it is not a role word right before the name
             assert not (window_start <= role.start() and re.fullmatch(r"[\s:,]*", text[role.end():start]))
+
+
+# Roles seen missing on unseen write-ups (issue 14, item 5); the texts are made up.
+@pytest.mark.parametrize(
+    ("lang", "text", "name", "role"),
+    [
+        ("sv", "Kontakt\nMaja Lindroth\nProjektledare\nTelefon: 070-123 45 67", "Maja Lindroth", "Projektledare"),
+        ("sv", "Projektledare: Maja Lindroth, tel. 070-123 45 67", "Maja Lindroth", "Projektledare"),
+        ("sv", "Maja Lindroth, Projektledare, maja.lindroth@example.se", "Maja Lindroth", "Projektledare"),
+        ("de", "Ansprechpartnerin: Frau Ilka Weidenbach, E-Mail: ilka@example.de", "Ilka Weidenbach", "Ansprechpartnerin"),
+        ("de", "Projektleiter Herr Dr. Jannis Oberholz, Tel. 0341 998877", "Jannis Oberholz", "Projektleiter"),
+    ],
+)
+def test_role_found_past_a_salutation_and_in_swedish(lang, text, name, role):
+    found = contacts_of(text, lang, [name], [])
+    assert [(contact["name"], contact["role"]) for contact in found] == [(name, role)]

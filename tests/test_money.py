@@ -175,3 +175,28 @@ def test_other_case_forms_cover_every_letter_a_number_word_can_start_with() -> N
         for letter in first_letters:
             if re.fullmatch(re.escape(letter), char, re.IGNORECASE):
                 assert char in letter + letter.upper() + money.OTHER_CASE_FORMS.get(letter, ""), hex(ord(char))
+
+
+# Error types seen on unseen write-ups (issue 14, item 5); the texts are made up.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # Abbreviated units.
+        ("sv", "Kommunen skjuter till 12 milj kr under 2025.", [("12 milj kr", 12_000_000, "SEK")]),
+        ("sv", "Ramen är 4,5 milj. kronor per år.", [("4,5 milj. kronor", 4_500_000, "SEK")]),
+        # A currency named once, before amounts written without it.
+        ("en", "All figures in EUR.\nThe total budget is 3.4 million over three years.", [("3.4 million", 3_400_000, "EUR")]),
+        ("da", "Alle beløb er i euro.\nProjektets samlede budget er 3,4 mio.", [("3,4 mio.", 3_400_000, "EUR")]),
+        # English amounts.
+        ("en", "The project receives 1.2 million euros from the fund.", [("1.2 million euros", 1_200_000, "EUR")]),
+        ("en", "A grant of 250,000 euros was approved.", [("250,000 euros", 250_000, "EUR")]),
+        # Vague amounts are no budget.
+        ("sv", "Satsningen handlar om flera hundra miljoner kronor.", []),
+        ("en", "The fund spends several hundred million euros a year.", []),
+        ("de", "Es geht um mehrere hundert Millionen Euro.", []),
+        ("da", "Der er tale om flere hundrede millioner kroner.", []),
+    ],
+)
+def test_budget_error_types(lang, text, expected):
+    found = [(item["text"], item["amount"], item["currency"]) for item in find_budgets(text, lang)]
+    assert found == expected

@@ -402,3 +402,64 @@ def test_long_texts_are_read_in_segments_with_the_same_items(monkeypatch):
     monkeypatch.setattr(names, "SEGMENT_CHARS", 2_000)
     assert len(names._segments(text)) > 5
     assert (find_organisations(text, "sv"), find_persons(text, "sv")) == whole
+
+
+# --------------------------------------------------------------------------------------------
+# Error types seen on unseen write-ups (issue 14, item 5); every text here is made up.
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # A suspended compound is part of the name it opens.
+        ("de", "Die Dresdner Wohnungs- und Siedlungsgesellschaft mbH saniert den Block.", "Dresdner Wohnungs- und Siedlungsgesellschaft mbH"),
+        ("de", "Gefördert von der Bremer Energie- und Klimaschutzagentur GmbH.", "Bremer Energie- und Klimaschutzagentur GmbH"),
+        # A lower-case closing head keeps the place before it.
+        ("sv", "Studien görs av forskare vid Örebro universitet under två år.", "Örebro universitet"),
+        ("sv", "Mälardalens högskola leder arbetet.", "Mälardalens högskola"),
+        ("da", "Projektet følges af forskere fra Roskilde Universitet.", "Roskilde Universitet"),
+        # A contact label after the name is the next field.
+        ("de", "Kontakt: Amt für Stadtgrün, E-Mail: gruen@example.de", "Amt für Stadtgrün"),
+        ("de", "Amt für Denkmalpflege, Tel. 0711 1234", "Amt für Denkmalpflege"),
+    ],
+)
+def test_organisation_spans_are_neither_cut_nor_glued(lang, text, expected):
+    assert expected in org_texts(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("de", "Ansprechpartnerin ist Frau Ilka Weidenbach, Leiterin des Bauamts.", {"Ilka Weidenbach"}),
+        ("de", "Kontakt: Herr Jannis Oberholz, Telefon 0341 99887", {"Jannis Oberholz"}),
+        ("de", "Es sprach Herr Prof. Dr. Arnold Kesselring zur Eröffnung.", {"Arnold Kesselring"}),
+        # Two persons on consecutive lines stay two persons.
+        ("sv", "Kontaktpersoner:\nMaja Lindroth\nOskar Fjällgren\nmaja@example.se", {"Maja Lindroth", "Oskar Fjällgren"}),
+        ("da", "Kontakt:\nSigne Vestergaard\nTroels Bækgaard\n", {"Signe Vestergaard", "Troels Bækgaard"}),
+    ],
+)
+def test_persons_without_salutation_and_one_per_line(lang, text, expected):
+    assert person_texts(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "surface"),
+    [
+        ("de", "Die 3 Partner treffen sich im Mai.", "Die 3"),
+        ("da", "Den 12. marts åbner udstillingen.", "Den 12."),
+        ("en", "The Clean Industry Act sets new rules for the sector.", "Clean Industry Act"),
+        ("sv", "Företagen flyttar in i Norra Tech Park under våren.", "Norra Tech Park"),
+        ("de", "Die Kieler Klimawoche Konferenz beginnt am Montag.", "Kieler Klimawoche Konferenz"),
+    ],
+)
+def test_ner_organisation_false_positives_are_dropped(lang, text, surface, monkeypatch):
+    start = text.index(surface)
+    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "ORG")])
+    assert surface not in {item["text"] for item in find_organisations(text, lang)}
+
+
+def test_ner_organisations_with_a_name_are_kept(monkeypatch):
+    text = "Die Firma Kesselbach Robotics liefert die Anlagen."
+    start = text.index("Kesselbach Robotics")
+    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + 19, "ORG")])
+    assert "Kesselbach Robotics" in {item["text"] for item in find_organisations(text, "de")}
