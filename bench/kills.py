@@ -21,7 +21,14 @@ Usage (from the repo root):
    share a third of their texts (same text, other path); every document of both must be stored,
    no traceback, both exit 0, `hitta check` clean.
 
-Prints "kills survived X of Y" and "concurrent ingests run N, all complete: yes/no".
+4. Forget kills (--forget-kills N, default 0): a home of --forget-docs documents (rules only), a fifth of
+   them naming one person; `hitta forget --person …` is SIGKILLed at N moments spread over its run
+   (calibrated unkilled), then `hitta check` and the next command (`check --repair`, or forget again)
+   run, and every file under the home is searched for the person's name, e-mail and phone.
+5. Reindex (--reindex-searches N, --reindex-kills N): keyword searches while `hitta reindex` runs (how
+   many answer with no hits), then killed reindexes, each followed by a search and `hitta check`.
+
+Prints "kills survived X of Y", "concurrent ingests run N, all complete: yes/no", and for 4 and 5 their counts.
 """
 
 from __future__ import annotations
@@ -155,10 +162,14 @@ def timed_ingest(home: Path, folder: Path, workers: int) -> float:
 
 def killed_ingest(home: Path, folder: Path, workers: int, delay: float) -> dict[str, Any]:
     """Start an ingest in its own process group and SIGKILL the group after `delay` seconds."""
+    return killed(hitta(home, "ingest", str(folder), "--workers", str(workers), "-q"), delay)
+
+
+def killed(command: list[str], delay: float) -> dict[str, Any]:
+    """Start a command in its own process group and SIGKILL the group after `delay` seconds."""
     started = time.monotonic()
     process = subprocess.Popen(
-        hitta(home, "ingest", str(folder), "--workers", str(workers), "-q"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     try:
         process.wait(timeout=delay)
@@ -299,6 +310,140 @@ def concurrent_runs(work: Path, docs: int, args: argparse.Namespace) -> list[dic
     return results
 
 
+FORGET_PERSON = "Tine Ane Nielsen"  # named in one of the five samples, so in a fifth of the documents
+FORGET_NEEDLES = ("nielsen", "tine ane", "bw6v", "29462920", "29 46 29 20")
+
+
+def traces(home: Path) -> list[str]:
+    """Return the files under a home whose bytes hold any trace of the forgotten person (any case)."""
+    found = []
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            if any(needle.encode() in data for needle in FORGET_NEEDLES):
+                found.append(str(path.relative_to(home)))
+    return sorted(found)
+
+
+def erase_started(home: Path) -> bool:
+    """Return True when the store has the forget's intent row or no longer names the person (the rewrite committed)."""
+    db = sqlite3.connect(home / DB_NAME, timeout=30)
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "erasures" in tables and db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]:
+            return True
+        return not db.execute("SELECT COUNT(*) FROM records WHERE data LIKE '%Nielsen%'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def template_home(work: Path, docs: int, workers: int) -> Path:
+    """Ingest --docs documents (rules only, for speed) once; each round copies this home."""
+    home = work / "template_home"
+    if not home.exists():
+        folder = work / "forget_docs"
+        write_documents(folder, range(docs), {})
+        result = run(hitta(home, "ingest", str(folder), "--workers", str(workers), "--no-ner", "-q"))
+        if result.returncode != 0:
+            raise SystemExit(f"ingest of the template home failed:\n{result.stderr}")
+    return home
+
+
+def forget_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> list[dict[str, Any]]:
+    """Kill `hitta forget` at --forget-kills moments spread over its run; then let the next command finish it.
+
+    Odd rounds recover with `hitta check` then `hitta check --repair`; even rounds with a second
+    `hitta forget` (the next command). A round survives when afterwards no file under the home holds
+    the person, `hitta check` is clean, and a kill before the intent committed left the store whole.
+    """
+    template = template_home(work, args.forget_docs, args.workers)
+    calibration = work / "forget_calibration"
+    shutil.copytree(template, calibration)
+    started = time.monotonic()
+    result = run(hitta(calibration, "forget", "--person", FORGET_PERSON, "--json"))
+    whole = time.monotonic() - started
+    changed = len(json.loads(result.stdout)["changed"]) if result.returncode == 0 else -1
+    if traces(calibration):
+        raise SystemExit(f"an unkilled forget left traces: {traces(calibration)}")
+    shutil.rmtree(calibration)
+    results = []
+    for number in range(args.forget_kills):
+        home = work / f"forget_{number}"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(template, home)
+        # evenly spread over the run, each moment jittered within its slot
+        delay = whole * (number + rng.random()) / args.forget_kills
+        outcome = killed(hitta(home, "forget", "--person", FORGET_PERSON), delay)
+        started_erase = erase_started(home)
+        check_exit, report, _ = check_json(home)
+        outcome.update(
+            round=number, records_changed_unkilled=changed, whole_run_s=round(whole, 2), erase_started=started_erase,
+            check_exit_after_kill=check_exit,
+            check_reports_unfinished=bool(report and report.get("unfinished_erasures")),
+            traces_after_kill=traces(home),
+        )
+        if number % 2:
+            recovery = run(hitta(home, "check", "--repair"))
+            outcome["recovered_by"] = "check --repair"
+        else:
+            recovery = run(hitta(home, "forget", "--person", FORGET_PERSON))
+            outcome["recovered_by"] = "forget again"
+        outcome["recovery_exit"] = recovery.returncode
+        if not started_erase and number % 2:  # killed before it began: the user runs forget again
+            run(hitta(home, "forget", "--person", FORGET_PERSON))
+        outcome["traces_after"] = traces(home)
+        outcome["check_exit_after"] = run(hitta(home, "check")).returncode
+        outcome["survived"] = not outcome["traces_after"] and outcome["check_exit_after"] == 0 and recovery.returncode == 0
+        results.append(outcome)
+        print(f"forget kill {number}: {json.dumps(outcome)}", file=sys.stderr)
+        shutil.rmtree(home, ignore_errors=True)
+    return results
+
+
+def reindex_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
+    """Search while `hitta reindex` runs (--reindex-searches of them), then kill reindexes and search after each."""
+    home = work / "reindex_home"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(template_home(work, args.forget_docs, args.workers), home)
+    query = hitta(home, "search", "Dokumentnummer", "--mode", "keyword", "--json", "--limit", "5")
+    started = time.monotonic()
+    result = run(hitta(home, "reindex"))
+    whole = time.monotonic() - started  # unkilled, for the kill moments below
+    if result.returncode != 0:
+        raise SystemExit(f"reindex failed:\n{result.stderr}")
+    during: list[int] = []  # hits of each search that began and ended while a reindex ran
+    failed: list[str] = []
+    process: subprocess.Popen[str] | None = None
+    while len(during) < args.reindex_searches:
+        if process is None or process.poll() is not None:
+            if process is not None:
+                process.communicate()
+            process = subprocess.Popen(hitta(home, "reindex"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(rng.uniform(0.2, 1.5))
+        if process.poll() is not None:
+            continue
+        result = run(query)
+        if process.poll() is None:  # the reindex was still running when the answer came
+            during.append(len(result.stdout.splitlines()) if result.returncode == 0 else -1)
+            if result.returncode != 0:
+                failed.append(result.stderr.strip()[:200])
+    if process is not None:
+        process.communicate()
+    kills = []
+    for number in range(args.reindex_kills):
+        outcome = killed(hitta(home, "reindex"), whole * (number + rng.random()) / args.reindex_kills)
+        result = run(query)
+        outcome.update(
+            search_exit=result.returncode,
+            hits_after=len(result.stdout.splitlines()) if result.returncode == 0 else 0,
+            message=result.stderr.strip()[:200],
+            check_exit=run(hitta(home, "check")).returncode,
+        )
+        kills.append(outcome)
+        print(f"reindex kill {number}: {json.dumps(outcome)}", file=sys.stderr)
+    return {"searches_during": during, "failed_during": failed, "reindex_s": round(whole, 2), "kills": kills}
+
+
 def main() -> None:
     """Run the kill and concurrency rounds and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -308,6 +453,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fresh-every", type=int, default=5, help="Every N-th kill run starts from an empty home.")
     parser.add_argument("--concurrent", type=int, default=3, help="Rounds of two concurrent ingests.")
+    parser.add_argument("--forget-kills", type=int, default=0, help="Killed forgets (moments spread over the run).")
+    parser.add_argument("--forget-docs", type=int, default=300, help="Documents in the forget and reindex home.")
+    parser.add_argument("--reindex-searches", type=int, default=0, help="Searches at least, while one reindex runs.")
+    parser.add_argument("--reindex-kills", type=int, default=0, help="Killed reindexes, each followed by a search.")
     parser.add_argument("--out", type=Path, help="Work folder [default: a new temp folder, removed after].")
     parser.add_argument("--json", type=Path, help="Write every result as JSON.")
     parser.add_argument("--markdown", type=Path, help="Write the summary lines to this file.")
@@ -318,25 +467,52 @@ def main() -> None:
     rng = random.Random(args.seed)
     kills = kill_runs(work, args.docs, args, rng) if args.runs else []
     concurrent = concurrent_runs(work, args.docs, args) if args.concurrent else []
+    forgets = forget_runs(work, args, rng) if args.forget_kills else []
+    reindexes = reindex_runs(work, args, rng) if args.reindex_searches or args.reindex_kills else None
 
     made = [r for r in kills if not r["finished_before_kill"]]
-    lines = [
+    lines = [] if not kills else [
         f"kills survived {sum(r['survived'] for r in made)} of {len(made)} "
         f"({len(kills) - len(made)} more runs finished before their kill moment, survived "
         f"{sum(r['survived'] for r in kills if r['finished_before_kill'])})",
         f"check failing right after the kill (before repair): {sum(r['check_exit_before_repair'] != 0 for r in made)} "
         f"of {len(made)}; partial records found: {sum(r['partial_record_before_repair'] for r in made)}; "
         f"store audit failing before repair: {sum(not r['audit_before_repair']['ok'] for r in made)}",
-        f"concurrent ingests run {len(concurrent)}, all complete: "
-        f"{'yes' if concurrent and all(r['complete'] for r in concurrent) else 'no'}",
     ]
+    if concurrent:
+        lines.append(
+            f"concurrent ingests run {len(concurrent)}, all complete: {'yes' if all(r['complete'] for r in concurrent) else 'no'}"
+        )
+    if forgets:
+        cut = [r for r in forgets if not r["finished_before_kill"]]
+        lines += [
+            f"forget killed {len(cut)} times ({len(forgets) - len(cut)} more finished before the kill; an unkilled "
+            f"forget took {forgets[0]['whole_run_s']} s and changed {forgets[0]['records_changed_unkilled']} records): "
+            f"no trace left after the next command in {sum(r['survived'] for r in cut)} of {len(cut)}",
+            f"  killed after the erase began: {sum(r['erase_started'] for r in cut)}, of which `check` reported the "
+            f"unfinished forget: {sum(r['check_reports_unfinished'] for r in cut if r['erase_started'])}; traces right "
+            f"after the kill: {sum(bool(r['traces_after_kill']) for r in cut)}",
+            f"  kill moments (s): {', '.join(str(r['delay_s']) for r in cut)}",
+        ]
+    if reindexes:
+        during = reindexes["searches_during"]
+        cut = [r for r in reindexes["kills"] if not r["finished_before_kill"]]
+        lines += [
+            f"searches while a reindex ran ({reindexes['reindex_s']} s): {len(during)}, with 0 hits "
+            f"{sum(n == 0 for n in during)}, failed {sum(n < 0 for n in during)}",
+            f"killed reindexes {len(cut)}: search answered with hits after {sum(r['hits_after'] > 0 for r in cut)}; "
+            f"check clean after {sum(r['check_exit'] == 0 for r in cut)}",
+        ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
     if args.json:
-        args.json.write_text(json.dumps({"kills": kills, "concurrent": concurrent}, ensure_ascii=False, indent=2),
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"kills": kills, "concurrent": concurrent, "forget": forgets, "reindex": reindexes},
+                       ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
     if not args.out:
         shutil.rmtree(work, ignore_errors=True)
 

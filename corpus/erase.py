@@ -263,6 +263,7 @@ def forget(
     person, email, phone = forget_values(person, email, phone)
     if not (person or email or phone):
         raise ForgetRefused("give a person, an e-mail address or a phone number to forget")
+    store.zero_deleted()
     with store.transaction():
         erasure = store.begin_erasure(person, email, phone)
         changes = _erase(store, person, email, phone)
@@ -275,6 +276,7 @@ def finish_erasures(store: Store, reindex: Callable[[], object] | None = None) -
     unfinished = store.erasures()
     if not unfinished:
         return 0
+    store.zero_deleted()
     with store.transaction():
         for row in unfinished:  # again: a record ingested since the kill may hold the values
             _erase(store, row["person"], row["email"], row["phone"])
@@ -283,7 +285,11 @@ def finish_erasures(store: Store, reindex: Callable[[], object] | None = None) -
 
 
 def _finish(store: Store, erasures: list[int], reindex: Callable[[], object] | None, rebuild: bool) -> None:
-    """Rebuild both indexes from the erased store (when it changed), then end the erases and compact the file."""
+    """Rebuild both indexes from the erased store (when it changed), compact the file, then end the erases.
+
+    The intent rows go last, so a kill before their deletion leaves the whole finish to the next
+    command; their own bytes are zeroed (secure_delete) and the log checkpointed into the file.
+    """
     if rebuild and reindex is not None:
         reindex()
     elif rebuild:
@@ -291,9 +297,11 @@ def _finish(store: Store, erasures: list[int], reindex: Callable[[], object] | N
         from hitta.index.fulltext import FullTextIndex
 
         rebuild_indexes(store, FullTextIndex(store.home))
+    store.compact()
+    store.zero_deleted()
     with store.transaction():
         store.end_erasures(erasures)
-    store.compact()
+    store.checkpoint()
 
 
 def _erase(store: Store, person: str | None, email: str | None, phone: str | None) -> list[ForgetChange]:

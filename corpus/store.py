@@ -514,9 +514,17 @@ class Store:
 
     def compact(self) -> None:
         """Rewrite the database file so deleted data leaves no trace on disk (after forget)."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.checkpoint()
         self.db.execute("VACUUM")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def zero_deleted(self) -> None:
+        """From now on (this connection), overwrite deleted and replaced content with zeros (forget)."""
+        self.db.execute("PRAGMA secure_delete=ON")
 
     def set_meta(self, name: str, value: str) -> None:
         """Set a store-level setting."""

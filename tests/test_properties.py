@@ -599,3 +599,81 @@ def test_put_record_of_a_stored_record_keeps_its_other_sources(paths: list[str])
             with store.transaction():
                 store.put_record({**record, "source": path, "sources": [path]})
         assert sorted(store.sources_of(record["id"])) == sorted(paths)
+
+
+# --------------------------------------------------------------------------------------------
+# File names: any bytes but "/" and NUL (not UTF-8, newlines, control characters) are stored and shown.
+
+FILE_NAME = (
+    st.binary(min_size=1, max_size=16)
+    .map(lambda raw: raw.replace(b"/", b"_").replace(b"\0", b"_"))
+    .filter(lambda raw: not raw.startswith(b"."))  # hidden files are skipped by design
+    | st.sampled_from([b"b\xffname.txt", b"new\nline.txt", b"caf\xe9.txt", b"\xc3\x28.txt", b"tab\there\r.txt"])
+)
+
+
+@FAST
+@given(st.one_of(FILE_NAME.map(os.fsdecode), st.text(max_size=30)))
+def test_path_text_is_utf8_idempotent_and_one_line_has_no_control_character(name: str) -> None:
+    from hitta.corpus.store import one_line, path_text
+
+    stored = path_text(name)
+    stored.encode("utf-8")  # SQLite and JSON can hold it
+    assert path_text(stored) == stored
+    if "\\" not in name and not any(0xD800 <= ord(ch) <= 0xDBFF or 0xDC00 <= ord(ch) < 0xDC80 for ch in name):
+        assert os.fsencode(name) == stored.encode("utf-8") or "\\x" in stored  # bytes kept, or escaped
+    shown = one_line(name)
+    assert not any(unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029" for ch in shown), shown
+
+
+@settings(max_examples=5 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FILE_NAME, min_size=1, max_size=3, unique=True))
+def test_ingest_stores_files_whatever_their_names(names: list[bytes]) -> None:
+    import tempfile
+
+    from hitta.corpus.ingest import ingest
+    from hitta.corpus.store import Store, path_text
+
+    with tempfile.TemporaryDirectory() as work:
+        folder = os.path.join(os.fsencode(work), b"in")
+        os.mkdir(folder)
+        for number, name in enumerate(names):
+            with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+                handle.write(f"Grønne gårde nummer {number} i Valby.\n\nKommunen planter træer i gården {number}.\n")
+        summary = ingest([os.fsdecode(folder)], os.path.join(work, "home"), workers=1, use_ner=False)
+        assert summary.counts["new"] == len(names) and not summary.failures, summary.to_dict()
+        with Store(os.path.join(work, "home")) as store:
+            for name in names:
+                assert store.record_for_path(os.fsdecode(os.path.join(folder, name))) is not None
+                assert store.record_for_path(path_text(os.fsdecode(os.path.join(folder, name)))) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Forget: a name typed in any Unicode normal form and case erases it from NFC text.
+
+NAME_WORD = st.text(alphabet="abcdefghijklmnoprstuvåäöæøüéèáñ", min_size=2, max_size=8).map(str.capitalize)
+
+
+@MEDIUM
+@given(
+    st.lists(NAME_WORD, min_size=2, max_size=3),
+    st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]),
+    st.sampled_from([str, str.lower, str.upper, str.title]),
+    st.sampled_from(["Kontakt: {name}, projektleder.", "Projektet ledes af {name}. Senere skriver {surname}.",
+                     "Ansprechpartnerin ist {name}; {surname} ergänzt.", "{name}s grupp arbetar vidare."]),
+)
+def test_forget_erases_a_name_typed_in_any_normal_form_and_case(
+    words: list[str], form: str, case: Callable[[str], str], template: str
+) -> None:
+    from hitta.corpus.erase import common_words, forget_in_record, forget_values
+
+    name = " ".join(words)
+    assume(words[-1].casefold() not in common_words())
+    text = clean_text("Grønne gårde\n\n" + template.format(name=name, surname=words[-1]))
+    typed, _, _ = forget_values(unicodedata.normalize(form, case(name)), None, None)
+    result = forget_in_record(_record_for(text, "da"), typed, None, None)
+    assert result is not None
+    folded = unicodedata.normalize("NFC", result["text"]).casefold()
+    assert unicodedata.normalize("NFC", name).casefold() not in folded, result["text"]
+    surname = unicodedata.normalize("NFC", words[-1]).casefold()  # and a later mention of the surname alone
+    assert re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", folded) is None, result["text"]
