@@ -176,14 +176,17 @@ def split_query(parsed: Any, text: str) -> tuple[list[Any], list[Any], list[Any]
 def _regroup(members: list[Any]) -> list[Any]:
     """Return an Or's members with runs of text-field Terms (a plain word the parser flattened) as one Or each.
 
-    whoosh flattens "klima NOT wasser" into Or([title:klima, content_sv:klim, ..., Not(...)]): the
-    terms of one word follow each other, one per text field, starting again at the first field.
+    whoosh flattens "klima NOT wasser" into Or([title:klima, content_sv:klim, ..., Not(...)]), and a
+    phrase beside a field term the same way: the leaves of one word or phrase follow each other, one
+    per text field, starting again at the first field.
     """
     result: list[Any] = []
     run: list[Any] = []
     for sub in members:
-        if type(sub) is wq.Term and sub.fieldname in TEXT_FIELDS and sub.boost == 1.0:
-            if run and (sub.fieldname in {term.fieldname for term in run} or sub.fieldname == TEXT_FIELDS[0]):
+        if sub.is_leaf() and getattr(sub, "fieldname", None) in TEXT_FIELDS and sub.boost == 1.0:
+            if run and (
+                sub.fieldname in {leaf.fieldname for leaf in run} or sub.fieldname == TEXT_FIELDS[0] or type(sub) is not type(run[0])
+            ):
                 result.append(wq.Or(run) if len(run) > 1 else run[0])
                 run = []
             run.append(sub)

@@ -43,7 +43,7 @@ def sources(hits):
 def constrained_queries(draw):
     """(query, its constraints alone): words with an operator, phrase, field or exclusion over the test texts' words."""
     words = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3)))
-    shape = draw(st.sampled_from(["exclude", "and", "phrase", "field", "not", "plus"]))
+    shape = draw(st.sampled_from(["exclude", "and", "phrase", "field", "not", "plus", "phrase-field"]))
     other = draw(st.sampled_from([word for word in WORDS if word not in words.split()]))
     if shape == "exclude":
         return f"{words} -{other}", f"-{other}"
@@ -58,6 +58,9 @@ def constrained_queries(draw):
         return f"{words} {field}", field
     if shape == "not":
         return f"{words} NOT {other}", f"NOT {other}"
+    if shape == "phrase-field":
+        query = f'"{words.split()[0]} {other}" {draw(st.sampled_from(FIELDS))}'
+        return query, query
     return f"{words} +{other}", f"+{other}"
 
 
@@ -83,6 +86,12 @@ def test_exclusion_and_impossible_fields_hold_in_every_mode(hitta, mode):
     assert hitta.search("lang:xx", mode=mode) == []
     assert hitta.search("year:1800", mode=mode) == []
     assert hitta.search("energi lang:xx", mode=mode) == []
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_phrase_with_a_field_term_needs_both(hitta, mode):
+    assert sources(hitta.search('"smart stad" lang:sv', mode=mode)) == {"sv_smart.txt"}
+    assert hitta.search('"smart stad" lang:da', mode=mode) == []
 
 
 def test_plain_words_hits_without_them_are_marked_related(hitta):
