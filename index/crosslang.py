@@ -23,6 +23,9 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 LANGUAGES = ("en", "sv", "da", "de")
 # The translation tables read, in this order (see BENCHMARKS.md for what each one adds).
 TABLES = ("glossary.tsv", "pud_terms.tsv")
+# Whether a concept's other words in the language the query word was found in count as translations
+# (synonyms: "penge" → "midler"); see BENCHMARKS.md, "Cross-language options".
+SAME_LANGUAGE_SYNONYMS = True
 # Guessed cognates per word (the spelling rules combine): enough for two changes in a word.
 MAX_COGNATE_GUESSES = 12
 # Words shorter than this get no cognate guesses (short words collide with unrelated ones).
@@ -60,17 +63,18 @@ def _glossary() -> tuple[dict[tuple[str, str], set[int]], list[dict[str, list[st
 def glossary_translations(word: str) -> list[tuple[str, str]]:
     """Return (language, word) of every glossary or PUD concept the word belongs to, in any of the four languages."""
     index, concepts = _glossary()
-    found: dict[int, None] = {}
+    found: dict[int, set[str]] = {}
     for lang in LANGUAGES:
         for key in (_stem(lang, word), fold_text(word.lower())):
             for number in sorted(index.get((lang, key), ())):
-                found[number] = None
+                found.setdefault(number, set()).add(lang)
     pairs: dict[tuple[str, str], None] = {}
-    for number in found:
+    for number, languages in found.items():
         for lang, words in concepts[number].items():
-            for other in words:
-                if other.lower() != word.lower() and " " not in other:
-                    pairs[(lang, other)] = None
+            if SAME_LANGUAGE_SYNONYMS or lang not in languages:
+                for other in words:
+                    if other.lower() != word.lower() and " " not in other:
+                        pairs[(lang, other)] = None
     return list(pairs)
 
 

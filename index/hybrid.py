@@ -30,6 +30,8 @@ HYBRID_WEIGHTS = (1.0, 0.5)
 # the lowest floor at which at least half of such "related" hits are judged relevant on the tuning
 # half of bench/relevance.py (0.35: 2 hits, 1 relevant; at 0.25 only 1 of 5, at 0.0 5 of 124).
 RELATED_FLOOR = 0.35
+# Weight of the translations' vector added to the query's own in the semantic ranking (tuning half).
+TRANSLATION_VECTOR_WEIGHT = 2.0
 
 
 def reciprocal_rank_fusion(
@@ -67,8 +69,8 @@ def match_kind(found: tuple[int, bool] | None, words: Sequence[Any]) -> str:
     return "translation" if translated else "related"
 
 
-def semantic_query_text(plan: Any) -> str:
-    """Return the text the semantic index is queried with: the plain words, then their translations."""
+def semantic_query_text(plan: Any) -> tuple[str, str]:
+    """Return the texts the semantic index is queried with: the plain words, and their translations."""
     from whoosh import query as wq
 
     words = [word.text for word in plan.words]
@@ -79,7 +81,7 @@ def semantic_query_text(plan: Any) -> str:
         for leaf in word.translations.leaves():
             if isinstance(leaf, wq.Term) and not str(leaf.text).startswith("~") and leaf.fieldname != "title":
                 extra.append(str(leaf.text))
-    return " ".join(words + list(dict.fromkeys(extra)))
+    return " ".join(words), " ".join(dict.fromkeys(extra))
 
 
 def fuse(

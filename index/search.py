@@ -92,6 +92,7 @@ def search(
     its semantic similarity reaches hybrid.RELATED_FLOOR, marked "related".
     """
     from hitta.index.crosslang import translations
+    from hitta.index import hybrid
     from hitta.index.hybrid import RELATED_FLOOR, fuse, match_kind, semantic_query_text
 
     if mode not in MODES:
@@ -105,7 +106,8 @@ def search(
         if filters or plan.constrained:  # the semantic ranking knows no fields or operators: it gets the ids
             restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
         if restrict is None or restrict:
-            semantic_hits = semantic.query(semantic_query_text(plan), k=depth, restrict=restrict)
+            text, translated = semantic_query_text(plan)
+            semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=hybrid.TRANSLATION_VECTOR_WEIGHT)
     # Keyword hits hold a word or a translation; a semantic hit below the floor is shown only if it does too.
     matching = {hit.id for hit in keyword_hits}
     if plan is not None and plan.words:
