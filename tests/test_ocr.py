@@ -251,3 +251,10 @@ def test_progress_line_counts_pages_on_a_terminal(capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err  # click leaves the line-clearing escape out when stderr is not a terminal
     assert err.startswith("\r") and err.endswith("OCR scan.pdf: page 3/12") and "\n" not in err
     assert _ocr_settings(True, None, 1, show_progress=False).enabled is False
+
+
+@needs_tesseract
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR broken", b"II*\x00\x08\x00\x00\x00 broken"])
+def test_damaged_image_is_one_error(data: bytes) -> None:
+    with pytest.raises(FormatError, match=r"^unreadable image \("):
+        extract(data, "skanning")

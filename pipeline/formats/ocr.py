@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -254,6 +255,7 @@ def ocr_images(
     model = tesseract_model(settings.language) if settings.language else None
     if model is None and sum(1 for ch in hint_text if ch.isalpha()) >= MIN_HINT_LETTERS:
         model = model_for_text(hint_text, installed)
+    first_pass = model is None
     if model is None:
         model = "+".join(code for code in FIRST_PASS_MODELS if code in installed)
         if not model:
@@ -269,8 +271,9 @@ def ocr_images(
         if settings.on_page:
             settings.on_page(label, len(pages), total)
 
-    if not fixed and "+" in model and model.split("+")[0] != "eng" and len(model.split("+")) > 2:
-        # Every model at once is slow: the first page settles the language of the rest.
+    if first_pass:
+        # Every model at once is slow (about 1.5 times one model): the first page, read with all of them
+        # and again with its language's model, settles the model of the rest.
         first = next(iterator, None)
         if first is None:
             return pages
@@ -288,33 +291,41 @@ def ocr_images(
     return pages
 
 
+def _frame_png(image: Any) -> tuple[bytes, int]:
+    """Return the current frame of an open image as a PNG page, with its resolution (or the default)."""
+    if image.width * image.height > 4 * MAX_OCR_PIXELS:
+        raise FormatError(f"image of {image.width}x{image.height} pixels is over {4 * MAX_OCR_PIXELS} pixels: not OCR'd")
+    raw_dpi = image.info.get("dpi", (0, 0))
+    try:
+        dpi = int(round(float(raw_dpi[0] if isinstance(raw_dpi, tuple) else raw_dpi)))
+    except (TypeError, ValueError, IndexError):
+        dpi = 0
+    return page_png(image), dpi if 70 <= dpi <= 2400 else DEFAULT_IMAGE_DPI
+
+
 def _image_frames(data: bytes) -> Iterator[tuple[bytes, int]]:
     """Yield each frame of an image file (a TIFF may hold many pages) as a PNG with its resolution."""
     image_module = import_pillow()
-    from PIL import ImageSequence
-
-    with warnings.catch_warnings():
-        # Size is checked below against MAX_OCR_PIXELS; Pillow's own bomb warning would only repeat it.
-        warnings.simplefilter("ignore", image_module.DecompressionBombWarning)
-        try:
-            image = image_module.open(io.BytesIO(data))
-            for frame in ImageSequence.Iterator(image):
-                if frame.width * frame.height > 4 * MAX_OCR_PIXELS:
-                    raise FormatError(
-                        f"image of {frame.width}x{frame.height} pixels is over {4 * MAX_OCR_PIXELS} pixels: not OCR'd"
-                    )
-                raw_dpi = frame.info.get("dpi", (0, 0))
-                try:
-                    dpi = int(round(float(raw_dpi[0] if isinstance(raw_dpi, tuple) else raw_dpi)))
-                except (TypeError, ValueError, IndexError):
-                    dpi = 0
-                if not 70 <= dpi <= 2400:
-                    dpi = DEFAULT_IMAGE_DPI
-                yield page_png(frame), dpi
-        except FormatError:
-            raise
-        except (OSError, ValueError, SyntaxError, EOFError, image_module.DecompressionBombError) as exc:
-            raise FormatError(f"unreadable image ({' '.join(str(exc).split())[:160]})") from exc
+    image = None
+    for index in itertools.count():
+        # Pillow's notices about damaged files are its business, not the user's, and its bomb warning would
+        # only repeat the check against MAX_OCR_PIXELS. The filter is set around each step, not across a
+        # yield, which would leave it set for other code.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                if image is None:
+                    image = image_module.open(io.BytesIO(data))
+                elif index >= getattr(image, "n_frames", 1):
+                    return
+                else:
+                    image.seek(index)
+                page = _frame_png(image)
+            except FormatError:
+                raise
+            except (OSError, ValueError, SyntaxError, EOFError, image_module.DecompressionBombError) as exc:
+                raise FormatError(f"unreadable image ({' '.join(str(exc).split())[:160]})") from exc
+        yield page
 
 
 def count_frames(data: bytes) -> int:
@@ -322,7 +333,7 @@ def count_frames(data: bytes) -> int:
     image_module = import_pillow()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", image_module.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # as in _image_frames
             return max(1, int(getattr(image_module.open(io.BytesIO(data)), "n_frames", 1)))
     except (OSError, ValueError, SyntaxError, EOFError, image_module.DecompressionBombError):
         return 1
