@@ -104,9 +104,7 @@ def folder_bytes(path: Path) -> int:
 
 
 def make_queries(n: int, seed: int, shared: str) -> dict[str, list[tuple[str, dict[str, list[str]], str]]]:
-    """Return n (query, filters, mode) triples per kind, drawn from the corpus sentences and facts."""
-    from hitta.index.search import build_filters  # turns CLI values into index keys, as `hitta search --org` does
-
+    """Return n (query, filters, mode) triples per kind, drawn from the corpus sentences and facts (filters as CLI values)."""
     rng = random.Random(f"hitta-latency:{seed}")
     pools = load_pools(shared if Path(shared).is_dir() else None)
 
@@ -127,7 +125,7 @@ def make_queries(n: int, seed: int, shared: str) -> dict[str, list[tuple[str, di
         kinds["keyword"].append((words, {}, "keyword"))
         flavour = ("lang", "org", "year")[i % 3]
         value = {"lang": lang, "org": rng.choice(ORGANISATIONS[lang])[0], "year": str(rng.randint(2009, 2026))}[flavour]
-        filters = build_filters(**{flavour: [value]})
+        filters = {flavour: [value]}  # as `hitta search --org VALUE` passes it to Hitta.search
         kinds["filtered"].append((content_word(lang), filters, "keyword"))
         kinds["filtered_hybrid"].append((rng.choice(TOPICS[lang]), filters, "hybrid"))
         while True:
@@ -144,21 +142,32 @@ def make_queries(n: int, seed: int, shared: str) -> dict[str, list[tuple[str, di
     return kinds
 
 
+def _searcher(home: Path) -> Any:
+    """Return search(query, mode=, filters=, limit=) over one open Hitta home (its indexes kept open, as in a server)."""
+    from hitta.library import Hitta
+
+    hitta = Hitta(home)
+
+    def search(query: str, mode: str = "hybrid", filters: dict[str, list[str]] | None = None, limit: int = 10) -> list[Any]:
+        return hitta.search(query, mode=mode, limit=limit, **(filters or {}))
+
+    return search
+
+
 def time_queries(home: Path, kinds: dict[str, list[tuple[str, dict[str, list[str]], str]]]) -> dict[str, Any]:
     """Return latency statistics per query kind (in-process, after a warm-up per kind)."""
-    from hitta.index.search import search
-
+    search = _searcher(home)
     started = time.perf_counter()
-    search(home, "kommun", mode="hybrid")
+    search("kommun", mode="hybrid")
     first = time.perf_counter() - started
     results: dict[str, Any] = {"first_query_seconds": round(first, 3)}
     for kind, queries in kinds.items():
         for query, filters, mode in queries[:WARMUP]:
-            search(home, query, mode=mode, filters=filters)
+            search(query, mode=mode, filters=filters)
         times, hits = [], []
         for query, filters, mode in queries:
             started = time.perf_counter()
-            found = search(home, query, mode=mode, filters=filters, limit=10)
+            found = search(query, mode=mode, filters=filters, limit=10)
             times.append(time.perf_counter() - started)
             hits.append(len(found))
         results[kind] = {
@@ -177,12 +186,11 @@ def profile_hybrid(home: Path, queries: list[tuple[str, dict[str, list[str]], st
     import cProfile
     import pstats
 
-    from hitta.index.search import search
-
+    search = _searcher(home)
     profiler = cProfile.Profile()
     profiler.enable()
     for query, filters, mode in queries:
-        search(home, query, mode=mode, filters=filters)
+        search(query, mode=mode, filters=filters)
     profiler.disable()
     stats = pstats.Stats(profiler)
     rows = []
