@@ -188,6 +188,160 @@ def read_norne(path: Path) -> Iterator[Sentence]:
         yield list(zip([f[1] for f in fields], normalise_bio(raw_tags, map_norne_label)))
 
 
+# SmartData types kept as names. Bus stops and transit routes ("S1", "A 9") are marked *missing*
+# (neither entity nor O): GermEval, the German target, has no consistent rule for them.
+SMARTDATA_LABELS = {"person": "PER", "organization": "ORG", "organization-company": "ORG",
+                    "location": "LOC", "location-city": "LOC", "location-street": "LOC",
+                    "location-stop": "", "location-route": ""}
+
+
+def read_concatenated_json(path: Path) -> Iterator[dict]:
+    """Yield the JSON objects of a gzip file that holds them back to back (SmartData's format)."""
+    import gzip
+    import json
+
+    text = gzip.open(path, "rt", encoding="utf-8").read()
+    decoder, at = json.JSONDecoder(), 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return
+        document, at = decoder.raw_decode(text, at)
+        yield document
+
+
+def read_smartdata(paths: Iterable[Path], lang: str = "de") -> Iterator[Sentence]:
+    """Read DFKI SmartData JSON documents as one Sentence per non-empty text line.
+
+    Tokenised with spaCy's blank tokenizer (v1 has no tokens). A mention that covers part of a
+    token makes the whole token the entity (as GermEval's *part types do); overlapping mentions
+    keep the longest. Documents present in several files (shared `id`) are read once. Tags may be
+    "" (missing: location-stop/route), which spaCy treats as unknown when training.
+    """
+    import spacy
+
+    sentences = list(_read_smartdata(paths, spacy.blank(lang).tokenizer))
+    yield from _unmark_nominal_mentions(sentences)
+
+
+def _unmark_nominal_mentions(sentences: list[Sentence]) -> list[Sentence]:
+    """Mark a one-token ORG/PER mention *missing* when its word is more often untagged in the corpus.
+
+    SmartData tags some nominal mentions ("Gruppe" for a company named earlier); such a word is
+    mostly untagged elsewhere, a name is mostly tagged.
+    """
+    from collections import Counter
+
+    tagged, untagged = Counter(), Counter()
+    for sentence in sentences:
+        for i, (token, tag) in enumerate(sentence):
+            if tag == "O":
+                untagged[token] += 1
+            elif tag[2:] in ("ORG", "PER") and tag.startswith("B-") and not _continues(sentence, i):
+                tagged[token] += 1
+    out = []
+    for sentence in sentences:
+        out.append([(token, "" if tag.startswith("B-") and tag[2:] in ("ORG", "PER") and not _continues(sentence, i)
+                     and untagged[token] > tagged[token] else tag)
+                    for i, (token, tag) in enumerate(sentence)])
+    return out
+
+
+def _continues(sentence: Sentence, i: int) -> bool:
+    """Tell whether the entity starting at token i goes on to the next token."""
+    return i + 1 < len(sentence) and sentence[i + 1][1].startswith("I-")
+
+
+def _read_smartdata(paths: Iterable[Path], tokenizer) -> Iterator[Sentence]:
+    """Yield the tagged lines of every SmartData document, each document once."""
+    seen: set[str] = set()
+    for path in paths:
+        for document in read_concatenated_json(path):
+            if document["id"] in seen:
+                continue
+            seen.add(document["id"])
+            text = document["text"]["string"]
+            mentions = []
+            for mention in (document.get("conceptMentions") or {}).get("array") or []:
+                label = SMARTDATA_LABELS.get(mention["type"].lower().replace("_", "-"))
+                if label is not None:
+                    mentions.append((mention["span"]["start"], mention["span"]["end"], label))
+            mentions.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+            line_start = 0
+            for line in text.split("\n"):
+                yield from _smartdata_line(tokenizer(line), line_start, mentions)
+                line_start += len(line) + 1
+
+
+def _smartdata_line(doc, offset: int, mentions: list[tuple[int, int, str]]) -> Iterator[Sentence]:
+    """Tag one tokenised line from document-level character mentions; yield it unless empty."""
+    tags = ["O"] * len(doc)
+    taken = [False] * len(doc)
+    end_of_line = offset + len(doc.text)
+    for start, end, label in mentions:
+        if end <= offset or start >= end_of_line:
+            continue
+        span = doc.char_span(max(start - offset, 0), min(end - offset, len(doc.text)), alignment_mode="expand")
+        if span is None or any(taken[span.start:span.end]):
+            continue
+        for i in range(span.start, span.end):
+            taken[i] = True
+            tags[i] = "" if not label else ("B-" if i == span.start else "I-") + label
+    sentence = []
+    for token, tag in zip(doc, tags):
+        if token.is_space:
+            continue
+        if tag.startswith("I-") and (not sentence or sentence[-1][1][2:] != tag[2:]):
+            tag = "B-" + tag[2:]  # its B- was a whitespace token, now dropped
+        sentence.append((token.text, tag))
+    if sentence:
+        yield sentence
+
+
+def entity_runs(sentence: Sentence) -> list[tuple[int, int, str]]:
+    """Return (start, end, label) of each B-/I- run of a tagged sentence."""
+    runs: list[tuple[int, int, str]] = []
+    for i, (_token, tag) in enumerate(sentence):
+        if tag.startswith("B-") or (tag.startswith("I-") and not (runs and runs[-1][1] == i and runs[-1][2] == tag[2:])):
+            runs.append((i, i + 1, tag[2:]))
+        elif tag.startswith("I-"):
+            start, _end, label = runs[-1]
+            runs[-1] = (start, i + 1, label)
+    return runs
+
+
+def replace_mentions(sentences: list[Sentence], pool: list[Sentence], copies: int, seed: int = 0) -> list[Sentence]:
+    """Return `copies` variants of each sentence with an entity, every name swapped for a random one.
+
+    Mention replacement (Dai & Adel, COLING 2020): each entity is replaced by an entity of the same
+    label drawn from `pool` (token sequences of the training data), so the model sees the same
+    contexts with other names and has to learn names from context, not only from the word.
+    """
+    import random
+
+    rng = random.Random(seed)
+    names: dict[str, list[tuple[str, ...]]] = {}
+    for sentence in pool:
+        for start, end, label in entity_runs(sentence):
+            names.setdefault(label, []).append(tuple(token for token, _ in sentence[start:end]))
+    out: list[Sentence] = []
+    for sentence in sentences:
+        runs = entity_runs(sentence)
+        if not runs:
+            continue
+        for _ in range(copies):
+            new: Sentence = []
+            at = 0
+            for start, end, label in runs:
+                new += sentence[at:start]
+                tokens = rng.choice(names[label])
+                new += [(token, ("B-" if k == 0 else "I-") + label) for k, token in enumerate(tokens)]
+                at = end
+            out.append(new + sentence[at:])
+    return out
+
+
 def has_entity(sentence: Sentence) -> bool:
     """Tell whether a sentence has at least one entity tag."""
     return any(tag != "O" for _, tag in sentence)

@@ -49,17 +49,29 @@ def norwegian_sentences(corpora: Path) -> list[nc.Sentence]:
     return [sentence for name in files for sentence in nc.read_norne(base / name)]
 
 
-def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
+def smartdata_sentences(corpora: Path) -> list[nc.Sentence]:
+    """Return DFKI SmartData v1 train+test lines (v3 dev/test are a subset of the same documents)."""
+    base = corpora / "de" / "smartdata"
+    return list(nc.read_smartdata([base / "v1_train.json.gz", base / "v1_test.json.gz"]))
+
+
+def training_data(lang: str, corpora: Path, extra: bool = True,
+                  smartdata: bool = True, augment: int = 0) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
     """Return (train, dev) sentences for a language; test splits are never read.
 
     `extra` adds the corpora beyond the main one (Danish: NorNE; Swedish: DaN+ news train and
-    NorNE; German: MobIE and LER, which are other domains and have no MISC).
+    NorNE; German: MobIE and LER, which are other domains and have no MISC, and with `smartdata`
+    DFKI SmartData news/web/tweets, no MISC either). `augment` adds that many mention-replaced
+    copies of each sentence of the main corpus (names drawn from all the training sentences; for
+    German they replace the verbatim GermEval repeats).
     """
     if lang == "da":
         base = corpora / "da" / "danplus"
         train = list(nc.read_danplus(base / "da_news_train.tsv"))
+        main = list(train)
         if extra:
             train += norwegian_sentences(corpora)
+        train += nc.replace_mentions(main, train, augment)
         return train, list(nc.read_danplus(base / "da_news_dev.tsv"))
     if lang == "sv":
         klintan = list(nc.read_klintan(corpora / "sv" / "klintan_swedish_ner_corpus" / "train_corpus.txt"))
@@ -68,6 +80,7 @@ def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc
         train = klintan_train + talbanken
         if extra:
             train += list(nc.read_danplus(corpora / "da" / "danplus" / "da_news_train.tsv")) + norwegian_sentences(corpora)
+        train += nc.replace_mentions(klintan_train, train, augment)
         return train, klintan_dev
     if lang == "de":
         germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
@@ -75,8 +88,13 @@ def training_data(lang: str, corpora: Path, extra: bool = True) -> tuple[list[nc
         mobie = list(nc.read_mobie(corpora / "de" / "mobie" / "train.conll2003"))
         ler = thin_empty(list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll")), LER_EMPTY_KEEP_EVERY)
         if not extra:
-            return germeval_train, germeval_dev
-        return germeval_train * GERMEVAL_REPEAT + mobie + ler, germeval_dev
+            return germeval_train + nc.replace_mentions(germeval_train, germeval_train, augment), germeval_dev
+        train = mobie + ler
+        if smartdata:
+            train += smartdata_sentences(corpora)
+        if augment:
+            return germeval_train + nc.replace_mentions(germeval_train, germeval_train + train, augment) + train, germeval_dev
+        return germeval_train * GERMEVAL_REPEAT + train, germeval_dev
     raise SystemExit(f"no training recipe for language {lang!r}")
 
 
@@ -92,7 +110,7 @@ MAIN_DATA = {
 EXTRA_DATA = {
     "da": "NorNE (CC0)",
     "sv": "DaN+ news train (CC BY-SA 4.0), NorNE (CC0)",
-    "de": "MobIE (CC BY 4.0), LER dev (CC BY 4.0)",
+    "de": "MobIE (CC BY 4.0), LER dev (CC BY 4.0), DFKI SmartData v1 (CC BY 4.0)",
 }
 
 
@@ -119,6 +137,13 @@ def main() -> None:
                         help="add (or leave out) the extra corpora of training_data; default: as shipped")
     parser.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                         help="start the tok2vec from pretrain_tok2vec.py weights (run if missing); default: as shipped")
+    parser.add_argument("--smartdata", action=argparse.BooleanOptionalAction, default=True,
+                        help="German with --extra: add DFKI SmartData v1 (default yes)")
+    parser.add_argument("--augment", type=int, default=0,
+                        help="add N mention-replaced copies of each main-corpus sentence (default 0)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override, e.g. training.max_epochs=20 (VALUE is JSON, else a string)")
+    parser.add_argument("--name", help="work folder suffix for an experiment (default: from the options)")
     args = parser.parse_args()
 
     lang = args.lang
@@ -127,13 +152,21 @@ def main() -> None:
     extra = SHIPPED_EXTRA[lang] if args.extra is None else args.extra
     pretrained = SHIPPED_PRETRAINED[lang] if args.pretrained is None else args.pretrained
     work = WORK / f"{lang}-{config.stem}{'-extra' if extra else ''}{'-pretrained' if pretrained else ''}"
+    if args.name:
+        work = WORK / f"{lang}-{args.name}"
 
-    train, dev = training_data(lang, args.corpora, extra=extra)
+    train, dev = training_data(lang, args.corpora, extra=extra, smartdata=args.smartdata, augment=args.augment)
     n_train = nc.write_docbin(train, lang, work / "train.spacy")
     n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
     print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
 
     overrides = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy")}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
     train_config = config
     if pretrained:
         overrides["paths.init_tok2vec"] = str(pretrain_tok2vec.pretrained_weights(lang, args.corpora, config))
@@ -152,7 +185,8 @@ def main() -> None:
     shutil.copytree(run_dir / "model-best", target)
     strip_for_shipping(target, MAIN_DATA[lang] + (", " + EXTRA_DATA[lang] if extra else ""))
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
-    summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained, "train_sentences": n_train, "dev_sentences": n_dev,
+    summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained,
+               "smartdata": args.smartdata, "augment": args.augment, "overrides": args.set, "train_sentences": n_train, "dev_sentences": n_dev,
                "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary), flush=True)
