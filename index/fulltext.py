@@ -31,7 +31,7 @@ from hitta.index.analysis import (  # noqa: F401 - analysis names kept importabl
     language_analyzer,
     multilingual_stop_words,
 )
-from hitta.index.query import Alternatives, Expander, QueryPlan, nesting_problem, split_query
+from hitta.index.query import Alternatives, Expander, NestedPlusMinusPlugin, QueryPlan, nesting_problem, split_query
 from hitta.pipeline.entities import entity_key
 
 INDEX_DIR = "index"
@@ -386,7 +386,7 @@ class FullTextIndex:
         )
         parser.add_plugin(qparser.GtLtPlugin())
         # +word must, -word must not occur; only at the start of a word ("Schleswig-Holstein" is one name)
-        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+        parser.add_plugin(NestedPlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         parser.remove_plugin_class(qparser.WildcardPlugin)
         parser.add_plugin(qparser.WildcardPlugin())
         return parser
@@ -396,7 +396,7 @@ class FullTextIndex:
         problem = query_problem(query)
         if problem:
             raise QuerySyntaxError(
-                f"cannot parse query {query!r}: {problem}. Write words, \"a phrase\", prefix*, AND/OR/NOT, -word, "
+                f"cannot parse query {_shortened(query)!r}: {problem}. Write words, \"a phrase\", prefix*, AND/OR/NOT, -word, "
                 "field:value (lang:, org:, person:, email:, year:) or budget:[1000000 TO]; "
                 "quote a value with spaces: org:\"Malmö stad\""
             )
@@ -408,7 +408,7 @@ class FullTextIndex:
         try:
             return self._parser().parse(_fold_query_text(normalised) if fold_accents else normalised)
         except RecursionError as exc:
-            raise QuerySyntaxError(f"cannot parse query {query[:80]!r}...: it is nested too deeply") from exc
+            raise QuerySyntaxError(f"cannot parse query {_shortened(query)!r}: it is nested too deeply") from exc
 
     @staticmethod
     def _twins(query: Any, fold_accents: bool) -> Any:
@@ -536,6 +536,11 @@ class FullTextIndex:
         # No terms=True: recording the matched terms of every matching document stops whoosh from
         # skipping blocks that cannot reach the top hits (5x slower on common words at 100k).
         return searcher.search(parsed, limit=limit, filter=filter_query)
+
+
+def _shortened(query: str, limit: int = 80) -> str:
+    """Return a query cut to `limit` characters for an error message."""
+    return query if len(query) <= limit else query[: limit - 1] + "…"
 
 
 def _docs_among(searcher: Any, query: Any, numbers: dict[int, str]) -> list[int]:

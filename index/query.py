@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.qparser import syntax
+from whoosh.qparser.plugins import PlusMinusPlugin
 
 from hitta.index.analysis import (
     FOLDED_PREFIX,
@@ -56,6 +58,19 @@ MIN_SCAN_PREFIX = 4
 MAX_NESTING = 50
 _EXPLICIT_OR = re.compile(r'"[^"]*"|\bOR\b')
 _WRITTEN_FIELD = re.compile(r"(?<![\w.@/:-])([A-Za-z_]+):")
+
+
+class NestedPlusMinusPlugin(PlusMinusPlugin):
+    """whoosh's +word/-word, also inside parentheses: whoosh sorts only the top-level group and fails on
+    a marker deeper down ("((klima -smart))": NotImplementedError: Minus)."""
+
+    def do_plusminus(self, parser: Any, group: Any) -> Any:
+        for position, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[position] = self.do_plusminus(parser, node)
+        if not any(isinstance(node, (self.Plus, self.Minus)) for node in group):
+            return group
+        return super().do_plusminus(parser, group)
 
 
 class Alternatives(wq.Or):

@@ -11,6 +11,7 @@ from hitta.library import Hitta
 
 # Short texts written for these tests: three languages, overlapping words, a few entities.
 TEXTS = {
+    "de_anpassung.txt": "Die Anpassung an das Klima der Zukunft: die Gemeinden planen Grünflächen und Wasserspeicher.",
     "sv_klimat.txt": "Klimatanpassning i Malmö. Kommunen får stöd för grön omställning och byggavfallet återvinns.",
     "sv_smart.txt": "Smart stad i Lund: klimat och energi. Projektet stärker cykelvägar och hållbar stadsutveckling.",
     "da_renovering.txt": "Renoveringsstøtte til almene boliger i København. Klima og energi i fokus for beboerne.",
@@ -110,6 +111,7 @@ def test_plain_words_hits_without_them_are_marked_related(hitta):
         ("Mieterstrom", "de_plattenbau.txt"),  # the compound it begins
         ("renovering", "da_renovering.txt"),  # renoveringsstøtte
         ("anpassning", "sv_klimat.txt"),  # the head of klimatanpassning
+        ("Klimaanpassung", "de_anpassung.txt"),  # a compound's parts written apart
     ],
 )
 def test_inflected_forms_and_compounds_are_found(hitta, query, expected):
@@ -137,9 +139,23 @@ def test_snippets_hold_a_query_word_start_at_a_boundary_and_ignore_the_limit(hit
 
 
 def test_deeply_nested_queries_are_a_clear_error(hitta):
-    with pytest.raises(QuerySyntaxError, match="nested"):
+    with pytest.raises(QuerySyntaxError, match="nested 500 deep") as raised:
         hitta.search("(" * 500 + "klima" + ")" * 500)
+    assert len(str(raised.value)) < 400  # the query is shortened in the message
     assert hitta.search("((klima))", mode="keyword")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(depth=st.integers(0, 700), word=st.sampled_from(WORDS), minus=st.booleans(), mode=st.sampled_from(["keyword", "hybrid"]))
+def test_any_nesting_depth_gives_hits_or_a_query_error(hitta, depth, word, minus, mode):
+    query = "(" * depth + word + (" -smart" if minus else "") + ")" * depth
+    try:
+        hits = hitta.search(query, mode=mode)
+    except QuerySyntaxError as exc:
+        assert depth > 50 and "nested" in str(exc)
+    else:
+        assert depth <= 50
+        assert not minus or "sv_smart.txt" not in sources(hits)
 
 
 @pytest.mark.parametrize("lang", ["sv", "da", "de"])
