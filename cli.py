@@ -385,6 +385,9 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
         ("sources", ", ".join(record["sources"])),
         ("language", f"{record['language']} ({record['language_score']:.2f}; {shares})"),
     ]
+    if record.get("ocr"):
+        confidence = record.get("ocr_confidence")
+        rows.append(("ocr", "yes" + (f", mean confidence {confidence:.2f}" if confidence is not None else "")))
     for kind in ENTITY_CHOICES:
         values = list(dict.fromkeys(display_value(kind, item) for item in record.get(kind, [])))
         if values:

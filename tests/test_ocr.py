@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -189,6 +190,8 @@ def test_scanned_pdf_in_each_language_is_ingested_and_found(runner, tmp_path: Pa
     assert [e["address"] for e in records["sv"]["emails"]] == ["marta.olund@ystad.se"]
     assert [p["e164"] for p in records["da"]["phones"]] == ["+4599313131"]
     assert records["da"]["dates"][0]["start"] == "2022-03-01"
+    shown = runner.invoke(cli, ["--home", home, "show", records["de"]["id"]])
+    assert shown.exit_code == 0 and re.search(r"^ocr\s+yes, mean confidence 0\.\d\d$", shown.stdout, re.M), shown.stdout
 
 
 @needs_tesseract
