@@ -103,6 +103,7 @@ def two_page_pdf() -> bytes:
 def test_pdf_text_pages_title_and_date(two_page_pdf: bytes) -> None:
     result = extract_pdf(two_page_pdf)
     assert result.format == "pdf" and result.pages == 2
+    assert result.ocr_pages == 0 and result.ocr_confidence is None  # a text layer is never OCR'd
     assert result.title == "Grönare Städer – slutrapport"
     assert result.date == "2023-04-15"
     first, second = result.text.split("\f")

@@ -158,6 +158,18 @@ def test_no_ocr_refuses_a_scan_and_says_why(tmp_path: Path) -> None:
         extract_image(_png(scanned_page(DA)), OcrSettings(enabled=False))
 
 
+def test_no_ocr_option_fails_the_scan_and_reads_the_rest(runner, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(scanned_pdf([DE]))
+    (folder / "notes.txt").write_text("Der Radweg in Kassel wird 2025 gebaut.", encoding="utf-8")
+    result = runner.invoke(
+        cli, ["--home", str(tmp_path / "home"), "ingest", str(folder), "--workers", "1", "--no-ner", "--no-ocr"]
+    )
+    assert result.exit_code == 1 and "1 new" in result.stdout, result.output
+    assert "scan.pdf: scanned PDF without a text layer" in result.stderr and "--no-ocr" in result.stderr
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(300, 300))
