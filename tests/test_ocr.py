@@ -170,6 +170,28 @@ def test_no_ocr_option_fails_the_scan_and_reads_the_rest(runner, tmp_path: Path)
     assert "scan.pdf: scanned PDF without a text layer" in result.stderr and "--no-ocr" in result.stderr
 
 
+def test_scanned_page_is_found_when_its_resources_are_an_indirect_object() -> None:
+    pypdf = pytest.importorskip("pypdf")
+    from pypdf.generic import NameObject
+
+    from hitta.pipeline.formats.pdf import _has_image
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(scanned_pdf([SV]))))
+    page = writer.pages[0]
+    page[NameObject("/Resources")] = writer._add_object(page[NameObject("/Resources")])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    reread = pypdf.PdfReader(io.BytesIO(buffer.getvalue())).pages[0]
+    assert type(reread.get("/Resources")).__name__ == "IndirectObject" and _has_image(reread)
+    assert not _has_image(pypdf.PdfReader(io.BytesIO(_text_pdf())).pages[0])
+
+
+def _text_pdf() -> bytes:
+    from tests.test_formats import PAGE_ONE, make_pdf
+
+    return make_pdf([PAGE_ONE])
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(300, 300))

@@ -190,6 +190,7 @@ def _unreadable(text: str) -> bool:
 def _draws_image(resources: Any, depth: int = 0) -> bool:
     """Return True when a page's (or form's) resources hold an image XObject, directly or inside a form."""
     try:
+        resources = resources.get_object() if resources is not None else None  # often an indirect reference
         xobjects = resources.get("/XObject") if resources is not None else None
         xobjects = xobjects.get_object() if xobjects is not None else None
         for ref in (xobjects or {}).values():
@@ -198,8 +199,7 @@ def _draws_image(resources: Any, depth: int = 0) -> bool:
             if subtype == "/Image":
                 return True
             if subtype == "/Form" and depth < MAX_XOBJECT_DEPTH:
-                inner = xobject.get("/Resources")
-                if _draws_image(inner.get_object() if inner is not None else None, depth + 1):
+                if _draws_image(xobject.get("/Resources"), depth + 1):
                     return True
     except Exception:  # noqa: BLE001 - a damaged resource dictionary means no image found
         return False
