@@ -295,3 +295,19 @@ def test_progress_line_counts_pages_on_a_terminal(capsys: pytest.CaptureFixture[
 def test_damaged_image_is_one_error(data: bytes) -> None:
     with pytest.raises(FormatError, match=r"^unreadable image \("):
         extract(data, "skanning")
+
+
+@needs_tesseract
+def test_photo_or_blank_scan_is_no_document() -> None:
+    noise = Image.effect_noise((800, 600), 60)
+    with pytest.raises(FormatError, match=r"^image without text: OCR read \d+ letters on 1 pages"):
+        extract(_png(noise), "foto.png")
+    blank = Image.new("L", (1240, 1754), 255)
+    with pytest.raises(FormatError, match=r"^scanned PDF without text: OCR read 0 letters on 1 pages"):
+        extract_pdf(_pdf_of(blank))
+
+
+def _pdf_of(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PDF", resolution=150)
+    return buffer.getvalue()

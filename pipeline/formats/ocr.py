@@ -42,6 +42,8 @@ PAGE_TIMEOUT_S = 600
 MIN_HINT_LETTERS = 200
 # Letters of an OCR'd page enough to tell its language (and read it again in that language's model).
 MIN_SWITCH_LETTERS = 40
+# Fewer letters than this in all a document's OCR'd text: a photo or a blank scan, not a document.
+MIN_TEXT_LETTERS = 20
 # Image files without a plausible resolution of their own are taken to be scanned at this.
 DEFAULT_IMAGE_DPI = 300
 
@@ -77,6 +79,13 @@ def mean_confidence(pages: Iterable[OcrPage]) -> float | None:
     pages = list(pages)
     words = sum(page.words for page in pages)
     return round(sum(page.confidence_sum for page in pages) / words / 100, 4) if words else None
+
+
+def require_text(text: str, pages: int, kind: str) -> None:
+    """Raise FormatError when an OCR'd document has (next to) no letters: a photo or a blank scan makes no record."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if letters < MIN_TEXT_LETTERS:
+        raise FormatError(f"{kind} without text: OCR read {letters} letters on {pages} pages (a photo or a blank scan?)")
 
 
 def tesseract_path() -> str:
@@ -346,6 +355,7 @@ def extract_image(data: bytes, settings: OcrSettings | None = None, label: str =
         raise FormatError("image file: its text needs OCR, which is off (--no-ocr)")
     tesseract_languages()  # fail early, with the install hint, before decoding anything
     pages = ocr_images(_image_frames(data), count_frames(data), settings, label)
+    require_text("".join(page.text for page in pages), len(pages), "image")
     return Extracted(
         text="\f".join(page.text for page in pages),
         title=None,

@@ -18,7 +18,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from hitta.pipeline.formats.document import Extracted, FormatError, fold_space, iso_date, one_line
-from hitta.pipeline.formats.ocr import OCR_DPI, OcrPage, OcrSettings, OcrUnavailable, mean_confidence, ocr_images
+from hitta.pipeline.formats.ocr import (
+    OCR_DPI,
+    OcrPage,
+    OcrSettings,
+    OcrUnavailable,
+    mean_confidence,
+    ocr_images,
+    require_text,
+)
 
 # A project write-up has tens of pages; past this a PDF is a catalogue or a scan batch, and reading it
 # (about 5-20 ms a page, seconds a page with OCR) would hold up a whole ingest run.
@@ -322,6 +330,8 @@ def extract_pdf(data: bytes, ocr: OcrSettings | None = None, label: str = "") ->
                 ) from exc
         for index, page in zip(need, ocr_pages):
             raw_pages[index] = page.text
+        if ocr_pages and not readable:
+            require_text("".join(raw_pages), count, "scanned PDF")
     if not ocr_pages and not readable:
         if not need:
             raise FormatError(f"PDF without a text layer or a page image to OCR: {letters} letters on {count} pages")
