@@ -65,10 +65,8 @@ def run_batch(fn: Callable[..., Any], args: tuple[Any, ...], client_version: str
 
 
 def _died_message(exc: BaseException) -> str:
-    return (
-        f"extraction failed (the Dask worker died on this text every time it ran: {exc}; out of memory?); "
-        "rerun with --debug for the traceback"
-    )
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"extraction failed: the Dask worker died every time it ran this text (out of memory?): {detail}"
 
 
 class ClusterExecutor:
@@ -80,6 +78,11 @@ class ClusterExecutor:
         self.address = address
         self.cluster: Any = None
         self.lost = False
+        # distributed logs connection events at INFO, some with tracebacks; hitta reports what matters
+        # in one line. Scheduler and worker logs keep the details.
+        self._logger = logging.getLogger("distributed")
+        self._log_level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
         try:
             if address == LOCAL:
                 self.cluster = distributed.LocalCluster(
@@ -154,6 +157,7 @@ class ClusterExecutor:
         finally:
             if self.lost:
                 logging.disable(logging.NOTSET)
+            self._logger.setLevel(self._log_level)
 
 
 class _ClusterFuture:

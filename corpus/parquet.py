@@ -22,6 +22,9 @@ from typing import Any
 # column readers (Spark, DuckDB) to scan efficiently.
 ROW_GROUP_ROWS = 4096
 ROW_GROUP_CHARS = 32 * 1024 * 1024
+# Records become Arrow data this many at a time, so only so many records live as Python objects at once
+# (a row group of them as dicts took several times the memory of the same rows in Arrow).
+CONVERT_ROWS = 512
 # A directory export is split into part files of at most this many records (one reader task each in Spark).
 PART_ROWS = 1_000_000
 PART_NAME = "part-{:05d}.parquet"
@@ -76,22 +79,33 @@ def record_schema() -> Any:
     return pa.schema(fields, metadata={"description": "hitta record, one row per record (pipeline/record.schema.json)"})
 
 
-def _row_groups(records: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Yield the records in groups bounded by ROW_GROUP_ROWS and ROW_GROUP_CHARS."""
-    names = set(record_schema().names)
-    group: list[dict[str, Any]] = []
-    chars = 0
+def _row_groups(records: Iterable[dict[str, Any]]) -> Iterator[Any]:
+    """Yield the records as Arrow tables of one row group each, bounded by ROW_GROUP_ROWS and ROW_GROUP_CHARS."""
+    import pyarrow as pa
+
+    schema = record_schema()
+    names = set(schema.names)
+    batches: list[Any] = []  # converted records of the group being gathered
+    chunk: list[dict[str, Any]] = []  # records not yet converted
+    rows = chars = 0
     for record in records:
         extra = set(record) - names
         if extra:  # the record and its JSON Schema disagree: say so rather than drop data
             raise ValueError(f"record {record.get('id')} has fields the schema lacks: {', '.join(sorted(extra))}")
-        group.append(record)
+        chunk.append(record)
+        rows += 1
         chars += len(record.get("text") or "")
-        if len(group) >= ROW_GROUP_ROWS or chars >= ROW_GROUP_CHARS:
-            yield group
-            group, chars = [], 0
-    if group:
-        yield group
+        full = rows >= ROW_GROUP_ROWS or chars >= ROW_GROUP_CHARS
+        if len(chunk) >= CONVERT_ROWS or full:
+            batches.append(pa.RecordBatch.from_pylist(chunk, schema=schema))
+            chunk = []
+        if full:
+            yield pa.Table.from_batches(batches, schema=schema)
+            batches, rows, chars = [], 0, 0
+    if chunk:
+        batches.append(pa.RecordBatch.from_pylist(chunk, schema=schema))
+    if batches:
+        yield pa.Table.from_batches(batches, schema=schema)
 
 
 def write_parquet(records: Iterable[dict[str, Any]], output: str | Path) -> int:
@@ -100,7 +114,6 @@ def write_parquet(records: Iterable[dict[str, Any]], output: str | Path) -> int:
     Files appear only when complete: each is written as a hidden temporary file and renamed at the
     end, and a directory export then removes the part files of an earlier, larger export.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(output)
@@ -120,13 +133,13 @@ def write_parquet(records: Iterable[dict[str, Any]], output: str | Path) -> int:
 
     try:
         for group in _row_groups(records):
-            if writer is None or (as_dir and part_rows + len(group) > PART_ROWS):
+            if writer is None or (as_dir and part_rows + group.num_rows > PART_ROWS):
                 if writer is not None:
                     writer.close()
                 writer, part_rows = open_part(), 0
-            writer.write_table(pa.Table.from_pylist(group, schema=schema))
-            count += len(group)
-            part_rows += len(group)
+            writer.write_table(group, row_group_size=group.num_rows)
+            count += group.num_rows
+            part_rows += group.num_rows
         if writer is None:  # no records: still a valid, empty file with the schema
             writer = open_part()
         writer.close()

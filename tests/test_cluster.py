@@ -112,15 +112,17 @@ def start_cluster(processes: Processes, folder: Path, workers: int) -> tuple[str
     return address, started
 
 
-def ingest_while(home: Path, folder: Path, address: str, meanwhile: Callable[[Any], None]) -> tuple[int, str, str]:
-    """Run `hitta ingest FOLDER --cluster ADDRESS` as a process, call `meanwhile(its stdout)`, return its outcome."""
+def ingest_while(
+    home: Path, folder: Path, address: str, meanwhile: Callable[[subprocess.Popen], str | None]
+) -> tuple[int, str, str]:
+    """Run `hitta ingest FOLDER --cluster ADDRESS` as a process, call `meanwhile(process)`, return its outcome."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
         process = subprocess.Popen(
             [sys.executable, "-m", "hitta", "--home", str(home), "ingest", str(folder), "--cluster", address],
-            stdout=subprocess.PIPE, stderr=errors, text=True,
+            stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            out = meanwhile(process.stdout) or ""
+            out = meanwhile(process) or ""
             out += process.stdout.read()
             process.wait(timeout=120)
         finally:
@@ -150,7 +152,7 @@ def kill_during_second_batch(address: str, name: str, worker: subprocess.Popen) 
     Processes.kill(worker)
 
 
-def test_a_real_cluster_survives_a_killed_worker_and_stops_cleanly_without_its_scheduler(runner, tmp_path):
+def test_a_real_cluster_survives_a_killed_worker_ctrl_c_and_a_lost_scheduler(runner, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     write_corpus(first, 91, seed=1, with_samples=True)
     write_corpus(second, 100, seed=2)
@@ -169,22 +171,34 @@ def test_a_real_cluster_survives_a_killed_worker_and_stops_cleanly_without_its_s
             [record for record in exported(runner, local) if record["source"].startswith(str(first))],
         )
 
-        # Now the scheduler goes away once the first 64 records of the second folder are stored.
-        def kill_scheduler_after_first_line(stdout: Any) -> str:
-            line = stdout.readline()
+        # Ctrl-C once the first 64 records of the second folder are stored: the home stays consistent.
+        def interrupt_after_first_line(process: subprocess.Popen) -> str:
+            line = process.stdout.readline()
+            process.send_signal(signal.SIGINT)
+            return line
+
+        code, out, err = ingest_while(clustered, second, address, interrupt_after_first_line)
+        assert code == 1 and "Aborted!" in err and "Traceback" not in err, err
+        check = runner.invoke(cli, ["--home", str(clustered), "check", "--json"])
+        assert check.exit_code == 0 and json.loads(check.stdout)["ok"], check.output
+        stored = len(exported(runner, clustered))
+        assert 96 + 64 <= stored < 196
+
+        # Again, and the scheduler goes away while the rest is in flight (the stored texts are reported first).
+        def kill_scheduler_after_first_line(process: subprocess.Popen) -> str:
+            line = process.stdout.readline()
             Processes.kill(processes.started[0])
             return line
 
         code, out, err = ingest_while(clustered, second, address, kill_scheduler_after_first_line)
-        assert code == 1
+        assert out.startswith("unchanged") and code == 1, err
         assert f"Error: lost the Dask scheduler at {address}" in err and "run the same ingest again" in err
         assert "Traceback" not in err, err
     finally:
         processes.kill_all()
     check = runner.invoke(cli, ["--home", str(clustered), "check", "--json"])
     assert check.exit_code == 0 and json.loads(check.stdout)["ok"], check.output
-    stored = len(exported(runner, clustered))
-    assert 96 + 64 <= stored < 196
+    assert len(exported(runner, clustered)) == stored
     # The next ingest continues: what is stored is unchanged, the rest is new; then both homes agree byte for byte.
     result = runner.invoke(cli, ["--home", str(clustered), "ingest", str(second), "--workers", "1", "--json"])
     assert result.exit_code == 0, result.output
@@ -223,7 +237,7 @@ def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_p
         finally:
             executor.shutdown()
     assert outcomes[0] == "SV" and outcomes[3] == "DA"
-    assert outcomes[1].startswith("extraction failed (the Dask worker died on this text every time it ran")
+    assert outcomes[1].startswith("extraction failed: the Dask worker died every time it ran this text")
     assert outcomes[2] == "extraction failed (ValueError: raise this)"
 
 
