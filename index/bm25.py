@@ -29,6 +29,9 @@ _BLOCK_LENGTH = struct.Struct("!i")  # whoosh's StructFile.read_int: big-endian,
 # twin: index.analysis.FOLDED_PREFIX, or index.query.Alternatives: stem, inflected forms, compounds),
 # and the weight its BM25 score is multiplied by (a translation's is below 1).
 Term = tuple[str, tuple[str, ...], float]
+# An And of terms (a compound's parts written apart) is scored as (GROUP, its terms, weight): the sum of
+# its terms' scores, for the documents that hold all of them, times the weight.
+GROUP = "&"
 
 
 def _twins(query: Any, weight: float) -> Term | None:
@@ -59,6 +62,11 @@ def _or_terms(query: Any, weight: float = 1.0) -> list[Term] | None:
         subs = query.subqueries
         if subs and all(type(sub) is wq.Term and sub.boost == 1.0 for sub in subs) and len({s.fieldname for s in subs}) == 1:
             return [(subs[0].fieldname, tuple(sub.text for sub in subs), weight * query.boost)]
+        return None
+    if type(query) is wq.And and query.subqueries:  # a compound's parts written apart: all must occur
+        parts = [_or_terms(sub) for sub in query.subqueries]
+        if all(part is not None and len(part) == 1 and part[0][0] != GROUP for part in parts):
+            return [(GROUP, tuple(part[0] for part in parts if part), weight * query.boost)]  # type: ignore[misc]
         return None
     if type(query) is wq.Or and not query.scale and not query.minmatch:
         weight *= query.boost
@@ -196,7 +204,8 @@ class BlockScorer:
         if not terms:
             return None
         schema = self.searcher.schema
-        if any(field not in schema or not schema[field].scorable for field, _, _ in terms):
+        single = [t for term in terms for t in (term[1] if term[0] == GROUP else (term,))]  # type: ignore[union-attr]
+        if any(field not in schema or not schema[field].scorable for field, _, _ in single):
             return None
         for subsearcher, _offset in self.searcher.leaf_searchers():
             if not isinstance(subsearcher.reader().codec(), W3Codec):
@@ -237,21 +246,38 @@ class BlockScorer:
         searcher = self.searcher
         weighting = searcher.weighting
         k1, b = weighting.K1, weighting.B
-        stats = {term: (self._idf(term), searcher.avg_field_length(term[0]) or 1) for term in set(terms)}
+        single = {t for term in terms for t in (term[1] if term[0] == GROUP else (term,))}  # type: ignore[union-attr]
+        stats = {term: (self._idf(term), searcher.avg_field_length(term[0]) or 1) for term in single}
         total = searcher.doc_count_all()
         scores = np.zeros(total, dtype=np.float64)
+
+        def contribution(reader: Any, term: Term) -> tuple[np.ndarray, np.ndarray] | None:
+            found = self._term_postings(reader, term)
+            if found is None:
+                return None
+            ids, tf = found
+            idf, average_length = stats[term]
+            lengths = self._length_of_byte[_field_lengths(reader, term[0], self._lengths)[ids]]
+            # whoosh.scoring.bm25, for all postings of the term at once (times the term's weight)
+            return ids, term[2] * idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
+
         for subsearcher, offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
             segment = scores[offset : offset + reader.doc_count_all()]
             for term in terms:
-                found = self._term_postings(reader, term)
-                if found is None:
+                if term[0] != GROUP:
+                    found = contribution(reader, term)
+                    if found is not None:
+                        segment[found[0]] += found[1]
                     continue
-                ids, tf = found
-                idf, average_length = stats[term]
-                lengths = self._length_of_byte[_field_lengths(reader, term[0], self._lengths)[ids]]
-                # whoosh.scoring.bm25, for all postings of the term at once (times the term's weight)
-                segment[ids] += term[2] * idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
+                parts = [contribution(reader, part) for part in term[1]]  # type: ignore[arg-type]
+                if any(part is None for part in parts):
+                    continue
+                common = parts[0][0]  # type: ignore[index]
+                for ids, _ in parts[1:]:  # type: ignore[misc]
+                    common = np.intersect1d(common, ids, assume_unique=True)
+                if common.size:
+                    segment[common] += term[2] * sum(values[np.searchsorted(ids, common)] for ids, values in parts)  # type: ignore[misc]
             if reader.has_deletions():
                 segment[_deleted_docnums(reader)] = 0.0
         if filter_query is not None:

@@ -259,7 +259,7 @@ class Expander:
             translated = []
             for lang, other in self.translate(typed):
                 for fieldname in TRANSLATION_FIELDS.get(lang, ("content_xx", "title")):
-                    found = self._field_alternatives(fieldname, _analysed(fieldname, other), other)
+                    found = self._field_alternatives(fieldname, _analysed(fieldname, other), other, present_only=True)
                     if found is not None:
                         translated.append(found)
             if translated:
@@ -276,8 +276,14 @@ class Expander:
             return node
         return node.apply(self.constraint)
 
-    def _field_alternatives(self, fieldname: str, term: str | None, typed: str | None, compounds: bool = True) -> Any:
-        """Return the Alternatives of one word in one field (only terms the index holds), or None."""
+    def _field_alternatives(
+        self, fieldname: str, term: str | None, typed: str | None, compounds: bool = True, present_only: bool = False
+    ) -> Any:
+        """Return the Alternatives of one word in one field (only terms the index holds), or None.
+
+        The word's own term stays even when the index lacks it (so a query for an unknown word is still
+        that word), unless present_only (a translation or a guessed cognate: None when the index has none).
+        """
         if term is None:
             return None
         terms = [term]
@@ -290,7 +296,9 @@ class Expander:
                 terms.extend(self._compounds(fieldname, term))
         if self.fold_accents:
             terms.extend([FOLDED_PREFIX + t for t in terms])
-        present = [t for t in dict.fromkeys(terms) if t == term or self._has(fieldname, t)]
+        present = [t for t in dict.fromkeys(terms) if (t == term and not present_only) or self._has(fieldname, t)]
+        if not present:
+            return None
         if len(present) == 1:
             return wq.Term(fieldname, present[0])
         return Alternatives([wq.Term(fieldname, t) for t in present])

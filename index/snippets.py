@@ -26,10 +26,12 @@ from hitta.index.analysis import (
     fold_word,
 )
 
-# Texts longer than this are read only around the places where a query word may start (found by a
-# plain search of the folded text), so a snippet costs the same on a 20 MB text as on a page.
-FULL_SCAN_CHARS = 100_000
-REGION_CHARS = 1500
+# Texts longer than this are read (stemmed word by word) only around the places where a query term
+# occurs as a string in the folded text (see _regions), so a snippet costs about the same on a 20 MB
+# text as on a page.
+FULL_SCAN_CHARS = 4000
+REGION_CHARS = 300
+PER_HEAD = 2
 MAX_REGIONS = 40
 # How far back from its first match a passage may start to begin with that match's sentence.
 SENTENCE_REACH = 80
@@ -101,29 +103,41 @@ def _word_weight(word: str, analyser: Any, terms: Terms, prefixes: list[tuple[st
 
 
 def _regions(text: str, terms: Terms) -> Iterator[tuple[int, int]]:
-    """Yield the (start, end) stretches of a text to read: all of it when short, else around possible matches."""
+    """Yield the (start, end) stretches of a text to read: all of it when short, else around possible matches.
+
+    Around the first PER_HEAD places where each query term's first letters occur in the folded text
+    (anywhere: compound heads sit inside words), so a text holding a term gets a stretch around it
+    however often other terms occur before it; at most MAX_REGIONS stretches, in text order.
+    """
     if len(text) <= FULL_SCAN_CHARS:
         yield 0, len(text)
         return
-    heads = sorted({fold_word(term.rstrip("*"))[:4] for term in terms if len(term.rstrip("*")) >= 3})
-    if not heads:
+    heads = sorted({fold_word(term.rstrip("*").lower())[:4] for term in terms if len(term.rstrip("*")) >= 3})
+    folded = fold_text(text).lower()  # offsets shift only by the odd ß or æ: stretches are generous enough
+    places = sorted({place for head in heads for place in _first_places(folded, head, PER_HEAD)})[:MAX_REGIONS]
+    if not places:
         yield 0, min(len(text), FULL_SCAN_CHARS)
         return
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + ")", re.IGNORECASE)
-    folded = fold_text(text)  # offsets shift only by the odd ß or æ: regions are generous enough
-    end = -1
-    found = 0
-    for match in pattern.finditer(folded):
-        if match.start() < end:
+    end = 0
+    for place in places:
+        start = max(0, place - REGION_CHARS, end)
+        if start > 0:  # begin after a space: a stretch never starts inside a word
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < place else start
+        if place + REGION_CHARS <= end:
             continue
-        start = max(0, match.start() - REGION_CHARS)
-        end = min(len(text), match.start() + REGION_CHARS)
+        end = min(len(text), place + REGION_CHARS)
         yield start, end
-        found += 1
-        if found >= MAX_REGIONS:
-            return
-    if not found:
-        yield 0, min(len(text), FULL_SCAN_CHARS)
+
+
+def _first_places(text: str, needle: str, count: int) -> list[int]:
+    """Return the offsets of the first `count` occurrences of needle in text."""
+    places: list[int] = []
+    found = text.find(needle)
+    while found >= 0 and len(places) < count:
+        places.append(found)
+        found = text.find(needle, found + 1)
+    return places
 
 
 def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
@@ -138,9 +152,13 @@ def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
     inner = re.compile("|".join(map(re.escape, inner_terms))) if inner_terms else None
     plain.update({fold_word(term): weight for term, weight in plain.items() if fold_word(term) not in plain})
     if terms:
+        weights: dict[str, float] = {}  # a word's weight, worked out once per text
         for start, end in _regions(text, terms):
             for match in WORD.finditer(text, start, end):
-                weight = _word_weight(match.group(), analyser, plain, prefixes, inner)
+                word = match.group()
+                weight = weights.get(word)
+                if weight is None:
+                    weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner)
                 if weight:
                     matches.append((match.start(), match.end(), match.group().lower(), weight))
     if not matches:

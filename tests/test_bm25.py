@@ -165,3 +165,25 @@ def test_term_positions_give_whoosh_positions_postings(fieldname):
     assert any(freq > 1 for _, freq, _, _ in expected)  # repeated words: positions lists, not single ones
     # Anything but indexing a string goes whoosh's own way.
     assert list(field.format.word_values(text, field.analyzer, mode="query")) == list(plain.word_values(text, field.analyzer, mode="query"))
+
+
+def test_and_of_terms_scores_as_whoosh(segmented_index):
+    # A compound's parts written apart (index.query) are an And of two terms inside the word's Or.
+    from whoosh import query as wq
+
+    parsed = wq.Or(
+        [
+            wq.And([wq.Term("content_sv", "energi"), wq.Term("content_sv", "kommun")], boost=0.7),
+            wq.Term("content_sv", "projektet"),
+            wq.And([wq.Term("content_sv", "energi"), wq.Term("content_sv", "gibtesnicht")]),
+        ]
+    )
+    with segmented_index._searching() as searcher:
+        scorer = BlockScorer(searcher)
+        assert scorer.supports(parsed)
+        got = scorer.top(parsed, None)
+        expected = reference_top(searcher, parsed, None, None)
+        assert [docnum for _, docnum in got] == [docnum for _, docnum in expected]
+        assert [round(score, 9) for score, _ in got] == [round(score, 9) for score, _ in expected]
+        both = set(searcher.docs_for_query(wq.And([wq.Term("content_sv", "energi"), wq.Term("content_sv", "kommun")])))
+        assert both and both <= {docnum for _, docnum in got}
