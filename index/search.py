@@ -106,7 +106,7 @@ def search(
             restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
         if restrict is None or restrict:
             text, translated = semantic_query_text(plan)
-            semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=hybrid.TRANSLATION_VECTOR_WEIGHT)
+            semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=hybrid.TRANSLATION_VECTOR_WEIGHT[mode])
     # Keyword hits hold a word or a translation; a semantic hit below the floor is shown only if it does too.
     matching = {hit.id for hit in keyword_hits}
     if plan is not None and plan.words:
