@@ -259,7 +259,7 @@ class Hitta:
         from hitta.corpus.sync import check_indexes, repair_indexes
 
         report = self.check()
-        if report["ok"]:
+        if report["ok"] and not report["stale_rebuilds"]:
             return report
         store = self._writable_store("repair", finish_erasures=False)
         repair_indexes(store, self.fulltext, report, reindex=self._rebuild)
@@ -299,16 +299,49 @@ class Hitta:
         self.store  # a missing home is reported as such; an unfinished erase is finished before searching
         if not self._fulltext_readable():
             raise HittaError(f"no index in {self.home}: run 'hitta ingest PATH' (or 'hitta reindex') first")
-        return run_search(
-            query,
-            fulltext=self.fulltext,
-            semantic=self.semantic if mode != "keyword" else None,
-            lookup=self.store.get,
-            mode=mode if query.strip() else "keyword",
-            filters=filters,
-            limit=limit,
-            fold_accents=fold_accents,
+        return self._steady(
+            lambda: run_search(
+                query,
+                fulltext=self.fulltext,
+                semantic=self.semantic if mode != "keyword" else None,
+                lookup=self.store.get,
+                mode=mode if query.strip() else "keyword",
+                filters=filters,
+                limit=limit,
+                fold_accents=fold_accents,
+            )
         )
+
+    def _index_folders(self) -> tuple[int, int]:
+        """Return the inode numbers of the two index folders: a rebuild that swaps a new one in changes them."""
+        from hitta.corpus.sync import SEMANTIC_DIR
+        from hitta.index.fulltext import INDEX_DIR
+
+        def inode(name: str) -> int:
+            try:
+                return os.stat(self.home / name).st_ino
+            except FileNotFoundError:
+                return 0
+
+        return inode(INDEX_DIR), inode(SEMANTIC_DIR)
+
+    def _steady(self, read: Callable[[], Any]) -> Any:
+        """Run a read of the indexes; when a rebuild swapped a folder in meanwhile, reopen them and read again.
+
+        Index files are opened lazily (whoosh's stored fields, the semantic model), so a read that
+        straddles the swap could mix the old index with the new one's files.
+        """
+        before = self._index_folders()
+        try:
+            result = read()
+        except Exception:
+            if self._index_folders() == before:
+                raise
+            result = None
+        if self._index_folders() != before:
+            self._release_indexes()
+            result = read()
+        return result
 
     def _fulltext_readable(self) -> bool:
         """Return True when the full-text index exists and opens, False when none was built; HittaError when damaged."""
@@ -340,7 +373,7 @@ class Hitta:
         record = self.get(ref)
         if record is None:
             raise KeyError(ref)
-        return run_similar(record["id"], semantic=self.semantic, lookup=self.store.get, limit=limit)
+        return self._steady(lambda: run_similar(record["id"], semantic=self.semantic, lookup=self.store.get, limit=limit))
 
     def records(self, *, redact: bool = False) -> Iterator[dict[str, Any]]:
         """Yield every record in id order (memory stays flat); `redact` masks persons, e-mails and phones."""

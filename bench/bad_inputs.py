@@ -38,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+
+from hitta.corpus.store import one_line, path_text  # noqa: E402 - how hitta stores and shows a path
+
 SAMPLES = sorted((REPO / "corpus" / "samples").glob("*.txt"))
 MANY_DIR = "zz_many_small_files"
 DEEP_LEVELS = 600
@@ -128,12 +131,13 @@ def make_inputs(folder: Path, max_bytes: int, many: int, rng: random.Random) -> 
         goods.append(path)
         counter += 1
 
-    def add(name: str, filename: str, expect: str, data: bytes | None = None, word: str | None = None,
+    def add(name: str, filename: str | bytes, expect: str, data: bytes | None = None, word: str | None = None,
             note: str = "") -> Path:
         nonlocal counter
         good()
-        # Hidden names keep their leading dot: the walk must skip them.
-        path = folder / (filename if filename.startswith(".") else f"{counter:02d}_{filename}")
+        # Hidden names keep their leading dot: the walk must skip them. A bytes name need not be UTF-8.
+        raw = os.fsencode(filename)
+        path = Path(os.fsdecode(os.path.join(os.fsencode(folder), raw if raw.startswith(b".") else b"%02d_" % counter + raw)))
         counter += 1
         if data is not None:
             path.write_bytes(data)
@@ -187,6 +191,10 @@ def make_inputs(folder: Path, max_bytes: int, many: int, rng: random.Random) -> 
     add("regex-backtracking lines", "backtracking.txt", "ingest", backtracking_text().encode("utf-8"),
         word="Regex-test")
     add("same text as a good file", "duplicate.txt", "duplicate", good_text(0).encode("utf-8"))
+    add("file name not UTF-8 (byte FF)", b"b\xffname.txt", "ingest", (SWEDISH + "Namnet är inte UTF-8.\n").encode(),
+        word="Sofielund")
+    add("newline in the file name", "new\nline.txt", "ingest", (DANISH + "Et linjeskift i navnet.\n").encode(),
+        word="Østergaard")
     add("hidden file (.name)", ".hidden.txt", "skip", DANISH.encode("utf-8"))
     good()
     # Outside the folder: a walk that cannot handle it ends the whole run, hiding every other row.
@@ -237,7 +245,8 @@ def hitta(home: Path, *args: str) -> list[str]:
 
 
 def lines_for(path: str, lines: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
-    """Return the output lines that name this path as the input they are about."""
+    """Return the output lines that name this path as the input they are about (as hitta shows it: one_line)."""
+    path = one_line(path)
     found = []
     for stamp, stream, line in lines:
         if stream == "err" and line.startswith(f"Error: {path}: "):
@@ -284,13 +293,14 @@ def isolated_runs(kinds: list[Kind], goods: list[Path], work: Path, args: argpar
         printed = [line for _, _, line in lines_for(kind.path, lines)]
         if not printed:  # an error about the whole run ("Error: maximum recursion depth exceeded …")
             printed = [line for _, stream, line in lines if stream == "err" and line.startswith("Error:")]
-        stored = kind.path in records or (  # a folder kind counts as stored when its files are
-            kind.expect == "ingest-all" and any(source.startswith(kind.path + "/") for source in records))
+        key = path_text(kind.path)  # the path as the store keeps it
+        stored = key in records or (  # a folder kind counts as stored when its files are
+            kind.expect == "ingest-all" and any(source.startswith(key + "/") for source in records))
         row = Row(kind.name, kind.expect, printed=" | ".join(short(p) for p in printed) or "(nothing)",
                   stored=stored, good_ok=good in records, exit_code=code, seconds=round(seconds, 1),
                   traceback=any("Traceback" in line for _, _, line in lines), note=kind.note)
-        if kind.word and kind.path in records:
-            row.text_ok = kind.word in records[kind.path]["text"]
+        if kind.word and key in records:
+            row.text_ok = kind.word in records[key]["text"]
         rows.append(row)
         print(f"isolated {kind.name}: exit {code}, {seconds:.1f} s, {row.printed[:100]}", file=sys.stderr, flush=True)
     return rows
@@ -322,9 +332,9 @@ def whole_folder_run(kinds: list[Kind], goods: list[Path], folder: Path, work: P
             row.extra = {"stored": stored, "errors": failed, "first_to_last_line_s": round(span, 1)}
         else:
             row.printed = " | ".join(short(line) for _, _, line in mine) or "(nothing)"
-            row.stored = kind.path in records
+            row.stored = path_text(kind.path) in records
             if kind.word and row.stored:
-                row.text_ok = kind.word in records[kind.path]["text"]
+                row.text_ok = kind.word in records[path_text(kind.path)]["text"]
         rows.append(row)
     good_stored = [str(path) in records for path in goods]
     summary = next((line for _, stream, line in reversed(lines) if " new, " in line), "")

@@ -366,14 +366,19 @@ def forget_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> lis
     if traces(calibration):
         raise SystemExit(f"an unkilled forget left traces: {traces(calibration)}")
     shutil.rmtree(calibration)
-    results = []
-    for number in range(args.forget_kills):
+    results: list[dict[str, Any]] = []
+    number = 0
+    while sum(not r["finished_before_kill"] for r in results) < args.forget_kills and number < 3 * args.forget_kills:
         home = work / f"forget_{number}"
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(template, home)
-        # evenly spread over the run, each moment jittered within its slot
-        delay = whole * (number + rng.random()) / args.forget_kills
+        # spread over the run, each moment jittered within its slot; a run that ends before its moment
+        # shortens the window (the calibration run may have been slow) and does not count as a kill
+        slot = sum(not r["finished_before_kill"] for r in results)
+        delay = whole * (slot + rng.random()) / args.forget_kills
         outcome = killed(hitta(home, "forget", "--person", FORGET_PERSON), delay)
+        if outcome["finished_before_kill"]:
+            whole = min(whole, outcome["ran_s"])
         started_erase = erase_started(home)
         check_exit, report, _ = check_json(home)
         outcome.update(
@@ -397,6 +402,7 @@ def forget_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> lis
         results.append(outcome)
         print(f"forget kill {number}: {json.dumps(outcome)}", file=sys.stderr)
         shutil.rmtree(home, ignore_errors=True)
+        number += 1
     return results
 
 
@@ -426,7 +432,7 @@ def reindex_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> di
         if process.poll() is None:  # the reindex was still running when the answer came
             during.append(len(result.stdout.splitlines()) if result.returncode == 0 else -1)
             if result.returncode != 0:
-                failed.append(result.stderr.strip()[:200])
+                failed.append(result.stderr.strip()[-400:])
     if process is not None:
         process.communicate()
     kills = []
@@ -436,7 +442,7 @@ def reindex_runs(work: Path, args: argparse.Namespace, rng: random.Random) -> di
         outcome.update(
             search_exit=result.returncode,
             hits_after=len(result.stdout.splitlines()) if result.returncode == 0 else 0,
-            message=result.stderr.strip()[:200],
+            message=result.stderr.strip()[-400:],
             check_exit=run(hitta(home, "check")).returncode,
         )
         kills.append(outcome)

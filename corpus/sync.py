@@ -269,10 +269,11 @@ def check_indexes(store: Store, fulltext: Any) -> dict[str, Any]:
     differences = any(
         report[key]
         for key in ("fulltext_missing", "fulltext_extra", "semantic_missing", "semantic_extra", "fulltext_damaged",
-                    "semantic_damaged", "unfinished_erasures", "stale_rebuilds")
+                    "semantic_damaged", "unfinished_erasures")
     ) or any(report["pending"].values())
+    # The folder of a killed rebuild is only waste (the live indexes are whole): listed, deleted by repair.
     report["ok"] = store_ok and not differences
-    report["repairable"] = store_ok and differences
+    report["repairable"] = store_ok and (differences or bool(report["stale_rebuilds"]))
     if not store_ok:
         report["advice"] = str(store.damaged(report["store_integrity"].removeprefix("damaged: ")))
     elif differences:

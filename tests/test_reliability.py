@@ -439,3 +439,26 @@ def test_a_read_only_home_answers_reading_commands_and_refuses_changes(tmp_path,
     finally:
         for path in [archive, *archive.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_a_read_that_straddles_a_reindex_is_read_again_from_the_new_index(corpus):
+    from hitta import Hitta
+
+    home, _ = corpus
+    with Hitta(home) as library:
+        assert len(library.search("Regenrückhaltebecken", mode="keyword")) == 1
+        reads: list[int] = []
+
+        def read() -> list:
+            reads.append(1)
+            if len(reads) == 1:  # the folders are swapped under a read, which then fails as whoosh does
+                library.reindex()
+                raise TypeError("'NoneType' object is not subscriptable")
+            return library.search("Regenrückhaltebecken", mode="keyword")
+
+        assert len(library._steady(read)) == 1 and len(reads) == 2
+        def broken() -> list:
+            raise TypeError("a bug")
+
+        with pytest.raises(TypeError, match="a bug"):  # without a swap, an error is an error
+            library._steady(broken)
