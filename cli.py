@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from hitta import __version__ as VERSION
+from hitta.corpus.store import one_line
 from hitta.library import SAMPLES_DIR, USER_ERRORS, Hitta, known_languages
 from hitta.pipeline.entities import VALUE_TYPES, display_value
 
@@ -123,8 +124,8 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 @click.option(
     "--from-list",
     "from_list",
-    type=click.File("r", encoding="utf-8"),
-    help="Also ingest the paths listed in FILE, one per line (- for stdin).",
+    type=click.File("rb"),
+    help="Also ingest the paths listed in FILE, one per line (- for stdin); names need not be UTF-8.",
 )
 @click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
 @click.option(
@@ -175,7 +176,8 @@ def ingest(
 
     inputs = list(paths)
     if from_list is not None:
-        inputs += [line.strip() for line in from_list if line.strip() and not line.startswith("#")]
+        # bytes, as the file system has them: a name that is not UTF-8 is read like one given as PATH
+        inputs += [os.fsdecode(line.strip()) for line in from_list if line.strip() and not line.startswith(b"#")]
     if not inputs and not samples:
         raise click.UsageError("give at least one PATH, - for stdin, --from-list FILE or --samples")
     show_progress = not as_json and not quiet and sys.stderr.isatty()
@@ -187,12 +189,12 @@ def ingest(
         if as_json:
             click.echo(json.dumps({k: v for k, v in vars(result).items() if v is not None}, ensure_ascii=False))
         elif result.status == "failed":
-            click.echo(f"Error: {result.path}: {result.reason}", err=True)
+            click.echo(f"Error: {one_line(result.path)}: {one_line(result.reason or '')}", err=True)
         elif not quiet:
             if show_progress:
-                click.echo(f"\r\033[K[{seen}] {result.status:<9} {result.path}", err=True, nl=False)
+                click.echo(f"\r\033[K[{seen}] {result.status:<9} {one_line(result.path)}", err=True, nl=False)
             else:
-                click.echo(f"{result.status:<9} {result.record_id}  {result.path}")
+                click.echo(f"{result.status:<9} {result.record_id}  {one_line(result.path)}")
     stdin = sys.stdin.buffer if "-" in inputs else None
     ocr = _ocr_settings(no_ocr, ocr_lang, workers or default_workers(), show_progress)
     with _hitta(ctx) as hitta:
@@ -320,7 +322,7 @@ def search(
                 + (f" ({hit.match})" if hit.match not in ("all", "constraint") else "")
                 + f"  {hit.id}"
             )
-            click.echo(f"    {hit.source}")
+            click.echo(f"    {one_line(hit.source)}")
             click.echo(f"    {_styled_snippet(hit.highlight)}")
     if not hits and not as_json:
         click.echo("No matches.", err=True)
@@ -382,7 +384,7 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
     shares = ", ".join(f"{item['language']} {item['share']:.0%}" for item in record["languages"])
     rows = [
         ("id", record["id"]),
-        ("sources", ", ".join(record["sources"])),
+        ("sources", ", ".join(one_line(source) for source in record["sources"])),
         ("language", f"{record['language']} ({record['language_score']:.2f}; {shares})"),
     ]
     if record.get("ocr"):
@@ -612,12 +614,12 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
     failed = False
     for target, deleted in outcome.items():
         if deleted is None:
-            click.echo(f"Error: {target}: no record with this id or source (see 'hitta export | jq -r .id')", err=True)
+            click.echo(f"Error: {one_line(target)}: no record with this id or source (see 'hitta export | jq -r .id')", err=True)
             failed = True
         elif as_json:
             click.echo(json.dumps({"target": target, "deleted": deleted}, ensure_ascii=False))
         else:
-            click.echo(f"removed {target}" + (f" (record {deleted[0]} deleted)" if deleted else " (record kept: other sources)"))
+            click.echo(f"removed {one_line(target)}" + (f" (record {deleted[0]} deleted)" if deleted else " (record kept: other sources)"))
     if failed:
         ctx.exit(1)
 
@@ -648,7 +650,10 @@ def forget(ctx: click.Context, person: str | None, email: str | None, phone: str
     else:
         for change in changes:
             items = ", ".join(f"{count} {kind}" for kind, count in change.items_removed.items())
-            click.echo(f"{change.record_id}  {change.source}: {change.spans_removed} spans erased; {items or 'no items'}")
+            renamed = f"; {change.paths_renamed} source paths renamed" if change.paths_renamed else ""
+            click.echo(
+                f"{change.record_id}  {one_line(change.source)}: {change.spans_removed} spans erased; {items or 'no items'}{renamed}"
+            )
         click.echo(f"{len(changes)} records changed")
 
 
@@ -657,7 +662,10 @@ def forget(ctx: click.Context, person: str | None, email: str | None, phone: str
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @click.pass_context
 def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
-    """Verify that the store and both indexes agree; exit 1 on a difference unless --repair mends it.
+    """Verify that the store and both indexes agree and every index file reads; exit 1 unless all is well.
+
+    Reports ids missing from or extra in an index, pending index work, a forget that was interrupted,
+    damaged index files, and damage to the store file itself. --repair mends all but the last.
 
     \b
     Example:
@@ -673,7 +681,17 @@ def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
         for key in ("fulltext_missing", "fulltext_extra", "semantic_missing", "semantic_extra"):
             if report[key]:
                 click.echo(f"{key.replace('_', ' ')}: {len(report[key])} ({', '.join(report[key][:5])})")
-        click.echo("ok" if report["ok"] else "store and indexes differ: run 'hitta check --repair'")
+        for key in ("fulltext_damaged", "semantic_damaged"):
+            if report[key]:
+                click.echo(f"{key.replace('_', ' ')}: {one_line(report[key])}")
+        if report["unfinished_erasures"]:
+            click.echo(f"unfinished forget: {report['unfinished_erasures']} (killed before the indexes were rebuilt)")
+        pending = {target: count for target, count in report["pending"].items() if count}
+        if pending:
+            click.echo("pending index work: " + ", ".join(f"{count} {target}" for target, count in pending.items()))
+        if report["stale_rebuilds"]:
+            click.echo(f"left by a killed rebuild: {', '.join(report['stale_rebuilds'])}")
+        click.echo("ok" if report["ok"] else report["advice"])
     if not report["ok"]:
         ctx.exit(1)
 
