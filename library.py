@@ -10,7 +10,7 @@ from typing import IO, Any, BinaryIO
 
 from hitta.corpus.ingest import ExtractionStopped
 from hitta.corpus.erase import ForgetRefused
-from hitta.corpus.store import DB_NAME, ReadOnlyHomeError, Store, StoreError, default_home
+from hitta.corpus.store import DB_NAME, MissingHomeError, ReadOnlyHomeError, Store, StoreError, default_home
 from hitta.index.semantic import SemanticIndexError
 from hitta.pipeline.entities import VALUE_TYPES
 
@@ -21,6 +21,10 @@ EXPORT_FORMATS = ("jsonl", "json", "parquet", "ftm", "csv")
 
 class HittaError(Exception):
     """An error the user can act on; the message says what to do."""
+
+
+class NoHome(HittaError, MissingHomeError):
+    """The home holds no store (only ingest creates one): a HittaError and a corpus.store.MissingHomeError."""
 
 
 class Hitta:
@@ -78,6 +82,8 @@ class Hitta:
         if self._store is None:
             try:
                 self._store = Store(self.home, timeout=self.lock_timeout, create=False)
+            except MissingHomeError as exc:
+                raise NoHome(str(exc)) from None
             except ReadOnlyHomeError:
                 self._store = Store(self.home, timeout=self.lock_timeout, create=False, readonly=True)
         if finish_erasures and not self._store.readonly and self._store.erasures():
@@ -296,7 +302,7 @@ class Hitta:
         filters = build_filters(tuple(lang), tuple(org), tuple(person), tuple(email), tuple(str(y) for y in year))
         if not query.strip() and not filters:
             raise ValueError("give a query or at least one filter (lang, org, person, email, year)")
-        self.store  # a missing home is reported as such; an unfinished erase is finished before searching
+        self._check_indexes_hold_no_erased_values()
         if not self._fulltext_readable():
             raise HittaError(f"no index in {self.home}: run 'hitta ingest PATH' (or 'hitta reindex') first")
         return self._steady(
@@ -311,6 +317,18 @@ class Hitta:
                 fold_accents=fold_accents,
             )
         )
+
+    def _check_indexes_hold_no_erased_values(self) -> None:
+        """Open the store (a missing home is reported as such; an unfinished forget is finished first).
+
+        In a read-only home an unfinished forget cannot be finished, and its indexes may still hold
+        what was erased: they are not searched.
+        """
+        if self.store.readonly and self.store.erasures():
+            raise HittaError(
+                f"a forget in {self.home} was interrupted and cannot be finished in a read-only home, so its "
+                "indexes may still hold what was erased; run 'hitta check --repair' where the home is writable"
+            )
 
     def _index_folders(self) -> tuple[int, int]:
         """Return the inode numbers of the two index folders: a rebuild that swaps a new one in changes them."""
@@ -370,6 +388,7 @@ class Hitta:
         """Return the write-ups nearest to a stored one (by id, prefix, source path or file name)."""
         from hitta.index.search import similar as run_similar
 
+        self._check_indexes_hold_no_erased_values()
         record = self.get(ref)
         if record is None:
             raise KeyError(ref)

@@ -22,6 +22,7 @@ SEMANTIC_LOCK = "semantic.lock"
 # so searches keep answering from the previous index until the new one is complete, and a killed
 # rebuild leaves the previous index working (and a folder that the next rebuild or repair deletes).
 STAGING_PREFIX = ".rebuild-"
+REBUILD_LOCK = "rebuild.lock"
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+): swap two paths in one step
 
 
@@ -40,19 +41,26 @@ def iter_texts(store: Store, ids: Iterable[str] | None = None) -> Iterator[tuple
 @contextmanager
 def semantic_lock(home: Path, timeout: float = 120.0) -> Iterator[None]:
     """Hold the semantic index's file lock, so two processes never rewrite its files at once."""
+    with _file_lock(home / SEMANTIC_LOCK, timeout, f"the semantic index in {home}"):
+        yield
+
+
+@contextmanager
+def _file_lock(path: Path, timeout: float | None, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on a file (released by the system if the process dies); None waits as long as it takes."""
     import time
 
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / SEMANTIC_LOCK, "a+") as handle:
-        deadline = time.monotonic() + timeout
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout if timeout is not None else None
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(
-                        f"the semantic index in {home} stayed locked by another hitta process for {timeout:g} s; "
+                        f"{what} stayed locked by another hitta process for {timeout:g} s; "
                         "wait for it to finish, or run 'hitta check --repair' later"
                     ) from None
                 time.sleep(0.2)
@@ -177,8 +185,10 @@ def _rebuild_fulltext(store: Store, fulltext: Any, on_progress: Callable[[int], 
     """Build the full-text index from the store in a staging folder, swap it in, then catch up with writes made meanwhile."""
     from hitta.index.fulltext import INDEX_DIR, FullTextIndex
 
-    pending = store.pending("fulltext")
-    with _staging(store.home) as staging:
+    # One full-text rebuild at a time, each reading the store after it got the lock: the last swap then
+    # comes from the newest store (a reindex that began before a forget cannot put the name back).
+    with _file_lock(store.home / REBUILD_LOCK, None, "the full-text rebuild"), _staging(store.home) as staging:
+        pending = store.pending("fulltext")
         count = FullTextIndex(staging).rebuild(store.iter_records(), on_progress=on_progress)
         if hasattr(fulltext, "close"):
             fulltext.close()
