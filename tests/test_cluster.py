@@ -234,6 +234,8 @@ def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_p
             batch = executor.submit(fail_or_die, ["sv", "exit now", "raise this", "da"])
             outcomes = batch.result()
             assert batch.result() is outcomes  # every text of the batch asks; the batch runs once
+            # distributed's debugging log of recent messages would hold the texts of past batches
+            assert executor.client.scheduler_comm.recent_message_log.maxlen == 0
         finally:
             executor.shutdown()
     assert outcomes[0] == "SV" and outcomes[3] == "DA"
