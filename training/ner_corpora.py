@@ -342,6 +342,19 @@ def replace_mentions(sentences: list[Sentence], pool: list[Sentence], copies: in
     return out
 
 
+def group_sentences(sentences: list[Sentence], size: int) -> list[Sentence]:
+    """Join each run of `size` consecutive sentences into one training document.
+
+    Corpora give one sentence a document, so a sentence-initial word is always document-initial in
+    training; hitta runs NER on whole texts, where "… i går. Projektleder Anne Hansen …" puts a
+    capitalised role word after a full stop mid-document. Consecutive sentences come from the same
+    article in these corpora.
+    """
+    if size <= 1:
+        return sentences
+    return [[pair for sentence in sentences[i:i + size] for pair in sentence] for i in range(0, len(sentences), size)]
+
+
 def has_entity(sentence: Sentence) -> bool:
     """Tell whether a sentence has at least one entity tag."""
     return any(tag != "O" for _, tag in sentence)

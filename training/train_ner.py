@@ -55,15 +55,17 @@ def smartdata_sentences(corpora: Path) -> list[nc.Sentence]:
     return list(nc.read_smartdata([base / "v1_train.json.gz", base / "v1_test.json.gz"]))
 
 
-def training_data(lang: str, corpora: Path, extra: bool = True,
-                  smartdata: bool = True, augment: int = 0) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
+def training_data(
+    lang: str, corpora: Path, extra: bool = True, smartdata: bool = True, augment: int = 0, mobie_ler: bool = True
+) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
     """Return (train, dev) sentences for a language; test splits are never read.
 
     `extra` adds the corpora beyond the main one (Danish: NorNE; Swedish: DaN+ news train and
     NorNE; German: MobIE and LER, which are other domains and have no MISC, and with `smartdata`
     DFKI SmartData news/web/tweets, no MISC either). `augment` adds that many mention-replaced
     copies of each sentence of the main corpus (names drawn from all the training sentences; for
-    German they replace the verbatim GermEval repeats).
+    German they replace the verbatim GermEval repeats). `mobie_ler=False` leaves MobIE and LER out of
+    the German extra data.
     """
     if lang == "da":
         base = corpora / "da" / "danplus"
@@ -89,7 +91,7 @@ def training_data(lang: str, corpora: Path, extra: bool = True,
         ler = thin_empty(list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll")), LER_EMPTY_KEEP_EVERY)
         if not extra:
             return germeval_train + nc.replace_mentions(germeval_train, germeval_train, augment), germeval_dev
-        train = mobie + ler
+        train = mobie + ler if mobie_ler else []
         if smartdata:
             train += smartdata_sentences(corpora)
         if augment:
@@ -139,6 +141,10 @@ def main() -> None:
                         help="start the tok2vec from pretrain_tok2vec.py weights (run if missing); default: as shipped")
     parser.add_argument("--smartdata", action=argparse.BooleanOptionalAction, default=True,
                         help="German with --extra: add DFKI SmartData v1 (default yes)")
+    parser.add_argument("--mobie-ler", action=argparse.BooleanOptionalAction, default=True,
+                        help="German with --extra: add MobIE and LER (default yes)")
+    parser.add_argument("--group", type=int, default=1,
+                        help="train on documents of N consecutive sentences instead of one (default 1)")
     parser.add_argument("--augment", type=int, default=0,
                         help="add N mention-replaced copies of each main-corpus sentence (default 0)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -155,8 +161,9 @@ def main() -> None:
     if args.name:
         work = WORK / f"{lang}-{args.name}"
 
-    train, dev = training_data(lang, args.corpora, extra=extra, smartdata=args.smartdata, augment=args.augment)
-    n_train = nc.write_docbin(train, lang, work / "train.spacy")
+    train, dev = training_data(lang, args.corpora, extra=extra, smartdata=args.smartdata, augment=args.augment,
+                               mobie_ler=args.mobie_ler)
+    n_train = nc.write_docbin(nc.group_sentences(train, args.group), lang, work / "train.spacy")
     n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
     print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
 
@@ -186,7 +193,9 @@ def main() -> None:
     strip_for_shipping(target, MAIN_DATA[lang] + (", " + EXTRA_DATA[lang] if extra else ""))
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
     summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained,
-               "smartdata": args.smartdata, "augment": args.augment, "overrides": args.set, "train_sentences": n_train, "dev_sentences": n_dev,
+               "smartdata": args.smartdata, "augment": args.augment, "mobie_ler": args.mobie_ler,
+               "group": args.group,
+               "overrides": args.set, "train_sentences": n_train, "dev_sentences": n_dev,
                "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary), flush=True)
