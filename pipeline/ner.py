@@ -32,6 +32,10 @@ PIPE_BATCH = 32
 # 200 bytes per character, too much for a text of many MB. The rules read such a text in segments they
 # tokenise themselves (names.SEGMENT_CHARS, the same length), so the Docs would be no use to them.
 KEEP_DOCS_MAX_CHARS = 200_000
+# A call holding a text longer than KEEP_DOCS_MAX_CHARS runs the model on this many chunks at a time: the
+# model's working memory grows with the batch (a 0.5 MB text: peak 586 MiB at 32 chunks, 247 MiB at 8,
+# and no slower), and such a text has chunks enough to keep the model busy anyway.
+LONG_TEXT_PIPE_BATCH = 8
 _recent: dict[tuple[str, str], tuple[list[tuple[int, int, str]], list[tuple[int, Doc]] | None]] = {}
 _recent_lock = threading.Lock()
 
@@ -98,8 +102,9 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
         }
         # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here,
         # as the model reaches them (a long text's Docs never all exist at once).
+        long_text = any(len(texts[number][0]) > KEEP_DOCS_MAX_CHARS for number in numbers)
         docs = nlp.pipe((nlp.tokenizer(chunk) for number in numbers for _, chunk in pieces[number]),
-                        batch_size=PIPE_BATCH)
+                        batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
         for (number, offset), doc in zip(owners, docs):
             results[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
             doc.tensor = numpy.zeros((0,), dtype="float32")  # the tok2vec output is no use after NER: free it
@@ -111,6 +116,12 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
             while len(_recent) > max(RECENT_TEXTS, len(texts)):  # a whole batch waits until asked for
                 del _recent[next(iter(_recent))]
     return [list(spans) for spans in results]
+
+
+def forget(text: str, lang: str) -> None:
+    """Drop what is remembered of a text (its spans and chunk Docs)."""
+    with _recent_lock:
+        _recent.pop((text, lang), None)
 
 
 def shared_doc(text: str, lang: str) -> Doc | None:

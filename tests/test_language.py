@@ -246,3 +246,31 @@ def test_a_long_mixed_document_gets_every_language() -> None:
     detection = detect_language(text)
     languages = [item["language"] for item in detection.languages]
     assert len(languages) == 4 and set(languages) - set(NORWEGIAN) == {"sv", "de", "da"}
+
+
+# Bokmål and Danish told apart by the words they spell differently (issue 14, item 6); sentences made up.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hun sa at hun ikke hadde sett noe av det etter at hun kom hjem i går.", "no"),
+        ("Han ble sittende ute i hagen mye lenger enn vi trodde.", "no"),
+        ("Hun sagde at hun ikke havde set noget af det efter at hun kom hjem i går.", "da"),
+        ("Han blev siddende ude i haven meget længere end vi troede.", "da"),
+        ("Vi har det godt og ser frem til sommeren.", None),
+    ],
+)
+def test_spelling_vote(text, expected):
+    from hitta.pipeline.language import _spelling_vote
+
+    assert _spelling_vote(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [
+        ("Hun sa at hun ikke hadde sett noe av det etter at hun kom hjem fra jobben i går kveld.", {"nb", "no"}),
+        ("Hun sagde at hun ikke havde set noget af det efter at hun kom hjem fra arbejde i går aftes.", {"da"}),
+    ],
+)
+def test_bokmal_and_danish_lines(text, allowed):
+    assert detect_line(text)[0] in allowed

@@ -463,3 +463,20 @@ def test_ner_organisations_with_a_name_are_kept(monkeypatch):
     start = text.index("Kesselbach Robotics")
     monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + 19, "ORG")])
     assert "Kesselbach Robotics" in {item["text"] for item in find_organisations(text, "de")}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "kept"),
+    [
+        # A name of words no word list holds is a person without a known given name or cue.
+        ("sv", "Mötet leddes av Ödön Vasvári och gick bra.", "Ödön Vasvári", True),
+        ("de", "Im Publikum saß Tadeusz Wrzoskowicz aus Posen.", "Tadeusz Wrzoskowicz", True),
+        # Programme names and phrases of common words are not.
+        ("sv", "Pengarna kommer från Interreg Nordsjön i år.", "Interreg Nordsjön", False),
+        ("de", "Dazu gehört die Neue Rahmenstrategie des Landes.", "Neue Rahmenstrategie", False),
+    ],
+)
+def test_ner_persons_without_a_known_given_name(lang, text, surface, kept, monkeypatch):
+    start = text.index(surface)
+    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "PER")])
+    assert (surface in {item["text"] for item in find_persons(text, lang)}) is kept

@@ -15,3 +15,17 @@ def common_words(lang: str) -> frozenset[str]:
     if not lang.isalpha() or not path.is_file():
         return frozenset()
     return frozenset(path.read_text(encoding="utf-8").split())
+
+
+@lru_cache(maxsize=None)
+def word_list(concept: str, lang: str) -> frozenset[str]:
+    """Return the entries of pipeline/lexicon/<concept>.<lang>.txt (lines after the `#` source header).
+
+    Each such file starts with comment lines naming its source, then one entry per line, sorted and unique
+    (tests/test_lexicon.py). A missing file gives an empty set.
+    """
+    path = LEXICON_DIR / f"{concept}.{lang}.txt"
+    if not path.is_file():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
