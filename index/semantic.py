@@ -720,14 +720,26 @@ class SemanticIndex:
             return added > 0
         return added > REFIT_GROWTH * fitted and added >= REFIT_MIN_DOCS
 
-    def query(self, text: str, k: int = 10, restrict: set[str] | None = None) -> list[tuple[str, float]]:
-        """Return up to k (id, cosine similarity) pairs nearest to a text, best first, optionally within a set of ids."""
+    def query(
+        self, text: str, k: int = 10, restrict: set[str] | None = None, extra: str = "", extra_weight: float = 0.0
+    ) -> list[tuple[str, float]]:
+        """Return up to k (id, cosine similarity) pairs nearest to a text, best first, optionally within a set of ids.
+
+        `extra` (a query's translations) joins the text's vector at `extra_weight`, so it widens the
+        query to other languages without outweighing the words the user wrote.
+        """
         import numpy as np
 
         model = self._fitted_model()
         if model is None or k <= 0 or not self.ids:
             return []
-        vector = model.transform([text])[0]
+        if extra and extra_weight > 0:
+            own, added = model.transform([text, extra])
+            vector = own + np.float32(extra_weight) * added
+            norm = float(np.linalg.norm(vector))
+            vector = vector / norm if norm else vector
+        else:
+            vector = model.transform([text])[0]
         if not vector.any():
             return []
         rows = None
