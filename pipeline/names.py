@@ -1263,6 +1263,9 @@ def _common_phrase(surface: str, lang: str) -> bool:
     heads = [word.rsplit("-", 1)[-1].lower() for word in words]
     if len(words) == 1 and "-" in words[0]:
         head = heads[0]
+        # A name joined to an institution names that institution (`EU-kommissionen`, `EF-parlamentet`).
+        if _institution_word(head):
+            return False
         # The head of a compound may be a compound itself (`Fotografiekurse` ends in `kurse`).
         return words[0].rsplit("-", 1)[-1][:1].islower() or any(
             head[start:] in common for start in range(0, max(1, len(head) - 3))
@@ -1271,6 +1274,14 @@ def _common_phrase(surface: str, lang: str) -> bool:
     # a real name made of common words (`Grøn Fremtid`, `Danske Regioner`).
     connected = len(words) < len(surface.split())
     return connected and all(head in common for head in heads)
+
+
+def _institution_word(lower: str) -> bool:
+    """Return True for a common noun naming a kind of body (`regeringen`, `parlamentet`, `ministerium`)."""
+    return (
+        lower in NOT_STANDALONE_ORGS or lower in UNNAMED_REFERENCES or lower in NAMED_HEADS
+        or _org_ending(lower) or lower.startswith("parlament")
+    )
 
 
 def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:

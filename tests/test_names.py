@@ -480,3 +480,18 @@ def test_ner_persons_without_a_known_given_name(lang, text, surface, kept, monke
     start = text.index(surface)
     monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "PER")])
     assert (surface in {item["text"] for item in find_persons(text, lang)}) is kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "kept"),
+    [
+        # A name joined to an institution names it; joined to a common noun it names a thing.
+        ("sv", "Beslutet kom från EU-kommissionen i går.", "EU-kommissionen", True),
+        ("da", "Forslaget blev vedtaget af EF-parlamentet.", "EF-parlamentet", True),
+        ("de", "Die Teilnahme am Online-Angebot ist kostenlos.", "Online-Angebot", False),
+    ],
+)
+def test_ner_compounds_of_a_name_and_an_institution(lang, text, surface, kept, monkeypatch):
+    start = text.index(surface)
+    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "ORG")])
+    assert (surface in {item["text"] for item in find_organisations(text, lang)}) is kept
