@@ -453,16 +453,20 @@ def test_persons_without_salutation_and_one_per_line(lang, text, expected):
     ],
 )
 def test_ner_organisation_false_positives_are_dropped(lang, text, surface, monkeypatch):
+    assert not _kept_from_ner(monkeypatch, text, lang, surface, "ORG")
+
+
+def _kept_from_ner(monkeypatch, text: str, lang: str, surface: str, label: str) -> bool:
+    """Return True if an NER span of `surface` with this label survives as an item of its type."""
     start = text.index(surface)
-    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "ORG")])
-    assert surface not in {item["text"] for item in find_organisations(text, lang)}
+    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), label)])
+    finder = find_organisations if label == "ORG" else find_persons
+    return surface in {item["text"] for item in finder(text, lang)}
 
 
 def test_ner_organisations_with_a_name_are_kept(monkeypatch):
     text = "Die Firma Kesselbach Robotics liefert die Anlagen."
-    start = text.index("Kesselbach Robotics")
-    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + 19, "ORG")])
-    assert "Kesselbach Robotics" in {item["text"] for item in find_organisations(text, "de")}
+    assert _kept_from_ner(monkeypatch, text, "de", "Kesselbach Robotics", "ORG")
 
 
 @pytest.mark.parametrize(
@@ -477,9 +481,7 @@ def test_ner_organisations_with_a_name_are_kept(monkeypatch):
     ],
 )
 def test_ner_persons_without_a_known_given_name(lang, text, surface, kept, monkeypatch):
-    start = text.index(surface)
-    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "PER")])
-    assert (surface in {item["text"] for item in find_persons(text, lang)}) is kept
+    assert _kept_from_ner(monkeypatch, text, lang, surface, "PER") is kept
 
 
 @pytest.mark.parametrize(
@@ -492,6 +494,4 @@ def test_ner_persons_without_a_known_given_name(lang, text, surface, kept, monke
     ],
 )
 def test_ner_compounds_of_a_name_and_an_institution(lang, text, surface, kept, monkeypatch):
-    start = text.index(surface)
-    monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), "ORG")])
-    assert (surface in {item["text"] for item in find_organisations(text, lang)}) is kept
+    assert _kept_from_ner(monkeypatch, text, lang, surface, "ORG") is kept
