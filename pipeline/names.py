@@ -206,6 +206,19 @@ THING_HEADS = frozenset(
     lagen
     """.split()
 )
+# Words opening or closing the name of a region, county or district.
+REGION_HEADS = frozenset("region regionen län county kreis landkreis bezirk amt fylke".split())
+# Words that describe an area: a region right after one is named as geography, not as a body that acts.
+GEOGRAPHY_CUES = frozenset(
+    """
+    omfattar omfattas täcker delar del omfatter dækker dele del covers cover covering parts part across
+    throughout umfasst umfassen teile teilen gebiet gebiete area område området
+    """.split()
+)
+# What may stand between two regions of one list (`Region X och delar av Region Y`).
+LIST_JOINS = frozenset(
+    ", och og und and samt sowie delar dele teile parts av af of von des der den die dem the".split()
+)
 # Capitalised function words, pronouns and frequent sentence starters: never part of a name.
 STOPWORDS = frozenset(
     """
@@ -1478,10 +1491,36 @@ def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]
     spans = _ner_spans(text, lang) if use_ner else ()
     rules = _rule_organisations(text, lang)
     if not spans:
-        return rules
+        return _acting_regions_only(text, rules)
     rule_names = {item["name"] for item in rules}
     ner_items = [item for s, e, label in spans if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))]
-    return _merge(rules, _rule_persons(text, lang), ner_items)
+    return _acting_regions_only(text, _merge(rules, _rule_persons(text, lang), ner_items))
+
+
+def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
+    """Return items without regions named only as an area (`the area covers Region X and parts of Region Y`).
+
+    A region counts as an organisation where it acts (applies, funds, runs); right after a word that
+    describes an area (GEOGRAPHY_CUES), or listed after such a region, it is a place.
+    """
+    kept: list[dict] = []
+    previous_dropped_end = -1
+    for item in items:
+        start, end = item["span"]
+        words = item["text"].lower().split()
+        regional = bool(words) and (words[0] in REGION_HEADS or words[-1] in REGION_HEADS)
+        if regional:
+            before = text[max(0, start - 60):start]
+            last_words = [word.strip(".,;:()") for word in before.lower().split()[-3:]]
+            joins = re.findall(r"\w+|,", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
+            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`).
+            listed = joins is not None and all(join in LIST_JOINS for join in joins) and (joins == [","] or "," not in joins)
+            if any(word in GEOGRAPHY_CUES for word in last_words) or listed:
+                previous_dropped_end = end
+                continue
+        previous_dropped_end = -1
+        kept.append(item)
+    return kept
 
 
 def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:

@@ -495,3 +495,20 @@ def test_ner_persons_without_a_known_given_name(lang, text, surface, kept, monke
 )
 def test_ner_compounds_of_a_name_and_an_institution(lang, text, surface, kept, monkeypatch):
     assert _kept_from_ner(monkeypatch, text, lang, surface, "ORG") is kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # Regions named as the area of a programme are places...
+        ("sv", "Programområdet omfattar Region Västerbotten och delar av Region Norrbotten.", []),
+        ("en", "The area covers Region Jämtland and parts of Region Dalarna.", []),
+        ("de", "Das Fördergebiet umfasst den Landkreis Görlitz und den Landkreis Bautzen.", []),
+        ("sv", "Projektet omfattar Region Skåne, Region Halland och Region Blekinge.", []),
+        # ...regions that act are organisations.
+        ("sv", "Region Västerbotten beviljar två miljoner kronor till projektet.", ["Region Västerbotten"]),
+        ("da", "Området dækker Region Sjælland og Region Hovedstaden, og Region Sjælland leder projektet.", ["Region Sjælland"]),
+    ],
+)
+def test_regions_named_only_as_geography_are_no_organisations(lang, text, expected):
+    assert [item["text"] for item in find_organisations(text, lang, use_ner=False)] == expected
