@@ -20,8 +20,14 @@ MISC; a missing module or model means no NER):
   trailing genitive, programme/project names and unnamed references (`kommunen`, `Regeringen`)
   are dropped, as are bare place names without an institutional noun (only when the same string is
   never found by a rule); a person needs two name tokens that are not pronouns, common words,
-  role words or organisation words;
+  role words or organisation words, and either a known given name, a cue (title, role, contact label,
+  speech verb) or no word that is a common word of sv/da/de or a programme word;
+- regions named only as an area (`omfattar Region X och delar av Region Y`) are dropped;
 - `use_ner=False` gives the rule layer alone.
+
+Long texts (over SEGMENT_CHARS) are read by the token rules in segments; every overlap test is a sweep
+over a character map (pipeline.scan.Coverage), so extraction is linear in the text's length.
+bench/extractor_corpora.py scores the whole layer on the DaN+, klintan, GermEval and PUD test sets.
 """
 
 from __future__ import annotations
