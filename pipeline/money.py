@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
+from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import Coverage, matches_at
 
 
@@ -291,11 +292,7 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
 
 # Quantifiers that make a number word vague: "flera hundra miljoner", "several hundred million", "einige
 # hundert Millionen" are no budget figure.
-VAGUE_QUANTIFIERS = frozenset(
-    """
-    flera några många par several few many couple mehrere einige etliche viele paar flere nogle mange
-    """.split()
-)
+VAGUE_QUANTIFIERS = any_language("vague_quantifiers")  # pipeline/lexicon/vague_quantifiers.<lang>.txt
 _WORD_BEFORE = re.compile(r"(\w+)\W{0,3}\Z")
 
 

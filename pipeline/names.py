@@ -40,6 +40,7 @@ from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
 
+from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -205,22 +206,11 @@ PROGRAMME_WORDS = frozenset(
 PROGRAMME_ENDINGS = ("program", "programm", "programmet", "programme", "puljen", "pulje", "strategie", "strategi", "wettbewerb", "projekt")
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
-THING_HEADS = frozenset(
-    """
-    act acts park parks festival festivals konferenz konferens konference conference summit week woche
-    messe mässa award awards prize preis pris prisen cup games challenge gesetz gesetzes lov loven lag
-    lagen
-    """.split()
-)
+THING_HEADS = any_language("thing_heads")  # pipeline/lexicon/thing_heads.<lang>.txt
 # Words opening or closing the name of a region, county or district.
 REGION_HEADS = frozenset("region regionen län county kreis landkreis bezirk amt fylke".split())
 # Words that describe an area: a region right after one is named as geography, not as a body that acts.
-GEOGRAPHY_CUES = frozenset(
-    """
-    omfattar omfattas täcker delar del omfatter dækker dele del covers cover covering parts part across
-    throughout umfasst umfassen teile teilen gebiet gebiete area område området
-    """.split()
-)
+GEOGRAPHY_CUES = any_language("geography_cues")  # pipeline/lexicon/geography_cues.<lang>.txt
 # What may stand between two regions of one list (`Region X och delar av Region Y`).
 LIST_JOINS = frozenset(
     ", och og und and samt sowie delar dele teile parts av af of von des der den die dem the".split()

@@ -29,3 +29,9 @@ def word_list(concept: str, lang: str) -> frozenset[str]:
         return frozenset()
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=None)
+def any_language(concept: str) -> frozenset[str]:
+    """Return the entries of every language's list of a concept together (texts mix languages)."""
+    return frozenset().union(*(word_list(concept, path.name.split(".")[1]) for path in LEXICON_DIR.glob(f"{concept}.*.txt")))
