@@ -87,7 +87,7 @@ class Hitta:
             except ReadOnlyHomeError:
                 self._store = Store(self.home, timeout=self.lock_timeout, create=False, readonly=True)
         if finish_erasures and not self._store.readonly and self._store.erasures():
-            from hitta.corpus.erase import finish_erasures as finish
+            from hitta.corpus.sync import finish_erasures as finish
 
             finish(self._store, reindex=self.reindex)
         return self._store
@@ -171,6 +171,7 @@ class Hitta:
             extra += [sample_source(path) for path in sorted(SAMPLES_DIR.glob("*.txt"))]
         if (self.home / DB_NAME).exists():
             self._writable_store("ingest")  # finishes an erase a killed forget left, before anything new comes in
+            self._fulltext_readable()  # a damaged index is reported before anything is read
         summary = run_ingest(
             [str(path) for path in paths],
             self.home,
@@ -227,7 +228,7 @@ class Hitta:
         Each index is built beside the live one and swapped in when complete: searches meanwhile
         answer from the previous index, and a killed reindex leaves it working.
         """
-        from hitta.corpus.erase import finish_erasures
+        from hitta.corpus.sync import finish_erasures
 
         store = self._writable_store("reindex", finish_erasures=False)
         if store.erasures():  # finishing them rebuilds the indexes
@@ -444,7 +445,7 @@ class Hitta:
     def stats(self) -> dict[str, Any]:
         """Return counts of records, sources, languages, distinct entities and indexed documents."""
         data = self.store.stats()
-        data["indexed"] = self.fulltext.doc_count()
+        data["indexed"] = self.fulltext.doc_count() if self._fulltext_readable() else 0  # damaged: says so
         return data
 
 

@@ -256,7 +256,7 @@ def forget(
     The order makes a kill at any moment safe: (1) one transaction records the intent (an `erasures`
     row) and rewrites the records and source paths; (2) `reindex` (default: corpus.sync.rebuild_indexes)
     rebuilds both indexes from the erased store; (3) the intent row is deleted and the file compacted,
-    so no page keeps the values. A run killed after (1) leaves the row: `finish_erasures`, run by the
+    so no page keeps the values. A run killed after (1) leaves the row: corpus.sync.finish_erasures, run by the
     next command or `check --repair`, does (2) and (3). Killed before (1) ends, nothing was erased.
     Raises ForgetRefused for a value that would take ordinary words with it (see forget_values).
     """
@@ -267,41 +267,10 @@ def forget(
     with store.transaction():
         erasure = store.begin_erasure(person, email, phone)
         changes = _erase(store, person, email, phone)
-    _finish(store, [erasure], reindex, rebuild=bool(changes))
+    from hitta.corpus.sync import end_erasures
+
+    end_erasures(store, [erasure], reindex if changes else (lambda: None))
     return changes
-
-
-def finish_erasures(store: Store, reindex: Callable[[], object] | None = None) -> int:
-    """Finish the erases a killed forget left (see forget); return how many there were."""
-    unfinished = store.erasures()
-    if not unfinished:
-        return 0
-    store.zero_deleted()
-    with store.transaction():
-        for row in unfinished:  # again: a record ingested since the kill may hold the values
-            _erase(store, row["person"], row["email"], row["phone"])
-    _finish(store, [row["id"] for row in unfinished], reindex, rebuild=True)
-    return len(unfinished)
-
-
-def _finish(store: Store, erasures: list[int], reindex: Callable[[], object] | None, rebuild: bool) -> None:
-    """Rebuild both indexes from the erased store (when it changed), compact the file, then end the erases.
-
-    The intent rows go last, so a kill before their deletion leaves the whole finish to the next
-    command; their own bytes are zeroed (secure_delete) and the log checkpointed into the file.
-    """
-    if rebuild and reindex is not None:
-        reindex()
-    elif rebuild:
-        from hitta.corpus.sync import rebuild_indexes
-        from hitta.index.fulltext import FullTextIndex
-
-        rebuild_indexes(store, FullTextIndex(store.home))
-    store.compact()
-    store.zero_deleted()
-    with store.transaction():
-        store.end_erasures(erasures)
-    store.checkpoint()
 
 
 def _erase(store: Store, person: str | None, email: str | None, phone: str | None) -> list[ForgetChange]:

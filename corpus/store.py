@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS pending (
 );
 -- A forget that has begun and not yet ended: written in the same transaction as the rewritten
 -- records, deleted (then the file compacted) only once both indexes were rebuilt without the values.
--- Any later command that finds a row here finishes the erase (see corpus.erase.finish_erasures).
+-- Any later command that finds a row here finishes the erase (see corpus.sync.finish_erasures).
 CREATE TABLE IF NOT EXISTS erasures (
     id INTEGER PRIMARY KEY,
     person TEXT,

@@ -300,8 +300,6 @@ def repair_indexes(store: Store, fulltext: Any, report: dict[str, Any], reindex:
 
     A damaged store file is not something an index rebuild can mend: StoreError says what to do.
     """
-    from hitta.corpus.erase import finish_erasures
-
     if report["store_integrity"] != "ok":
         raise StoreError(report["advice"])
     for path in stale_staging(store.home):
@@ -321,6 +319,37 @@ def repair_indexes(store: Store, fulltext: Any, report: dict[str, Any], reindex:
         with store.transaction():
             store.mark_pending(sem_ids, targets=("semantic",))
     sync_semantic(store, rebuild=bool(sem_ids) or bool(report["semantic_damaged"]))
+
+
+def finish_erasures(store: Store, reindex: Callable[[], object] | None = None) -> int:
+    """Finish the erases a killed forget left (corpus.erase.forget); return how many there were.
+
+    Their records and paths were rewritten in the transaction that wrote the intent rows, so what is
+    left is the rest of forget: rebuild both indexes, compact the file, end the intent rows.
+    """
+    unfinished = store.erasures()
+    if unfinished:
+        end_erasures(store, [row["id"] for row in unfinished], reindex)
+    return len(unfinished)
+
+
+def end_erasures(store: Store, erasures: list[int], reindex: Callable[[], object] | None = None) -> None:
+    """Rebuild both indexes from the erased store (reindex; default rebuild_indexes), compact the file, end the erases.
+
+    The intent rows go last, so a kill before their deletion leaves the whole finish to the next
+    command; their own bytes are zeroed (secure_delete) and the log checkpointed into the file.
+    """
+    if reindex is not None:
+        reindex()
+    else:
+        from hitta.index.fulltext import FullTextIndex
+
+        rebuild_indexes(store, FullTextIndex(store.home))
+    store.compact()
+    store.zero_deleted()
+    with store.transaction():
+        store.end_erasures(erasures)
+    store.checkpoint()
 
 
 def rebuild_indexes(store: Store, fulltext: Any, on_progress: Callable[[int], None] | None = None) -> int:

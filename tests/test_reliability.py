@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from hitta.corpus.erase import ForgetRefused, finish_erasures, forget, redact_record
+from hitta.corpus.erase import ForgetRefused, forget, redact_record
 from hitta.corpus.ingest import ingest
 from hitta.corpus.store import MissingHomeError, Store, StoreError, one_line, path_text
-from hitta.corpus.sync import SEMANTIC_DIR, check_indexes, rebuild_indexes, repair_indexes
+from hitta.corpus.sync import SEMANTIC_DIR, check_indexes, finish_erasures, rebuild_indexes, repair_indexes
 from hitta.index.fulltext import FullTextIndex
 
 # Texts written for these tests (not from any corpus).
@@ -156,13 +156,19 @@ def test_a_forget_killed_before_the_indexes_are_rebuilt_is_finished_by_repair(co
     assert files_containing(home, "Arens") == []
 
 
-def test_finish_erasures_applies_the_erase_again(corpus, tmp_path):
+def test_finish_erasures_ends_what_a_killed_forget_began(corpus):
     home, _ = corpus
     with Store(home) as store:
-        with store.transaction():
-            store.begin_erasure("Åsa Lundqvist", None, None)  # a kill right after the intent was written
+        assert finish_erasures(store) == 0
+
+        def killed() -> None:
+            raise Killed
+
+        with pytest.raises(Killed):
+            forget(store, person="Åsa Lundqvist", reindex=killed)
+        assert files_containing(home, "Lundqvist")
         assert finish_erasures(store) == 1
-        assert store.erasures() == []
+        assert store.erasures() == [] and finish_erasures(store) == 0
     assert files_containing(home, "Lundqvist") == []
 
 
