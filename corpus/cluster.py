@@ -24,7 +24,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from hitta import __version__
-from hitta.corpus.ingest import GC_THRESHOLD, ExtractionStopped
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped
 
 LOCAL = "local"  # --cluster local: a LocalCluster of worker processes on this machine
 CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
@@ -56,7 +56,7 @@ class HittaWorkerPlugin(WorkerPlugin):
     name = "hitta"
 
     def setup(self, worker: Any) -> None:
-        """Raise the cycle collector's threshold (see corpus.ingest.GC_THRESHOLD)."""
+        """Raise the cycle collector's threshold (see corpus.executors.GC_THRESHOLD)."""
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped  # noqa: F401 - part of ingest's API
 from hitta.corpus.store import Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
@@ -34,15 +35,6 @@ EXTRACT_BATCH_CHARS = 250_000
 # faster than 256 (bench: FullTextIndex.update alone), for about 50 MiB more memory while it runs.
 FULLTEXT_BATCH = 256
 FULLTEXT_BATCH_INLINE = 512
-# Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
-# whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
-# threshold ingest is about 2 % faster (bench: 300 documents, 1 worker, 20.9 s → 20.4 s); the
-# collector still runs, and the setting is restored when ingest returns.
-GC_THRESHOLD = 50_000
-
-
-class ExtractionStopped(Exception):
-    """Raised by an extraction executor that can run no more batches (corpus.cluster: the scheduler is gone)."""
 
 
 @dataclass
