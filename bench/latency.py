@@ -88,7 +88,7 @@ def build_store(home: Path, docs: int, seed: int, shared: str, batch_size: int =
 
 def reindex(home: Path) -> dict[str, Any]:
     """Run `hitta reindex` on the home as a whole command; return its wall and CPU time and peak memory."""
-    from memory import run_sampled
+    from procmem import run_sampled
 
     outcome = run_sampled([*hitta_command(), "--home", str(home), "reindex"], interval=0.5)
     return {"reindex_seconds": outcome["seconds"], "reindex_cpu_seconds": outcome["cpu_seconds"],
