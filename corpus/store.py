@@ -16,6 +16,10 @@ from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values  # no
 
 DB_NAME = "hitta.db"
 SCHEMA_VERSION = 1
+# Statements that bring a store from the version before each key up to that version, run in one
+# transaction when an older store is opened for writing (tables added later, such as `erasures`, are
+# created by SCHEMA's IF NOT EXISTS and need no entry). Version 0: a store without a schema_version row.
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: ()}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -240,6 +244,7 @@ class Store:
             if "records" not in tables:
                 raise sqlite3.DatabaseError("no records table")
             self._has_erasures = "erasures" in tables
+            self._check_schema_version(migrate=False)
             return
         if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -251,6 +256,26 @@ class Store:
                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
         self._has_erasures = True
+        self._check_schema_version(migrate=True)
+
+    def _check_schema_version(self, migrate: bool) -> None:
+        """Refuse a store written by a newer hitta; bring an older one up to SCHEMA_VERSION (MIGRATIONS)."""
+        try:
+            found = self.get_meta("schema_version")
+        except sqlite3.OperationalError:  # a read-only store from before the meta table
+            found = None
+        version = int(found) if found and found.isdigit() else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer hitta (store schema {version}; this hitta reads up to "
+                f"{SCHEMA_VERSION}): upgrade hitta (pip install -U hitta), or use another --home"
+            )
+        if version < SCHEMA_VERSION and migrate:
+            with self.transaction():
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS.get(step, ()):
+                        self.db.execute(statement)
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
         """Close the database connection."""
