@@ -59,12 +59,15 @@ def danish_home(runner, tmp_path, sample_paths):
 
 def test_forget_person_leaves_no_trace(runner, danish_home):
     name, email, phone = "Tine Ane Nielsen", "BW6V@okf.kk.dk", "29 46 29 20"
-    assert invoke(runner, danish_home, "search", "Tine", "--mode", "keyword", "--json").stdout.strip()
+    before = invoke(runner, danish_home, "search", "Tine", "--mode", "keyword", "--json")
+    assert before.exit_code == 0 and before.stdout.strip()
     result = invoke(runner, danish_home, "forget", "--person", name, "--json")
     assert result.exit_code == 0, result.output
     changed = json.loads(result.stdout)["changed"]
     assert len(changed) == 1 and changed[0]["spans_removed"] >= 4
-    exported = invoke(runner, danish_home, "export").stdout
+    export_result = invoke(runner, danish_home, "export")
+    assert export_result.exit_code == 0, export_result.output
+    exported = export_result.stdout
     for needle in (name, email, phone, "Nielsen"):
         assert needle.lower() not in exported.lower()
         assert home_contains(danish_home, needle) == [], needle
@@ -75,12 +78,17 @@ def test_forget_person_leaves_no_trace(runner, danish_home):
         for item in record[kind]:
             assert record["text"][item["span"][0] : item["span"][1]] == item["text"]
     assert "[forgotten]" in record["text"]
-    shown = invoke(runner, danish_home, "show", record["id"], "--json").stdout
+    shown_result = invoke(runner, danish_home, "show", record["id"], "--json")
+    assert shown_result.exit_code == 0, shown_result.output
+    shown = shown_result.stdout
     assert name not in shown and email not in shown
     for query in ("Tine", "Nielsen", "BW6V"):
         out = invoke(runner, danish_home, "search", query, "--json")
-        assert out.stdout.strip() == "" or name not in out.stdout
+        assert out.exit_code == 0, out.output  # a crashing search must not pass for an empty one
+        assert name not in out.stdout and "BW6V" not in out.stdout
+        assert all(json.loads(line)["match"] == "related" for line in out.stdout.splitlines())
     keyword = invoke(runner, danish_home, "search", "Nielsen", "--mode", "keyword", "--json")
+    assert keyword.exit_code == 0, keyword.output
     assert keyword.stdout.strip() == ""
     check = invoke(runner, danish_home, "check")
     assert check.exit_code == 0, check.output
@@ -118,7 +126,8 @@ def test_remove_by_source_and_id(runner, danish_home, sample_paths):
     assert result.exit_code == 0, result.output
     result = invoke(runner, danish_home, "remove", second["id"][:8])
     assert result.exit_code == 0
-    assert invoke(runner, danish_home, "export").stdout == ""
+    empty = invoke(runner, danish_home, "export")
+    assert empty.exit_code == 0 and empty.stdout == ""
     stats = json.loads(invoke(runner, danish_home, "stats", "--json").stdout)
     assert stats["records"] == 0 and stats["indexed"] == 0
     missing = invoke(runner, danish_home, "remove", "no/such/file.txt")
