@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +10,6 @@ import pytest
 from hitta.pipeline import contacts
 from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 
-GOLD_DIR = Path(__file__).parent / "gold"
-SAMPLES_DIR = Path(__file__).parent.parent / "corpus" / "samples"
 
 
 @pytest.mark.parametrize(
@@ -202,15 +198,6 @@ def test_repeated_person_is_one_contact_with_the_details_of_both_blocks() -> Non
     assert [(c["name"], c["email"], c["phone"]) for c in contacts] == [
         ("Tine Ane Nielsen", "BW6V@okf.kk.dk", "+4529462920")
     ]
-
-
-@pytest.mark.parametrize("path", sorted(SAMPLES_DIR.glob("*.txt")), ids=lambda p: p.stem)
-def test_sample_emails_and_phones_match_gold(path: Path) -> None:
-    gold = json.loads((GOLD_DIR / f"{path.stem}.json").read_text(encoding="utf-8"))
-    text = path.read_text(encoding="utf-8")
-    assert {item["text"] for item in find_emails(text)} == set(gold["emails"])
-    phones = {(item["text"], item["e164"]) for item in find_phones(text, gold["language"])}
-    assert phones == {(p["text"], p["e164"]) for p in gold["phones"]}
 
 
 @pytest.mark.parametrize("text", ["", "@", "a@" * 3000, "x@" + "a." * 5000, "+45 " * 2000, "\x00\ufeff"])
