@@ -128,16 +128,16 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     help="Also ingest the paths listed in FILE, one per line (- for stdin); names need not be UTF-8.",
 )
 @click.option("--no-ner", is_flag=True, help="Rules only for organisations and persons (several times faster).")
-@click.option(
-    "--cluster",
-    metavar="ADDRESS",
-    help="Extract on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for --workers processes here.",
-)
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDF pages and images (they fail unless they have text).")
 @click.option(
     "--ocr-lang",
     metavar="LANG",
     help="OCR language: sv, da, de, en or Tesseract models (dan+eng) [default: chosen per document].",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Extract on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for --workers processes here.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per input and a JSON summary.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary.")
@@ -169,8 +169,8 @@ def ingest(
         hitta ingest reports/ notes.txt report.pdf
         cat page.html | hitta ingest -
         find crawl/ -name '*.htm' | hitta ingest --from-list -
-        hitta ingest reports/ --cluster tcp://scheduler:8786
         hitta ingest scans/ --ocr-lang da
+        hitta ingest reports/ --cluster tcp://scheduler:8786
     """
     from hitta.corpus.ingest import IngestResult, default_workers
 
@@ -207,8 +207,8 @@ def ingest(
             on_result=on_result,
             use_ner=not no_ner,
             format=fmt,
-            cluster=cluster,
             ocr=ocr,
+            cluster=cluster,
         )
     if show_progress:
         click.echo("\r\033[K", err=True, nl=False)
@@ -408,8 +408,7 @@ def show(ctx: click.Context, doc_id: str, as_json: bool) -> None:
     default="jsonl",
     show_default=True,
     help="jsonl: one record per line; json: one array; parquet: a FILE.parquet or a DIR of part files (needs -o); "
-    "ftm: FollowTheMoney entities for Aleph; "
-    "csv: one row per entity occurrence.",
+    "ftm: FollowTheMoney entities for Aleph; csv: one row per entity occurrence.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or DIR for parquet), not stdout.")
 @click.option("--redact", is_flag=True, help="Mask persons, e-mails and phones in the text; drop their items.")
@@ -422,9 +421,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None, redact: bool) -> N
         hitta export | jq -c '{id, title, budgets}'
         hitta export --format json -o records.json
         hitta export --redact > shareable.jsonl
-        hitta export --format parquet -o records.parquet
         hitta export --format ftm -o entities.ftm.json
         hitta export --format csv -o entities.csv
+        hitta export --format parquet -o records.parquet
     """
     if fmt == "parquet" and not output:
         raise click.UsageError("--format parquet writes a file or folder: give -o records.parquet or -o DIR")
