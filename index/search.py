@@ -22,16 +22,9 @@ _GENITIVE = re.compile(r"(?:[:'’]s|s)$")
 
 
 @dataclass
-class SearchHit:
-    """A ranked hit as shown to the user and given with --json."""
+class SearchHit(Hit):
+    """A ranked hit as shown to the user and given with --json: a full-text Hit with its highlight and match."""
 
-    id: str
-    source: str
-    title: str
-    language: str
-    score: float
-    rank: int
-    snippet: str
     highlight: str
     page: int | None = None  # for paged documents (PDF): the page of the first match
     # "all" (every plain word of the query), "some", "translation" (only translations of them), "related"
