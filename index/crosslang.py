@@ -3,8 +3,9 @@
 Three sources, each a data file under index/lexicon with its source stated there:
 
 - ``glossary.tsv``: the field's terms in en/sv/da/de, written by hand, one source per entry;
-- ``pud_terms.tsv``: word translations sv/de/en learnt from the parallel UD PUD sentences in
-  ../shared/corpora by training/learn_pud_terms.py (Dice association over aligned sentences);
+- ``pud_terms.tsv``: word translations sv/de/en learnt from the parallel UD PUD sentences (the
+  project's training corpora) by training/learn_pud_terms.py (Dice association over aligned sentences),
+  shipped in that file;
 - ``scandinavian_spelling.tsv``: regular Swedish ↔ Danish/Bokmål spelling correspondences, which
   turn a word into guesses at its cognate ("stöd" → "stød"; "gata" → "gade").
 

@@ -277,8 +277,7 @@ KNOWN_PHRASES = (
     "Danske Regioner", "Deutscher Städtetag", "Deutscher Landkreistag", "Dansk Folkeparti",
     "Det Konservative Folkeparti", "Radikale Venstre", "Liberal Alliance", "Die Linke",
     "Bündnis 90/Die Grünen", "Agentur für Arbeit", "Bundesagentur für Arbeit",
-    "Statens vegvesen", "Academy of Finland", "Research Council of Norway", "Swedish Energy Agency",
-    "Nordic Council of Ministers", "Nordisk Ministerråd", "Nordiska ministerrådet",
+    "Statens vegvesen", "Nordic Council of Ministers", "Nordisk Ministerråd", "Nordiska ministerrådet",
 )
 # The EU funds by their names in running text, matched case-insensitively (`regionala utvecklingsfonden`).
 FUND_PHRASES = (
