@@ -638,7 +638,7 @@ def forget(ctx: click.Context, person: str | None, email: str | None, phone: str
     \b
     Example:
         hitta forget --person "Tine Ane Nielsen"
-        hitta forget --email bw6v@okf.kk.dk
+        hitta forget --email anna.berg@example.se
     """
     if not (person or email or phone):
         raise click.UsageError("give --person, --email or --phone")

@@ -11,7 +11,7 @@ Built with the followthemoney package's model (not by hand), one JSON entity per
 - a `Mention` per entity and document naming it (`document`, `resolved`, `name`).
 
 FtM's Document has no money property, so budgets go into the Document's `notes`, one line each
-(`Budget: 584 498 EUR`), where Aleph shows and indexes them.
+(`Budget: 1 200 000 SEK`), where Aleph shows and indexes them.
 """
 
 from __future__ import annotations

@@ -260,7 +260,7 @@ def _contact_for(
     name = person.get("name") or text[start:end]
     line_end = _line_end(text, end)
     # A name inside running prose has its details on its own line; a name that ends its line
-    # ("Kontakt: Tine Ane Nielsen") heads a block of detail lines below it.
+    # ("Kontakt: Lene Holm Sørensen") heads a block of detail lines below it.
     heads_block = len(text[end:line_end].split()) <= _WORDS_AFTER_BLOCK_HEAD
     block_end = min(_lines_after(text, end, _CONTACT_LINES_AFTER) if heads_block else line_end, next_person_start)
     email = _first_in(emails, end, block_end, prefer=name)
@@ -340,7 +340,7 @@ def _role_near(text: str, start: int, end: int, block_end: int, previous_person_
     line_start = text.rfind("\n", 0, start) + 1
     line_end = _line_end(text, end)
     window_start = max(line_start, previous_person_end)
-    # "projektchef Ditte Marquard Jessen", "Kontaktperson:   Roger Uusitalo". A role match is a whole word,
+    # "projektchef Birgitte Lund Hansen", "Kontaktperson:   Olof Nyström". A role match is a whole word,
     # so the only one that can end right before the name (only spaces, colons, commas between) is the
     # word that ends there: try just that word instead of scanning the whole line for roles. A salutation or
     # title left out of the name stands between them (`Ansprechpartnerin: Frau Katrin Vogel`).
@@ -355,7 +355,7 @@ def _role_near(text: str, start: int, end: int, block_end: int, previous_person_
         match = _ROLE.match(text, word_start, start)
         if match and match.end() == word_end:
             return match
-    # "Mette Margrethe Elf, projektchef i Realdania", "Marietta Tzschoppe, Abteilungsleiterin für …"
+    # "Hanne Mølgaard Berg, projektchef i Boligfonden", "Sabine Kröger, Abteilungsleiterin für …"
     after_end = min(line_end, block_end, end + 40)
     if re.match(r"\s*[,(–—-]", text[end:after_end]):
         clause_end = _clause_end(text, end, min(line_end, block_end))

@@ -358,7 +358,7 @@ def _bare_items(
         if currency is None:
             continue
         item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult"), lang), currency)
-        # A bare repeat of an amount already written with its currency ("Fra 8,5 millioner til …") adds nothing.
+        # A bare repeat of an amount already written with its currency ("Fra 2,5 millioner til …") adds nothing.
         if (item["amount"], item["currency"]) in explicit_values:
             continue
         items.append(item)

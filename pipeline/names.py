@@ -107,7 +107,7 @@ ADJECTIVE_ENDINGS = (
     "igen", "liche", "lichen", "licher", "ska", "ske", "sche", "schen", "scher", "same", "samen",
     "ene", "ære", "iale", "ierte", "ierten",
 )
-# Heads taking a prepositional name (`Styrelsen for Dataforsyning og Infrastruktur`).
+# Heads taking a prepositional name (`Styrelsen for Arbejdsmarked og Rekruttering`).
 PREPOSITIONS = frozenset("för for für of til i".split())
 # Prepositions between a role and its employer (`projektchef i Realdania`, `formand for AlmenNet`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
@@ -121,9 +121,9 @@ CLOSING_HEADS = frozenset(
     universitet Universitet högskola University
     """.split()
 )
-# Closing heads that may also follow a dash (`Interreg B NWE – Kontaktstelle`).
+# Closing heads that may also follow a dash (`Interreg Nordsee – Kontaktstelle`).
 DASH_CLOSING_HEADS = frozenset({"Kontaktstelle", "Sekretariat", "Geschäftsstelle"})
-# Plural heads introducing a list of municipalities (`die Städte Kiel, Flensburg und Lübeck`).
+# Plural heads introducing a list of municipalities (`die Städte Gotha, Jena und Weimar`).
 LIST_HEADS = {
     "de": frozenset("städte städten kommunen pionierkommunen kreise kreisen landkreise landkreisen gemeinden".split()),
     "sv": frozenset("kommunerna".split()),
@@ -615,7 +615,7 @@ def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
     n = len(texts)
     end = start
     while end < n and end - start < limit and _is_name_part(texts[end]) and not _is_role_word(texts[end]):
-        # A German common noun with a genitive after it ends the name (`… Schleswig-Holstein Trägerin der`).
+        # A German common noun with a genitive after it ends the name (`… Sachsen Trägerin der`).
         if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
@@ -639,7 +639,7 @@ def _grow_name_left(tokens: _Tokens, end: int, limit: int = 3, letters: bool = F
 
 
 def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
-    """Return the end of a name phrase after a preposition (`Wohnen, Stadtentwicklung und Bauwesen`)."""
+    """Return the end of a name phrase after a preposition (`Umwelt, Naturschutz und Verkehr`)."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
     end = start
@@ -738,7 +738,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
-                    # Swedish `Länsstyrelsen i Kalmar län`: keep the closing county word.
+                    # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
                     if end < n and lowers[end] in ("län", "kommun", "kommune"):
                         end += 1
                     found.append((_adjective_before(tokens, i), end, 3))
@@ -780,7 +780,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
-            # A body of a programme (`Interreg B NWE – Kontaktstelle`) is an organisation itself.
+            # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
                 # A capitalised role or a lone adjective is not a name (`Die`, `Neue`).
@@ -826,7 +826,7 @@ def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[
     line_labels: set[int] = set()
     for i in tokens.anchors.get(LABEL, ()):
         if i + 1 < n and texts[i + 1] == ":":
-            # One source credit (`Foto: Rambøll Arkitektur og Byudvikling`) is one name.
+            # One source credit (`Foto: Nordlys Arkitekter og Landskab`) is one name.
             whole = lowers[i] in ("kilde", "källa", "quelle", "foto", "grafik", "text", "bildquelle")
             starts.append((i + 2, whole))
         if i + 1 < n and spaces[i + 1] and "\n" in texts[i + 1]:
@@ -1004,7 +1004,7 @@ def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     tokens = _tokens(text, lang)
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang) + _list_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
-    # Person-shaped label items are dropped so `Kontakt: Tine Ane Nielsen` stays a person.
+    # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     spans = _select(candidates)
@@ -1391,7 +1391,7 @@ def _place_words(text: str) -> frozenset[str]:
 
 
 def _after_programme_word(text: str, start: int) -> bool:
-    """Return True if a span follows a project or programme word (`projektet Partnerskab for Vækst`)."""
+    """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
     return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
 
