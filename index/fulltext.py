@@ -272,8 +272,11 @@ class FullTextIndex:
         from whoosh.codec.whoosh3 import W3Codec
         from whoosh.index import LockError
 
+        from hitta.index.merging import StreamingSegmentWriter
+
         try:
-            writer = ix.writer(
+            writer = StreamingSegmentWriter(  # ix.writer(), with merges that stream (index.merging)
+                ix,
                 timeout=self.lock_timeout,
                 delay=0.25,
                 limitmb=WRITER_LIMIT_MB,
