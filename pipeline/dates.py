@@ -74,8 +74,8 @@ _POINT = re.compile(
             rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
             # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
             rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
-            # 2014-2020, 2016-18, 2021/2022
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-/](?P<yr_s>\d\d)){_NOT_AFTER}",
+            # 2014-2020, 2016-18, 2023–24, 2021/2022
+            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
             # 2020
             rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
         ]

@@ -179,6 +179,8 @@ def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_ins
         ("de", "Gefördert wird Juli 2023 bis einschließlich Juni 2025.", ("Juli 2023 bis einschließlich Juni 2025", "2023-07", "2025-06")),
         ("sv", "Utlysningen är öppen 2 maj 2025 t.o.m. 13 juni 2025.", ("2 maj 2025 t.o.m. 13 juni 2025", "2025-05-02", "2025-06-13")),
         ("en", "The pilot runs from April 2022 through March 2023.", ("from April 2022 through March 2023", "2022-04", "2023-03")),
+        # A short end year after an en dash, as after a hyphen.
+        ("sv", "Utbildningen ges 2024–25 i tre kommuner.", ("2024–25", "2024", "2025")),
     ],
 )
 def test_inclusive_range_words_join_two_points(lang: str, text: str, expected: tuple[str, str, str]) -> None:
