@@ -290,6 +290,19 @@ def test_small_corpora_keep_their_tfidf_geometry(built: SemanticIndex) -> None:
     assert np.allclose(vectors @ vectors.T, weighted @ weighted.T, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["klimaneutral smart city", "renovering af almene boliger, renovering igen", "Förderung 2020 2020 der Stadt", "", "xyzzy", "a b"],
+)
+def test_query_vector_equals_the_batch_transform(built: SemanticIndex, text: str) -> None:
+    # The query side computes one vector with numpy alone (no scipy import per query process).
+    model = built._fitted_model()
+    assert model is not None
+    assert np.allclose(model.query_vector(text), model.transform([text])[0], atol=1e-6)
+    no_svd = _Model(model.word_terms, model.char_terms, model.idf, None)
+    assert np.allclose(no_svd.query_vector(text), no_svd.transform([text])[0], atol=1e-6)
+
+
 def test_randomized_svd_finds_the_leading_axes(monkeypatch: pytest.MonkeyPatch) -> None:
     # With 8 axes for 70 documents the randomized path runs; its axes must span the exact leading ones.
     monkeypatch.setattr(semantic, "MAX_DIMS", 8)
