@@ -273,7 +273,7 @@ def _styled_snippet(highlight: str) -> str:
     type=click.Choice(["keyword", "semantic", "hybrid"]),
     default="hybrid",
     show_default=True,
-    help="keyword: words and operators (BM25); semantic: meaning (LSA vectors); hybrid: both, fused.",
+    help="keyword: words and operators (BM25); semantic: meaning (LSA vectors); hybrid: both scores added.",
 )
 @click.option("--lang", multiple=True, callback=_check_languages, help="Only records in this language (repeatable).")
 @click.option("--org", multiple=True, help="Only records naming this organisation (case and genitive insensitive).")
