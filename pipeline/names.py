@@ -121,10 +121,11 @@ DROP_BARE_PLACES = True
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
 # agencies and ministries, regions and municipalities in the forms that name the organisation (`Malmö stad`, not
 # `Malmö`), German Länder as states (`Freistaat Bayern`), universities, parties, parliaments, local-government
-# associations, EU institutions and intergovernmental bodies.
+# associations, EU institutions, intergovernmental bodies, state-owned and large listed companies.
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
-    "local_government_associations", "chambers", "eu_bodies", "international_bodies",
+    "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
+    "listed_companies",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
