@@ -9,10 +9,12 @@ training split here; their dev splits are what training/train_ner.py trains on, 
 bench/extractor_corpora.py scores GermEval test only).
 
 A word is a given name of a language when, in that language's sources, it opens at least MIN_NAMES
-person name(s) of two or more words, is tagged inside a person at least MIN_MENTIONS times, is written as
-a name (a capital, then lower-case letters, one hyphen allowed: `Hans-Peter`), and is tagged inside a
-person more often than it stands capitalised outside any entity (`Per`, `Hans` are also Scandinavian
-function words: they stay only where the corpora say so). The files ship; the corpora do not.
+person name(s) of two or more words, is written as a name (a capital, then lower-case letters, one
+hyphen allowed: `Hans-Peter`), and is tagged inside a person more often than it stands capitalised
+outside any entity (`Per`, `Hans` are also Scandinavian function words: they stay only where the corpora
+say so). Some surnames that open a name written surname first stay too (`Putin`); the lists are small
+(100-600 names a language), which is what the training data can vouch for. The files ship; the corpora
+do not.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 from hitta.training import ner_corpora as nc
 
 MIN_NAMES = 1
-MIN_MENTIONS = 1
 NAME = re.compile(r"^[A-ZÄÖÜÅÆØÉ][a-zäöüßåæøéèáíóúë]+(?:-[A-ZÄÖÜÅÆØÉ][a-zäöüßåæøéèáíóúë]+)?$")
 SOURCES = {
     "da": [(nc.read_danplus, "da/danplus/da_news_train.tsv")],  # UNER DDT train holds the same sentences
@@ -47,8 +48,8 @@ HEADER = """\
 # Language: {lang}. Source: built by training/build_given_names.py from the person (PER) spans of
 # {sources}
 # (training splits, or the dev split where a corpus publishes none; never a test split): a word is listed when it
-# opens at least {minimum} multi-word person name(s), is tagged in a person at least {mentions} times, and more
-# often than it stands capitalised outside names."""
+# opens at least {minimum} multi-word person name(s), is written as a name, and is tagged in a person more often
+# than it stands capitalised outside names."""
 
 
 def sentences(corpora: Path, lang: str) -> Iterator[nc.Sentence]:
@@ -75,7 +76,7 @@ def given_names(corpora: Path, lang: str) -> list[str]:
                 opened[tokens[start]].add(" ".join(tokens[start:end]))
     return sorted(
         word for word, names in opened.items()
-        if len(names) >= MIN_NAMES and in_person[word] >= MIN_MENTIONS and NAME.match(word) and in_person[word] > outside[word]
+        if len(names) >= MIN_NAMES and NAME.match(word) and in_person[word] > outside[word]
     )
 
 
@@ -86,7 +87,7 @@ def main() -> None:
     for lang in SOURCES:
         names = given_names(args.corpora, lang)
         sources = ", ".join(relative for _, relative in SOURCES[lang])
-        header = HEADER.format(lang=lang, sources=sources, minimum=MIN_NAMES, mentions=MIN_MENTIONS)
+        header = HEADER.format(lang=lang, sources=sources, minimum=MIN_NAMES)
         path = ROOT / "pipeline" / "lexicon" / f"given_names.{lang}.txt"
         path.write_text(header + "\n" + "\n".join(names) + "\n", encoding="utf-8")
         print(f"{path.relative_to(ROOT)}: {len(names)} names")
