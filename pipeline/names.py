@@ -2,9 +2,9 @@
 
 Rules run on the tokens of blank spaCy pipelines (tokenizer only, read as plain lists of strings),
 starting from anchors: institutional heads (`Region`, `Stadt`, `-verket`, `Kommune`, `GmbH`, …),
-curated well-known bodies (PhraseMatchers for the multi-word ones), acronyms in parentheses, label
-lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde med`), given names, titles and
-role words. Python code then grows each anchor into a name span.
+known bodies from official registers (pipeline/lexicon; PhraseMatchers for the multi-word ones),
+acronyms in parentheses, label lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde
+med`), given names, titles and role words. Python code then grows each anchor into a name span.
 
 Organisation items have `text` without a trailing genitive (`Tillväxtverkets` → span of
 `Tillväxtverket`, `FN:s` → `FN`): the base form is a verbatim prefix of the surface, and a base
