@@ -2,9 +2,9 @@
 
 Rules run on the tokens of blank spaCy pipelines (tokenizer only, read as plain lists of strings),
 starting from anchors: institutional heads (`Region`, `Stadt`, `-verket`, `Kommune`, `GmbH`, …),
-curated well-known bodies (PhraseMatchers for the multi-word ones), acronyms in parentheses, label
-lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde med`), given names, titles and
-role words. Python code then grows each anchor into a name span.
+known bodies from official registers (pipeline/lexicon; PhraseMatchers for the multi-word ones),
+acronyms in parentheses, label lines (`Projektägare:`, `Lead Partner:`), cue phrases (`i samarbejde
+med`), given names, titles and role words. Python code then grows each anchor into a name span.
 
 Organisation items have `text` without a trailing genitive (`Tillväxtverkets` → span of
 `Tillväxtverket`, `FN:s` → `FN`): the base form is a verbatim prefix of the surface, and a base
@@ -40,68 +40,29 @@ from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
 
-from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
-# Data lists. Lower-cased unless stated otherwise.
+# Data lists: pipeline/lexicon/<concept>.<lang>.txt, each with a header naming its source (tests/test_lexicon.py).
+# Lower-cased unless stated otherwise. Texts mix languages, so each concept is read in every language at once.
+# Short closed-class grammar words (prepositions, connectors, particles) and morphological suffixes stay in code.
 
 # Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
-STANDALONE_ORG_ENDINGS = (
-    "verket", "styrelsen", "myndigheten", "fonden", "förmedlingen", "nätverket", "nämnden",
-    "inspektionen", "kassan", "rådet", "institutet", "universitetet", "högskolan", "museet",
-    "ministeriet", "departementet", "forvaltningen", "förvaltningen", "bestyrelsen", "bestyrelse",
-    "agenturet", "senteret", "centret", "banken", "direktoratet", "tilsynet", "kommissionen",
-    "sekretariatet", "styrelse", "fonds", "ministerium", "kanzlei", "sekretariat", "kontaktstelle",
-    "agentur", "hochschule", "universität", "museum", "kammer", "bank", "stiftelsen", "fonden",
-    "foreningen", "föreningen", "forbundet", "förbundet", "akademie", "akademin",
-)
-GERMAN_STANDALONE_ORG_ENDINGS = ("ministerium", "kanzlei", "sekretariat", "kontaktstelle", "fonds", "ministeriums")
-# Endings that look like one of those but are common nouns (`Sofielundsområdet` is no `-rådet`).
-NOT_ORG_ENDINGS = ("området", "områdets", "omradet", "arbetet", "anwaltskanzlei", "steuerkanzlei", "notarkanzlei", "patentkanzlei", "beraterkanzlei")
+STANDALONE_ORG_ENDINGS = endings("org_endings")
+GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare")
+# Endings that look like one of those but are common nouns (`-området` is no `-rådet`).
+NOT_ORG_ENDINGS = endings("not_org_endings")
 # German districts are compounds in -kreis (`Heidekreis`); these -kreis nouns are groups of people.
-NOT_DISTRICTS = frozenset(
-    """
-    kreis landkreis stadtkreis arbeitskreis freundeskreis kundenkreis personenkreis
-    teilnehmerkreis gesprächskreis bekanntenkreis familienkreis wahlkreis umkreis kulturkreis
-    lesekreis interessentenkreis expertenkreis unterstützerkreis förderkreis kreislauf
-    """.split()
-)
+NOT_DISTRICTS = any_language("not_districts")
 # Words with such an ending that are common nouns or unnamed references, never organisations alone.
-NOT_STANDALONE_ORGS = frozenset(
-    """
-    regeringen regeringskansliet kommunen kommunerne kommunerna regionen regionsrådet rådet byrådet
-    kommunalbestyrelsen kommunalbestyrelse bestyrelsen bestyrelse styrelsen styrelse fonden fonds
-    verket nätverket hantverket regelverket ramverket konstverket kraftverket ledningsverket
-    myndigheten nämnden förvaltningen forvaltningen ministeriet departementet kommissionen
-    sekretariatet sekretariat kontaktstelle agentur agenturet museum museet universitetet
-    universität hochschule högskolan institutet banken bank kammer kassan stiftelsen foreningen
-    föreningen forbundet förbundet akademie akademin direktoratet tilsynet senteret centret
-    bundesministerium ministerium landesministerium staatsministerium bundesamt landesamt
-    bundesagentur kanzlei bundesregierung landesregierung staatsregierung stadtverwaltung
-    kreisverwaltung gemeindeverwaltung verwaltung bundesrat landesrat gemeinderat stadtrat kreistag
-    förvaltningsrådet kommunfullmäktige landsrådet kulturrådet bygderådet styrelserådet
-    lokalrådet lokalrådene ungdomsrådet nationalmuseum datenbank förderbank
-    partnerbank sparekassen volksbank landesbank landsbanken databanken kompetensbanken
-    jobbanken idébanken bildbanken kunskapsbanken
-    """.split()
-)
-# Heads that open a name when a proper name follows (`Region Blekinge`, `Hochschule Trier`).
-NAMED_HEADS = frozenset(
-    """
-    region regionen stadt kreis landkreis gemeinde stad kommune kommun landsting abteilung center
-    centre centrum zentrum hochschule fachhochschule volkshochschule universität universitet
-    universitetet university institut institute stiftung stiftelsen fonden verein verband förening
-    forening foreningen föreningen amt bundesamt landesamt agentur bundesagentur kammer
-    handelskammer handwerkskammer sekretariat styrelsen udvalget bundesministerium ministerium
-    landesministerium staatsministerium ministeriet länsstyrelsen investitionsbank academy council
-    college school schule kommunförbund regionalverband landschaftsverband zweckverband
-    regionalverein regionalvereins museum museet akademie akademin fonds fond fund
-    """.split()
-)
+NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
+# Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
+NAMED_HEADS = any_language("named_heads")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
-NAMED_HEAD_ENDINGS = ("schule", "verein", "vereins", "verband", "verbands", "region", "bank", "museum", "akademie")
-# Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`).
+NAMED_HEAD_ENDINGS = endings("named_head_endings")
+# Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
+# suffixes of sv/da/de adjectives (grammar, closed-class).
 ADJECTIVE_ENDINGS = (
     "isch", "ische", "ischen", "ischer", "iska", "iske", "isk", "ale", "ala", "alen", "aler", "ige",
     "igen", "liche", "lichen", "licher", "ska", "ske", "sche", "schen", "scher", "same", "samen",
@@ -109,138 +70,46 @@ ADJECTIVE_ENDINGS = (
 )
 # Heads taking a prepositional name (`Styrelsen for Arbejdsmarked og Rekruttering`).
 PREPOSITIONS = frozenset("för for für of til i".split())
-# Prepositions between a role and its employer (`projektchef i Realdania`, `formand for AlmenNet`).
+# Prepositions between a role and its employer (`projektchef i X`, `formand for X`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
-# Heads that close a name (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
-CLOSING_HEADS = frozenset(
-    """
-    Kommune kommune Kommun kommun Stad stad Landsting landsting Regio Agentur Verwaltung
-    GmbH AG e.V. eV AB A/S ApS AS ASA Oy SE KG mbH eG gGmbH Ltd Inc Folkeparti Partei Parti partiet
-    Arkitekter Architects Kontaktstelle Sekretariat Geschäftsstelle Stiftung Fonden Fonds
-    Foundation Association Agency Group Gruppe Holding Institute Institut Council Kommunalverband
-    universitet Universitet högskola University
-    """.split()
-)
-# Closing heads that may also follow a dash (`Interreg Nordsee – Kontaktstelle`).
-DASH_CLOSING_HEADS = frozenset({"Kontaktstelle", "Sekretariat", "Geschäftsstelle"})
-# Plural heads introducing a list of municipalities (`die Städte Gotha, Jena und Weimar`).
-LIST_HEADS = {
-    "de": frozenset("städte städten kommunen pionierkommunen kreise kreisen landkreise landkreisen gemeinden".split()),
-    "sv": frozenset("kommunerna".split()),
-    "da": frozenset("kommunerne".split()),
-}
+# Heads and legal forms that close a name (`X Kommune`, `X stad`, `X GmbH`); case-sensitive.
+CLOSING_HEADS = any_language("closing_heads")
+# Closing heads that may also follow a dash (`Interreg X – Kontaktstelle`).
+DASH_CLOSING_HEADS = any_language("dash_closing_heads")
+# Plural heads introducing a list of municipalities (`die Städte X, Y und Z`).
+LIST_HEADS = {lang: word_list("list_heads", lang) for lang in ("de", "sv", "da")}
 LIST_LINKS = frozenset(", und sowie og och samt and".split())
 # Label lines and cue phrases whose following capitalised words name organisations.
-ORG_LABELS = frozenset(
-    """
-    projektägare projektejer projektejere projekteier lead partner leadpartner projektpartner
-    projektpartnere projektpartners partner partnere partners samarbetspartner samarbejdspartnere
-    finansiär finansiärer medfinansiär medfinansiärer finansiering finansieret projektträger träger
-    förderer fördergeber auftraggeber kilde källa quelle text foto grafik bildquelle bildquellen
-    udgiver utgivare herausgeber arrangør arrangör veranstalter instantie
-    """.split()
-)
-CUE_PHRASES = (
-    ("i", "samarbejde", "med"), ("i", "samarbete", "med"), ("i", "samverkan", "med"),
-    ("i", "samarbeid", "med"), ("in", "zusammenarbeit", "mit"), ("zusammen", "mit"),
-    ("gemeinsam", "mit"), ("tillsammans", "med"), ("sammen", "med"), ("finansiering", "från"),
-    ("finansiering", "fra"), ("støtte", "fra"), ("stöd", "från"), ("hjælp", "fra"),
-    ("hjälp", "av"), ("hjælp", "af"), ("finansieret", "af"), ("finansierat", "av"),
-    ("gefördert", "von"), ("gefördert", "durch"), ("unterstützt", "von"), ("funded", "by"),
-    ("in", "cooperation", "with"), ("in", "collaboration", "with"),
-)
+ORG_LABELS = any_language("org_labels")
+CUE_PHRASES = tuple(tuple(phrase.split()) for phrase in sorted(any_language("cue_phrases")))
 # Role words: a name next to one is a person, an organisation after `role + prep` is an employer.
-ROLE_WORDS = frozenset(
-    """
-    chief träger trägerin präsident präsidentin president præsident presidenten vd
-    chef formand forkvinde forperson ordförande ordförende ordfører leder ledare direktør direktör
-    direktor direktorin direktørin koordinator koordinatorin projektkoordinator projektleder
-    projektledare projektleiter projektleiterin projektchef projektmanager programchef
-    programleder programansvarig kommunikationschef pressesekretær pressechef
-    borgmester borgmästare bürgermeister bürgermeisterin oberbürgermeister oberbürgermeisterin
-    landrat landrätin minister ministerin obmann obfrau geschäftsführer geschäftsführerin
-    vorsitzender vorsitzende sprecher sprecherin referent referentin sachbearbeiter
-    sachbearbeiterin handläggare rådgivare rådgiver konsulent konsult specialist specialkonsulent
-    chefkonsulent fuldmægtig udvalgsformand regionsrådsformand kommunalråd kommunstyrelsens
-    abteilungsleiter abteilungsleiterin leiter leiterin manager adviser advisor officer professor
-    professorin lektor forsker forskare kontaktperson ansprechpartner ansprechpartnerin
-    bundestagsabgeordneter bundestagsabgeordneten abgeordneter abgeordnete mdb mdl
-    """.split()
-)
-ROLE_ENDINGS = (
-    "chef", "minister", "ministerin", "leiter", "leiterin", "leder", "ledare", "formand", "direktør",
-    "direktör", "direktor", "koordinator", "manager", "führer", "führerin", "sprecher", "sprecherin",
-    "meister", "meisterin", "abgeordneter", "abgeordneten", "abgeordnete", "referent", "referentin",
-    "rådgiver", "rådgivare", "konsulent", "handläggare", "ansvarig", "ordförande", "sekretær",
-)
+ROLE_WORDS = any_language("role_words")
+ROLE_ENDINGS = endings("role_endings")
 PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
-TITLES = frozenset("dr dr. prof prof. professor herr frau hr. fr. bgm bgm. labg labg. mag. ing. dipl.-ing. dipl.".split())
-CONTACT_LABELS = frozenset(
-    """
-    kontakt kontaktperson kontaktpersoner kontakta ansprechpartner ansprechpartnerin
-    ansprechpersonen ansprechperson contact publicerat publiceret skrevet skriven af av von wer
-    """.split()
-)
-SPEECH_VERBS = frozenset(
-    """
-    säger sa sade berättar förklarar konstaterar siger sagde fortæller forklarer udtaler
-    sagt sagte erklärt erklärte ergänzt ergänzte betont betonte informiert informierte erläutert
-    erläutert so says said explains
-    """.split()
-)
-CONTACT_LINE_WORDS = frozenset("tel tel. telefon telephone phone tlf tlf. mobil mobile e-post e-mail email mail fax".split())
+TITLES = any_language("titles")
+CONTACT_LABELS = any_language("contact_labels")
+SPEECH_VERBS = any_language("speech_verbs")
+CONTACT_LINE_WORDS = any_language("contact_line_words")
 # Unnamed references: the common-noun names of a government level are not organisations.
-UNNAMED_REFERENCES = frozenset(
-    """
-    regeringen regering bund bundes bundesregierung landesregierung staten kommunen kommunerne
-    kommunerna regionen regionerne regionsrådet landet länet staden byen stadt gemeinde
-    """.split()
-)
+UNNAMED_REFERENCES = any_language("unnamed_references")
 # Programme, project and product words: a candidate containing one is no organisation.
-PROGRAMME_WORDS = frozenset(
-    """
-    interreg program programme programm programmet programmes programms projekt projektet project
-    projekte strategi strategie strategy puljen pulje agenda wettbewerb modellprojekt modellprojekte
-    """.split()
-)
-PROGRAMME_ENDINGS = ("program", "programm", "programmet", "programme", "puljen", "pulje", "strategie", "strategi", "wettbewerb", "projekt")
+PROGRAMME_WORDS = any_language("programme_words")
+PROGRAMME_ENDINGS = endings("programme_endings")
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
-THING_HEADS = any_language("thing_heads")  # pipeline/lexicon/thing_heads.<lang>.txt
+THING_HEADS = any_language("thing_heads")
 # Words opening or closing the name of a region, county or district.
-REGION_HEADS = frozenset("region regionen län county kreis landkreis bezirk amt fylke".split())
+REGION_HEADS = any_language("region_heads")
 # Words that describe an area: a region right after one is named as geography, not as a body that acts.
-GEOGRAPHY_CUES = any_language("geography_cues")  # pipeline/lexicon/geography_cues.<lang>.txt
+GEOGRAPHY_CUES = any_language("geography_cues")
 # What may stand between two regions of one list (`Region X och delar av Region Y`).
 LIST_JOINS = frozenset(
     ", och og und and samt sowie delar dele teile parts av af of von des der den die dem the".split()
 )
 # Capitalised function words, pronouns and frequent sentence starters: never part of a name.
-STOPWORDS = frozenset(
-    """
-    a an and the of for in on at to by with from as is are was this that these those our your their
-    én ét een eins ett två zwei drei tre to
-    der die das den dem des ein eine einer eines einem einen und oder aber auch im in am an auf aus
-    bei mit nach von vor zu zum zur für über unter durch gegen ohne um wie als wenn dass es er sie
-    wir ihr ich du man sich so da dort hier jetzt nun noch schon nur mehr sehr alle alles jeder
-    jede jedes dieser diese dieses jener kein keine ihre ihr sein seine unser unsere mein meine
-    den det de en ett et och og eller men samt som så att at af av på i till til fra från med för
-    for hos ved vid om efter under över efter mellan mellem hvor var där der när hvornår vi jag jeg
-    ni du han hun hon de dem vår vores våra deres deras min mit sin sit sine sina hans hennes
-    hendes dette denna detta disse dessa alla alle hele hela nya nye ny nytt nyt inte ikke även
-    også også både bland blandt enligt ifølge
-    """.split()
-)
-MONTHS_AND_DAYS = frozenset(
-    """
-    januar januari january februar februari february märz marts mars march april mai maj may juni
-    june juli july august augusti september oktober october november dezember december
-    montag dienstag mittwoch donnerstag freitag samstag sonntag måndag tisdag onsdag torsdag fredag
-    lördag söndag mandag tirsdag onsdag torsdag fredag lørdag søndag monday tuesday wednesday
-    thursday friday saturday sunday
-    """.split()
-)
-STREET_WORDS = ("vej", "gade", "allé", "alle", "gatan", "gata", "vägen", "väg", "straße", "strasse", "weg", "platz", "gasse", "torv", "torg")
+STOPWORDS = any_language("stopwords")
+MONTHS_AND_DAYS = frozenset(numbered("months")) | any_language("weekdays")
+STREET_WORDS = endings("street_words")
 
 # Filters of NER organisations: currency codes, connectors, places.
 CURRENCY_CODES = frozenset("EUR DKK SEK NOK USD GBP CHF ISK KR KR. MIO MIA".split())
@@ -249,88 +118,28 @@ LOCATIVE_PREPOSITIONS = ("i", "in", "im", "på", "aus", "nach", "från", "fra", 
 # Whether a one-word NER organisation used as a place elsewhere in the text is dropped (measured on dev).
 DROP_BARE_PLACES = True
 
-# Well-known national and EU bodies (exact surface, case-sensitive), and parties.
-KNOWN_ORGANISATIONS = frozenset(
-    """
-    FN UN UNESCO OECD WHO NATO IHK HWK OECD UNICEF UNHCR ILO IMF EIB ERUF ERDF EFRE ESF EFRU EHFF
-    EJFLU ELER EGFL Tillväxtverket Boverket Vinnova Formas Forte Energimyndigheten Naturvårdsverket
-    Trafikverket Jordbruksverket Skogsstyrelsen Arbetsförmedlingen Försäkringskassan Skatteverket
-    Länsstyrelsen Riksantikvarieämbetet Kulturrådet Tillväxtanalys Almi Sida Vetenskapsrådet
-    Lantmäteriet Havs- Statens Energistyrelsen Erhvervsstyrelsen Landsbyggefonden Realdania
-    Trafikstyrelsen Miljøstyrelsen Kulturministeriet Erhvervsministeriet Finansministeriet
-    Innovationsfonden Vækstfonden Socialstyrelsen Boligstyrelsen Husbanken Distriktssenteret
-    Innovasjon Enova Kommunalbanken Bundesinnenministerium Bundesfinanzministerium
-    Bundeswirtschaftsministerium Bundesumweltministerium Bundesverkehrsministerium
-    Bundesbauministerium Bundesagrarministerium KfW BAFA BBSR BMWSB BMUV BMWK BMDV BMI BMBF BMEL
-    Europa-Kommissionen EU-Kommissionen Europakommissionen Kommissionen EU-Kommission
-    Europäische Europeiska Europæiske NordForsk Nordregio
-    Socialdemokraterne Socialdemokratiet Socialdemokraterna Moderaterna Centerpartiet Liberalerna
-    Kristdemokraterna Vänsterpartiet Miljöpartiet Sverigedemokraterna Enhedslisten Moderaterne
-    Konservative CDU CSU SPD FDP AfD KL SKR LAG Facebook Google Microsoft Siemens Weltbank
-    """.split()
-) - frozenset({"Havs-", "Statens", "Europäische", "Europeiska", "Europæiske", "Innovasjon", "Konservative", "Länsstyrelsen", "Kulturrådet"})
-KNOWN_PHRASES = (
-    "Europeiska kommissionen", "Europeiska unionen", "Europæiske Union", "Den Europæiske Union",
-    "Europäische Union", "Europäischen Union", "Europäische Kommission", "Europäischen Kommission",
-    "Europese Unie", "Europese Commissie", "European Commission", "European Union",
-    "Innovasjon Norge", "Sveriges Kommuner och Regioner", "Kommunernes Landsforening",
-    "Danske Regioner", "Deutscher Städtetag", "Deutscher Landkreistag", "Dansk Folkeparti",
-    "Det Konservative Folkeparti", "Radikale Venstre", "Liberal Alliance", "Die Linke",
-    "Bündnis 90/Die Grünen", "Agentur für Arbeit", "Bundesagentur für Arbeit",
-    "Statens vegvesen", "Nordic Council of Ministers", "Nordisk Ministerråd", "Nordiska ministerrådet",
+# Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
+# agencies and ministries, regions and municipalities in the forms that name the organisation (`Malmö stad`, not
+# `Malmö`), German Länder as states (`Freistaat Bayern`), universities, parties, parliaments, local-government
+# associations, EU institutions, intergovernmental bodies, state-owned and large listed companies.
+KNOWN_BODY_LISTS = (
+    "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
+    "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
+    "listed_companies",
 )
+_KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
+# One-token names are read off the token columns; names of several words go to a PhraseMatcher.
+KNOWN_ORGANISATIONS = frozenset(name for name in _KNOWN_BODIES if " " not in name)
+KNOWN_PHRASES = tuple(sorted(name for name in _KNOWN_BODIES if " " in name))
 # The EU funds by their names in running text, matched case-insensitively (`regionala utvecklingsfonden`).
-FUND_PHRASES = (
-    "Europeiska socialfonden", "Europeiska regionala utvecklingsfonden", "regionala utvecklingsfonden",
-    "socialfonden", "havs- och fiskerifonden", "Europeiska havs- och fiskerifonden",
-    "jordbruksfonden för landsbygdens utveckling", "Europeiska jordbruksfonden för landsbygdsutveckling",
-    "Den Europæiske Socialfond", "Socialfonden", "Regionalfonden", "Den Europæiske Fond for Regionaludvikling",
-    "Europæisk Fond for Regionaludvikling", "Europäischen Fonds für regionale Entwicklung",
-    "Europäischer Fonds für regionale Entwicklung", "Europäische Sozialfonds", "Europäischen Sozialfonds",
-    "Europäischer Sozialfonds", "EU's Regionalfond", "EU's Socialfond", "EU:s regionalfond",
-    "EU:s socialfond", "European Regional Development Fund", "European Social Fund",
-)
+FUND_PHRASES = tuple(sorted(any_language("eu_funds")))
 # Short known acronyms also taken from compounds (`FN-målen` → FN, `IHK-zugehörigen` → IHK).
-COMPOUND_ACRONYMS = frozenset("FN UN UNESCO OECD WHO NATO IHK UNICEF".split())
-
-# Common given names (Nordic, German and a few international ones), capitalised as written.
-GIVEN_NAMES = frozenset(
-    """
-    Aage Adam Adrian Agnes Agneta Albert Alberte Alexander Alexandra Alfred Ali Alice Alma Amalie
-    Amanda Amelie Andrea Andreas Anders Andrzej Anette Angela Angelika Anita Anja Ann Anna Anne
-    Anneli Annette Anni Anton Antonia Arne Arvid Asger Astrid Axel Barbara Bastian Ben Benedikt
-    Benjamin Bengt Bent Bernd Bernhard Berit Bettina Birgit Birgitta Birte Bjarne Bjørn Björn Bo
-    Bodil Britt Brigitte Brian Camilla Carl Carina Carina Carola Caroline Carsten Cecilie Cecilia
-    Charlotte Christa Christian Christiane Christina Christine Christoph Christopher Claes Claudia
-    Claus Clemens Constanze Cornelia Dagmar Dan Daniel Daniela David Dennis Dieter Dietmar Dirk
-    Ditte Dorothea Dorte Dorthe Ebba Edith Edvard Einar Elena Elias Elin Elisabeth Elke Ella Ellen
-    Elsa Else Emil Emilia Emma Erik Erika Erling Ernst Esben Eskil Eva Ewa Fabian Felix Filip
-    Finn Florian Frank Franz Frederik Fredrik Frida Friedrich Frieda Gabriele Georg Gerd Gerhard
-    Gert Gisela Gitte Gregor Greta Gudrun Gunnar Gustav Gustaf Günther Günter Hanna Hannah Hannes
-    Hans Harald Heidi Heike Heiko Heinrich Heinz Helena Helene Helga Helle Hendrik Henning Henrik
-    Henrike Herbert Hermann Hilde Holger Horst Hubert Ida Ilse Inga Inge Inger Ingrid Ines Irene
-    Isabel Isabella Jakob Jacob Jan Jana Jane Jannik Jens Jesper Jessica Joachim Johan Johanna
-    Johannes John Jonas Jonathan Josef Joseph Julia Julian Juliane Jörg Jürgen Jørgen Jens Jytte
-    Kai Karen Karin Karina Karl Karsten Kasper Katarina Katharina Kathrin Katrin Kerstin Kim
-    Kirsten Klaus Knud Kristian Kristina Kristine Kurt Lars Lasse Laura Lea Lena Leif Lena
-    Leo Leon Leonie Lilian Lillian Lina Linda Line Lisa Lise Lisbeth Lotta Lotte Louise Lucas
-    Ludwig Luise Lukas Lutz Lars Madeleine Magdalena Magnus Maja Malene Malin Manfred
-    Manuel Marcus Mareike Margareta Margrethe Maria Marianne Marie Marina Mario Marion
-    Marit Markus Marlene Martin Martina Mathias Matthias Mats Max Maximilian Maya Merete Mette
-    Michael Michaela Mikael Mikkel Mona Monika Morten Nadine Natalie Nicolai Nicolaj Niclas Niels
-    Nikolaj Nikolaus Nils Nina Nora Norbert Ola Olaf Ole Olivia Oliver Olof Oskar Otto Ove Patrick
-    Paul Paula Per Peter Petra Philipp Pia Poul Ralf Ralph Rasmus Regina Reinhard Renate Rene
-    René Richard Rikke Rita Robert Roger Roland Rolf Ronald Rune Ruth Sabine Sabrina Sandra Sanna
-    Sara Sarah Sebastian Serena Signe Silke Simon Simone Sofia Sofie Sonja Sophie Stefan Stefanie
-    Steffen Stephan Stephanie Sten Stig Susanne Sune Svante Sven Svend Søren Tanja Thomas Thorsten
-    Tilo Tim Tina Tine Tobias Tom Tommy Tor Torben Torsten Tove Troels Ulf Ulla Ulrich Ulrike Ursula
-    Ute Uwe Valentin Vera Verena Viktor Viktoria Volker Walter Werner Wiebke Wilhelm Wolfgang Yvonne
-    Ylva Åsa Åke Øystein Thea Theresa Emely Klara Clara Hedvig Vibeke Kjeld Kjell Tage Jonna Trine Sanna Ingela Pernilla
-    Kent Linnea Ebbe Bodo Wolf Uffe Lene Hanne Grete Birthe Anders Gösta Göran Håkan Marianne
-    Mogens Elise Iver Frits Flemming Preben Palle Kaj Jørn Villy Mads Mathilde Freja Ingeborg Solveig
-    Sigrid Rune Trond Geir Terje Kari Randi Liv Hege Siri Tuva Elias Emil Noah Oscar Hugo Vincent
-    """.split()
+COMPOUND_ACRONYMS = frozenset(
+    name for name in any_language("international_bodies") | any_language("chambers") if name.isupper() and len(name) <= 6
 )
+
+# Given names, read off the person spans of the NER training data (training/build_given_names.py); case-sensitive.
+GIVEN_NAMES = any_language("given_names")
 
 
 # --------------------------------------------------------------------------------------------
