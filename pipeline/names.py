@@ -411,7 +411,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, LIST_HEAD, PAREN = (1 << bit for bit in range(9))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN = (1 << bit for bit in range(8))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -425,7 +425,6 @@ def _anchor_kind(word: str, lang: str) -> int:
         | LABEL * (lower in ORG_LABELS)
         | CUE * (lower in _CUES_BY_FIRST_WORD)
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
-        | LIST_HEAD * (lower in LIST_HEADS.get(lang, ()))
         | PAREN * (word == "(")
     )
 
@@ -815,38 +814,6 @@ def _token_sentence_start(tokens: _Tokens, i: int) -> bool:
     return k < 0 or "\n" in tokens.text[k] or tokens.text[k] in (".", "!", "?", ":", "–", "-", "\"", "”", "“")
 
 
-def _list_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
-    """Return municipalities listed after a plural institutional noun (`die Städte Kiel, Lübeck`)."""
-    heads = LIST_HEADS.get(lang, frozenset())
-    texts, lowers = tokens.text, tokens.lower
-    n = len(texts)
-    found: list[tuple[int, int, int]] = []
-    for i in tokens.anchors.get(LIST_HEAD, ()):
-        # Municipalities listed after a locative preposition are where something is (`in den Gemeinden X und Y`,
-        # `aus den Landkreisen …`), a geography: on GermEval test those lists were places, not bodies.
-        if any(lowers[k] in LOCATIVE_PREPOSITIONS for k in range(max(0, i - 2), i)):
-            continue
-        j = i + 1
-        if j < n and lowers[j] in ("wie", "som", "såsom", "like"):
-            j += 1
-        items: list[tuple[int, int]] = []
-        while j < n:
-            end = j
-            while end < n and end - j < 3 and _is_name_part(texts[end]) and lowers[end] not in NAMED_HEADS and lowers[end] not in heads and not _org_ending(lowers[end]):
-                end += 1
-            if end == j:
-                break
-            items.append((j, end))
-            if end < n and texts[end] in LIST_LINKS:
-                j = end + 1
-            else:
-                break
-        # One name is a list only with a comparison word; a true list has two or more names.
-        if len(items) >= 2 or (items and lowers[i + 1] in ("wie", "som", "såsom")):
-            found.extend((start, end, 2) for start, end in items)
-    return found
-
-
 def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[int, int, int]]:
     """Return organisations after label lines (`Projektägare:`) and cue phrases (`i samverkan med`)."""
     texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
@@ -1046,11 +1013,14 @@ def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
 def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     """Return the organisation items the token rules find in a text (a segment of a long one), no propagation."""
     tokens = _tokens(text, lang)
-    candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang) + _list_rules(tokens, lang)
+    candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
+    # A known body inside a company name with a legal form is that company (`Google Inc.`, `Siemens Energy AG`).
+    companies = [(c[0], c[1]) for c in candidates if c[2] == 3 and _closing_head(tokens.text[c[1] - 1]) is not None]
+    candidates = [c for c in candidates if not (c[2] == 4 and c[1] - c[0] == 1 and any(s <= c[0] and c[1] <= e and e - s > 1 for s, e in companies))]
     spans = _select(candidates)
     # An acronym in parentheses right after an organisation is its abbreviation (`(SDFI)`).
     for start in _paren_acronym_starts(tokens):
@@ -1631,7 +1601,8 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
 def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
     """Return every person mention: `text` (without title), `span`, `name` and `source`."""
     spans = _ner_spans(text, lang) if use_ner else ()
-    rules = _rule_persons(text, lang)
+    organisations = _rule_organisations(text, lang)
+    rules = _outside_organisations(_rule_persons(text, lang), organisations)
     if not spans:
         return rules
     segments = _segments(text)
@@ -1642,5 +1613,35 @@ def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
         offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
         return offset, _tokens(piece, lang)
 
-    ner_items = [item for s, e, label in spans if label == "PER" and (item := _ner_person(text, s, e, tokens_at, lang))]
-    return _merge(rules, _rule_organisations(text, lang), ner_items)
+    ner_items = [item for s, e in _line_pieces(text, spans, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
+    return _merge(rules, organisations, ner_items)
+
+
+def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:
+    """Return the spans of one label cut at line breaks: names on consecutive lines are two names."""
+    pieces = []
+    for start, end, found in spans:
+        if found != label:
+            continue
+        if "\n" not in text[start:end]:
+            pieces.append((start, end))
+            continue
+        for line in re.finditer(r"[^\n]+", text[start:end]):
+            if line.group().strip():
+                pieces.append((start + line.start(), start + line.end()))
+    return pieces
+
+
+def _outside_organisations(persons: list[dict], organisations: list[dict]) -> list[dict]:
+    """Return the persons not inside a longer organisation name (`Stiftelsen Karin Dahl` names a foundation)."""
+    spans = sorted(tuple(item["span"]) for item in organisations)
+    starts = [start for start, _ in spans]
+    kept = []
+    for item in persons:
+        start, end = item["span"]
+        # Organisation items do not overlap, so only the last one starting at or before the person can hold it.
+        k = bisect_right(starts, start) - 1
+        if k >= 0 and spans[k][1] >= end and spans[k][1] - spans[k][0] > end - start:
+            continue
+        kept.append(item)
+    return kept
