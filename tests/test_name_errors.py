@@ -110,7 +110,7 @@ def test_a_descriptive_compound_before_a_name_is_left_out(ner):
     assert orgs(text, "de") == {"Blau-Weiß Kehrum"}
 
 
-# Persons: two on consecutive lines stay two, a salutation is not part of the name.
+# Persons: two on consecutive lines stay two, a salutation is not part of the name, `Mc`/`Di` names are names.
 @pytest.mark.parametrize(
     ("lang", "text", "spans", "expected"),
     [
@@ -119,6 +119,8 @@ def test_a_descriptive_compound_before_a_name_is_left_out(ner):
         ("de", "Ansprechpartner sind Frau Helga Brenner und Herr Tobias Kranz.",
          [("Frau Helga Brenner", "PER"), ("Herr Tobias Kranz", "PER")], {"Helga Brenner", "Tobias Kranz"}),
         ("de", "Wie Frau Brenner erklärte, beginnt der Bau im Mai.", [("Frau Brenner", "PER")], set()),
+        # A surname with a capital inside is a name word.
+        ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
     ],
 )
 def test_persons_are_split_and_lose_salutations(ner, lang, text, spans, expected):
