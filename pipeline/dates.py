@@ -74,8 +74,8 @@ _POINT = re.compile(
             rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
             # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
             rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
-            # 2014-2020, 2016-18, 2021/2022
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-/](?P<yr_s>\d\d)){_NOT_AFTER}",
+            # 2014-2020, 2016-18, 2023–24, 2021/2022
+            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
             # 2020
             rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
         ]
@@ -85,7 +85,8 @@ _POINT = re.compile(
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
-    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot)"
+    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot"
+    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through)"
     rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
