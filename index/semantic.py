@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hitta.index.analysis import fold_text
+from hitta.pipeline.lexicon import any_language
 
 if TYPE_CHECKING:  # numpy and scipy load lazily: `import index.semantic` must stay cheap
     import numpy as np
@@ -87,24 +88,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 # they are far from ubiquitous, so IDF keeps them heavy and they pull documents together by
 # language instead of topic; dropping them also lets bigrams join the content words around them
 # ("renovering af boliger" → "renovering boliger").
-STOP_WORDS = frozenset(
-    """
-    alla allt andra att av blev blir bara da de dem den denna dessa det detta deras din du efter eller en
-    ett for fran genom ha hade han har hon hos hur icke inte jag kan kommer man med mellan men mot mycket
-    nar nu och ocksa om oss pa samt sedan sig sin sina sitt ska skall som sa till under upp ut var vara
-    varit vi vid vilka vilken vilket ar an over
-    af alle andre at blevet bliver dette denne der disse end er et fra gennem havde hende hendes hans
-    her hun hvad hvilke hvis hvor hvordan ikke ind jeg jer kun meget mellem mod og ogsa op os over sa
-    sine skal uden ved vil vor vores vaeret
-    aber als am an auch auf aus bei bin bis bist damit dann das dass dabei dem den denen der des dich
-    die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer eines er es
-    fur gegen hat haben hatte hier ich ihr ihre ihrem ihren im in ist ja jede jeder jedes kann kein keine
-    konnen man mehr mit muss nach nicht noch nur ob oder ohne schon sehr sein seine sich sie sind so
-    soll sollen sowie uber um und uns unser unsere unter vom von vor war waren was weil welche wenn wer
-    werden wie wir wird wurde wurden worden zu zum zur zwischen
-    and are as be by for from in is it of on or that the this to was we were with you your
-    """.split()
-)
+STOP_WORDS = any_language("search_stop_words")  # pipeline/lexicon/search_stop_words.<lang>.txt
 
 
 def _unit_rows_dense(vectors: np.ndarray) -> np.ndarray:

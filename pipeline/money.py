@@ -388,10 +388,14 @@ def _cued_items(text: str, lang: str, explicit: list[dict[str, Any]], digit_star
     explicit_ends = [item["span"][1] for item in explicit]
     currencies = [item["currency"] for item in explicit]
     usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    explicit_currencies = set(currencies)
     declared: list[tuple[int, str | None]] | None = None
     items = []
     for match in matches_at(grouped, text, digit_starts):
         start, end = match.span()
+        inside = bisect_right(explicit_starts, start) - 1
+        if inside >= 0 and explicit_ends[inside] > start:
+            continue  # part of an amount written with its currency
         value = parse_number(match.group(), lang)
         if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end):
             continue
@@ -402,7 +406,7 @@ def _cued_items(text: str, lang: str, explicit: list[dict[str, Any]], digit_star
         currency = None
         if explicit:  # the currency of an explicit amount on its line, else the text's usual one
             currency = _context_currency(text, start, end, explicit, explicit_starts, explicit_ends, lang)
-            currency = currency if currency in currencies else usual_currency
+            currency = currency if currency in explicit_currencies else usual_currency
         else:
             if declared is None:
                 declared = [(m.start(), _currency_code(m.group(), lang, text)) for m in _CURRENCY_WORD.finditer(text)]
