@@ -56,7 +56,7 @@ def json_member(data: str, name: str) -> Any:
     raise KeyError(name)
 
 
-def json_utf8(body: dict[str, Any]) -> bytearray:
+def json_utf8(body: dict[str, Any], slice_items: int = JSON_SLICE) -> bytearray:
     """Return json.dumps(body, ensure_ascii=False) encoded as UTF-8, written a slice of a list at a time.
 
     The same bytes, without json.dumps's whole string (two or four bytes a character as soon as one
@@ -67,10 +67,12 @@ def json_utf8(body: dict[str, Any]) -> bytearray:
     out = bytearray(b"{")
     for number, (key, value) in enumerate(body.items()):
         out += f"{', ' if number else ''}{encode(key)}: ".encode("utf-8")
-        if isinstance(value, list) and len(value) > JSON_SLICE:
+        if isinstance(value, list) and len(value) > slice_items:
             out += b"["
-            for start in range(0, len(value), JSON_SLICE):  # "[a, b]" less its brackets is "a, b"
-                out += (", " if start else "").encode("utf-8") + encode(value[start : start + JSON_SLICE])[1:-1].encode("utf-8")
+            for start in range(0, len(value), slice_items):
+                if start:
+                    out += b", "
+                out += encode(value[start : start + slice_items])[1:-1].encode("utf-8")  # "[a, b]" less its brackets
             out += b"]"
         else:
             out += encode(value).encode("utf-8")

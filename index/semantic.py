@@ -124,14 +124,21 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Return the folded content tokens of a text (letters and digits, two or more, no function words)."""
-    if len(text) <= _TOKEN_PIECE_CHARS:
-        return [token for token in _TOKEN.findall(fold(text)) if len(token) > 1 and token not in STOP_WORDS]
-    # Folding and tokenising a piece cut after a space or line break gives what the whole text gives
-    # for it: lower-casing (final sigma included), NFKD and tokens never reach across such a cut.
+    if len(text) > _TOKEN_PIECE_CHARS:
+        return _tokenize_pieces(text, _TOKEN_PIECE_CHARS)
+    return [token for token in _TOKEN.findall(fold(text)) if len(token) > 1 and token not in STOP_WORDS]
+
+
+def _tokenize_pieces(text: str, size: int) -> list[str]:
+    """Return tokenize(text), read in pieces of about size characters, equal tokens sharing one string.
+
+    Folding and tokenising a piece cut after a space or line break gives what the whole text gives
+    for it: lower-casing (final sigma included), NFKD and tokens never reach across such a cut.
+    """
     shared: dict[str, str] = {}
     return [
         shared.setdefault(token, token)
-        for piece in _pieces(text, _TOKEN_PIECE_CHARS)
+        for piece in _pieces(text, size)
         for token in _TOKEN.findall(fold(piece))
         if len(token) > 1 and token not in STOP_WORDS
     ]
@@ -152,12 +159,12 @@ def _pieces(text: str, size: int) -> Iterator[str]:
     yield text[start:]
 
 
-def _split_shared(tokens: str) -> list[str]:
-    """Return tokens.split() for a space-joined token line, equal tokens sharing one string when it is long."""
-    if len(tokens) <= _TOKEN_PIECE_CHARS:
+def _split_shared(tokens: str, size: int = _TOKEN_PIECE_CHARS) -> list[str]:
+    """Return tokens.split() of a spilled token line; a line over size characters is split in pieces, equal tokens sharing one string."""
+    if len(tokens) <= size:
         return tokens.split()
     shared: dict[str, str] = {}
-    return [shared.setdefault(token, token) for piece in _pieces(tokens, _TOKEN_PIECE_CHARS) for token in piece.split()]
+    return [shared.setdefault(token, token) for piece in _pieces(tokens, size) for token in piece.split()]
 
 
 def char_ngrams(token: str) -> tuple[str, ...]:
