@@ -441,7 +441,7 @@ class Store:
 
     def iter_records(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
         """Yield every record in id order, reading in batches (memory stays flat)."""
-        for record_id, data in self._iter_data(batch_size):
+        for record_id, data in self._iter_rows("id, data", batch_size):
             try:
                 record = self._with_sources(record_id, data)
             except sqlite3.DatabaseError as exc:
@@ -450,7 +450,7 @@ class Store:
 
     def iter_texts(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         """Yield (id, text) of the given records that exist (every record, in id order, when ids is None)."""
-        for record_id in self.ids() if ids is None else ids:
+        for record_id in (row[0] for row in self._iter_rows("id")) if ids is None else ids:
             text = self._text_of(record_id)
             if text is not None:
                 yield record_id, text
@@ -478,13 +478,13 @@ class Store:
                 continue
             return text if isinstance(text, str) else ""
 
-    def _iter_data(self, batch_size: int = 500) -> Iterator[tuple[str, str]]:
-        """Yield (id, JSON data) of every record in id order, reading in batches."""
+    def _iter_rows(self, columns: str, batch_size: int = 500) -> Iterator[tuple[str, ...]]:
+        """Yield the given columns ("id" first) of every record in id order, reading in batches."""
         last = ""
         while True:
             try:
                 rows = self.db.execute(
-                    "SELECT id, data FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+                    f"SELECT {columns} FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)  # noqa: S608
                 ).fetchall()
             except sqlite3.DatabaseError as exc:  # a damaged page, or text that is not UTF-8
                 raise self.damaged(f"{exc}, reading the records after {last or 'the first'}") from exc
