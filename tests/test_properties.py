@@ -713,12 +713,14 @@ def test_json_utf8_writes_the_bytes_of_json_dumps(body: dict[str, Any], slice_it
 
 @FAST
 @given(JSON_OBJECT.filter(bool), st.data())
-def test_json_member_reads_a_member_as_json_loads_does(body: dict[str, Any], data: st.DataObject) -> None:
-    from hitta.corpus.store import json_member
+def test_json_member_and_shared_decoding_read_as_json_loads_does(body: dict[str, Any], data: st.DataObject) -> None:
+    from hitta.corpus.store import json_loads_shared, json_member
 
     key = data.draw(st.sampled_from(sorted(body)))
     for dumped in (json.dumps(body, ensure_ascii=False), json.dumps(body, indent=1), json.dumps(body, separators=(",", ":"))):
         assert json_member(dumped, key) == json.loads(dumped)[key]
+    decoded = json_loads_shared(dumped)
+    assert decoded == json.loads(dumped) and list(decoded) == list(json.loads(dumped))
 
 
 # Letters whose lower case or decomposition depends on their neighbours or yields several characters.

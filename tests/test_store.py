@@ -103,6 +103,7 @@ def test_record_json_is_json_dumps_and_each_entity_key_keeps_its_first_value(tmp
 
 def test_iter_texts_reads_each_text_from_the_head_of_its_json(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "TEXT_HEAD_CHARS", 8)  # the heads grow until the text is whole
+    monkeypatch.setattr(store_module, "SHARED_DECODE_CHARS", 100)  # records decoded with shared strings
     texts = ["kort", 'en längre text – med "citat", \\ och }] tecken\n' * 30]
     records = [make_record(text, f"{number}.txt", organisations=[ORG] * 40) for number, text in enumerate(texts)]
     with Store(tmp_path) as store:
@@ -110,6 +111,7 @@ def test_iter_texts_reads_each_text_from_the_head_of_its_json(tmp_path, monkeypa
             for record in records:
                 store.put_record(record)
         assert list(store.iter_texts()) == sorted((record["id"], record["text"]) for record in records)
+        assert [store.get(record["id"]) for record in records] == records
         assert list(store.iter_texts([records[1]["id"], "0000000000000000"])) == [(records[1]["id"], texts[1])]
         with store.transaction():
             store.db.execute("UPDATE records SET data = ? WHERE id = ?", ('{"id": "x", "title": "t"}', records[0]["id"]))
