@@ -1,17 +1,19 @@
 """hitta: ingest, extract and search Swedish, Danish and German project write-ups."""
 
-from importlib.metadata import PackageNotFoundError, version as _version
-
-try:
-    __version__ = _version("hitta")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
 __all__ = ["Hitta", "HittaError", "__version__"]
 
 
 def __getattr__(name: str) -> object:
-    """Import the library object on first use, so `import hitta` stays light."""
+    """Import the library object and the version on first use, so `import hitta` stays light."""
+    if name == "__version__":  # looked up on first use: importlib.metadata costs ~50 ms per process
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("hitta")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
     if name in ("Hitta", "HittaError"):
         from hitta import library
 

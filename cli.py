@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from hitta import __version__ as VERSION
 from hitta.corpus.store import one_line
 from hitta.library import SAMPLES_DIR, USER_ERRORS, Hitta, known_languages
 from hitta.pipeline.entities import VALUE_TYPES, display_value
@@ -60,8 +59,20 @@ def _hitta(ctx: click.Context) -> Hitta:
     return Hitta(_home(ctx))
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Print the version and exit (click's own option would look it up on every start: importlib.metadata ~50 ms)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from hitta import __version__
+
+    click.echo(f"hitta, version {__version__}")
+    ctx.exit()
+
+
 def _check_languages(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Refuse a --lang value that no record can have (a usage error, not an empty result)."""
+    if not values:  # (langdetect's profiles are listed only when needed)
+        return values
     known = known_languages()
     for value in values:
         if value.lower() not in known:
@@ -92,7 +103,9 @@ def _aligned(rows: list[tuple[str, str]]) -> None:
     help="Folder of the store and indexes [env HITTA_HOME; default ~/.local/share/hitta].",
 )
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.version_option(VERSION, prog_name="hitta")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the version and exit."
+)
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     """Ingest, extract and search Swedish, Danish and German project write-ups.
@@ -260,7 +273,7 @@ def _styled_snippet(highlight: str) -> str:
     type=click.Choice(["keyword", "semantic", "hybrid"]),
     default="hybrid",
     show_default=True,
-    help="keyword: words and operators (BM25); semantic: meaning (LSA vectors); hybrid: both, fused.",
+    help="keyword: words and operators (BM25); semantic: meaning (LSA vectors); hybrid: both scores added.",
 )
 @click.option("--lang", multiple=True, callback=_check_languages, help="Only records in this language (repeatable).")
 @click.option("--org", multiple=True, help="Only records naming this organisation (case and genitive insensitive).")

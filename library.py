@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from hitta.corpus.ingest import ExtractionStopped
+from hitta.corpus.executors import ExtractionStopped
 from hitta.corpus.erase import ForgetRefused
 from hitta.corpus.store import DB_NAME, MissingHomeError, ReadOnlyHomeError, Store, StoreError, default_home
 from hitta.index.semantic import SemanticIndexError

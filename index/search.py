@@ -1,4 +1,4 @@
-"""Query answering over given indexes: keyword (whoosh), semantic (LSA) and hybrid (reciprocal rank fusion)."""
+"""Query answering over given indexes: keyword (whoosh), semantic (LSA) and hybrid (the two scores summed)."""
 
 from __future__ import annotations
 
@@ -98,8 +98,9 @@ def search(
         if filters or plan.constrained:  # the semantic ranking knows no fields or operators: it gets the ids
             restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
         if restrict is None or restrict:
-            text, translated = semantic_query_text(plan)
-            semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=hybrid.TRANSLATION_VECTOR_WEIGHT[mode])
+            text, translated, share = semantic_query_text(plan)
+            weight = hybrid.TRANSLATION_VECTOR_WEIGHT[mode] * share
+            semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=weight)
     # Keyword hits hold a word or a translation; a semantic hit below the floor is shown only if it does too.
     matching = {hit.id for hit in keyword_hits}
     if plan is not None and plan.words:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hitta.index.analysis import fold_text
+from hitta.pipeline.lexicon import any_language
 
 if TYPE_CHECKING:  # numpy and scipy load lazily: `import index.semantic` must stay cheap
     import numpy as np
@@ -75,6 +76,9 @@ MIN_SVD_DOCS = 3
 REFIT_GROWTH = 0.5
 REFIT_MIN_DOCS = 20
 CHAR_NGRAMS = (3, 5)
+# OpenBLAS computes a matrix-vector product of fewer elements than this on one thread
+# (interface/gemv.c: m · n < 2304 · GEMM_MULTITHREAD_THRESHOLD, default 4).
+_BLAS_SINGLE_THREADED = 2304 * 4
 _VECTOR_CHUNK_ROWS = 8192  # rows copied at a time when vectors.npy is rewritten (flat memory)
 _WEIGH_CHUNK_ROWS = 256
 _PROJECT_CHUNK_ROWS = 256
@@ -84,24 +88,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 # they are far from ubiquitous, so IDF keeps them heavy and they pull documents together by
 # language instead of topic; dropping them also lets bigrams join the content words around them
 # ("renovering af boliger" → "renovering boliger").
-STOP_WORDS = frozenset(
-    """
-    alla allt andra att av blev blir bara da de dem den denna dessa det detta deras din du efter eller en
-    ett for fran genom ha hade han har hon hos hur icke inte jag kan kommer man med mellan men mot mycket
-    nar nu och ocksa om oss pa samt sedan sig sin sina sitt ska skall som sa till under upp ut var vara
-    varit vi vid vilka vilken vilket ar an over
-    af alle andre at blevet bliver dette denne der disse end er et fra gennem havde hende hendes hans
-    her hun hvad hvilke hvis hvor hvordan ikke ind jeg jer kun meget mellem mod og ogsa op os over sa
-    sine skal uden ved vil vor vores vaeret
-    aber als am an auch auf aus bei bin bis bist damit dann das dass dabei dem den denen der des dich
-    die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer eines er es
-    fur gegen hat haben hatte hier ich ihr ihre ihrem ihren im in ist ja jede jeder jedes kann kein keine
-    konnen man mehr mit muss nach nicht noch nur ob oder ohne schon sehr sein seine sich sie sind so
-    soll sollen sowie uber um und uns unser unsere unter vom von vor war waren was weil welche wenn wer
-    werden wie wir wird wurde wurden worden zu zum zur zwischen
-    and are as be by for from in is it of on or that the this to was we were with you your
-    """.split()
-)
+STOP_WORDS = any_language("search_stop_words")  # pipeline/lexicon/search_stop_words.<lang>.txt
 
 
 def _unit_rows_dense(vectors: np.ndarray) -> np.ndarray:
@@ -342,6 +329,41 @@ class _Model:
     def transform_tokens(self, token_lists: list[list[str]]) -> np.ndarray:
         """Return one L2-normalised float32 row per tokenised document."""
         return self.project(self._weigh(self._count(token_lists)))
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """Return transform([text])[0] with numpy alone: a query process never imports scipy (~0.1 s).
+
+        The same counts, weights and projection as _count, _weigh and project, for one document:
+        a query has a few dozen features, so a dense gather of their component rows is all it needs.
+        """
+        import numpy as np
+
+        if self._lookup is None:
+            self._lookup = _Lookup(self.word_terms, self.char_terms)
+        tokens = tokenize(text)
+        word_index, split = self._lookup.word_index, len(self.word_terms)
+        distinct = list(dict.fromkeys(tokens))
+        token_counts = np.fromiter(map(tokens.count, distinct), dtype=np.float64, count=len(distinct))
+        words = [word_index.get(token, -1) for token in tokens]
+        words += [word_index.get(f"{first} {second}", -1) for first, second in zip(tokens, tokens[1:])]
+        word_columns = np.array([column for column in words if column >= 0], dtype=np.int64)
+        owners, char_columns = self._lookup.char_entries(distinct)
+        columns, inverse = np.unique(np.concatenate([word_columns, char_columns + split]), return_inverse=True)
+        weights = np.concatenate([np.ones(word_columns.size), token_counts[owners]])
+        counts = np.bincount(inverse.ravel(), weights=weights, minlength=columns.size).astype(np.float32)
+        if not columns.size:
+            return np.zeros(self.dims, dtype=np.float32)
+        data = (1 + np.log(counts)) * self.idf[columns]
+        in_char = columns >= split
+        block_norms = np.array([np.linalg.norm(data[~in_char].astype(np.float64)), np.linalg.norm(data[in_char].astype(np.float64))])
+        data /= (block_norms[in_char.astype(np.int64)] * math.sqrt(int((block_norms > 0).sum()))).astype(np.float32)
+        if self.components is None:
+            vector = np.zeros(self.n_features, dtype=np.float32)
+            vector[columns] = data
+        else:
+            vector = (data @ np.asarray(self.components[columns], dtype=np.float32)).astype(np.float32)
+        norm = float(np.linalg.norm(vector))
+        return vector / np.float32(norm) if norm else vector
 
     def project(self, weighted: csr_matrix) -> np.ndarray:
         """Return the unit-length vectors of weighted TF-IDF rows."""
@@ -734,12 +756,11 @@ class SemanticIndex:
         if model is None or k <= 0 or not self.ids:
             return []
         if extra and extra_weight > 0:
-            own, added = model.transform([text, extra])
-            vector = own + np.float32(extra_weight) * added
+            vector = model.query_vector(text) + np.float32(extra_weight) * model.query_vector(extra)
             norm = float(np.linalg.norm(vector))
             vector = vector / norm if norm else vector
         else:
-            vector = model.transform([text])[0]
+            vector = model.query_vector(text)
         if not vector.any():
             return []
         rows = None
@@ -768,8 +789,11 @@ class SemanticIndex:
         import numpy as np
 
         matrix = self._vectors if rows is None else self._vectors[rows]
-        with _one_blas_thread():
+        if matrix.size < _BLAS_SINGLE_THREADED:  # OpenBLAS runs it on one thread anyway: no threadpoolctl import
             scores = matrix @ vector
+        else:
+            with _one_blas_thread():
+                scores = matrix @ vector
         if exclude is not None:
             scores[exclude] = -np.inf
         candidates = np.flatnonzero(scores > 0)  # orthogonal or opposite rows are not "similar"

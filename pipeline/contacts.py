@@ -8,6 +8,8 @@ from typing import Any
 
 import phonenumbers
 
+from hitta.pipeline.lexicon import any_language
+
 _REGION_BY_LANGUAGE = {
     "sv": "SE", "da": "DK", "de": "DE", "nb": "NO", "nn": "NO", "no": "NO", "nl": "NL", "en": "GB",
     "fi": "FI", "fr": "FR", "pl": "PL",
@@ -45,16 +47,9 @@ _DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{
 _YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")
 _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eur|euro|€|%|mio|mia|mrd|tkr)", re.IGNORECASE)
 
+# A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
 _ROLE = re.compile(
-    r"\b[^\W\d_]*(?:projektledare|projektleder|projektleiter(?:in)?|projektmanager(?:in)?|projektkoordinator(?:in)?"
-    r"|projektchef|kommunikationschef|chef|leiter(?:in)?|leder|ledare|koordinator(?:in)?|samordnare|handläggare"
-    r"|sagsbehandler|referent(?:in)?|sachbearbeiter(?:in)?|berater(?:in)?|rådgiver|rådgivare|konsulent"
-    r"|direktør|direktör|direktor(?:in)?|geschäftsführer(?:in)?|vorsitzender?|ordförande|formand|forperson"
-    r"|bürgermeister(?:in)?|borgmester|kommunalråd|minister(?:in)?|ansprechpartner(?:in)?|kontaktperson"
-    r"|sprecher(?:in)?|manager(?:in)?|adviser|advisor|officer|obmann|obfrau|strateg|controller|specialist"
-    r"|utvecklare|udvikler|planlægger|planerare|planer(?:in)?|chefin|sekretær|sekreterare|ekonom"
-    r"|projektmedarbejder|projektmedarbetare|projektmitarbeiter(?:in)?|landrat|landrätin|dezernent(?:in)?"
-    r"|stadtbaurat|stadtbaurätin|abgeordnete[rn]?|regionråd|regionsrådsformand|kommunaldirektør)\b",
+    r"\b[^\W\d_]*(?:" + "|".join(sorted(any_language("contact_roles"), key=lambda role: (-len(role), role))) + r")\b",
     re.IGNORECASE,
 )
 # Salutations and titles right before a name, which the person item leaves out.

@@ -7,41 +7,17 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
+from hitta.pipeline.lexicon import any_language, endings, numbered
 from hitta.pipeline.scan import has_case_exotic, matches_at
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        "januari januar january jänner janvier",
-        "februari februar february feber",
-        "mars marts märz march maart",
-        "april",
-        "maj mai may mei",
-        "juni june",
-        "juli july",
-        "augusti august augustus",
-        "september",
-        "oktober october",
-        "november",
-        "december desember dezember",
-    ],
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS[_name] = _number
+# Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
+_MONTHS: dict[str, int] = numbered("months")
 # Abbreviations count only next to a day and a year ("17 mar 2021"), never alone.
-_MONTH_ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "mar": 3, "mär": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12, "dez": 12, "des": 12,
-}
+_MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
 _FULL_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ABBR_MONTH = "|".join(sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
-_WEEKDAYS = (
-    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag"
-    " måndag tisdag onsdag torsdag fredag lördag söndag mandag tirsdag lørdag søndag"
-    " monday tuesday wednesday thursday friday saturday sunday"
-).split()
+_WEEKDAYS = sorted(any_language("weekdays"), key=lambda day: (-len(day), day))
 _WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
@@ -74,8 +50,8 @@ _POINT = re.compile(
             rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
             # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
             rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
-            # 2014-2020, 2016-18, 2021/2022
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-/](?P<yr_s>\d\d)){_NOT_AFTER}",
+            # 2014-2020, 2016-18, 2023–24, 2021/2022
+            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
             # 2020
             rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
         ]
@@ -85,7 +61,8 @@ _POINT = re.compile(
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
-    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot)"
+    rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot"
+    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through)"
     rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
@@ -132,26 +109,8 @@ _PERIOD_PART = re.compile(
     re.IGNORECASE,
 )
 # Capitalised words before a bare year that are time words, not the name the year labels.
-_TIME_WORDS = set(
-    # sv
-    "i under efter före inför sedan till från fram mellan både och eller samt även också redan först senast cirka ca"
-    " omkring runt kring år året per för om vid med utan inom inte bara just nu då än som att av på mot genom enligt"
-    # da / nb
-    " før inden siden til fra frem mellem og også allerede først senest år året pr for ved uden ikke kun lige end af"
-    " mod gennem ifølge hele innen etter mellom fram frå"
-    # de
-    " im in ab bis seit von vom vor nach für um und oder sowie auch bereits schon erst spätestens frühestens circa"
-    " etwa rund zwischen während jahr jahre jahren jahres anno zum zur am an noch nur ebenfalls sowohl weder als wie"
-    " dass nicht also damit stand ende anfang mitte beginn sommer herbst winter frühjahr"
-    # en / nl
-    " since from until by before after between both and or the of to during through around about year"
-    " sinds vanaf tot voor na tussen en ook al het jaar medio ultimo primo".split()
-)
-_TIME_NOUN_SUFFIXES = (
-    "jahr", "jahre", "jahren", "jahres", "raum", "periode", "perioden", "planung", "zeit", "phase",
-    "år", "året", "åren", "årene", "period", "perioder", "tid", "tiden", "frist", "fristen", "ende",
-    "anfang", "beginn", "start", "starten", "quartal", "semester", "saison", "säsong", "sæson",
-)
+_TIME_WORDS = any_language("time_words")  # pipeline/lexicon/time_words.<lang>.txt
+_TIME_NOUN_SUFFIXES = endings("time_noun_endings")  # pipeline/lexicon/time_noun_endings.<lang>.txt
 # Numbers followed by these are amounts or counts, not years.
 _UNIT_AFTER = re.compile(
     r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$|%|procent|prozent|prosent"

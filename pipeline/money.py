@@ -178,7 +178,11 @@ def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
     bare = [
         item for item in _bare_items(text, lang, explicit, number_starts) if not _overlaps_sorted(item, starts, ends)
     ]
-    return sorted(explicit + bare, key=lambda item: item["span"][0])
+    found = sorted(explicit + bare, key=lambda item: item["span"][0])
+    starts = [item["span"][0] for item in found]
+    ends = [item["span"][1] for item in found]
+    cued = [item for item in _cued_items(text, lang, explicit, digit_starts) if not _overlaps_sorted(item, starts, ends)]
+    return sorted(found + cued, key=lambda item: item["span"][0]) if cued else found
 
 
 def parse_number(raw: str, lang: str) -> float | None:
@@ -362,6 +366,57 @@ def _bare_items(
         if (item["amount"], item["currency"]) in explicit_values:
             continue
         items.append(item)
+    return items
+
+
+# A grouped number with neither currency nor multiplier ("et samlet budget på 4.500.000") is money only where a
+# money word leads it in the same sentence, it is at least MIN_CUED_AMOUNT, and the text has set its currency:
+# a currency word before it ("Alle beløb i kroner") or amounts written with their currency.
+_GROUPED = re.compile(rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d{{1,2}})?(?!\d|[.,]\d)")
+_GROUPED_EN = re.compile(r"\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?(?!\d|[.,]\d)")
+MIN_CUED_AMOUNT = 10_000
+CUE_WINDOW = 60  # characters before the number searched for the money word
+# Between the money word and the number: no sentence end, blank line or phone label.
+_CUE_BREAK = re.compile(r"[.!?;:]\s+[A-ZÄÖÜÅÆØ]|\n\s*\n|(?<![^\W\d_])(?i:tel|tlf|telefon|phone|fax|mobil)(?![^\W\d_])")
+
+
+def _cued_items(text: str, lang: str, explicit: list[dict[str, Any]], digit_starts: list[int]) -> list[dict[str, Any]]:
+    """Return grouped numbers without a currency that a money word leads, in the currency the text has set."""
+    grouped = _GROUPED_EN if lang == "en" else _GROUPED
+    explicit_values = {(item["amount"], item["currency"]) for item in explicit}
+    explicit_starts = [item["span"][0] for item in explicit]
+    explicit_ends = [item["span"][1] for item in explicit]
+    currencies = [item["currency"] for item in explicit]
+    usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    explicit_currencies = set(currencies)
+    declared: list[tuple[int, str | None]] | None = None
+    items = []
+    for match in matches_at(grouped, text, digit_starts):
+        start, end = match.span()
+        inside = bisect_right(explicit_starts, start) - 1
+        if inside >= 0 and explicit_ends[inside] > start:
+            continue  # part of an amount written with its currency
+        value = parse_number(match.group(), lang)
+        if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end):
+            continue
+        window = text[max(0, start - CUE_WINDOW):start]
+        cues = list(_MONEY_CONTEXT.finditer(window))
+        if not cues or _CUE_BREAK.search(window, cues[-1].end()):
+            continue
+        currency = None
+        if explicit:  # the currency of an explicit amount on its line, else the text's usual one
+            currency = _context_currency(text, start, end, explicit, explicit_starts, explicit_ends, lang)
+            currency = currency if currency in explicit_currencies else usual_currency
+        else:
+            if declared is None:
+                declared = [(m.start(), _currency_code(m.group(), lang, text)) for m in _CURRENCY_WORD.finditer(text)]
+            before = bisect_left(declared, (start,)) - 1
+            currency = declared[before][1] if before >= 0 else None
+        if currency is None:
+            continue
+        item = _item(text, start, end, value, currency)
+        if (item["amount"], item["currency"]) not in explicit_values:
+            items.append(item)
     return items
 
 

@@ -39,6 +39,14 @@ def test_every_command_has_help(runner, command):
     assert "Example" in result.output, f"{command} --help has no example"
 
 
+def test_version_prints_the_package_version(runner):
+    import hitta
+
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.output == f"hitta, version {hitta.__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+.*|0\+unknown", hitta.__version__)
+
+
 def test_every_command_is_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for command in all_commands():

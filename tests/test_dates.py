@@ -168,3 +168,20 @@ def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_ins
     for char in filter(any_letter.fullmatch, map(chr, range(0x110000))):
         if char.lower() not in letters:
             assert char in CASE_EXOTIC, hex(ord(char))
+
+
+# Inclusive "to" between two points makes one range, as the plain one does. Made-up texts.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Satsningen löper från maj 2024 till och med april 2027.", ("från maj 2024 till och med april 2027", "2024-05", "2027-04")),
+        ("da", "Indsatsen kører fra 2023 til og med 2026.", ("fra 2023 til og med 2026", "2023", "2026")),
+        ("de", "Gefördert wird Juli 2023 bis einschließlich Juni 2025.", ("Juli 2023 bis einschließlich Juni 2025", "2023-07", "2025-06")),
+        ("sv", "Utlysningen är öppen 2 maj 2025 t.o.m. 13 juni 2025.", ("2 maj 2025 t.o.m. 13 juni 2025", "2025-05-02", "2025-06-13")),
+        ("en", "The pilot runs from April 2022 through March 2023.", ("from April 2022 through March 2023", "2022-04", "2023-03")),
+        # A short end year after an en dash, as after a hyphen.
+        ("sv", "Utbildningen ges 2024–25 i tre kommuner.", ("2024–25", "2024", "2025")),
+    ],
+)
+def test_inclusive_range_words_join_two_points(lang: str, text: str, expected: tuple[str, str, str]) -> None:
+    assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == [expected]

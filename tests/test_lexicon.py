@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hitta.pipeline.lexicon import LEXICON_DIR, common_words, word_list
+from hitta.pipeline.lexicon import LEXICON_DIR, common_words, numbered, word_list
 
 CONCEPT_FILES = sorted(path for path in LEXICON_DIR.glob("*.*.txt"))
 COMMON_WORD_FILES = sorted(LEXICON_DIR.glob("words_*.txt"))
@@ -41,3 +41,43 @@ def test_common_word_lists_are_sorted_and_unique(path: Path):
 
 def test_missing_list_is_empty():
     assert word_list("no_such_concept", "sv") == frozenset()
+
+
+def test_month_lists_number_every_month_once_per_language():
+    for path in LEXICON_DIR.glob("months.*.txt"):
+        lang = path.name.split(".")[1]
+        numbers = sorted({int(entry.split(" ", 1)[0]) for entry in word_list("months", lang)})
+        assert numbers == list(range(1, 13)), path.name
+    assert numbered("months")["augusti"] == 8 and numbered("month_abbreviations")["dez"] == 12
+
+
+def test_municipalities_and_regions_are_listed_whole_and_only_as_organisations():
+    # A municipality's or region's name alone is a place: every entry carries the word that makes it the body.
+    sv, da = word_list("municipalities", "sv"), word_list("municipalities", "da")
+    assert all(name.endswith((" kommun", " stad", " Stad")) or name == "Region Gotland" for name in sv)
+    assert all(name.endswith((" Kommune", " Regionskommune")) for name in da)
+    assert len({name for name in sv if name.endswith(" kommun")} | {"Region Gotland"}) == 290
+    assert len(da) == 98
+    sv_regions = {name for name in word_list("regions", "sv") if not name.startswith("Länsstyrelsen")}
+    assert len(sv_regions) == 21 and len(word_list("regions", "da")) == 5
+    assert not any(" " not in name for name in sv_regions - {"Västra Götalandsregionen"})
+    länder = word_list("states", "de")
+    assert all(name.split()[0] in {"Land", "Freistaat", "Freie", "Landesregierung", "Senat", "Regierung"}
+               or name.endswith(("regierung", "Landesregierung")) for name in länder)
+
+
+def test_known_bodies_split_into_one_token_names_and_phrases():
+    from hitta.pipeline.names import COMPOUND_ACRONYMS, KNOWN_ORGANISATIONS, KNOWN_PHRASES
+
+    assert "Tillväxtverket" in KNOWN_ORGANISATIONS and "Malmö stad" in KNOWN_PHRASES
+    assert "Malmö" not in KNOWN_ORGANISATIONS and "Københavns Kommune" in KNOWN_PHRASES
+    assert not any(" " in name for name in KNOWN_ORGANISATIONS) and all(" " in name for name in KNOWN_PHRASES)
+    assert {"FN", "IHK"} <= COMPOUND_ACRONYMS
+
+
+def test_given_names_come_from_the_build_script():
+    # training/build_given_names.py writes them from NER training splits; the header names the sources.
+    for path in LEXICON_DIR.glob("given_names.*.txt"):
+        header = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+        assert any("training/build_given_names.py" in line for line in header)
+        assert not any("test" in line.replace("never a test split", "") for line in header), path.name

@@ -188,3 +188,29 @@ def test_other_case_forms_cover_every_letter_a_number_word_can_start_with() -> N
 def test_budget_error_types(lang, text, expected):
     found = [(item["text"], item["amount"], item["currency"]) for item in find_budgets(text, lang)]
     assert found == expected
+
+
+# Grouped numbers written without currency or multiplier: money only when a money word leads them in the
+# same sentence and the text has set its currency (declared, or by amounts written with one). Made-up texts.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "Alle tal er i kroner. Det samlede budget er på 7.300.000, heraf tilskud 2.100.000.",
+         [("7.300.000", 7_300_000, "DKK"), ("2.100.000", 2_100_000, "DKK")]),
+        ("de", "Angaben in Euro. Die Kosten der Sanierung liegen bei 640.000.", [("640.000", 640_000, "EUR")]),
+        ("en", "All amounts in SEK. The budget is 1,500,000 in total.", [("1,500,000", 1_500_000, "SEK")]),
+        ("sv", "Totalt 2 000 000 kronor. Finansiering från regionen: 750 000.",
+         [("2 000 000 kronor", 2_000_000, "SEK"), ("750 000", 750_000, "SEK")]),
+        # No currency set anywhere: not guessed from the language.
+        ("sv", "Budgeten för 2026 är 1 000 000.", []),
+        # The number counts something, is small, or no money word leads it in its sentence.
+        ("da", "Beløb i kroner. Tilskuddet når ud til 12.000 husstande.", []),
+        ("de", "Beträge in Euro. Die Förderung beträgt 9.500.", []),
+        ("de", "Beträge in Euro. Das Quartier hat 48.000 Einwohner.", []),
+        ("da", "Beløb i kroner. Spørgsmål om støtte: tlf. 70 123 456.", []),
+        ("sv", "Belopp i kronor. Budgeten är klar. Kommunen har 120 000 invånare.", []),
+    ],
+)
+def test_grouped_numbers_led_by_a_money_word(lang, text, expected):
+    found = [(item["text"], item["amount"], item["currency"]) for item in find_budgets(text, lang)]
+    assert found == expected

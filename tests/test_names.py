@@ -46,7 +46,6 @@ def person_texts(text: str, lang: str) -> set[str]:
          {"Bundesministerium für Wirtschaft und Klimaschutz", "BMWK"}),
         ("de", "Beteiligt ist die Stadt Arnsberg.", {"Stadt Arnsberg"}),
         ("de", "Die Stadtwerke Lippstadt GmbH baut das Netz aus.", {"Stadtwerke Lippstadt GmbH"}),
-        ("de", "Die Agentur hat das mit den Städten Lippstadt, Werl und Warstein erarbeitet.", {"Lippstadt", "Werl", "Warstein"}),
         ("de", "Der Hochsauerlandkreis hatte den Antrag gestellt.", {"Hochsauerlandkreis"}),
         ("de", "Geld kommt aus dem Klima- und Transformationsfonds.", {"Klima- und Transformationsfonds"}),
         ("de", "Die Fachhochschule Südwestfalen feiert ihr Jubiläum.", {"Fachhochschule Südwestfalen"}),
@@ -91,7 +90,7 @@ def test_ignores_programmes_places_and_unnamed_references(lang, text):
          {"Kathrin Schneider", "Leopold Wimmer"}),
         ("da", "Erhvervsminister Brian Mikkelsen har givet tilsagn.", {"Brian Mikkelsen"}),
         ("de", "Lennart Vossberg\nTel.: 02921/103 - 5227\n", {"Lennart Vossberg"}),
-        ("de", "Ursula von der Leyen besuchte die Region.", {"Ursula von der Leyen"}),
+        ("de", "Thomas de Maizière besuchte die Region.", {"Thomas de Maizière"}),
     ],
 )
 def test_finds_persons(lang, text, expected):

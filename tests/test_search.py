@@ -171,3 +171,38 @@ def test_shipped_compound_stems_match_the_word_lists(lang):
     assert first_line == f"# sha256 {_word_list_digest(lang)}"
     words = random.Random(0).sample(sorted(common_words(lang)), 300)
     assert {_stemmer(lang)(word) for word in words} <= compound_stems(lang)
+
+
+def test_glossary_lookup_by_stem_key_equals_stemming_every_entry():
+    # crosslang stems a glossary entry only when a query word shares its first letters; the result
+    # must be what stemming every entry gives, for the entries themselves and inflected forms.
+    from hitta.index import crosslang
+
+    folded, by_key, concepts = crosslang._glossary()
+    every = {}
+    for number, concept in enumerate(concepts):
+        for lang, words in concept.items():
+            for word in (w for w in words if " " not in w):
+                for key in (crosslang._stem(lang, word), crosslang.fold_text(word.lower())):
+                    every.setdefault((lang, key), set()).add(number)
+    words = {w for concept in concepts for ws in concept.values() for w in ws if " " not in w}
+    queries = sorted(words | {w + ending for w in words for ending in ("en", "er", "s", "et", "ing")} | {"Øl", "ÄRGER", "x"})
+    for query in queries:
+        for lang in crosslang.LANGUAGES:
+            for key in (crosslang._stem(lang, query), crosslang.fold_text(query.lower())):
+                assert crosslang._concepts_of(lang, key) == every.get((lang, key), set()), (query, lang, key)
+
+
+def test_snippets_skip_only_words_whose_stems_cannot_be_query_terms(hitta, monkeypatch):
+    # The snippet stems a word only when its first letters begin some query term; marking every
+    # word after stemming it must give the same passages.
+    import hitta.index.snippets as snippets
+    from hitta.index.crosslang import translations
+
+    queries = [*WORDS, "Plattenbau", "byggavfall", "renovering Klimaanpassung", '"grön omställning"', "stad*", "broadband"]
+    records = [hitta.get(hit.id) for hit in hitta.search("klima OR energi OR stad OR støtte OR Strom OR broadband", mode="keyword", limit=20)]
+    plans = [hitta.fulltext.plan(query, False, translate=translations) for query in queries]
+    filtered = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
+    monkeypatch.setattr(snippets, "_term_starts", lambda analyser, terms: None)
+    every = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
+    assert filtered == every and sum("[[" in passage for passage in every) > len(queries)

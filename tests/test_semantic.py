@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import hitta.index.semantic as semantic
-from hitta.index.hybrid import reciprocal_rank_fusion
+import hitta.index.hybrid as hybrid
 from hitta.index.semantic import SemanticIndex, _Model, char_ngrams, fold, tokenize
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
@@ -290,6 +290,19 @@ def test_small_corpora_keep_their_tfidf_geometry(built: SemanticIndex) -> None:
     assert np.allclose(vectors @ vectors.T, weighted @ weighted.T, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["klimaneutral smart city", "renovering af almene boliger, renovering igen", "Förderung 2020 2020 der Stadt", "", "xyzzy", "a b"],
+)
+def test_query_vector_equals_the_batch_transform(built: SemanticIndex, text: str) -> None:
+    # The query side computes one vector with numpy alone (no scipy import per query process).
+    model = built._fitted_model()
+    assert model is not None
+    assert np.allclose(model.query_vector(text), model.transform([text])[0], atol=1e-6)
+    no_svd = _Model(model.word_terms, model.char_terms, model.idf, None)
+    assert np.allclose(no_svd.query_vector(text), no_svd.transform([text])[0], atol=1e-6)
+
+
 def test_randomized_svd_finds_the_leading_axes(monkeypatch: pytest.MonkeyPatch) -> None:
     # With 8 axes for 70 documents the randomized path runs; its axes must span the exact leading ones.
     monkeypatch.setattr(semantic, "MAX_DIMS", 8)
@@ -341,30 +354,31 @@ def test_open_of_another_format_asks_for_a_reindex(tmp_path: Path) -> None:
 # --- reciprocal rank fusion --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("rankings", "kwargs", "expected"),
-    [
-        (
-            [["a", "b", "c"], ["b", "c", "d"]],
-            {},
-            [("b", 1 / 62 + 1 / 61), ("c", 1 / 63 + 1 / 62), ("a", 1 / 61), ("d", 1 / 63)],
-        ),
-        ([["a", "b"], ["b", "a"]], {}, [("a", 1 / 61 + 1 / 62), ("b", 1 / 62 + 1 / 61)]),  # tie: first seen
-        ([["x"], ["y"]], {}, [("x", 1 / 61), ("y", 1 / 61)]),
-        ([["a", "b"], ["b", "a"]], {"weights": [1.0, 2.0]}, [("b", 1 / 62 + 2 / 61), ("a", 1 / 61 + 2 / 62)]),
-        ([["a", "b"]], {"k": 0}, [("a", 1.0), ("b", 0.5)]),
-        ([["a", "a", "b"]], {}, [("a", 1 / 61), ("b", 1 / 63)]),  # a repeat counts once, ranks stay
-        ([[], ["q"]], {}, [("q", 1 / 61)]),
-        ([], {}, []),
-    ],
-)
-def test_reciprocal_rank_fusion(rankings: list[list[str]], kwargs: dict, expected: list[tuple[str, float]]) -> None:
-    fused = reciprocal_rank_fusion(rankings, **kwargs)
-    assert [doc for doc, _ in fused] == [doc for doc, _ in expected]
-    assert [score for _, score in fused] == pytest.approx([score for _, score in expected])
+class _Hit:
+    def __init__(self, doc_id: str, score: float):
+        self.id, self.score = doc_id, score
 
 
-@pytest.mark.parametrize(("kwargs"), [{"weights": [1.0]}, {"k": -1}])
-def test_reciprocal_rank_fusion_rejects_bad_arguments(kwargs: dict) -> None:
-    with pytest.raises(ValueError):
-        reciprocal_rank_fusion([["a"], ["b"]], **kwargs)
+def test_hybrid_adds_the_keyword_share_of_the_best_score_and_the_cosine() -> None:
+    keyword = [_Hit("a", 8.0), _Hit("b", 4.0), _Hit("c", 0.4)]
+    semantic_hits = [("d", 0.9), ("c", 0.5), ("a", 0.1), ("e", 0.2)]
+    share = hybrid.KEYWORD_SHARE
+    fused = dict(hybrid.fuse("hybrid", keyword, semantic_hits, matching={"a", "b", "c"}, words=["w"]))
+    expected = {"a": share + (1 - share) * 0.1, "b": share * 0.5, "c": share * 0.05 + (1 - share) * 0.5, "d": (1 - share) * 0.9}
+    assert fused == {doc_id: round(100 * score) for doc_id, score in expected.items()}  # "e": no word, under the floor
+    assert [doc_id for doc_id, _ in hybrid.fuse("hybrid", keyword, semantic_hits, {"a", "b", "c"}, ["w"])] == sorted(
+        expected, key=lambda doc_id: -expected[doc_id]
+    )
+
+
+def test_hybrid_ties_keep_keyword_order_then_semantic_order() -> None:
+    keyword = [_Hit("x", 2.0), _Hit("y", 2.0)]
+    fused = hybrid.fuse("hybrid", keyword, [("z", 0.0 + hybrid.KEYWORD_SHARE / (1 - hybrid.KEYWORD_SHARE))], {"x", "y", "z"}, ["w"])
+    assert [doc_id for doc_id, _ in fused] == ["x", "y", "z"]
+
+
+def test_a_paraphrase_without_the_words_can_outrank_a_weak_keyword_match() -> None:
+    # The best keyword hit holds one common word; the paraphrase holds none but is close in meaning.
+    keyword = [_Hit("common-word", 1.0)]
+    fused = hybrid.fuse("hybrid", keyword, [("paraphrase", 0.8), ("common-word", 0.1)], {"common-word"}, ["w"])
+    assert [doc_id for doc_id, _ in fused] == ["paraphrase", "common-word"]

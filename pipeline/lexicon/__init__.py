@@ -35,3 +35,19 @@ def word_list(concept: str, lang: str) -> frozenset[str]:
 def any_language(concept: str) -> frozenset[str]:
     """Return the entries of every language's list of a concept together (texts mix languages)."""
     return frozenset().union(*(word_list(concept, path.name.split(".")[1]) for path in LEXICON_DIR.glob(f"{concept}.*.txt")))
+
+
+@lru_cache(maxsize=None)
+def endings(concept: str) -> tuple[str, ...]:
+    """Return every language's entries of a concept as a tuple, for `str.endswith` (texts mix languages)."""
+    return tuple(sorted(any_language(concept)))
+
+
+@lru_cache(maxsize=None)
+def numbered(concept: str) -> dict[str, int]:
+    """Return the `<number> <word>` entries of every language's list of a concept as {word: number} (months)."""
+    table: dict[str, int] = {}
+    for entry in sorted(any_language(concept)):
+        number, word = entry.split(" ", 1)
+        table[word] = int(number)
+    return table

@@ -1,0 +1,170 @@
+"""The error types of organisations and persons on unseen write-ups (issue 14), one parametrised test each.
+
+Every sentence here was written for this file. Where the NER decides, its spans are given (`ner` fixture):
+the tests check what the rules and filters make of them, whatever the shipped model says. Each rule and
+filter exercised here was also checked on the corpus test sets (bench/extractor_corpora.py, BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hitta.pipeline import names
+from hitta.pipeline.names import find_organisations, find_persons
+
+
+@pytest.fixture
+def ner(monkeypatch):
+    """Return a setter making the NER give the listed (surface, label) spans of a text."""
+
+    def use(text: str, spans: list[tuple[str, str]]) -> None:
+        found = []
+        for surface, label in spans:
+            start = text.index(surface)
+            found.append((start, start + len(surface), label))
+        monkeypatch.setattr(names, "_ner_spans", lambda t, lang: tuple(found) if t == text else ())
+
+    return use
+
+
+def orgs(text: str, lang: str) -> set[str]:
+    """Return the organisation names found in a text."""
+    return {item["name"] for item in find_organisations(text, lang)}
+
+
+def persons(text: str, lang: str) -> set[str]:
+    """Return the person names found in a text."""
+    return {item["name"] for item in find_persons(text, lang)}
+
+
+# Bodies with no institutional word in their name: the NER finds them, and no filter may drop them.
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        # A lower-case brand or news agency that is no word of the language.
+        ("de", "Hamburg (kpx) - Die Fähre legte am Abend wieder an.", "kpx"),
+        ("de", "Laut zelvo-Vorstand Ina Brück wächst der Umsatz.", "zelvo-Vorstand"),
+        # A name in a definite form whose stem is no common word (`-verket`, `-hospitalet` of a name).
+        ("sv", "Beslutet överklagades till Kammarkollegiet förra veckan.", "Kammarkollegiet"),
+        # A firm after a preposition that also opens places (`på`, `bei`): the span itself says nothing.
+        ("sv", "Hon har arbetat på Trivor sedan i fjol.", "Trivor"),
+        ("de", "Er ist seit Jahren bei Quendro beschäftigt.", "Quendro"),
+        # A compound named after a body (the corpora tag `X-Vorstand` as X's), and an abbreviation's full stop.
+        ("da", "Aftalen blev sendt til K.V.-bladet og til S.P. i går.", "S.P."),
+        # Adjectives inside a name closed by a name word (`Det radikale Venstre`).
+        ("da", "Formanden for Det grønne Kollektiv talte først.", "Det grønne Kollektiv"),
+    ],
+)
+def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
+    ner(text, [(name, "ORG")])
+    assert name in orgs(text, lang)
+
+
+# NER false positives that the filters drop.
+@pytest.mark.parametrize(
+    ("lang", "text", "surface"),
+    [
+        ("de", "Die 3 Bewerber stellten sich am Montag vor.", "Die 3"),  # a determiner and a number
+        ("sv", "Kravet gäller alla nya byggnader.", "Kravet"),  # a definite common noun
+        ("da", "Planen blev vedtaget i juni.", "Planen"),
+        ("sv", "Inom programmet GRÖNA STEG finns tre delar.", "GRÖNA STEG"),  # a programme's name
+        ("da", "Projektet Blå Kyst Nord samler otte kommuner.", "Blå Kyst Nord"),  # a project's name
+        ("de", "Der Green Valley Act gilt seit dem Frühjahr.", "Green Valley Act"),  # a law
+        ("sv", "Företaget flyttar till Norrvik Science Park i höst.", "Norrvik Science Park"),  # a place
+        ("de", "Die Garten-Messe öffnet am Samstag.", "Garten-Messe"),  # a compound of common words
+        ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
+    ],
+)
+def test_ner_false_positives_are_dropped(ner, lang, text, surface):
+    ner(text, [(surface, "ORG")])
+    assert not {item["text"] for item in find_organisations(text, lang)} & {surface}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "name"),
+    [
+        ("de", "Der KVB-Vorsitzende eröffnete die Sitzung.", "KVB-Vorsitzende", "KVB"),
+        ("da", "Ifølge TKF-rapporten stiger priserne.", "TKF-rapporten", "TKF"),
+        ("de", "Die Meldung kam über den Dienst dpa-AFX.", "dpa-AFX", "dpa-AFX"),  # acronyms only: whole
+    ],
+)
+def test_a_compound_opening_with_an_acronym_gives_the_body(ner, lang, text, surface, name):
+    ner(text, [(surface, "ORG")])
+    assert orgs(text, lang) == {name}
+
+
+def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
+    text = "Ravnby har satsat på idrott. Skolan i Ravnby får stöd."
+    ner(text, [("Ravnby", "ORG")])
+    assert orgs(text, "sv") == set()
+
+
+# Spans cut or glued: the whole name, and nothing after it.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("de", "Bauherr ist die Dresdner Wohnungs- und Siedlungsgesellschaft mbH seit 2019.",
+         {"Dresdner Wohnungs- und Siedlungsgesellschaft mbH"}),
+        ("sv", "Studien gjordes vid Karlstads universitet under våren.", {"Karlstads universitet"}),
+        ("de", "Zuständig ist das Amt für Wasserwirtschaft, E-Mail: info@example.org", {"Amt für Wasserwirtschaft"}),
+        ("sv", "Hon studerade vid Kingsbridge College of Music i tre år.", {"Kingsbridge College of Music"}),
+        ("da", "Han underviser ved Harwick University i Leeds.", {"Harwick University"}),
+        ("de", "Die Aktie von Nordlicht Solar Inc. stieg am Freitag.", {"Nordlicht Solar Inc"}),
+        ("da", "Lånet kom fra Hafnor Sparebank i foråret.", {"Hafnor Sparebank"}),
+    ],
+)
+def test_names_are_neither_cut_nor_glued(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# Persons: two on consecutive lines stay two, a salutation is not part of the name, `Mc`/`Di` names are names.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected"),
+    [
+        ("sv", "Kontakt:\nIngrid Holm\nPetter Sjögren\n", [("Ingrid Holm\nPetter Sjögren", "PER")],
+         {"Ingrid Holm", "Petter Sjögren"}),
+        ("de", "Ansprechpartner sind Frau Helga Brenner und Herr Tobias Kranz.",
+         [("Frau Helga Brenner", "PER"), ("Herr Tobias Kranz", "PER")], {"Helga Brenner", "Tobias Kranz"}),
+        ("de", "Wie Frau Brenner erklärte, beginnt der Bau im Mai.", [("Frau Brenner", "PER")], set()),
+        # A surname with a capital inside is a name word.
+        ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
+    ],
+)
+def test_persons_are_split_and_lose_salutations(ner, lang, text, spans, expected):
+    ner(text, spans)
+    assert persons(text, lang) == expected
+
+
+def test_a_person_shaped_body_stays_an_organisation(ner):
+    text = "Stiftelsen Karin Dahl beviljade medel till projektet."
+    ner(text, [("Karin Dahl", "PER")])
+    assert "Stiftelsen Karin Dahl" in orgs(text, "sv")
+    assert persons(text, "sv") == set()
+
+
+# After a cue phrase (`tillsammans med`), only a name that says it is a body is an organisation.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Hon vann sprinten tillsammans med Lina Vikström.", set()),
+        ("de", "Die Expedition brach zusammen mit Torvik nach Norden auf.", set()),
+        ("sv", "Vi driver projektet tillsammans med Region Västerby.", {"Region Västerby"}),
+        ("da", "Skolen arbejder sammen med Grenå Kommune.", {"Grenå Kommune"}),
+    ],
+)
+def test_cue_phrases_name_only_bodies(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# Regions and municipalities named only as geography are places, not bodies.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Området omfattar Region Nordmark och delar av Region Söderå.", set()),
+        ("sv", "Region Nordmark beviljar 2 miljoner kronor till projektet.", {"Region Nordmark"}),
+        ("de", "Die neue Brücke verbindet die Gemeinden Oberfeld und Talheim.", set()),
+        ("de", "In den Städten Kehrum und Lohwald regnete es am Montag.", set()),
+    ],
+)
+def test_regions_named_as_geography_are_not_bodies(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
