@@ -18,10 +18,12 @@ from whoosh import query as wq
 
 from hitta.index.analysis import (
     FOLDED_PREFIX,
+    STEM_START,
     STEMMED_LANGUAGES,
     WORD,
     LanguageAnalyzer,
     PlainAnalyzer,
+    _stem_start,
     fold_text,
     fold_word,
 )
@@ -79,21 +81,42 @@ _ANALYSERS: dict[str, Any] = {lang: LanguageAnalyzer(lang) for lang in STEMMED_L
 _ANALYSERS["xx"] = PlainAnalyzer()
 
 
-def _word_weight(word: str, analyser: Any, terms: Terms, prefixes: list[tuple[str, float]], inner: re.Pattern[str] | None) -> float:
+def _stems_may_match(word: str, analyser: Any, starts: frozenset[str] | None) -> bool:
+    """Return False when no stem of the lower-case word can be a query term: it would begin with letters no term begins with.
+
+    Stemming is most of a snippet's cost, and a few query terms share their first letters with few
+    words of a text. (Snowball's sv/da/de stems begin with their word's index.analysis._stem_start.)
+    """
+    return starts is None or _stem_start(word, analyser.lang) in starts
+
+
+def _term_starts(analyser: Any, terms: Terms) -> frozenset[str] | None:
+    """Return the first STEM_START letters of the terms for a stemming analyser (None: every word is analysed)."""
+    if not isinstance(analyser, LanguageAnalyzer) or analyser.lang not in STEMMED_LANGUAGES:
+        return None
+    return frozenset(term[:STEM_START] for term in terms)
+
+
+def _word_weight(
+    word: str, analyser: Any, terms: Terms, prefixes: list[tuple[str, float]], inner: re.Pattern[str] | None, starts: frozenset[str] | None = None
+) -> float:
     """Return the weight of the query term a word of the text stands for (0 when none).
 
     A word matches by its own analysed term (stem), or, when it is long, by holding a query term of
     at least MIN_INNER letters inside it: the part of a compound the index matched ("Klimawandel" for
-    "klima"), found without splitting every word of the text.
+    "klima"), found without splitting every word of the text. `starts` (_term_starts) skips words
+    whose stems cannot be terms.
     """
     lowered = word.lower()
     weight = terms.get(lowered, 0.0)
-    for term in analyser.terms(word, False):
-        weight = max(weight, terms.get(term, 0.0))
+    if _stems_may_match(lowered, analyser, starts):
+        for term in analyser.terms(word, False):
+            weight = max(weight, terms.get(term, 0.0))
     if not weight:
         folded = fold_word(lowered)
         if folded != lowered:
-            weight = max(terms.get(folded, 0.0), *(terms.get(t, 0.0) for t in analyser.terms(folded, False)), 0.0)
+            stems = analyser.terms(folded, False) if _stems_may_match(folded, analyser, starts) else ()
+            weight = max(terms.get(folded, 0.0), *(terms.get(t, 0.0) for t in stems), 0.0)
         if not weight and inner is not None and len(lowered) >= MIN_COMPOUND_WORD:
             weight = max((terms.get(found, 0.0) for found in inner.findall(folded)), default=0.0)
     for prefix, prefix_weight in prefixes:
@@ -151,6 +174,7 @@ def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
     inner_terms = sorted({fold_word(term) for term in plain if len(term) >= MIN_INNER and term.isalpha()}, key=len, reverse=True)
     inner = re.compile("|".join(map(re.escape, inner_terms))) if inner_terms else None
     plain.update({fold_word(term): weight for term, weight in plain.items() if fold_word(term) not in plain})
+    starts = _term_starts(analyser, plain)
     if terms:
         weights: dict[str, float] = {}  # a word's weight, worked out once per text
         for start, end in _regions(text, terms):
@@ -158,7 +182,7 @@ def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
                 word = match.group()
                 weight = weights.get(word)
                 if weight is None:
-                    weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner)
+                    weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner, starts)
                 if weight:
                     matches.append((match.start(), match.end(), match.group().lower(), weight))
     if not matches:

@@ -191,3 +191,18 @@ def test_glossary_lookup_by_stem_key_equals_stemming_every_entry():
         for lang in crosslang.LANGUAGES:
             for key in (crosslang._stem(lang, query), crosslang.fold_text(query.lower())):
                 assert crosslang._concepts_of(lang, key) == every.get((lang, key), set()), (query, lang, key)
+
+
+def test_snippets_skip_only_words_whose_stems_cannot_be_query_terms(hitta, monkeypatch):
+    # The snippet stems a word only when its first letters begin some query term; marking every
+    # word after stemming it must give the same passages.
+    import hitta.index.snippets as snippets
+    from hitta.index.crosslang import translations
+
+    queries = [*WORDS, "Plattenbau", "byggavfall", "renovering Klimaanpassung", '"grön omställning"', "stad*", "broadband"]
+    records = [hitta.get(hit.id) for hit in hitta.search("klima OR energi OR stad OR støtte OR Strom OR broadband", mode="keyword", limit=20)]
+    plans = [hitta.fulltext.plan(query, False, translate=translations) for query in queries]
+    filtered = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
+    monkeypatch.setattr(snippets, "_term_starts", lambda analyser, terms: None)
+    every = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
+    assert filtered == every and sum("[[" in passage for passage in every) > len(queries)
