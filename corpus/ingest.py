@@ -96,7 +96,8 @@ class _Job:
     previous_id: str | None
     future: Future[list[dict[str, Any] | str]] | None = None
     slot: int = 0  # this text's place in the batch its future computes
-    record: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None  # until stored: then only its title is kept
+    title: str | None = None
     error: str | None = None
     aliases: list[str] = field(default_factory=list)
 
@@ -225,6 +226,9 @@ def ingest(
                     if gone:
                         touched.append(gone)
                 store.put_record(job.record)
+                # Stored: freed now, before the full-text index reads it back (a large text's record
+                # would otherwise be held twice).
+                job.title, job.record = job.record.get("title"), None
                 for alias in job.aliases:
                     store.add_source(job.record_id, alias)
                 touched.append(job.record_id)
@@ -232,9 +236,9 @@ def ingest(
         feeder.add(touched)
         for job in jobs:
             by_id.pop(job.record_id, None)
-            if job.record is not None:
+            if job.error is None:
                 status = "updated" if job.previous_id else "new"
-                report(IngestResult(job.path, status, job.record_id, title=job.record.get("title")))
+                report(IngestResult(job.path, status, job.record_id, title=job.title))
                 for alias in job.aliases:
                     report(IngestResult(alias, "duplicate", job.record_id, reason="same text as " + job.path))
             else:

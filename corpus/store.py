@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from json.decoder import WHITESPACE, scanstring
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,100 @@ SCHEMA_VERSION = 1
 # transaction when an older store is opened for writing (tables added later, such as `erasures`, are
 # created by SCHEMA's IF NOT EXISTS and need no entry). Version 0: a store without a schema_version row.
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: ()}
+
+_JSON = json.JSONDecoder()
+_JSON_OUT = json.JSONEncoder(ensure_ascii=False)
+JSON_SLICE = 2000  # list items serialised at a time by json_utf8
+SHARED_DECODE_CHARS = 1 << 20  # a record's JSON longer than this is decoded with shared strings
+TEXT_HEAD_CHARS = 1 << 16  # characters of a record's JSON first read for its text (see Store._text_of)
+
+
+def json_member(data: str, name: str) -> Any:
+    """Return one member of a JSON object text, decoding only the members up to it (KeyError if absent).
+
+    A record's text comes before its entity lists, so this reads the text of a large record without
+    building its hundreds of thousands of items. Malformed JSON raises ValueError, as json.loads does.
+    """
+    position = _skip_space(data, 0)
+    if not data.startswith("{", position):
+        raise ValueError(f"expected an object at character {position}")
+    position = _skip_space(data, position + 1)
+    while not data.startswith("}", position):
+        if not data.startswith('"', position):
+            raise ValueError(f"expected a member name at character {position}")
+        key, position = scanstring(data, position + 1)
+        position = _skip_space(data, position)
+        if not data.startswith(":", position):
+            raise ValueError(f"expected ':' at character {position}")
+        value, position = _JSON.raw_decode(data, _skip_space(data, position + 1))
+        if key == name:
+            return value
+        position = _skip_space(data, position)
+        if data.startswith(",", position):
+            position = _skip_space(data, position + 1)
+        elif not data.startswith("}", position):
+            raise ValueError(f"expected ',' or '}}' at character {position}")
+    raise KeyError(name)
+
+
+def json_utf8(body: dict[str, Any], slice_items: int = JSON_SLICE) -> bytearray:
+    """Return json.dumps(body, ensure_ascii=False) encoded as UTF-8, written a slice of a list at a time.
+
+    The same bytes, without json.dumps's whole string (two or four bytes a character as soon as one
+    character needs it), the pieces it joins, and the UTF-8 copy SQLite's binding makes of it: for a
+    record with a million entity items, hundreds of megabytes.
+    """
+    encode = _JSON_OUT.encode
+    out = bytearray(b"{")
+    for number, (key, value) in enumerate(body.items()):
+        out += f"{', ' if number else ''}{encode(key)}: ".encode("utf-8")
+        if isinstance(value, list) and len(value) > slice_items:
+            out += b"["
+            for start in range(0, len(value), slice_items):
+                if start:
+                    out += b", "
+                out += encode(value[start : start + slice_items])[1:-1].encode("utf-8")  # "[a, b]" less its brackets
+            out += b"]"
+        else:
+            out += encode(value).encode("utf-8")
+    out += b"}"
+    return out
+
+
+def json_loads_shared(data: str) -> Any:
+    """Return json.loads(data), equal strings in its objects' values decoded as one object.
+
+    A large text's record repeats its entities in hundreds of thousands of items: shared, their
+    strings take a fifth less memory (as extraction made them, pipeline.extract.share_strings).
+    """
+    shared: dict[str, str] = {}
+
+    def share(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        return {key: shared.setdefault(value, value) if type(value) is str else value for key, value in pairs}
+
+    return json.loads(data, object_pairs_hook=share)
+
+
+def _skip_space(data: str, position: int) -> int:
+    return WHITESPACE.match(data, position).end()
+
+
+def _entity_rows(record: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    """Yield the entities rows of a record: each (type, key) once, with its first value (as INSERT OR IGNORE keeps).
+
+    A generator of distinct rows: a large text repeats its entities hundreds of thousands of times.
+    """
+    seen_values: set[tuple[str, str]] = set()
+    seen_keys: set[tuple[str, str]] = set()
+    for kind, value in entity_values(record):
+        if (kind, value) in seen_values:
+            continue
+        seen_values.add((kind, value))
+        key = entity_key(value)
+        if (kind, key) not in seen_keys:
+            seen_keys.add((kind, key))
+            yield record["id"], kind, value, key
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -335,7 +430,7 @@ class Store:
 
     def _with_sources(self, record_id: str, data: str) -> dict[str, Any]:
         try:
-            body = json.loads(data)
+            body = json_loads_shared(data) if len(data) > SHARED_DECODE_CHARS else json.loads(data)
         except ValueError as exc:
             raise self.damaged(f"record {record_id} does not decode: {exc}") from exc
         sources = self.sources_of(record_id) or body.get("sources") or []
@@ -361,22 +456,56 @@ class Store:
 
     def iter_records(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
         """Yield every record in id order, reading in batches (memory stays flat)."""
+        for record_id, data in self._iter_rows("id, data", batch_size):
+            try:
+                record = self._with_sources(record_id, data)
+            except sqlite3.DatabaseError as exc:
+                raise self.damaged(f"{exc}, reading record {record_id}") from exc
+            yield record
+
+    def iter_texts(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Yield (id, text) of the given records that exist (every record, in id order, when ids is None)."""
+        for record_id in (row[0] for row in self._iter_rows("id")) if ids is None else ids:
+            text = self._text_of(record_id)
+            if text is not None:
+                yield record_id, text
+
+    def _text_of(self, record_id: str) -> str | None:
+        """Return a record's text (None when there is no such record), decoding only the start of its JSON.
+
+        The text comes before the entity lists: the JSON is read in growing heads until the text is
+        whole in one, so a large text's record is never decoded whole, nor held as one string.
+        """
+        size = TEXT_HEAD_CHARS
+        while True:
+            try:
+                row = self.db.execute("SELECT substr(data, 1, ?) FROM records WHERE id = ?", (size, record_id)).fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise self.damaged(f"{exc}, reading record {record_id}") from exc
+            if row is None:
+                return None
+            try:
+                text = json_member(row[0], "text")
+            except (ValueError, KeyError) as exc:
+                if len(row[0]) < size:  # the whole JSON, and it has no text
+                    raise self.damaged(f"record {record_id} has no readable text: {exc!r}") from exc
+                size *= 2
+                continue
+            return text if isinstance(text, str) else ""
+
+    def _iter_rows(self, columns: str, batch_size: int = 500) -> Iterator[tuple[str, ...]]:
+        """Yield the given columns ("id" first) of every record in id order, reading in batches."""
         last = ""
         while True:
             try:
                 rows = self.db.execute(
-                    "SELECT id, data FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+                    f"SELECT {columns} FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)  # noqa: S608
                 ).fetchall()
             except sqlite3.DatabaseError as exc:  # a damaged page, or text that is not UTF-8
                 raise self.damaged(f"{exc}, reading the records after {last or 'the first'}") from exc
             if not rows:
                 return
-            for record_id, data in rows:
-                try:
-                    record = self._with_sources(record_id, data)
-                except sqlite3.DatabaseError as exc:
-                    raise self.damaged(f"{exc}, reading record {record_id}") from exc
-                yield record
+            yield from rows
             last = rows[-1][0]
 
     def ids(self) -> list[str]:
@@ -447,15 +576,14 @@ class Store:
         # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the cascade would
         # take the record's other source paths with it.
         self.db.execute(
-            "INSERT INTO records(id, title, language, data, added) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO records(id, title, language, data, added) VALUES (?, ?, ?, CAST(? AS TEXT), ?) "
             "ON CONFLICT(id) DO UPDATE SET title = excluded.title, language = excluded.language, "
             "data = excluded.data",
-            (record["id"], record["title"], record["language"], json.dumps(body, ensure_ascii=False), now),
+            (record["id"], record["title"], record["language"], json_utf8(body), now),
         )
         self.db.execute("DELETE FROM entities WHERE record_id = ?", (record["id"],))
         self.db.executemany(
-            "INSERT OR IGNORE INTO entities(record_id, type, value, key) VALUES (?, ?, ?, ?)",
-            [(record["id"], kind, value, entity_key(value)) for kind, value in entity_values(record)],
+            "INSERT OR IGNORE INTO entities(record_id, type, value, key) VALUES (?, ?, ?, ?)", _entity_rows(record)
         )
         for path in record.get("sources", [record.get("source")]):
             if path:

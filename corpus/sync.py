@@ -28,14 +28,7 @@ _RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+): swap two paths in one step
 
 def iter_texts(store: Store, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
     """Yield (id, text) pairs of the given records (all records when ids is None)."""
-    if ids is None:
-        for record in store.iter_records():
-            yield record["id"], record["text"]
-        return
-    for record_id in ids:
-        record = store.get(record_id)
-        if record is not None:
-            yield record_id, record["text"]
+    return store.iter_texts(ids)
 
 
 @contextmanager

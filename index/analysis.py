@@ -16,11 +16,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from operator import sub
 from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Positions
+from whoosh.compat import dumps
+from whoosh.system import pack_uint
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
@@ -144,8 +147,12 @@ def compound_parts(word: str, lang: str) -> list[str]:
 
 # whoosh's default RegexTokenizer expression: words, with inner dots kept ("z.B" stays one token).
 WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
-# Per-word analysis results kept per analyser; cleared when full so memory stays bounded.
-WORD_CACHE_LIMIT = 300_000
+# Per-word analysis results kept per kind of analyser, shared by its instances (each writer and searcher
+# unpickles the schema anew, so a cache per instance started empty at every full-text commit); cleared
+# when full so memory stays bounded: they now live as long as the process, so the limit per cache is a
+# third of the former one per instance.
+WORD_CACHE_LIMIT = 100_000
+_WORD_CACHES: dict[tuple[str, ...], dict[tuple[str, bool], tuple[str, ...]]] = {}
 # Prefix of the accent-folded twin of a word with accents, indexed at the word's position in the same
 # field ("Malmö" → "malmö" and "~malmo"). WORD never yields "~", so no plain query meets these terms;
 # --fold-accents looks for both forms. Twins only for accented words: a separate folded field for all
@@ -189,6 +196,13 @@ class _WordAnalyzer(Tokenizer):
 
     _cache: dict[tuple[str, bool], tuple[str, ...]]
 
+    def cache_key(self) -> tuple[str, ...]:
+        """Return what tells this analyser's results apart from other analysers': instances with one key share a cache."""
+        raise NotImplementedError
+
+    def _shared_cache(self) -> dict[tuple[str, bool], tuple[str, ...]]:
+        return _WORD_CACHES.setdefault(self.cache_key(), {})
+
     def analyse(self, word: str, index: bool) -> tuple[str, ...]:
         """Return the terms of one word as found in the text; () for a stop word (not cached)."""
         raise NotImplementedError
@@ -210,7 +224,7 @@ class _WordAnalyzer(Tokenizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._cache = {}
+        self._cache = self._shared_cache()
 
     def index_positions(self, value: str) -> dict[str, list[int]]:
         """Return each term's positions in value, terms in order of first appearance: what __call__ yields at index time."""
@@ -282,7 +296,11 @@ class LanguageAnalyzer(_WordAnalyzer):
 
     def __init__(self, lang: str):
         self.lang = lang
-        self._cache = {}
+        self._cache = self._shared_cache()
+
+    def cache_key(self) -> tuple[str, ...]:
+        """Analysers of one language give a word the same terms."""
+        return ("language", self.lang)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LanguageAnalyzer) and other.lang == self.lang
@@ -321,7 +339,11 @@ class PlainAnalyzer(_WordAnalyzer):
     """
 
     def __init__(self) -> None:
-        self._cache = {}
+        self._cache = self._shared_cache()
+
+    def cache_key(self) -> tuple[str, ...]:
+        """Every PlainAnalyzer gives a word the same terms."""
+        return ("plain",)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PlainAnalyzer)
@@ -359,6 +381,9 @@ def multilingual_stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
+_ONE_POSITION = pack_uint(1)
+
+
 class TermPositions(Positions):
     """whoosh's Positions format, whose index-time postings for hitta's analysers skip Token objects.
 
@@ -375,6 +400,12 @@ class TermPositions(Positions):
         boost, encode = self.field_boost, self.encode
         for term, positions in analyzer.index_positions(value).items():
             yield (term, len(positions), float(len(positions)) * boost, encode(positions))
+
+    def encode(self, poslist: list[int]) -> bytes:
+        """Return Positions.encode(poslist): the count, then the pickled gaps between positions (a third of its time)."""
+        if len(poslist) == 1:
+            return _ONE_POSITION + dumps(poslist, 2)  # the gap from 0 is the position itself
+        return pack_uint(len(poslist)) + dumps([poslist[0], *map(sub, poslist[1:], poslist)], 2)
 
 
 

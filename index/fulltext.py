@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from whoosh.compat import dumps
+from whoosh.system import pack_ushort
 
 from hitta.index.analysis import (  # noqa: F401 - analysis names kept importable from here (schema pickles, tests)
     FOLDED_PREFIX,
@@ -20,6 +25,7 @@ from hitta.index.analysis import (  # noqa: F401 - analysis names kept importabl
     LanguageAnalyzer,
     PlainAnalyzer,
     TermPositions,
+    _WordAnalyzer,
     _stem_start,
     _stemmer,
     _stop_words,
@@ -160,6 +166,13 @@ class _LengthsInMemory:
             return self._reader.doc_field_length(docnum, fieldname, default)
         return lengths[docnum]
 
+    def field_lengths(self, fieldname: str) -> list[int | None] | None:
+        """Return every document's length of a field as doc_field_length answers it (None: ask per document)."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._read(fieldname)
+        lengths = self._lengths[fieldname]
+        return [0] * self._reader.doc_count_all() if lengths is None else lengths  # no column: the default, 0
+
     def _read(self, fieldname: str) -> list[int | None] | None:
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
@@ -168,6 +181,162 @@ class _LengthsInMemory:
             return None
         count = min(column._count, self._reader.doc_count_all())
         return list(map(_byte_lengths().__getitem__, column._dbfile.get(column._basepos, count)))
+
+
+def _add_document(writer: Any, **fields: Any) -> None:
+    """Add a document as whoosh's SegmentWriter.add_document does, giving its postings to the pool per field.
+
+    whoosh's add_document moves each posting through four generators (analyser, TermPositions.word_values,
+    field.index, its own loop) and PostingPool.add, which checks types and counts the pool's size per
+    posting. Here the text fields' postings come straight from the analyser's term positions, and
+    a field's postings join the pool in one step where they keep it under its size limit (one by one
+    through PostingPool.add otherwise, so the pool spills to disk exactly where whoosh's would). The
+    pool, the per-document columns and the segment files end up the same (tests/test_bm25.py).
+    """
+    schema = writer.schema
+    if any(name.startswith("_") or name not in schema for name in fields):
+        type(writer).add_document(writer, **fields)  # boosts, custom stored values, unknown fields: whoosh's errors
+        return
+    writer._check_state()
+    perdocwriter = writer.perdocwriter
+    pool = writer.pool
+    docnum = writer.docnum
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldformat, analyzer = field.format, field.analyzer
+                if type(fieldformat) is TermPositions and isinstance(analyzer, _WordAnalyzer) and isinstance(value, str):
+                    boost, encode = fieldformat.field_boost, fieldformat.encode
+                    term_positions = analyzer.index_positions(value)
+                    postings = [
+                        (fieldname, term.encode("utf-8"), docnum, float(len(positions)) * boost * 1.0, encode(positions))
+                        for term, positions in term_positions.items()
+                    ]
+                    if field.scorable:
+                        length = sum(map(len, term_positions.values()))
+                else:
+                    entries = list(field.index(value))
+                    postings = [(fieldname, tbytes, docnum, weight * 1.0, vbytes) for tbytes, _, weight, vbytes in entries]
+                    if field.scorable:
+                        length = sum(freq for _, freq, _, _ in entries)
+                _pool_add(pool, postings)
+            sv = value if field.stored else None
+            perdocwriter.add_field(fieldname, field, sv, length)
+            column = field.column_type
+            if column:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
+def _plain_schema(schema: Any) -> bool:
+    """Return True for a schema _add_document writes as whoosh would: no term vectors, no separate spelling words."""
+    return all(not field.vector and not field.separate_spelling() for _, field in schema.items())
+
+
+def _pool_add(pool: Any, postings: list[tuple[str, bytes, int, float, bytes | None]]) -> None:
+    """Add postings to a whoosh PostingPool, in one step when they leave it within its limit (PostingPool.add's sizes)."""
+    if not postings:
+        return
+    size = sum(150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or "") for fieldname, tbytes, _, _, vbytes in postings)
+    if pool.currentsize + size > pool.limit:
+        for posting in postings:
+            pool.add(posting)
+        return
+    pool.fieldnames.add(postings[0][0])
+    pool.currentsize += size
+    pool.current.extend(postings)
+
+
+def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[tuple[str, bytes, int, float, bytes | None]]) -> None:
+    """Write a segment's sorted postings as whoosh's FieldWriter.add_postings does, with the same bytes.
+
+    Most terms of a new segment have a few postings, which whoosh writes as one block through a
+    dozen calls per posting and per term (W3PostingsWriter.add_posting, _write_block, W3TermInfo.add_block):
+    over half of a commit's time. Here a term whose postings fit in one block is written by
+    _write_one_block; longer ones take whoosh's own path (tests/test_bm25.py compares the files).
+    """
+    from itertools import groupby
+    from operator import itemgetter
+
+    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+    from whoosh.util.numeric import length_to_byte
+
+    whoosh_parts = (WHOOSH3_HEADER_MAGIC, W3TermInfo, length_to_byte)
+    fieldname = None
+    for (name, btext), group in groupby(items, key=itemgetter(0, 1)):
+        if name != fieldname:
+            if fieldname is not None:
+                fieldwriter.finish_field()
+            fieldname = name
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            field_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
+            writer = fieldwriter._postwriter
+            one_block = writer._inlinelimit <= 1  # no term is inlined into the terms file
+        postings = [posting for posting in group if posting[2] != -1]  # docnum -1: a spelling word, no posting
+        if not postings:
+            continue
+        if field_lengths is not None and postings[-1][2] < len(field_lengths):
+            term_lengths = [field_lengths[posting[2]] for posting in postings]
+        elif lengths is not None:
+            term_lengths = [lengths.doc_field_length(posting[2], fieldname) for posting in postings]
+        else:
+            term_lengths = [0] * len(postings)
+        if one_block and len(postings) <= writer._blocklimit:
+            _write_one_block(fieldwriter, writer, btext, postings, term_lengths, whoosh_parts)
+            continue
+        fieldwriter.start_term(btext)
+        for (_, _, docnum, weight, value), length in zip(postings, term_lengths):
+            fieldwriter.add(docnum, weight, value or b"", length)
+        fieldwriter.finish_term()
+    if fieldname is not None:
+        fieldwriter.finish_field()
+
+
+def _write_one_block(
+    fieldwriter: Any, writer: Any, btext: bytes, postings: list[Any], term_lengths: list[Any], whoosh_parts: tuple[Any, ...]
+) -> None:
+    """Write a term's postings as one last block and its terms-file row, byte for byte as whoosh's W3 writers.
+
+    The steps of W3FieldWriter.start_term, W3PostingsWriter.add_posting (per posting), finish_postings,
+    _write_block(last=True) and W3TermInfo.add_block, for a term with at most one block of postings.
+    """
+    WHOOSH3_HEADER_MAGIC, W3TermInfo, length_to_byte = whoosh_parts  # noqa: N806 - whoosh's names
+    ids = array("I", [posting[2] for posting in postings])
+    raw_weights = [posting[3] for posting in postings]
+    weights = array("f", raw_weights)
+    values = [posting[4] for posting in postings if posting[4]]
+    maxweight = max(0, *raw_weights)  # add_posting keeps the first largest, from 0
+    known = [length for length in term_lengths if length]
+    minlength = min(known) if known else None
+    maxlength = max(known) if known else 0
+    writer._format = fieldwriter._fieldobj.format  # what _mini_values reads
+    writer._ids, writer._weights, writer._values = ids, weights, values
+    data = dumps((writer._mini_ids(), writer._mini_weights(), writer._mini_values()), 2)
+    compression = writer._compression
+    if compression:
+        data = zlib.compress(data, compression)
+    info = dumps((len(ids), ids[-1], maxweight, compression, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+    postfile = writer._postfile
+    offset = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    postfile.write_int(-(len(info) + len(data)))
+    postfile.write(info)
+    postfile.write(data)
+    terminfo = W3TermInfo(0 + sum(weights), len(ids), minlength, max(0, maxlength), max(0, maxweight), ids[0], ids[-1])
+    terminfo.set_extent(offset, postfile.tell() - offset)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, terminfo.to_bytes())
+    writer._new_block()
 
 
 @lru_cache(maxsize=1)
@@ -293,6 +462,11 @@ class FullTextIndex:
         if hasattr(writer, "per_document_reader"):  # a SegmentWriter, whose commit writes the postings
             opened = writer.per_document_reader
             writer.per_document_reader = lambda: _LengthsInMemory(opened())
+            if type(writer).__name__ == "SegmentWriter" and _plain_schema(writer.schema):
+                writer.add_document = lambda **fields: _add_document(writer, **fields)
+            fieldwriter = writer.fieldwriter
+            if type(fieldwriter).__name__ == "W3FieldWriter":
+                fieldwriter.add_postings = lambda schema, lengths, items: _add_postings(fieldwriter, schema, lengths, items)
         return writer
 
     def update(self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> int:

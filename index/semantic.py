@@ -82,6 +82,9 @@ _BLAS_SINGLE_THREADED = 2304 * 4
 _VECTOR_CHUNK_ROWS = 8192  # rows copied at a time when vectors.npy is rewritten (flat memory)
 _WEIGH_CHUNK_ROWS = 256
 _PROJECT_CHUNK_ROWS = 256
+# A text (or a spilled token line) longer than this is tokenised in pieces of about this many
+# characters, and its equal tokens share one string: a 20 MiB text has millions of tokens.
+_TOKEN_PIECE_CHARS = 1 << 20
 
 _TOKEN = re.compile(r"[^\W_]+")
 # Function words (folded) of Swedish, Danish, German and English. In a corpus mixing languages
@@ -108,7 +111,47 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Return the folded content tokens of a text (letters and digits, two or more, no function words)."""
+    if len(text) > _TOKEN_PIECE_CHARS:
+        return _tokenize_pieces(text, _TOKEN_PIECE_CHARS)
     return [token for token in _TOKEN.findall(fold(text)) if len(token) > 1 and token not in STOP_WORDS]
+
+
+def _tokenize_pieces(text: str, size: int) -> list[str]:
+    """Return tokenize(text), read in pieces of about size characters, equal tokens sharing one string.
+
+    Folding and tokenising a piece cut after a space or line break gives what the whole text gives
+    for it: lower-casing (final sigma included), NFKD and tokens never reach across such a cut.
+    """
+    shared: dict[str, str] = {}
+    return [
+        shared.setdefault(token, token)
+        for piece in _pieces(text, size)
+        for token in _TOKEN.findall(fold(piece))
+        if len(token) > 1 and token not in STOP_WORDS
+    ]
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    """Yield consecutive pieces of a text of about size characters, each cut after a space or line break."""
+    start = 0
+    while len(text) - start > size:
+        cut = max(text.rfind(" ", start, start + size), text.rfind("\n", start, start + size)) + 1
+        if cut <= start:  # no break in the window: cut at the next one
+            found = [at for at in (text.find(" ", start + size), text.find("\n", start + size)) if at >= 0]
+            if not found:
+                break
+            cut = min(found) + 1
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+def _split_shared(tokens: str, size: int = _TOKEN_PIECE_CHARS) -> list[str]:
+    """Return tokens.split() of a spilled token line; a line over size characters is split in pieces, equal tokens sharing one string."""
+    if len(tokens) <= size:
+        return tokens.split()
+    shared: dict[str, str] = {}
+    return [shared.setdefault(token, token) for piece in _pieces(tokens, size) for token in piece.split()]
 
 
 def char_ngrams(token: str) -> tuple[str, ...]:
@@ -859,7 +902,7 @@ def _read_spill(spill: Any) -> Iterator[tuple[int, tuple[str, list[str]]]]:
     spill.seek(0)
     for number, line in enumerate(spill):
         doc_id, tokens = json.loads(line)
-        yield number, (doc_id, tokens.split())
+        yield number, (doc_id, _split_shared(tokens))
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

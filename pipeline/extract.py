@@ -13,19 +13,34 @@ from hitta.pipeline.ner import forget
 
 def extract_entities(text: str, lang: str, use_ner: bool = True) -> dict[str, list[dict[str, Any]]]:
     """Return organisations, persons, budgets, dates, e-mails, phones and contacts of a text."""
-    organisations = find_organisations(text, lang, use_ner=use_ner)
-    persons = find_persons(text, lang, use_ner=use_ner)
+    shared: dict[str, str] = {}
+    organisations = share_strings(find_organisations(text, lang, use_ner=use_ner), shared)
+    persons = share_strings(find_persons(text, lang, use_ner=use_ner), shared)
     if len(text) > SEGMENT_CHARS:  # both finders have read it: free what they remembered of a long text
         release_text_caches()
         forget(text, lang)
-    emails = find_emails(text)
-    phones = find_phones(text, lang)
+    emails = share_strings(find_emails(text), shared)
+    phones = share_strings(find_phones(text, lang), shared)
     return {
         "organisations": organisations,
         "persons": persons,
-        "budgets": find_budgets(text, lang),
-        "dates": find_dates(text, lang),
+        "budgets": share_strings(find_budgets(text, lang), shared),
+        "dates": share_strings(find_dates(text, lang), shared),
         "emails": emails,
         "phones": phones,
-        "contacts": group_contacts(text, persons, emails, phones, organisations),
+        "contacts": share_strings(group_contacts(text, persons, emails, phones, organisations), shared),
     }
+
+
+def share_strings(items: list[dict[str, Any]], shared: dict[str, str]) -> list[dict[str, Any]]:
+    """Make the equal string values of items one string object, the first met (kept in shared); return items.
+
+    Every occurrence of an entity is an item with its own copies of the same text, name, address or
+    date: in a long text that repeats a few entities, a fifth of the items' memory (and of what a
+    worker pickles to the parent, which keeps shared strings shared). Values are unchanged.
+    """
+    for item in items:
+        for key, value in item.items():  # replacing values keeps the keys: iterating stays valid
+            if type(value) is str:
+                item[key] = shared.setdefault(value, value)
+    return items

@@ -167,6 +167,66 @@ def test_term_positions_give_whoosh_positions_postings(fieldname):
     assert list(field.format.word_values(text, field.analyzer, mode="query")) == list(plain.word_values(text, field.analyzer, mode="query"))
 
 
+def _whoosh_writer(original):
+    """Return a FullTextIndex._writer that leaves whoosh's own add_document, postings writer and length reader in place."""
+
+    def writer(self, ix):
+        made = original(self, ix)
+        for name in ("add_document", "per_document_reader"):
+            made.__dict__.pop(name, None)
+        made.fieldwriter.__dict__.pop("add_postings", None)
+        return made
+
+    return writer
+
+
+def _segment_files(directory):
+    """Return the digests of an index's segment files per kind (segment names are random, so sorted per kind)."""
+    import hashlib
+
+    kinds: dict[str, list[str]] = {}
+    for path in directory.iterdir():
+        if path.name.startswith("MAIN_") and "." in path.name:
+            kinds.setdefault(path.name.split(".", 1)[1], []).append(hashlib.sha256(path.read_bytes()).hexdigest())
+    return {kind: sorted(digests) for kind, digests in kinds.items()}
+
+
+@pytest.mark.parametrize("limit_mb", [512, 1])  # 1 MiB: the posting pool spills sorted runs to disk
+def test_hitta_commits_write_the_bytes_whoosh_writes(tmp_path, monkeypatch, limit_mb):
+    # _add_document, _add_postings and _write_one_block stand in for whoosh's per-posting path on commit.
+    from hitta.index import fulltext
+
+    records = generated_records(420, seed=11)
+    records[5]["text"] = " ".join(["energi"] * 300)  # a term with more positions than one pickled list holds
+    monkeypatch.setattr(fulltext, "WRITER_LIMIT_MB", limit_mb)
+
+    def build(home):
+        index = FullTextIndex(home)
+        for start in range(0, 400, 100):  # terms with more postings than one block (128) holds
+            index.update(records[start : start + 100])
+        for start in range(400, 420, 2):  # small segments, which whoosh merges into the next commit's
+            index.update(records[start : start + 2], delete_ids=[records[start - 300]["id"]])
+        assert index.doc_count() == 410
+        return _segment_files(index.directory)
+
+    fast = build(tmp_path / "hitta")
+    monkeypatch.setattr(FullTextIndex, "_writer", _whoosh_writer(FullTextIndex._writer))
+    assert fast == build(tmp_path / "whoosh")
+    assert {"pst", "trm", "_stored.col", "_content_sv_len.col"} <= set(fast)
+
+
+def test_term_positions_encode_as_whoosh():
+    from whoosh.formats import Positions
+
+    from hitta.index.fulltext import TermPositions
+
+    rng = random.Random(5)
+    for count in (1, 1, 2, 3, 50, 300):
+        positions = sorted(rng.sample(range(1, 100_000), count))
+        assert TermPositions().encode(positions) == Positions().encode(positions)
+    assert TermPositions().encode([0]) == Positions().encode([0])
+
+
 def test_and_of_terms_scores_as_whoosh(segmented_index):
     # A compound's parts written apart (index.query) are an And of two terms inside the word's Or.
     from whoosh import query as wq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -698,3 +699,49 @@ def test_forget_erases_a_name_typed_in_any_normal_form_and_case(
     assert unicodedata.normalize("NFC", name).casefold() not in folded, result["text"]
     surname = unicodedata.normalize("NFC", words[-1]).casefold()  # and a later mention of the surname alone
     assert re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", folded) is None, result["text"]
+
+
+# --------------------------------------------------------------------------------------------
+# Large texts: the store writes a record's JSON in slices and reads its text from the head; the
+# semantic index tokenises a long text in pieces. Each gives what the whole-at-once way gives.
+
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=25,
+)
+JSON_OBJECT = st.dictionaries(st.text(max_size=6), JSON_VALUE, max_size=6)
+
+
+@FAST
+@given(JSON_OBJECT, st.integers(min_value=1, max_value=4))
+def test_json_utf8_writes_the_bytes_of_json_dumps(body: dict[str, Any], slice_items: int) -> None:
+    from hitta.corpus.store import json_utf8
+
+    assert json_utf8(body, slice_items) == json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+@FAST
+@given(JSON_OBJECT.filter(bool), st.data())
+def test_json_member_and_shared_decoding_read_as_json_loads_does(body: dict[str, Any], data: st.DataObject) -> None:
+    from hitta.corpus.store import json_loads_shared, json_member
+
+    key = data.draw(st.sampled_from(sorted(body)))
+    for dumped in (json.dumps(body, ensure_ascii=False), json.dumps(body, indent=1), json.dumps(body, separators=(",", ":"))):
+        assert json_member(dumped, key) == json.loads(dumped)[key]
+    decoded = json_loads_shared(dumped)
+    assert decoded == json.loads(dumped) and list(decoded) == list(json.loads(dumped))
+
+
+# Letters whose lower case or decomposition depends on their neighbours or yields several characters.
+FOLDING_TEXT = st.text(alphabet="aAΣσςΑΟİıßøÆé\u0301\u0327\u0345x_19 \n\t\u00a0.'’-", max_size=80)
+
+
+@FAST
+@given(FOLDING_TEXT, st.integers(min_value=1, max_value=12))
+def test_tokenizing_in_pieces_gives_the_tokens_of_the_whole_text(text: str, size: int) -> None:
+    from hitta.index.semantic import _split_shared, _tokenize_pieces, tokenize
+
+    tokens = tokenize(text)
+    assert _tokenize_pieces(text, size) == tokens
+    assert _split_shared(" ".join(tokens), size) == tokens

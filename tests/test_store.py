@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
-from hitta.corpus.store import Store, entity_key
+from hitta.corpus import store as store_module
+from hitta.corpus.store import Store, StoreError, entity_key, json_utf8
 from hitta.index.fulltext import FullTextIndex, QuerySyntaxError, record_years
 from hitta.pipeline.record import Record, make_title, record_id
 
@@ -79,6 +81,42 @@ def test_iter_records_in_batches(tmp_path):
             for number in range(7):
                 store.put_record(make_record(f"text {number}", f"{number}.txt"))
         assert len(list(store.iter_records(batch_size=3))) == 7
+
+
+def test_record_json_is_json_dumps_and_each_entity_key_keeps_its_first_value(tmp_path):
+    organisations = [dict(ORG, span=[start, start + 15]) for start in range(0, 100, 20)]
+    organisations.append(dict(ORG, text="TILLVÄXTVERKET", name="TILLVÄXTVERKET"))  # the same key, a later value
+    record = make_record("Tillväxtverkets stöd – ”2019” 𝄞", "a.txt", organisations=organisations)
+    body = {key: value for key, value in record.items() if key not in ("source", "sources")}
+    for slice_items in (1, 2, 4, 1000):
+        assert json_utf8(body, slice_items) == json.dumps(body, ensure_ascii=False).encode("utf-8")
+    with Store(tmp_path) as store:
+        with store.transaction():
+            store.put_record(record)
+        assert store.db.execute("SELECT typeof(data), data FROM records").fetchall() == [
+            ("text", json.dumps(body, ensure_ascii=False))
+        ]
+        assert store.db.execute("SELECT type, value, key FROM entities").fetchall() == [
+            ("organisations", "Tillväxtverket", "tillväxtverket")
+        ]
+
+
+def test_iter_texts_reads_each_text_from_the_head_of_its_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "TEXT_HEAD_CHARS", 8)  # the heads grow until the text is whole
+    monkeypatch.setattr(store_module, "SHARED_DECODE_CHARS", 100)  # records decoded with shared strings
+    texts = ["kort", 'en längre text – med "citat", \\ och }] tecken\n' * 30]
+    records = [make_record(text, f"{number}.txt", organisations=[ORG] * 40) for number, text in enumerate(texts)]
+    with Store(tmp_path) as store:
+        with store.transaction():
+            for record in records:
+                store.put_record(record)
+        assert list(store.iter_texts()) == sorted((record["id"], record["text"]) for record in records)
+        assert [store.get(record["id"]) for record in records] == records
+        assert list(store.iter_texts([records[1]["id"], "0000000000000000"])) == [(records[1]["id"], texts[1])]
+        with store.transaction():
+            store.db.execute("UPDATE records SET data = ? WHERE id = ?", ('{"id": "x", "title": "t"}', records[0]["id"]))
+        with pytest.raises(StoreError, match="no readable text"):
+            list(store.iter_texts([records[0]["id"]]))
 
 
 def test_entity_key_folds_case_and_space():
