@@ -462,7 +462,7 @@ class FullTextIndex:
         if hasattr(writer, "per_document_reader"):  # a SegmentWriter, whose commit writes the postings
             opened = writer.per_document_reader
             writer.per_document_reader = lambda: _LengthsInMemory(opened())
-            if type(writer).__name__ == "SegmentWriter" and _plain_schema(writer.schema):
+            if type(writer).__name__ in ("SegmentWriter", "StreamingSegmentWriter") and _plain_schema(writer.schema):
                 writer.add_document = lambda **fields: _add_document(writer, **fields)
             fieldwriter = writer.fieldwriter
             if type(fieldwriter).__name__ == "W3FieldWriter":
