@@ -77,8 +77,7 @@ EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 CLOSING_HEADS = any_language("closing_heads")
 # Closing heads that may also follow a dash (`Interreg X – Kontaktstelle`).
 DASH_CLOSING_HEADS = any_language("dash_closing_heads")
-# Plural heads introducing a list of municipalities (`die Städte X, Y und Z`).
-LIST_HEADS = {lang: word_list("list_heads", lang) for lang in ("de", "sv", "da")}
+# Words that join the items of a list (`X, Y und Z`).
 LIST_LINKS = frozenset(", und sowie og och samt and".split())
 # Label lines and cue phrases whose following capitalised words name organisations.
 ORG_LABELS = any_language("org_labels")
@@ -116,7 +115,8 @@ STREET_WORDS = endings("street_words")
 CURRENCY_CODES = frozenset("EUR DKK SEK NOK USD GBP CHF ISK KR KR. MIO MIA".split())
 NAME_CONNECTORS = frozenset("og och und and for för für of i de der des du la le van von zu & –".split())
 LOCATIVE_PREPOSITIONS = ("i", "in", "im", "på", "aus", "nach", "från", "fra", "till", "til", "ved", "vid", "bei", "um", "at", "near")
-# Whether a one-word NER organisation used as a place elsewhere in the text is dropped (measured on dev).
+# Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
+# corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
 
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
