@@ -222,7 +222,7 @@ def split_normalised_lines(text: str) -> list[str]:
 
 
 def remove_cloaked_email_notes(line: str) -> str:
-    """Return the line without e-mail cloaking notes ('Diese E-Mail-Adresse ist vor Spambots geschützt! ...')."""
+    """Return the line without the notes a content management system leaves where it hid an e-mail address (_CLOAKED_EMAIL)."""
     if "spam" not in line.lower():
         return line
     return _SPACE_RUN.sub(" ", _CLOAKED_EMAIL.sub("", line)).strip()
