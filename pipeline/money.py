@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from hitta.pipeline.lexicon import any_language
@@ -172,17 +174,52 @@ def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
         item = _explicit_item(text, match, lang)
         if item:
             candidates.append(item)
-    explicit = _non_overlapping(candidates)
-    starts = [item["span"][0] for item in explicit]
-    ends = [item["span"][1] for item in explicit]
+    explicit = _Explicit(text, lang, _non_overlapping(candidates))
     bare = [
-        item for item in _bare_items(text, lang, explicit, number_starts) if not _overlaps_sorted(item, starts, ends)
+        item for item in _bare_items(text, lang, explicit, number_starts)
+        if not _overlaps_sorted(item, explicit.starts, explicit.ends)
     ]
-    found = sorted(explicit + bare, key=lambda item: item["span"][0])
+    found = sorted(explicit.items + bare, key=lambda item: item["span"][0])
     starts = [item["span"][0] for item in found]
     ends = [item["span"][1] for item in found]
     cued = [item for item in _cued_items(text, lang, explicit, digit_starts) if not _overlaps_sorted(item, starts, ends)]
     return sorted(found + cued, key=lambda item: item["span"][0]) if cued else found
+
+
+@dataclass
+class _Explicit:
+    """The amounts of a text written with their currency, and what amounts without one take from them."""
+
+    text: str
+    lang: str
+    items: list[dict[str, Any]]
+    starts: list[int] = field(init=False)
+    ends: list[int] = field(init=False)
+    values: set[tuple[Any, Any]] = field(init=False)
+    currencies: list[str | None] = field(init=False)
+    usual_currency: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.starts = [item["span"][0] for item in self.items]
+        self.ends = [item["span"][1] for item in self.items]
+        self.values = {(item["amount"], item["currency"]) for item in self.items}
+        self.currencies = [item["currency"] for item in self.items]
+        # Sorted first: on a tie the choice must not depend on the interpreter's hash order.
+        self.usual_currency = max(sorted(set(self.currencies)), key=self.currencies.count) if self.currencies else None
+
+    @cached_property
+    def _declared(self) -> list[tuple[int, str | None]]:
+        """Return the offsets and codes of the currency words of the text (built on first use)."""
+        return [(m.start(), _currency_code(m.group(), self.lang, self.text)) for m in _CURRENCY_WORD.finditer(self.text)]
+
+    def declared_before(self, start: int) -> str | None:
+        """Return the currency the text named last before `start` ("All figures in EUR", "Beløb i euro")."""
+        before = bisect_left(self._declared, (start,)) - 1
+        return self._declared[before][1] if before >= 0 else None
+
+    def line_currency(self, start: int, end: int) -> str | None:
+        """Return the currency a bare amount takes from its own line, else from its language (_context_currency)."""
+        return _context_currency(self.text, start, end, self.items, self.starts, self.ends, self.lang)
 
 
 def parse_number(raw: str, lang: str) -> float | None:
@@ -331,39 +368,23 @@ def _leading_currency_starts(text: str, digit_starts: list[int]) -> list[int]:
     return sorted(starts)
 
 
-def _bare_items(
-    text: str, lang: str, explicit: list[dict[str, Any]], number_starts: list[int]
-) -> list[dict[str, Any]]:
+def _bare_items(text: str, lang: str, explicit: _Explicit, number_starts: list[int]) -> list[dict[str, Any]]:
     """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
     items = []
-    explicit_values = {(item["amount"], item["currency"]) for item in explicit}
-    explicit_starts = [item["span"][0] for item in explicit]
-    explicit_ends = [item["span"][1] for item in explicit]
-    currencies = [item["currency"] for item in explicit]
-    # Sorted first: on a tie the choice must not depend on the interpreter's hash order.
-    usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
-    declared: list[tuple[int, str | None]] | None = None  # currency words of a text without explicit amounts
     for match in matches_at(_AMOUNT_BARE, text, number_starts):
         if not _follows_like_money(text, match.end()):
             continue
         value = parse_number(match.group("num"), lang)
         if value is None or match.group("num").lower() in _NUMBER_WORDS and _vague_before(text, match.start()):
             continue
-        currency = None
-        if not explicit:
-            # A text that names its currency once ("All figures in EUR", "Beløb i euro") before bare amounts.
-            if declared is None:
-                declared = [(m.start(), _currency_code(m.group(), lang, text)) for m in _CURRENCY_WORD.finditer(text)]
-            before = bisect_left(declared, (match.start(),)) - 1
-            currency = declared[before][1] if before >= 0 else None
-        currency = currency or _context_currency(
-            text, match.start(), match.end(), explicit, explicit_starts, explicit_ends, lang
-        ) or usual_currency
+        # A text that names its currency once before bare amounts, else the amounts' line, else the usual one.
+        currency = None if explicit.items else explicit.declared_before(match.start())
+        currency = currency or explicit.line_currency(match.start(), match.end()) or explicit.usual_currency
         if currency is None:
             continue
         item = _item(text, match.start(), match.end(), value * _multiplier_value(match.group("mult"), lang), currency)
         # A bare repeat of an amount already written with its currency ("Fra 2,5 millioner til …") adds nothing.
-        if (item["amount"], item["currency"]) in explicit_values:
+        if (item["amount"], item["currency"]) in explicit.values:
             continue
         items.append(item)
     return items
@@ -380,21 +401,15 @@ CUE_WINDOW = 60  # characters before the number searched for the money word
 _CUE_BREAK = re.compile(r"[.!?;:]\s+[A-ZÄÖÜÅÆØ]|\n\s*\n|(?<![^\W\d_])(?i:tel|tlf|telefon|phone|fax|mobil)(?![^\W\d_])")
 
 
-def _cued_items(text: str, lang: str, explicit: list[dict[str, Any]], digit_starts: list[int]) -> list[dict[str, Any]]:
+def _cued_items(text: str, lang: str, explicit: _Explicit, digit_starts: list[int]) -> list[dict[str, Any]]:
     """Return grouped numbers without a currency that a money word leads, in the currency the text has set."""
     grouped = _GROUPED_EN if lang == "en" else _GROUPED
-    explicit_values = {(item["amount"], item["currency"]) for item in explicit}
-    explicit_starts = [item["span"][0] for item in explicit]
-    explicit_ends = [item["span"][1] for item in explicit]
-    currencies = [item["currency"] for item in explicit]
-    usual_currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
-    explicit_currencies = set(currencies)
-    declared: list[tuple[int, str | None]] | None = None
+    explicit_currencies = set(explicit.currencies)
     items = []
     for match in matches_at(grouped, text, digit_starts):
         start, end = match.span()
-        inside = bisect_right(explicit_starts, start) - 1
-        if inside >= 0 and explicit_ends[inside] > start:
+        inside = bisect_right(explicit.starts, start) - 1
+        if inside >= 0 and explicit.ends[inside] > start:
             continue  # part of an amount written with its currency
         value = parse_number(match.group(), lang)
         if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end):
@@ -403,19 +418,15 @@ def _cued_items(text: str, lang: str, explicit: list[dict[str, Any]], digit_star
         cues = list(_MONEY_CONTEXT.finditer(window))
         if not cues or _CUE_BREAK.search(window, cues[-1].end()):
             continue
-        currency = None
-        if explicit:  # the currency of an explicit amount on its line, else the text's usual one
-            currency = _context_currency(text, start, end, explicit, explicit_starts, explicit_ends, lang)
-            currency = currency if currency in explicit_currencies else usual_currency
+        if explicit.items:  # the currency of an explicit amount on its line, else the text's usual one
+            currency = explicit.line_currency(start, end)
+            currency = currency if currency in explicit_currencies else explicit.usual_currency
         else:
-            if declared is None:
-                declared = [(m.start(), _currency_code(m.group(), lang, text)) for m in _CURRENCY_WORD.finditer(text)]
-            before = bisect_left(declared, (start,)) - 1
-            currency = declared[before][1] if before >= 0 else None
+            currency = explicit.declared_before(start)
         if currency is None:
             continue
         item = _item(text, start, end, value, currency)
-        if (item["amount"], item["currency"]) not in explicit_values:
+        if (item["amount"], item["currency"]) not in explicit.values:
             items.append(item)
     return items
 
