@@ -703,13 +703,14 @@ def _spelling_vote(text: str) -> str | None:
     from hitta.pipeline.lexicon import word_list
 
     words = _MARKER_WORD.findall(text.lower())
-    danish = sum(word in word_list("spelling_markers", "da") for word in words)
-    bokmal = sum(word in word_list("spelling_markers", "nb") for word in words)
+    danish_markers, bokmal_markers = word_list("spelling_markers", "da"), word_list("spelling_markers", "nb")
+    danish = sum(word in danish_markers for word in words)
+    bokmal = sum(word in bokmal_markers for word in words)
     return "da" if danish > bokmal else "no" if bokmal > danish else None
 
 
 def _settle_scandinavian(
-    probabilities: dict[str, float], group_probability: float, allowed: set[str], text: str = ""
+    probabilities: dict[str, float], group_probability: float, allowed: set[str], text: str
 ) -> tuple[str, float]:
     """Let the classifier's probabilities choose among the allowed Scandinavian languages; return (code, score).
 

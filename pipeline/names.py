@@ -41,7 +41,7 @@ from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
 
-from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
+from hitta.pipeline.lexicon import any_language, common_words, endings, numbered
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -115,6 +115,8 @@ STREET_WORDS = endings("street_words")
 CURRENCY_CODES = frozenset("EUR DKK SEK NOK USD GBP CHF ISK KR KR. MIO MIA".split())
 NAME_CONNECTORS = frozenset("og och und and for för für of i de der des du la le van von zu & –".split())
 LOCATIVE_PREPOSITIONS = ("i", "in", "im", "på", "aus", "nach", "från", "fra", "till", "til", "ved", "vid", "bei", "um", "at", "near")
+_LOCATIVES = frozenset(LOCATIVE_PREPOSITIONS)
+_LOCATIVES_WITHOUT_AT = _LOCATIVES - {"at"}  # Danish and Norwegian `at` is `that`
 # Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
 # corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
@@ -544,10 +546,11 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
         # Head + proper name, or head + preposition + name phrase.
         if text[:1].isupper() and _opens_named_head(lower):
             has_next = i + 1 < n
-            named_before = _grow_name_left(tokens, i) < i
+            left_name = _grow_name_left(tokens, i)
+            named_before = left_name < i
             # A name before the head ends with it: `i` after it gives a place (`Kingsbridge University i Leeds`).
             if named_before and has_next and lowers[i + 1] == "i":
-                found.append((_grow_name_left(tokens, i), i + 1, 3))
+                found.append((left_name, i + 1, 3))
                 continue
             if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
                 end = _prepositional_name_end(tokens, i + 2)
@@ -558,7 +561,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
                     if lowers[i + 1] == "of" and named_before:
-                        start = _grow_name_left(tokens, i)
+                        start = left_name
                     found.append((start, end, 3))
                     continue
             if has_next and not spaces[i + 1]:
@@ -1038,10 +1041,9 @@ _ABBREVIATION = re.compile(r"(?:\w{1,3}\.){2,}")
 
 def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
     """Return an NER ORG span as an item if it passes the organisation filters, else None."""
-    surface = text[start:end].strip(" \t\n.,:;")
     # An abbreviation keeps its last full stop (`B.T.`, `Ges.m.b.H.`).
-    if _ABBREVIATION.fullmatch(text[start:end].strip(" \t\n,:;")):
-        surface = text[start:end].strip(" \t\n,:;")
+    stripped = text[start:end].strip(" \t\n,:;")
+    surface = stripped if _ABBREVIATION.fullmatch(stripped) else stripped.strip(" \t\n.,:;")
     if not surface or "\n" in surface:
         return None
     start = text.index(surface, start)
@@ -1099,8 +1101,6 @@ def _lowercase_name(surface: str) -> bool:
     Its first word (before a hyphen) has a capital or is no word of the sv/da/de lists, or it is a number
     before a capitalised word (`1. FC Nürnberg`); a lower-case common word (`germanischen`) is not a name.
     """
-    from hitta.pipeline.lexicon import common_words
-
     words = surface.split()
     first = words[0]
     base = first.split("-")[0]
@@ -1108,7 +1108,7 @@ def _lowercase_name(surface: str) -> bool:
         return True
     if base[:1].isdigit():
         return len(words) > 1 and words[1][:1].isupper()
-    return base.isalpha() and base not in STOPWORDS and not any(base in common_words(code) for code in COMMON_WORD_LANGUAGES)
+    return base.isalpha() and base not in STOPWORDS and base not in _neighbour_common_words()
 
 
 # A one-word name in capitals this long is a shouted heading (`FÆLLESAREALER`), not an acronym.
@@ -1122,8 +1122,6 @@ def _common_phrase(surface: str, lang: str, heading: bool = True) -> bool:
     (`Online-Auktion`, `Marketing-Mix`). The word lists hold only words seen outside named entities in
     the training corpora, so real names are not in them.
     """
-    from hitta.pipeline.lexicon import common_words
-
     words = [w for w in surface.split() if w.lower() not in NAME_CONNECTORS]
     common = common_words(lang)
     # A shouted word on a heading line (`BOLIGEN`); in running text capitals mostly name a body (`SPIEGEL`): on
@@ -1173,7 +1171,7 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
         return False
     # A sentence's first word that is a common word of the language (`Relativt`, `Dansk`) is capitalised
     # for its place, not as a name.
-    if _sentence_start(text, start) and lower in _common_words(lang):
+    if _sentence_start(text, start) and lower in common_words(lang):
         return False
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
     if lower in _lowercase_words(text) or (not lower.isalnum() and _written_alone(text, lower)):
@@ -1193,7 +1191,7 @@ def _definite_common_noun(lower: str, lang: str) -> bool:
     with a definite ending dropped many named bodies (`Rigshospitalet`, `Systembolaget`) on the DaN+ and
     klintan training sentences.
     """
-    common = _common_words(lang)
+    common = common_words(lang)
     return any(
         lower.endswith(suffix) and len(lower) > len(suffix) + 2
         and (lower[: -len(suffix)] in common or lower[: -len(suffix)] + "e" in common)
@@ -1226,13 +1224,6 @@ def _sentence_start(text: str, start: int) -> bool:
     window = text[max(0, start - 200):start]
     before = window.rstrip()
     return not before or "\n" in window[len(before):] or before.endswith((".", "!", "?", ":"))
-
-
-def _common_words(lang: str) -> frozenset[str]:
-    """Return the common words of a language (pipeline/lexicon/words_<lang>.txt), empty without a list."""
-    from hitta.pipeline.lexicon import common_words
-
-    return common_words(lang)
 
 
 # A line of fewer words than this counts as a heading even when it ends with a full stop.
@@ -1293,7 +1284,7 @@ def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> boo
     """
     if word.lower() not in _place_words(text):  # one cached pass rules out most words
         return False
-    prepositions = set(LOCATIVE_PREPOSITIONS) - ({"at"} if lang in ("da", "nb", "no", "nn") else set())
+    prepositions = _LOCATIVES_WITHOUT_AT if lang in ("da", "nb", "no", "nn") else _LOCATIVES
     for match in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text):
         if match.start() == start:
             continue
@@ -1306,6 +1297,12 @@ def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> boo
 COMMON_WORD_LANGUAGES = ("sv", "da", "de")
 
 
+@lru_cache(maxsize=1)
+def _neighbour_common_words() -> frozenset[str]:
+    """Return the common words of all of COMMON_WORD_LANGUAGES together (write-ups mix the neighbours' words)."""
+    return frozenset().union(*(common_words(code) for code in COMMON_WORD_LANGUAGES))
+
+
 def _free_of_common_words(words: list[str], lang: str) -> bool:
     """Return True if no word is a common word of the language (pipeline/lexicon/words_<lang>.txt).
 
@@ -1314,13 +1311,12 @@ def _free_of_common_words(words: list[str], lang: str) -> bool:
     or a cue instead dropped a third of the true persons of the DaN+, klintan and GermEval test sets.
     A language without a word list keeps that stricter requirement.
     """
-    from hitta.pipeline.lexicon import common_words
-
     if not common_words(lang) or _is_programme(words):
         return False
     # Any of the languages' common words: write-ups mix in words of the neighbours' and English names.
     lowers = [part for word in words for part in word.lower().split("-")]
-    return not any(part in PROGRAMME_WORDS or any(part in common_words(code) for code in COMMON_WORD_LANGUAGES) for part in lowers)
+    neighbours = _neighbour_common_words()
+    return not any(part in PROGRAMME_WORDS or part in neighbours for part in lowers)
 
 
 # A surname with a capital inside (`McAllister`, `DiNardo`), which the NER calls a person: its own name rules
@@ -1329,7 +1325,7 @@ _CAMEL_SURNAME = re.compile(r"[A-ZÄÖÜÅÆØ][a-zäöüåæøé]{1,2}[A-ZÄÖ�
 
 
 def _ner_person(
-    text: str, start: int, end: int, tokens_at: Callable[[int], tuple[int, _Tokens]], lang: str = ""
+    text: str, start: int, end: int, tokens_at: Callable[[int], tuple[int, _Tokens]], lang: str
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
@@ -1338,7 +1334,7 @@ def _ner_person(
         words = words[1:]
     surface = text[start:end].rstrip(".,:")
     words = surface.split()
-    if len(words) < 2 or "\n" in surface:
+    if len(words) < 2:  # spans come cut at line breaks (_line_pieces)
         return None
     if not all(_is_person_part(w) or _CAMEL_SURNAME.fullmatch(w) or w.lower() in PARTICLES or _is_initial(w) for w in words):
         return None
