@@ -40,7 +40,7 @@ RELATED_FLOOR = 0.40
 # outweigh the others. 2.0 in both modes on the tuning half (semantic mode 0.5 / 1.0 / 2.0 / 3.0 →
 # 0.845 / 0.880 / 0.885 / 0.868; hybrid 1.0 / 2.0 / 3.0 at KEYWORD_SHARE 0.3 → 0.902 / 0.912 / 0.916,
 # 2.0 kept for its paraphrase figure, 0.834 against 0.788).
-TRANSLATION_VECTOR_WEIGHT = {"hybrid": 2.0, "semantic": 2.0}
+TRANSLATION_VECTOR_WEIGHT = 2.0
 
 
 def match_kind(found: tuple[int, bool] | None, words: Sequence[Any]) -> str:
@@ -86,8 +86,8 @@ def fuse(
     """Return (id, score 0-100) best first for a mode; documents outside `matching` (those holding no plain
     word nor a translation of one) only when their cosine reaches RELATED_FLOOR. Semantic hits come
     with their cosine; keyword hits with their BM25F score."""
+    best = keyword_hits[0].score if keyword_hits and keyword_hits[0].score > 0 else 1.0
     if mode == "keyword":
-        best = keyword_hits[0].score if keyword_hits and keyword_hits[0].score > 0 else 1.0
         return [(hit.id, round(100 * hit.score / best)) for hit in keyword_hits]
     cosine = dict(semantic_hits)
 
@@ -99,11 +99,9 @@ def fuse(
         if not semantic_hits and keyword_hits:  # nothing to compare by meaning: the constraint's matches
             return [(hit.id, 0) for hit in keyword_hits]
         return [(doc_id, round(100 * cosine[doc_id])) for doc_id in semantic_ids]
-    best = keyword_hits[0].score if keyword_hits and keyword_hits[0].score > 0 else 1.0
     # dict order = keyword order, then the semantic-only documents in semantic order: the tie-break
     fused = {hit.id: KEYWORD_SHARE * hit.score / best for hit in keyword_hits}
     for doc_id in semantic_ids:
         fused[doc_id] = fused.get(doc_id, 0.0) + (1 - KEYWORD_SHARE) * cosine[doc_id]
-    position = {doc_id: number for number, doc_id in enumerate(fused)}
-    ranked = sorted(fused.items(), key=lambda item: (-round(item[1], _TIE_DIGITS), position[item[0]]))
+    ranked = sorted(fused.items(), key=lambda item: -round(item[1], _TIE_DIGITS))  # stable: ties keep dict order
     return [(doc_id, round(100 * score)) for doc_id, score in ranked]

@@ -84,8 +84,7 @@ def search(
     its semantic similarity reaches hybrid.RELATED_FLOOR, marked "related".
     """
     from hitta.index.crosslang import translations
-    from hitta.index import hybrid
-    from hitta.index.hybrid import RELATED_FLOOR, fuse, match_kind, semantic_query_text
+    from hitta.index.hybrid import RELATED_FLOOR, TRANSLATION_VECTOR_WEIGHT, fuse, match_kind, semantic_query_text
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -99,7 +98,7 @@ def search(
             restrict = fulltext.matching_ids(filters or {}, plan.constraint_query())
         if restrict is None or restrict:
             text, translated, share = semantic_query_text(plan)
-            weight = hybrid.TRANSLATION_VECTOR_WEIGHT[mode] * share
+            weight = TRANSLATION_VECTOR_WEIGHT * share
             semantic_hits = semantic.query(text, k=depth, restrict=restrict, extra=translated, extra_weight=weight)
     # Keyword hits hold a word or a translation; a semantic hit below the floor is shown only if it does too.
     matching = {hit.id for hit in keyword_hits}

@@ -143,12 +143,12 @@ def _regions(text: str, terms: Terms) -> Iterator[tuple[int, int]]:
         return
     end = 0
     for place in places:
-        start = max(0, place - REGION_CHARS, end)
-        if start > 0:  # begin after a space: a stretch never starts inside a word
-            space = text.find(" ", start)
-            start = space + 1 if 0 <= space < place else start
         if place + REGION_CHARS <= end:
             continue
+        start = max(0, place - REGION_CHARS, end)
+        if start > 0:  # begin after a space: a stretch never starts inside a word
+            space = text.find(" ", start, place)
+            start = space + 1 if space >= 0 else start
         end = min(len(text), place + REGION_CHARS)
         yield start, end
 

@@ -1,4 +1,4 @@
-"""The LSA semantic index (index/semantic.py) and reciprocal rank fusion (index/hybrid.py)."""
+"""The LSA semantic index (index/semantic.py) and the hybrid score fusion (index/hybrid.py)."""
 
 from __future__ import annotations
 
