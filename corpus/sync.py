@@ -26,11 +26,6 @@ REBUILD_LOCK = "rebuild.lock"
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+): swap two paths in one step
 
 
-def iter_texts(store: Store, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (id, text) pairs of the given records (all records when ids is None)."""
-    return store.iter_texts(ids)
-
-
 @contextmanager
 def semantic_lock(home: Path, timeout: float = 120.0) -> Iterator[None]:
     """Hold the semantic index's file lock, so two processes never rewrite its files at once."""
@@ -103,7 +98,7 @@ def sync_semantic(store: Store, rebuild: bool = False) -> None:
             try:
                 if gone:
                     semantic.remove(gone)
-                semantic.add(iter_texts(store, present))
+                semantic.add(store.iter_texts(present))
             except RuntimeError:  # a damaged model file (SemanticIndexError): rebuild from the store
                 semantic = None
         if semantic is None or semantic.needs_refit():
@@ -170,7 +165,7 @@ def _build_semantic(store: Store) -> None:
     from hitta.index.semantic import SemanticIndex
 
     with _staging(store.home) as staging:
-        SemanticIndex.build(staging / SEMANTIC_DIR, iter_texts(store))
+        SemanticIndex.build(staging / SEMANTIC_DIR, store.iter_texts())
         _exchange(staging / SEMANTIC_DIR, store.home / SEMANTIC_DIR)
 
 

@@ -31,6 +31,7 @@ import math
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -385,8 +386,9 @@ class _Model:
             self._lookup = _Lookup(self.word_terms, self.char_terms)
         tokens = tokenize(text)
         word_index, split = self._lookup.word_index, len(self.word_terms)
-        distinct = list(dict.fromkeys(tokens))
-        token_counts = np.fromiter(map(tokens.count, distinct), dtype=np.float64, count=len(distinct))
+        counts = Counter(tokens)  # insertion order: first occurrence, as dict.fromkeys gives
+        distinct = list(counts)
+        token_counts = np.fromiter(counts.values(), dtype=np.float64, count=len(distinct))
         words = [word_index.get(token, -1) for token in tokens]
         words += [word_index.get(f"{first} {second}", -1) for first, second in zip(tokens, tokens[1:])]
         word_columns = np.array([column for column in words if column >= 0], dtype=np.int64)
