@@ -16,17 +16,17 @@ from typing import Any
 from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values  # noqa: F401 - re-exported
 
 DB_NAME = "hitta.db"
+# Version 0 is a store without a schema_version row: its tables are those of version 1 (tables added
+# later, such as `erasures`, are created by SCHEMA's IF NOT EXISTS), so opening it for writing only
+# writes the row. A later version that changes a table brings its statements here.
 SCHEMA_VERSION = 1
-# Statements that bring a store from the version before each key up to that version, run in one
-# transaction when an older store is opened for writing (tables added later, such as `erasures`, are
-# created by SCHEMA's IF NOT EXISTS and need no entry). Version 0: a store without a schema_version row.
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: ()}
 
 _JSON = json.JSONDecoder()
 _JSON_OUT = json.JSONEncoder(ensure_ascii=False)
 JSON_SLICE = 2000  # list items serialised at a time by json_utf8
 SHARED_DECODE_CHARS = 1 << 20  # a record's JSON longer than this is decoded with shared strings
 TEXT_HEAD_CHARS = 1 << 16  # characters of a record's JSON first read for its text (see Store._text_of)
+TEXT_BATCH = 100  # records whose heads Store.iter_texts reads at a time (at most ~13 MiB of heads)
 
 
 def json_member(data: str, name: str) -> Any:
@@ -354,7 +354,7 @@ class Store:
         self._check_schema_version(migrate=True)
 
     def _check_schema_version(self, migrate: bool) -> None:
-        """Refuse a store written by a newer hitta; bring an older one up to SCHEMA_VERSION (MIGRATIONS)."""
+        """Refuse a store written by a newer hitta; mark an older one (version 0) as SCHEMA_VERSION."""
         try:
             found = self.get_meta("schema_version")
         except sqlite3.OperationalError:  # a read-only store from before the meta table
@@ -367,9 +367,6 @@ class Store:
             )
         if version < SCHEMA_VERSION and migrate:
             with self.transaction():
-                for step in range(version + 1, SCHEMA_VERSION + 1):
-                    for statement in MIGRATIONS.get(step, ()):
-                        self.db.execute(statement)
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -464,11 +461,43 @@ class Store:
             yield record
 
     def iter_texts(self, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        """Yield (id, text) of the given records that exist (every record, in id order, when ids is None)."""
-        for record_id in (row[0] for row in self._iter_rows("id")) if ids is None else ids:
-            text = self._text_of(record_id)
+        """Yield (id, text) of the given records that exist, in the given order (every record, in id order, when ids is None).
+
+        One streaming query reads the head of each record's JSON (its first TEXT_HEAD_CHARS characters),
+        where the text is whole unless it is long; only such a record is read again (_text_of).
+        """
+        if ids is None:
+            rows: Iterable[tuple[str, str]] = self._iter_rows(f"id, substr(data, 1, {TEXT_HEAD_CHARS})", TEXT_BATCH)
+        else:
+            # The ids go in as one JSON array (no limit on their number, unlike bound variables).
+            rows = self._query(
+                "SELECT records.id, substr(records.data, 1, ?) FROM json_each(?) AS wanted "
+                "JOIN records ON records.id = wanted.value ORDER BY wanted.key",
+                (TEXT_HEAD_CHARS, json.dumps(list(ids))),
+            )
+        for record_id, head in rows:
+            text = self._text_in_head(record_id, head, TEXT_HEAD_CHARS)
+            if text is None:
+                text = self._text_of(record_id)
             if text is not None:
                 yield record_id, text
+
+    def _query(self, sql: str, parameters: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of a query as SQLite reads them; a damaged page is a StoreError."""
+        try:
+            yield from self.db.execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise self.damaged(f"{exc}, reading the records' texts") from exc
+
+    def _text_in_head(self, record_id: str, head: str, size: int) -> str | None:
+        """Return the text of a record from the first `size` characters of its JSON; None when the head cuts it."""
+        try:
+            text = json_member(head, "text")
+        except (ValueError, KeyError) as exc:
+            if len(head) < size:  # the whole JSON, and it has no text
+                raise self.damaged(f"record {record_id} has no readable text: {exc!r}") from exc
+            return None
+        return text if isinstance(text, str) else ""
 
     def _text_of(self, record_id: str) -> str | None:
         """Return a record's text (None when there is no such record), decoding only the start of its JSON.
@@ -484,14 +513,10 @@ class Store:
                 raise self.damaged(f"{exc}, reading record {record_id}") from exc
             if row is None:
                 return None
-            try:
-                text = json_member(row[0], "text")
-            except (ValueError, KeyError) as exc:
-                if len(row[0]) < size:  # the whole JSON, and it has no text
-                    raise self.damaged(f"record {record_id} has no readable text: {exc!r}") from exc
-                size *= 2
-                continue
-            return text if isinstance(text, str) else ""
+            text = self._text_in_head(record_id, row[0], size)
+            if text is not None:
+                return text
+            size *= 2
 
     def _iter_rows(self, columns: str, batch_size: int = 500) -> Iterator[tuple[str, ...]]:
         """Yield the given columns ("id" first) of every record in id order, reading in batches."""

@@ -88,17 +88,22 @@ STEM_START = 3
 _GERMAN_SPELLING = str.maketrans({"ß": "ss", "ä": "a", "ö": "o", "ü": "u"})
 
 
-def _stem_start(word: str, lang: str) -> str:
-    """Return the letters every stem of `word` begins with (for German, spelled as its stemmer spells them)."""
+def _stem_start(word: str, lang: str, letters: int = STEM_START) -> str:
+    """Return the first `letters` letters of `word` as its stemmer spells them (German: ß as ss, no umlauts).
+
+    With the default STEM_START, the letters every stem of the word begins with. Every stem is a
+    prefix of the word so spelled (the stemmers only cut suffixes), so a longer start is that of
+    every stem at least as long.
+    """
     if lang == "de":
-        return word[:STEM_START].translate(_GERMAN_SPELLING)[:STEM_START]
-    return word[:STEM_START]
+        return word[:letters].translate(_GERMAN_SPELLING)[:letters]
+    return word[:letters]
 
 
 @lru_cache(maxsize=None)
 def _stem_starts(lang: str) -> frozenset[str]:
-    """Return the first STEM_START letters of the stems compound_parts looks for."""
-    return frozenset(stem[:STEM_START] for stem in compound_stems(lang))
+    """Return the first STEM_START + 1 letters of the stems compound_parts looks for (the stems of STEM_START letters whole)."""
+    return frozenset(stem[: STEM_START + 1] for stem in compound_stems(lang))
 
 
 def compound_parts(word: str, lang: str) -> list[str]:
@@ -117,8 +122,12 @@ def compound_parts(word: str, lang: str) -> list[str]:
 
     def known_head(head: str) -> bool:
         # Stemming every head is most of the cost; a head whose first letters no known stem starts
-        # with cannot stem to one (tests/test_store.py checks this against stemming every head).
-        return len(head) >= MIN_COMPOUND_PART and _stem_start(head, lang) in starts and stem(head) in stems
+        # with cannot stem to one (tests/test_store.py checks that stems are prefixes of their words).
+        # A known stem of STEM_START letters is those letters; a longer one starts with one more.
+        if len(head) < MIN_COMPOUND_PART:
+            return False
+        start = _stem_start(head, lang, STEM_START + 1)
+        return (start in starts or start[:STEM_START] in starts) and stem(head) in stems
 
     def known_modifier(modifier: str) -> str | None:
         # A function word (under, über, til, ...) in front is a particle or prefix, not a modifier:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,8 @@ REBUILD_SEGMENT_DOCS = 20_000
 WRITER_LIMIT_MB = 512
 # Posting blocks are small; zlib on each of them cost a quarter of commit time and saved little disk.
 POSTING_COMPRESSION = 0
+# Bytes of one-block terms' postings gathered before they are written (_OneBlockTerms).
+ONE_BLOCK_BUFFER = 1 << 20
 # Written beside the index; bumped whenever the schema or an analyser changes what gets indexed.
 FORMAT_FILE = "hitta-format"
 INDEX_FORMAT = 5  # 5: compound modifiers that are function words (under|lätta) no longer split
@@ -159,19 +164,21 @@ class _LengthsInMemory:
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """Return what W3PerDocReader.doc_field_length returns, from a list."""
-        if fieldname not in self._lengths:
-            self._lengths[fieldname] = self._read(fieldname)
-        lengths = self._lengths[fieldname]
+        lengths = self._column(fieldname)
         if lengths is None or not 0 <= docnum < len(lengths):
             return self._reader.doc_field_length(docnum, fieldname, default)
         return lengths[docnum]
 
     def field_lengths(self, fieldname: str) -> list[int | None] | None:
         """Return every document's length of a field as doc_field_length answers it (None: ask per document)."""
+        lengths = self._column(fieldname)
+        return [0] * self._reader.doc_count_all() if lengths is None else lengths  # no column: the default, 0
+
+    def _column(self, fieldname: str) -> list[int | None] | None:
+        """Return the lengths of a field's documents, read from its column on the first call (None: no column)."""
         if fieldname not in self._lengths:
             self._lengths[fieldname] = self._read(fieldname)
-        lengths = self._lengths[fieldname]
-        return [0] * self._reader.doc_count_all() if lengths is None else lengths  # no column: the default, 0
+        return self._lengths[fieldname]
 
     def _read(self, fieldname: str) -> list[int | None] | None:
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -212,20 +219,24 @@ def _add_document(writer: Any, **fields: Any) -> None:
             if field.indexed:
                 fieldformat, analyzer = field.format, field.analyzer
                 if type(fieldformat) is TermPositions and isinstance(analyzer, _WordAnalyzer) and isinstance(value, str):
-                    boost, encode = fieldformat.field_boost, fieldformat.encode
+                    boost = fieldformat.field_boost
                     term_positions = analyzer.index_positions(value)
-                    postings = [
-                        (fieldname, term.encode("utf-8"), docnum, float(len(positions)) * boost * 1.0, encode(positions))
-                        for term, positions in term_positions.items()
-                    ]
+                    counts = list(map(len, term_positions.values()))
+                    terms = list(map(str.encode, term_positions))
+                    encoded = list(map(fieldformat.encode, term_positions.values()))
+                    weights = [float(count) * boost * 1.0 for count in counts]
+                    postings = list(zip(repeat(fieldname), terms, repeat(docnum), weights, encoded))
+                    # PostingPool.add's size of each posting, summed (every encoded value holds bytes)
+                    size = (150 + len(fieldname)) * len(postings) + 2 * sum(map(len, terms)) + sum(map(len, encoded))
                     if field.scorable:
-                        length = sum(map(len, term_positions.values()))
+                        length = sum(counts)
                 else:
                     entries = list(field.index(value))
                     postings = [(fieldname, tbytes, docnum, weight * 1.0, vbytes) for tbytes, _, weight, vbytes in entries]
+                    size = _pool_size(postings)
                     if field.scorable:
                         length = sum(freq for _, freq, _, _ in entries)
-                _pool_add(pool, postings)
+                _pool_add(pool, postings, size)
             sv = value if field.stored else None
             perdocwriter.add_field(fieldname, field, sv, length)
             column = field.column_type
@@ -244,11 +255,15 @@ def _plain_schema(schema: Any) -> bool:
     return all(not field.vector and not field.separate_spelling() for _, field in schema.items())
 
 
-def _pool_add(pool: Any, postings: list[tuple[str, bytes, int, float, bytes | None]]) -> None:
-    """Add postings to a whoosh PostingPool, in one step when they leave it within its limit (PostingPool.add's sizes)."""
+def _pool_size(postings: list[tuple[str, bytes, int, float, bytes | None]]) -> int:
+    """Return the sum of the sizes whoosh's PostingPool.add counts for these postings."""
+    return sum(150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or "") for fieldname, tbytes, _, _, vbytes in postings)
+
+
+def _pool_add(pool: Any, postings: list[tuple[str, bytes, int, float, bytes | None]], size: int) -> None:
+    """Add postings of `size` (_pool_size) to a whoosh PostingPool, in one step when they leave it within its limit."""
     if not postings:
         return
-    size = sum(150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or "") for fieldname, tbytes, _, _, vbytes in postings)
     if pool.currentsize + size > pool.limit:
         for posting in postings:
             pool.add(posting)
@@ -262,27 +277,28 @@ def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[t
     """Write a segment's sorted postings as whoosh's FieldWriter.add_postings does, with the same bytes.
 
     Most terms of a new segment have a few postings, which whoosh writes as one block through a
-    dozen calls per posting and per term (W3PostingsWriter.add_posting, _write_block, W3TermInfo.add_block):
-    over half of a commit's time. Here a term whose postings fit in one block is written by
-    _write_one_block; longer ones take whoosh's own path (tests/test_bm25.py compares the files).
+    dozen calls per posting and per term (W3PostingsWriter.add_posting, _write_block, W3TermInfo.add_block,
+    OrderedHashWriter.add): over half of a commit's time. Here the terms whose postings fit in one
+    block are gathered by _OneBlockTerms and written in one step per run of such terms; longer ones
+    take whoosh's own path (tests/test_bm25.py compares the files).
     """
     from itertools import groupby
     from operator import itemgetter
 
-    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-    from whoosh.util.numeric import length_to_byte
-
-    whoosh_parts = (WHOOSH3_HEADER_MAGIC, W3TermInfo, length_to_byte)
     fieldname = None
+    batch = None
     for (name, btext), group in groupby(items, key=itemgetter(0, 1)):
         if name != fieldname:
+            if batch is not None:
+                batch.flush()
             if fieldname is not None:
                 fieldwriter.finish_field()
             fieldname = name
             fieldwriter.start_field(fieldname, schema[fieldname])
             field_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
             writer = fieldwriter._postwriter
-            one_block = writer._inlinelimit <= 1  # no term is inlined into the terms file
+            # No term is inlined into the terms file, and the ids are docnums: one-block terms are batched.
+            batch = _OneBlockTerms(fieldwriter, writer) if _batchable(fieldwriter, writer) else None
         postings = [posting for posting in group if posting[2] != -1]  # docnum -1: a spelling word, no posting
         if not postings:
             continue
@@ -292,51 +308,144 @@ def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[t
             term_lengths = [lengths.doc_field_length(posting[2], fieldname) for posting in postings]
         else:
             term_lengths = [0] * len(postings)
-        if one_block and len(postings) <= writer._blocklimit:
-            _write_one_block(fieldwriter, writer, btext, postings, term_lengths, whoosh_parts)
+        if batch is not None and len(postings) <= writer._blocklimit:
+            batch.add(btext, postings, term_lengths)
             continue
+        if batch is not None:
+            batch.flush()  # whoosh's writers below write to the files themselves
         fieldwriter.start_term(btext)
         for (_, _, docnum, weight, value), length in zip(postings, term_lengths):
             fieldwriter.add(docnum, weight, value or b"", length)
         fieldwriter.finish_term()
+    if batch is not None:
+        batch.flush()
     if fieldname is not None:
         fieldwriter.finish_field()
 
 
-def _write_one_block(
-    fieldwriter: Any, writer: Any, btext: bytes, postings: list[Any], term_lengths: list[Any], whoosh_parts: tuple[Any, ...]
-) -> None:
-    """Write a term's postings as one last block and its terms-file row, byte for byte as whoosh's W3 writers.
+def _batchable(fieldwriter: Any, writer: Any) -> bool:
+    """Return True where _OneBlockTerms writes what whoosh would: no term inlined, docnum ids, whoosh's ordered terms file."""
+    from whoosh.filedb.filetables import OrderedHashWriter
 
-    The steps of W3FieldWriter.start_term, W3PostingsWriter.add_posting (per posting), finish_postings,
-    _write_block(last=True) and W3TermInfo.add_block, for a term with at most one block of postings.
+    return writer._inlinelimit <= 1 and not writer._byteids and type(fieldwriter._tindex) is OrderedHashWriter
+
+
+class _OneBlockTerms:
+    """Writes terms of one field whose postings fit in one block, byte for byte as whoosh's W3 writers do.
+
+    Per term, the steps of W3FieldWriter.start_term, W3PostingsWriter.add_posting (per posting),
+    finish_postings, _write_block(last=True), W3TermInfo.add_block and to_bytes, and the terms file's
+    OrderedHashWriter.add. The blocks and the terms-file rows are gathered in two buffers, their file
+    positions counted from where each file stood, and written when `flush` is called: before whoosh's
+    own writers touch the files again (a longer term, the end of the field).
     """
-    WHOOSH3_HEADER_MAGIC, W3TermInfo, length_to_byte = whoosh_parts  # noqa: N806 - whoosh's names
-    ids = array("I", [posting[2] for posting in postings])
-    raw_weights = [posting[3] for posting in postings]
-    weights = array("f", raw_weights)
-    values = [posting[4] for posting in postings if posting[4]]
-    maxweight = max(0, *raw_weights)  # add_posting keeps the first largest, from 0
-    known = [length for length in term_lengths if length]
-    minlength = min(known) if known else None
-    maxlength = max(known) if known else 0
-    writer._format = fieldwriter._fieldobj.format  # what _mini_values reads
-    writer._ids, writer._weights, writer._values = ids, weights, values
-    data = dumps((writer._mini_ids(), writer._mini_weights(), writer._mini_values()), 2)
-    compression = writer._compression
-    if compression:
-        data = zlib.compress(data, compression)
-    info = dumps((len(ids), ids[-1], maxweight, compression, length_to_byte(minlength), length_to_byte(maxlength)), 2)
-    postfile = writer._postfile
-    offset = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
-    postfile.write_int(-(len(info) + len(data)))
-    postfile.write(info)
-    postfile.write(data)
-    terminfo = W3TermInfo(0 + sum(weights), len(ids), minlength, max(0, maxlength), max(0, maxweight), ids[0], ids[-1])
-    terminfo.set_extent(offset, postfile.tell() - offset)
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, terminfo.to_bytes())
-    writer._new_block()
+
+    def __init__(self, fieldwriter: Any, writer: Any):
+        from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+        from whoosh.filedb.filetables import _lengths
+        from whoosh.system import pack_int
+
+        self.postfile, self.tindex = writer._postfile, fieldwriter._tindex
+        self.compression = writer._compression
+        self.key_prefix = pack_ushort(fieldwriter._fieldid)
+        fixed_size = fieldwriter._fieldobj.format.fixed_value_size()  # as W3PostingsWriter._mini_values
+        self.values_kind = "tuple" if fixed_size is None or fixed_size < 0 else "none" if fixed_size == 0 else "join"
+        self.magic, self.pack_int, self.row_lengths = WHOOSH3_HEADER_MAGIC, pack_int, _lengths.pack
+        # W3TermInfo.to_bytes of a term that is not inlined: its struct, then the extent (pack_long, pack_int).
+        self.terminfo_struct = struct.Struct(W3TermInfo._struct.format + "qi")
+        self.posts = bytearray()
+        self.rows = bytearray()
+        # Where the buffers go in their files: read when a term is buffered after a flush (whoosh's
+        # own writers may have written to both files since).
+        self.post_start: int | None = None
+        self.row_start: int | None = None
+
+    def add(self, btext: bytes, postings: list[tuple[Any, ...]], term_lengths: list[int | None]) -> None:
+        """Buffer one term's block (whoosh's W3 block layout) and its terms-file row."""
+        if len(postings) == 1:  # most terms of a segment: the same steps for one posting
+            _, _, docnum, raw_weight, value = postings[0]
+            ids: Sequence[int] = (docnum,)
+            weights: Sequence[float] = array("f", (raw_weight,))  # float32, as whoosh's array("f")
+            values: Sequence[bytes] = (value,) if value else ()
+            maxweight = max(0, raw_weight)
+            minlength = term_lengths[0] or None
+            maxlength = term_lengths[0] or 0
+            mini_ids: tuple[int, ...] = ids  # type: ignore[assignment]
+            mini_weights: Any = None if weights[0] == 1.0 else weights[0]
+        else:
+            ids = [posting[2] for posting in postings]
+            raw_weights = [posting[3] for posting in postings]
+            weights = array("f", raw_weights)  # the block's weights are float32, as whoosh's array("f")
+            values = [posting[4] for posting in postings if posting[4]]
+            maxweight = max(0, *raw_weights)  # add_posting keeps the first largest, from 0
+            known = [length for length in term_lengths if length]
+            minlength = min(known) if known else None
+            maxlength = max(known) if known else 0
+            # _mini_ids (delta-encoded docnums), _mini_weights
+            mini_ids = tuple(map(sub, ids, [0, *ids[:-1]]))
+            first = weights[0]
+            if first == 1.0 and all(weight == 1.0 for weight in weights):
+                mini_weights = None
+            elif all(weight == first for weight in weights):
+                mini_weights = first
+            else:
+                mini_weights = tuple(weights)
+        kind = self.values_kind  # _mini_values
+        mini_values = tuple(values) if kind == "tuple" else None if kind == "none" else b"".join(values)
+        data = dumps((mini_ids, mini_weights, mini_values), 2)
+        compression = self.compression
+        if compression:
+            data = zlib.compress(data, compression)
+        minbyte, maxbyte = _length_byte(minlength), _length_byte(maxlength)
+        info = dumps((len(ids), ids[-1], maxweight, compression, minbyte, maxbyte), 2)
+        if self.post_start is None or self.row_start is None:
+            self.post_start, self.row_start = self.postfile.tell(), self.tindex.dbfile.tell()
+        posts = self.posts
+        offset = self.post_start + len(posts)
+        posts += self.magic
+        posts += self.pack_int(-(len(info) + len(data)))
+        posts += info
+        posts += data
+        extent = self.post_start + len(posts) - offset
+        # W3TermInfo(weight, df, minlength, max(0, maxlength), max(0, maxweight), minid, maxid).to_bytes()
+        value = self.terminfo_struct.pack(
+            False, 0 + sum(weights), len(ids), 0 if minlength is None else minbyte, _length_byte(max(0, maxlength)),
+            max(0, maxweight), ids[0], ids[-1], offset, extent,
+        )
+        # OrderedHashWriter.add(key, value)
+        tindex = self.tindex
+        key = self.key_prefix + btext
+        if key <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+        rows = self.rows
+        position = self.row_start + len(rows)
+        tindex.index.append(position)
+        rows += self.row_lengths(len(key), len(value))
+        rows += key
+        rows += value
+        hashed = tindex.hashfn(key)
+        tindex.buckets[hashed & 255].append((hashed, position))
+        tindex.lastkey = key
+        if len(posts) >= ONE_BLOCK_BUFFER:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered blocks and rows to their files."""
+        if self.posts:
+            self.postfile.write(bytes(self.posts))
+            self.posts.clear()
+        if self.rows:
+            self.tindex.dbfile.write(bytes(self.rows))
+            self.rows.clear()
+        self.post_start = self.row_start = None
+
+
+@lru_cache(maxsize=None)
+def _length_byte(length: int | None) -> int:
+    """Return whoosh's length_to_byte(length) (cached: field lengths repeat)."""
+    from whoosh.util.numeric import length_to_byte
+
+    return length_to_byte(length)
 
 
 @lru_cache(maxsize=1)

@@ -87,7 +87,8 @@ _PROJECT_CHUNK_ROWS = 256
 # characters, and its equal tokens share one string: a 20 MiB text has millions of tokens.
 _TOKEN_PIECE_CHARS = 1 << 20
 
-_TOKEN = re.compile(r"[^\W_]+")
+# Runs of letters and digits, two or more long (a match never starts inside a longer run).
+_TOKEN = re.compile(r"[^\W_]{2,}")
 # Function words (folded) of Swedish, Danish, German and English. In a corpus mixing languages
 # they are far from ubiquitous, so IDF keeps them heavy and they pull documents together by
 # language instead of topic; dropping them also lets bigrams join the content words around them
@@ -114,7 +115,7 @@ def tokenize(text: str) -> list[str]:
     """Return the folded content tokens of a text (letters and digits, two or more, no function words)."""
     if len(text) > _TOKEN_PIECE_CHARS:
         return _tokenize_pieces(text, _TOKEN_PIECE_CHARS)
-    return [token for token in _TOKEN.findall(fold(text)) if len(token) > 1 and token not in STOP_WORDS]
+    return list(filterfalse(STOP_WORDS.__contains__, _TOKEN.findall(fold(text))))
 
 
 def _tokenize_pieces(text: str, size: int) -> list[str]:
@@ -127,8 +128,7 @@ def _tokenize_pieces(text: str, size: int) -> list[str]:
     return [
         shared.setdefault(token, token)
         for piece in _pieces(text, size)
-        for token in _TOKEN.findall(fold(piece))
-        if len(token) > 1 and token not in STOP_WORDS
+        for token in filterfalse(STOP_WORDS.__contains__, _TOKEN.findall(fold(piece)))
     ]
 
 

@@ -191,19 +191,23 @@ def _segment_files(directory):
     return {kind: sorted(digests) for kind, digests in kinds.items()}
 
 
-@pytest.mark.parametrize("limit_mb", [512, 1])  # 1 MiB: the posting pool spills sorted runs to disk
-def test_hitta_commits_write_the_bytes_whoosh_writes(tmp_path, monkeypatch, limit_mb):
-    # _add_document, _add_postings and _write_one_block stand in for whoosh's per-posting path on commit.
+# 1 MiB: the posting pool spills sorted runs to disk; a 200-byte buffer: one-block terms are written in many runs
+@pytest.mark.parametrize(("limit_mb", "one_block_buffer"), [(512, 1 << 20), (1, 1 << 20), (512, 200)])
+def test_hitta_commits_write_the_bytes_whoosh_writes(tmp_path, monkeypatch, limit_mb, one_block_buffer):
+    # _add_document, _add_postings and _OneBlockTerms stand in for whoosh's per-posting path on commit.
     from hitta.index import fulltext
 
     records = generated_records(420, seed=11)
     records[5]["text"] = " ".join(["energi"] * 300)  # a term with more positions than one pickled list holds
+    for record in records:  # a title term of every document: more postings than one block (128) holds,
+        record["title"] = "allmän " + record["title"]  # with one-block terms after it in its field
     monkeypatch.setattr(fulltext, "WRITER_LIMIT_MB", limit_mb)
+    monkeypatch.setattr(fulltext, "ONE_BLOCK_BUFFER", one_block_buffer)
 
     def build(home):
         index = FullTextIndex(home)
-        for start in range(0, 400, 100):  # terms with more postings than one block (128) holds
-            index.update(records[start : start + 100])
+        for start in range(0, 400, 200):
+            index.update(records[start : start + 200])
         for start in range(400, 420, 2):  # small segments, which whoosh merges into the next commit's
             index.update(records[start : start + 2], delete_ids=[records[start - 300]["id"]])
         assert index.doc_count() == 410
@@ -213,6 +217,27 @@ def test_hitta_commits_write_the_bytes_whoosh_writes(tmp_path, monkeypatch, limi
     monkeypatch.setattr(FullTextIndex, "_writer", _whoosh_writer(FullTextIndex._writer))
     assert fast == build(tmp_path / "whoosh")
     assert {"pst", "trm", "_stored.col", "_content_sv_len.col"} <= set(fast)
+
+
+def test_hitta_adds_count_the_pool_size_whoosh_counts(tmp_path, monkeypatch):
+    # The pool spills to disk where its counted size passes the limit: hitta's adds count what whoosh's do.
+    from hitta.index.fulltext import _document
+
+    records = generated_records(40, seed=3)
+
+    def pool_size(home):
+        index = FullTextIndex(home)
+        writer = index._writer(index._open())
+        for record in records:
+            writer.add_document(**_document(record))
+        size, postings = writer.pool.currentsize, len(writer.pool.current)
+        writer.cancel()
+        return size, postings
+
+    fast = pool_size(tmp_path / "hitta")
+    monkeypatch.setattr(FullTextIndex, "_writer", _whoosh_writer(FullTextIndex._writer))
+    assert fast == pool_size(tmp_path / "whoosh")
+    assert fast[1] > 1000
 
 
 def test_term_positions_encode_as_whoosh():

@@ -113,10 +113,30 @@ def test_iter_texts_reads_each_text_from_the_head_of_its_json(tmp_path, monkeypa
         assert list(store.iter_texts()) == sorted((record["id"], record["text"]) for record in records)
         assert [store.get(record["id"]) for record in records] == records
         assert list(store.iter_texts([records[1]["id"], "0000000000000000"])) == [(records[1]["id"], texts[1])]
+        ids = [record["id"] for record in records]
+        assert list(store.iter_texts(ids[::-1] + ids[:1])) == [(ids[1], texts[1]), (ids[0], texts[0]), (ids[0], texts[0])]
         with store.transaction():
             store.db.execute("UPDATE records SET data = ? WHERE id = ?", ('{"id": "x", "title": "t"}', records[0]["id"]))
         with pytest.raises(StoreError, match="no readable text"):
             list(store.iter_texts([records[0]["id"]]))
+
+
+def test_iter_texts_reads_the_records_in_one_query(tmp_path):
+    # The semantic index reads every text it adds: one streaming query, not one per record.
+    records = [make_record(f"text number {number}", f"{number}.txt") for number in range(250)]
+    with Store(tmp_path) as store:
+        with store.transaction():
+            for record in records:
+                store.put_record(record)
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        wanted = [record["id"] for record in records[::-1]]
+        assert list(store.iter_texts(wanted)) == [(record["id"], record["text"]) for record in records[::-1]]
+        assert len(statements) == 1
+        statements.clear()
+        assert len(list(store.iter_texts())) == 250
+        assert len(statements) == 4  # batches of TEXT_BATCH (100) records, and the empty one that ends them
+        store.db.set_trace_callback(None)
 
 
 def test_entity_key_folds_case_and_space():
@@ -334,6 +354,9 @@ def test_stems_begin_with_their_words_first_letters(lang):
     words = [w for w in common_words(lang) if len(w) >= 5] + ["straßenbahn", "übergänge", "ökologisch", "överenskommelse", "ærgrelser"]
     stem = _stemmer(lang)
     assert [w for w in words if stem(w)[:3] != _stem_start(w, lang)] == []
+    # and a stem is a prefix of its word as the stemmer spells it (compound_parts looks at one letter more)
+    assert [w for w in words if stem(w) != _stem_start(w, lang, 2 * len(w))[: len(stem(w))]] == []
+    assert all(len(stem(w)) >= 3 for w in words)
 
 
 @pytest.mark.parametrize(
