@@ -189,41 +189,6 @@ def test_inclusive_range_words_join_two_points(lang: str, text: str, expected: t
     assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == [expected]
 
 
-# Quarters and half-years are the runs of months they cover (a range, like "20er Jahre"). Made-up texts.
-@pytest.mark.parametrize(
-    ("lang", "text", "expected"),
-    [
-        ("sv", "Upphandlingen avslutas Q2 2026 enligt planen.", [("Q2 2026", "2026-04", "2026-06")]),
-        ("sv", "Den andra etappen börjar 3. kvartal 2025.", [("3. kvartal 2025", "2025-07", "2025-09")]),
-        ("sv", "Inflyttning beräknas ske under 1:a kvartalet 2027.", [("1:a kvartalet 2027", "2027-01", "2027-03")]),
-        ("sv", "Rapporten lämnas under fjärde kvartalet 2024.", [("fjärde kvartalet 2024", "2024-10", "2024-12")]),
-        ("da", "Udbuddet forventes i 4. kvartal 2025.", [("4. kvartal 2025", "2025-10", "2025-12")]),
-        ("da", "Anlægget tages i brug i første kvartal af 2026.", [("første kvartal af 2026", "2026-01", "2026-03")]),
-        ("nb", "Byggestart er planlagt til andre kvartal 2025.", [("andre kvartal 2025", "2025-04", "2025-06")]),
-        ("de", "Die Ausschreibung folgt im dritten Quartal 2025.", [("dritten Quartal 2025", "2025-07", "2025-09")]),
-        ("de", "Baubeginn: 2. Quartal 2026", [("2. Quartal 2026", "2026-04", "2026-06")]),
-        ("de", "Die Zahlen des ersten Quartals 2024 liegen vor.", [("ersten Quartals 2024", "2024-01", "2024-03")]),
-        ("en", "Results are due in the third quarter of 2026.", [("third quarter of 2026", "2026-07", "2026-09")]),
-        ("en", "Q3/2025 pilot phase", [("Q3/2025", "2025-07", "2025-09")]),
-        # Several quarters: one range
-        ("en", "Testing runs Q1–Q2 2027 in two districts.", [("Q1–Q2 2027", "2027-01", "2027-06")]),
-        ("da", "Høringen løber 1.–2. kvartal 2026.", [("1.–2. kvartal 2026", "2026-01", "2026-06")]),
-        ("de", "Der Umbau dauert von Q4 2025 bis Q2 2026.", [("von Q4 2025 bis Q2 2026", "2025-10", "2026-06")]),
-        ("sv", "Etapp 2: Q3 2026 – Q1 2027", [("Q3 2026 – Q1 2027", "2026-07", "2027-03")]),
-        # Half-years
-        ("sv", "Beslut väntas under andra halvåret 2025.", [("andra halvåret 2025", "2025-07", "2025-12")]),
-        ("de", "Im 1. Halbjahr 2026 wird gebaut.", [("1. Halbjahr 2026", "2026-01", "2026-06")]),
-        ("en", "Launch is planned for H2 2026.", [("H2 2026", "2026-07", "2026-12")]),
-        # Interval words set one end of the quarter
-        ("da", "Fra 3. kvartal 2025 overtager kommunen driften.", [("Fra 3. kvartal 2025", "2025-07", None)]),
-        ("de", "Die Strecke bleibt bis Q3 2026 gesperrt.", [("bis Q3 2026", None, "2026-09")]),
-        ("sv", "Arbetet ska vara klart senast fjärde kvartalet 2026.", [("senast fjärde kvartalet 2026", None, "2026-12")]),
-    ],
-)
-def test_quarters_and_half_years(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
-    assert found(text, lang) == expected
-
-
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
@@ -234,11 +199,12 @@ def test_quarters_and_half_years(lang: str, text: str, expected: list[tuple[str,
     ],
 )
 def test_not_quarters(lang: str, text: str) -> None:
-    assert [item for item in find_dates(text, lang) if "2025" not in item["text"] or len(item["text"]) > 4] == []
+    # At most the bare years are found.
+    assert all(item["text"].isdigit() for item in find_dates(text, lang))
 
 
-# Open intervals keep their interval word, for every preposition of that meaning (gold rules: "sedan 2019",
-# "bis 2030"). A year noun after the preposition stays in the span. Made-up texts.
+# Sentences with one date each. Open intervals keep their interval word, for every preposition of that meaning
+# (gold rules: "sedan 2019", "bis 2030"); a year noun after the preposition stays in the span. Made-up texts.
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
     [
@@ -276,15 +242,32 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("en", "From 2026 the fee will double.", ("From 2026", "2026", None)),
         ("en", "The agency will from 2028 publish its data.", ("from 2028", "2028", None)),
         ("en", "Tickets are valid starting from 2026.", ("starting from 2026", "2026", None)),
-    ],
-)
-def test_open_interval_words_stay_in_the_span(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
-    assert found(text, lang) == [expected]
-
-
-@pytest.mark.parametrize(
-    ("lang", "text", "expected"),
-    [
+        # Quarters and half-years are the runs of months they cover (a range, like "20er Jahre").
+        ("sv", "Upphandlingen avslutas Q2 2026 enligt planen.", ("Q2 2026", "2026-04", "2026-06")),
+        ("sv", "Den andra etappen börjar 3. kvartal 2025.", ("3. kvartal 2025", "2025-07", "2025-09")),
+        ("sv", "Inflyttning beräknas ske under 1:a kvartalet 2027.", ("1:a kvartalet 2027", "2027-01", "2027-03")),
+        ("sv", "Rapporten lämnas under fjärde kvartalet 2024.", ("fjärde kvartalet 2024", "2024-10", "2024-12")),
+        ("da", "Udbuddet forventes i 4. kvartal 2025.", ("4. kvartal 2025", "2025-10", "2025-12")),
+        ("da", "Anlægget tages i brug i første kvartal af 2026.", ("første kvartal af 2026", "2026-01", "2026-03")),
+        ("nb", "Byggestart er planlagt til andre kvartal 2025.", ("andre kvartal 2025", "2025-04", "2025-06")),
+        ("de", "Die Ausschreibung folgt im dritten Quartal 2025.", ("dritten Quartal 2025", "2025-07", "2025-09")),
+        ("de", "Baubeginn: 2. Quartal 2026", ("2. Quartal 2026", "2026-04", "2026-06")),
+        ("de", "Die Zahlen des ersten Quartals 2024 liegen vor.", ("ersten Quartals 2024", "2024-01", "2024-03")),
+        ("en", "Results are due in the third quarter of 2026.", ("third quarter of 2026", "2026-07", "2026-09")),
+        ("en", "Q3/2025 pilot phase", ("Q3/2025", "2025-07", "2025-09")),
+        # Several quarters: one range
+        ("en", "Testing runs Q1–Q2 2027 in two districts.", ("Q1–Q2 2027", "2027-01", "2027-06")),
+        ("da", "Høringen løber 1.–2. kvartal 2026.", ("1.–2. kvartal 2026", "2026-01", "2026-06")),
+        ("de", "Der Umbau dauert von Q4 2025 bis Q2 2026.", ("von Q4 2025 bis Q2 2026", "2025-10", "2026-06")),
+        ("sv", "Etapp 2: Q3 2026 – Q1 2027", ("Q3 2026 – Q1 2027", "2026-07", "2027-03")),
+        # Half-years
+        ("sv", "Beslut väntas under andra halvåret 2025.", ("andra halvåret 2025", "2025-07", "2025-12")),
+        ("de", "Im 1. Halbjahr 2026 wird gebaut.", ("1. Halbjahr 2026", "2026-01", "2026-06")),
+        ("en", "Launch is planned for H2 2026.", ("H2 2026", "2026-07", "2026-12")),
+        # Interval words set one end of the quarter
+        ("da", "Fra 3. kvartal 2025 overtager kommunen driften.", ("Fra 3. kvartal 2025", "2025-07", None)),
+        ("de", "Die Strecke bleibt bis Q3 2026 gesperrt.", ("bis Q3 2026", None, "2026-09")),
+        ("sv", "Arbetet ska vara klart senast fjärde kvartalet 2026.", ("senast fjärde kvartalet 2026", None, "2026-12")),
         # "fra"/"from" after a noun or the copula names a source: a point.
         ("da", "Tallene fra 2022 viser en stigning.", ("2022", "2022", None)),
         ("nb", "Rapporten er fra 2021 og bygger på intervjuer.", ("2021", "2021", None)),
@@ -293,29 +276,11 @@ def test_open_interval_words_stay_in_the_span(lang: str, text: str, expected: tu
         ("sv", "Förslaget gick till 2026 års budget.", ("2026", "2026", None)),
         # Other prepositions stay out of the span.
         ("de", "Die Zahl stieg im Jahr 2024 deutlich.", ("2024", "2024", None)),
-    ],
-)
-def test_other_prepositions_stay_out(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
-    assert found(text, lang) == [expected]
-
-
-# A weekday before a date stays in the span, as in the gold of the samples ("ab Freitag, 22. Januar 2021").
-@pytest.mark.parametrize(
-    ("lang", "text", "expected"),
-    [
+        # A weekday before a date stays in the span, as in the gold of the samples ("ab Freitag, 22. Januar 2021").
         ("da", "Mødet holdes torsdag den 6. marts 2025 i salen.", ("torsdag den 6. marts 2025", "2025-03-06", None)),
         ("sv", "Vi ses måndag 12 maj 2025 i Aulan.", ("måndag 12 maj 2025", "2025-05-12", None)),
         ("de", "Am Dienstag, 4. März 2025 tagt der Rat.", ("Dienstag, 4. März 2025", "2025-03-04", None)),
-    ],
-)
-def test_weekday_before_a_date_stays_in_the_span(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
-    assert found(text, lang) == [expected]
-
-
-# English and Swedish ordinal days, English decades, and period parts in English and Norwegian. Made-up texts.
-@pytest.mark.parametrize(
-    ("lang", "text", "expected"),
-    [
+        # English and Swedish ordinal days, English decades, and period parts in English and Norwegian.
         ("en", "The board met on 2nd October 2024.", ("2nd October 2024", "2024-10-02", None)),
         ("en", "Doors open on the 21st of June 2025.", ("21st of June 2025", "2025-06-21", None)),
         ("en", "Signed on October 22nd, 2024 in Riga.", ("October 22nd, 2024", "2024-10-22", None)),
@@ -328,5 +293,5 @@ def test_weekday_before_a_date_stays_in_the_span(lang: str, text: str, expected:
         ("nb", "Arbeidet starter i begynnelsen av 2025.", ("begynnelsen av 2025", "2025", None)),
     ],
 )
-def test_ordinal_days_decades_and_period_parts(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
+def test_one_date_per_sentence(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
     assert found(text, lang) == [expected]
