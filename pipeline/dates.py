@@ -36,49 +36,53 @@ _ORDINAL = (
 _PART_NOUN = "|".join(sorted(_YEAR_PARTS, key=len, reverse=True))
 _PART_YEAR_LINK = rf"(?:{_SP}(?:of|af|av|i|van|des{_SP}jahres){_SP}|{_SP}|/)"
 _PART_JOIN = rf"(?:{_SP}?[-–]{_SP}?|{_SP}(?:og|och|und|and|en|til|till|bis|to){_SP})"
-# Where a quarter expression can start or end: its noun, or a "Q1"/"H2" code.
-_PART_HINT = re.compile(rf"(?<![\w.])(?-i:[QH])[1-4](?!\w)|{_PART_NOUN}", re.IGNORECASE)
-
-_POINT = re.compile(
-    "|".join(
-        [
-            # Q3 2025, Q1–Q2 2026, H2/2024
-            rf"(?<![\w.])(?:(?P<qc0>(?-i:[QH])[1-4]){_PART_JOIN})?(?P<qc>(?-i:[QH])[1-4])(?:{_SP}|/|-)"
-            rf"(?P<qc_y>{_YEAR}){_NOT_AFTER}",
-            # 3. kvartal 2025, dritten Quartal 2024, 1.–2. kvartal 2026, third quarter of 2025
-            rf"(?<![\w.])(?:(?P<qo0>{_ORDINAL}){_PART_JOIN})?(?P<qo>{_ORDINAL}){_SP}(?P<qo_w>{_PART_NOUN})"
-            rf"{_PART_YEAR_LINK}(?P<qo_y>{_YEAR}){_NOT_AFTER}",
-            # 2016-06-15
-            rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
-            # 18.11.2020, 18/11/2020, 07-12-2016
-            rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
-            rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
-            # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
-            rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
-            rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
-            rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
-            rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
-            rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
-            # English: June 4, 2019
-            rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
-            # Juli 2016, april–juni 2021
-            rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
-            rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
-            # 05/2022, 05.2022
-            rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
-            # 2019-12
-            rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
-            # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
-            rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
-            r"(?![^\W\d_])",
-            # 2014-2020, 2016-18, 2023–24, 2021/2022
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
-            # 2020
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
-        ]
-    ),
-    re.IGNORECASE,
+# Where a quarter expression can be: a "Q1"/"H2" code, or its noun (found by plain lower-case search, the
+# shortest forms only: "kvartal" also finds "kvartalet").
+_PART_CODE = re.compile(r"[QH][1-4]")
+_PART_NOUN_STEMS = tuple(
+    noun for noun in sorted(_YEAR_PARTS) if not any(noun.startswith(other) and noun != other for other in _YEAR_PARTS)
 )
+
+_YEAR_PART_FORMS = [
+    # Q3 2025, Q1–Q2 2026, H2/2024
+    rf"(?<![\w.])(?:(?P<qc0>(?-i:[QH])[1-4]){_PART_JOIN})?(?P<qc>(?-i:[QH])[1-4])(?:{_SP}|/|-)"
+    rf"(?P<qc_y>{_YEAR}){_NOT_AFTER}",
+    # 3. kvartal 2025, dritten Quartal 2024, 1.–2. kvartal 2026, third quarter of 2025
+    rf"(?<![\w.])(?:(?P<qo0>{_ORDINAL}){_PART_JOIN})?(?P<qo>{_ORDINAL}){_SP}(?P<qo_w>{_PART_NOUN})"
+    rf"{_PART_YEAR_LINK}(?P<qo_y>{_YEAR}){_NOT_AFTER}",
+]
+_OTHER_FORMS = [
+    # 2016-06-15
+    rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+    # 18.11.2020, 18/11/2020, 07-12-2016
+    rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
+    rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
+    # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
+    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
+    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
+    rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
+    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
+    rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
+    # English: June 4, 2019
+    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
+    # Juli 2016, april–juni 2021
+    rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
+    rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
+    # 05/2022, 05.2022
+    rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
+    # 2019-12
+    rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
+    # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
+    rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
+    r"(?![^\W\d_])",
+    # 2014-2020, 2016-18, 2023–24, 2021/2022
+    rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
+    # 2020
+    rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
+]
+_POINT = re.compile("|".join(_YEAR_PART_FORMS + _OTHER_FORMS), re.IGNORECASE)
+# The same without the quarter forms, for offsets where no quarter can start (speed; same matches).
+_POINT_NO_PART = re.compile("|".join(_OTHER_FORMS), re.IGNORECASE)
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
@@ -227,15 +231,40 @@ def _point_matches(text: str) -> list[re.Match[str]]:
             line_start = text.rfind("\n", 0, position) + 1
             window_start = max(line_start, position - _NAME_LEAD_MAX)
             candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
-    for hint in _PART_HINT.finditer(text):
+    part_candidates = set()
+    for position in _part_hints(text):
         # "Q3" starts the expression; an ordinal before the noun starts it at most one or two words back.
-        position = hint.start()
         line_start = text.rfind("\n", 0, position) + 1
         window_start = max(line_start, position - _PART_LEAD_MAX)
-        candidates.add(position)
-        candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
-        candidates.update(digit.start() for digit in _DIGIT_RUN_START.finditer(text, window_start, position))
-    return matches_at(_POINT, text, sorted(candidates))
+        part_candidates.add(position)
+        part_candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
+        part_candidates.update(digit.start() for digit in _DIGIT_RUN_START.finditer(text, window_start, position))
+    if not part_candidates:
+        return matches_at(_POINT_NO_PART, text, sorted(candidates))
+    matches = []
+    end = 0
+    for start in sorted(candidates | part_candidates):
+        if start >= end:
+            match = (_POINT if start in part_candidates else _POINT_NO_PART).match(text, start)
+            if match:
+                matches.append(match)
+                end = match.end()
+    return matches
+
+
+def _part_hints(text: str) -> list[int]:
+    """Return the offsets of every "Q1"/"H2" code and quarter or half-year noun (any case) in `text`."""
+    hints = [code.start() for code in _PART_CODE.finditer(text)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): offsets would shift
+        noun = re.compile("|".join(_PART_NOUN_STEMS), re.IGNORECASE)
+        return hints + [match.start() for match in noun.finditer(text)]
+    for stem in _PART_NOUN_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            hints.append(at)
+            at = lowered.find(stem, at + 1)
+    return hints
 
 
 def _point(text: str, match: re.Match[str]) -> _Point | None:
@@ -243,7 +272,7 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
     g = match.groupdict()
     start, end = match.start(), match.end()
     try:
-        if g["qc_y"] or g["qo_y"]:
+        if g.get("qc_y") or g.get("qo_y"):
             return _year_part(match)
         if g["iso_y"]:
             return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))

@@ -158,6 +158,7 @@ def test_odd_input_never_raises(text: str) -> None:
         "MÅNDAG 3 MAJ 2021, ſeptember 2020, AUGUSTİ 2019, den\u00a012 juli, xmai 2020, 17 mar 2021",
         "Q1–Q2 2026, im dritten Quartal 2024, 4. kvartalet 2023; third quarter of 2025, første og andre kvartal 2026",
         "H2/2024 und 1.–2. Halbjahr 2025, vierten bis ersten Quartal 2025, xQ3 2025, 2:a halvåret 2027",
+        "İSTANBUL 4. KVARTAL 2025 og Første Kvartal 2026",
     ],
 )
 def test_gated_date_matching_finds_what_a_full_scan_finds(text: str) -> None:
