@@ -43,6 +43,11 @@ _PART_NOUN_STEMS = tuple(
     noun for noun in sorted(_YEAR_PARTS) if not any(noun.startswith(other) and noun != other for other in _YEAR_PARTS)
 )
 
+# Words joining two month names that share one year: "to" words make a range; "and" words only after "between".
+_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot"]
+_AND_WORD_LIST = ["und", "och", "og", "and", "en"]
+_MONTH_JOIN = "|".join(_TO_WORD_LIST + _AND_WORD_LIST)
+
 _YEAR_PART_FORMS = [
     # Q3 2025, Q1–Q2 2026, H2/2024
     rf"(?<![\w.])(?:(?P<qc0>(?-i:[QH])[1-4]){_PART_JOIN})?(?P<qc>(?-i:[QH])[1-4])(?:{_SP}|/|-)"
@@ -54,6 +59,9 @@ _YEAR_PART_FORMS = [
 _OTHER_FORMS = [
     # 2016-06-15
     rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+    # 01.01.–31.12.2024, 1.1. bis 31.12.2025: the first date takes the second one's year
+    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>0?[1-9]|1[0-2])\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
+    rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>0?[1-9]|1[0-2])\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
     # 18.11.2020, 18/11/2020, 07-12-2016
     rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
     rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
@@ -63,10 +71,13 @@ _OTHER_FORMS = [
     rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
     rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
+    # Danish 3/4-2024
+    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>0?[1-9]|1[0-2])-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
     # English: June 4, 2019
     rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
-    # Juli 2016, april–juni 2021
-    rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
+    # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
+    rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
+    rf"(?P<my_m>{_FULL_MONTH}){_SP}"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
     # 05/2022, 05.2022
     rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
@@ -83,6 +94,7 @@ _OTHER_FORMS = [
 _POINT = re.compile("|".join(_YEAR_PART_FORMS + _OTHER_FORMS), re.IGNORECASE)
 # The same without the quarter forms, for offsets where no quarter can start (speed; same matches).
 _POINT_NO_PART = re.compile("|".join(_OTHER_FORMS), re.IGNORECASE)
+_AND_WORDS = frozenset(_AND_WORD_LIST)
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
@@ -171,7 +183,7 @@ _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØ�
 # digit right after "<name>[,] " ("Freitag, den 18.", "Juni 4,", "april–juni 2021"), at most this far in.
 _NAME_LEAD_MAX = max(
     max(map(len, _WEEKDAYS)) + len("en, den "),  # "Donnerstagen, den 18."
-    2 * max(map(len, _MONTHS)) + len(" – ") + len(" "),  # "september – december 2020"
+    2 * max(map(len, _MONTHS)) + max(map(len, _TO_WORD_LIST + _AND_WORD_LIST)) + 3,  # "september until december 2020"
 )
 # "vierten und ersten " before "Quartal": two ordinals and a joining word.
 _PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
@@ -276,6 +288,14 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             return _year_part(match)
         if g["iso_y"]:
             return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
+        if g["nr_y"]:
+            year, first, last = int(g["nr_y"]), (int(g["nr_m0"]), int(g["nr_d0"])), (int(g["nr_m"]), int(g["nr_d"]))
+            if not first < last:  # "15.12.–15.01.2025": only the dated end is sure
+                return _checked(_Point(match.start("nr_d"), end, year, last[0], last[1]))
+            point = _checked(_Point(start, end, year, first[0], first[1], end_day=last[1], end_month=last[0]))
+            return point if point and _checked(_Point(start, end, year, last[0], last[1])) else None
+        if g["dk_y"]:
+            return _checked(_Point(start, end, int(g["dk_y"]), int(g["dk_m"]), int(g["dk_d"])))
         if g["num_y"]:
             return _checked(_Point(start, end, int(g["num_y"]), int(g["num_m"]), int(g["num_d"])))
         if g["txt_d"]:
@@ -292,6 +312,10 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
         if g["my_y"]:
             month = _MONTHS[g["my_m"].lower()]
+            joined_by_and = (g["my_join"] or "").lower() in _AND_WORDS
+            if joined_by_and and not _BETWEEN_OPENER.search(text, max(0, start - 20), start):
+                # "januari och mars 2025" names two months: only the second one carries the year.
+                return _Point(match.start("my_m"), end, int(g["my_y"]), month)
             if g["my_m0"]:
                 first_month = _MONTHS[g["my_m0"].lower()]
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
@@ -351,6 +375,10 @@ def _checked(point: _Point) -> _Point | None:
     return point
 
 
+# The longest gap that can hold a range word and a period part ("bis einschließlich Frühjahr ").
+_PART_GAP_MAX = 40
+
+
 def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
     """Join neighbouring points into ranges and attach interval words before them."""
     items: list[dict[str, Any]] = []
@@ -364,6 +392,10 @@ def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
             opener = _RANGE_OPENER.search(text, max(0, point.start - 20), point.start)
             between = _BETWEEN_OPENER.search(text, max(0, point.start - 20), point.start)
             joins = _RANGE_GAP.match(gap) or (between and _RANGE_AND_GAP.match(gap))
+            part = None if joins or len(gap) > _PART_GAP_MAX else _PERIOD_PART.search(gap)
+            if part and following.month is None:
+                # "Sommer 2025 bis Frühjahr 2026": the period part before the second year belongs to it.
+                joins = _RANGE_GAP.match(gap[:part.start()]) or (between and _RANGE_AND_GAP.match(gap[:part.start()]))
             singles = not _is_range(point) and not _is_range(following)
             parts = point.year_part and following.year_part  # "Q4 2025 – Q2 2026"
             if joins and (singles or parts) and _compatible(point, following):
@@ -407,7 +439,7 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
         item["period_part"] = True
     if item["kind"] == "range" or (_is_range(item["start_point"]) and not item["start_point"].year_part):
         opener = _RANGE_OPENER.search(text, max(0, item["start"] - 20), item["start"])
-        if opener and item["start_point"].month:
+        if opener and (item["start_point"].month or item["kind"] == "range"):
             item["start"] = opener.start()
         if item["kind"] == "range" or item["start_point"].month:
             return
@@ -530,6 +562,8 @@ def _end_iso(point: _Point) -> str | None:
     """Return the ISO value of the end of a point that is a range by itself, else None."""
     if point.end_year is not None:
         return f"{point.end_year:04d}"
+    if point.end_month is not None and point.end_day is not None:  # "01.01.–31.12.2024"
+        return f"{point.year:04d}-{point.end_month:02d}-{point.end_day:02d}"
     if point.end_month is not None:
         return f"{point.year:04d}-{point.end_month:02d}"
     if point.end_day is not None:

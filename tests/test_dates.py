@@ -159,6 +159,7 @@ def test_odd_input_never_raises(text: str) -> None:
         "Q1–Q2 2026, im dritten Quartal 2024, 4. kvartalet 2023; third quarter of 2025, første og andre kvartal 2026",
         "H2/2024 und 1.–2. Halbjahr 2025, vierten bis ersten Quartal 2025, xQ3 2025, 2:a halvåret 2027",
         "İSTANBUL 4. KVARTAL 2025 og Første Kvartal 2026",
+        "zwischen Januar und März 2025, september until december 2020, 01.01.–31.12.2024, 3/4-2024, 1.1. bis 5.2.2021",
     ],
 )
 def test_gated_date_matching_finds_what_a_full_scan_finds(text: str) -> None:
@@ -269,6 +270,18 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("da", "Fra 3. kvartal 2025 overtager kommunen driften.", ("Fra 3. kvartal 2025", "2025-07", None)),
         ("de", "Die Strecke bleibt bis Q3 2026 gesperrt.", ("bis Q3 2026", None, "2026-09")),
         ("sv", "Arbetet ska vara klart senast fjärde kvartalet 2026.", ("senast fjärde kvartalet 2026", None, "2026-12")),
+        # Two month names sharing a year: "to" words make a range, "and" words only after "between".
+        ("de", "Die Halle ist von März bis Juni 2026 gesperrt.", ("von März bis Juni 2026", "2026-03", "2026-06")),
+        ("sv", "Enkäten genomfördes mellan februari och april 2025.", ("mellan februari och april 2025", "2025-02", "2025-04")),
+        ("en", "Interviews ran between May and July 2024.", ("between May and July 2024", "2024-05", "2024-07")),
+        ("da", "Der er møder i januar og marts 2026.", ("marts 2026", "2026-03", None)),
+        # Day-month without a year before a full numeric date takes its year; Danish day/month-year.
+        ("de", "Förderzeitraum: 01.03.–30.11.2025", ("01.03.–30.11.2025", "2025-03-01", "2025-11-30")),
+        ("de", "Die Ausstellung läuft vom 2.5. bis 14.9.2025.", ("vom 2.5. bis 14.9.2025", "2025-05-02", "2025-09-14")),
+        ("da", "Senest opdateret 7/10-2024", ("7/10-2024", "2024-10-07", None)),
+        # A period part before the second year of a range belongs to the range.
+        ("de", "Gebaut wird von Herbst 2025 bis Frühjahr 2027.", ("von Herbst 2025 bis Frühjahr 2027", "2025", "2027")),
+        ("sv", "Etappen pågår hösten 2024 – våren 2026.", ("hösten 2024 – våren 2026", "2024", "2026")),
         # "fra"/"from" after a noun or the copula names a source: a point.
         ("da", "Tallene fra 2022 viser en stigning.", ("2022", "2022", None)),
         ("nb", "Rapporten er fra 2021 og bygger på intervjuer.", ("2021", "2021", None)),
