@@ -143,9 +143,10 @@ _END_OPENER = re.compile(
     rf"(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
-# Bare "till"/"til" ends a period only before a year ("klimatneutral till 2030"); before a finer date it is
-# more often the scheduled point ("planlagt til 1. mai", "flyttas till andra kvartalet").
-_TO_BEFORE_YEAR = re.compile(rf"(?<![\w])(?:till|til){_SP}+$", re.IGNORECASE)
+# Bare Swedish/English "till" ends a period only before a year ("klimatneutral till 2030"); before a finer
+# date it is more often the scheduled point ("flyttas till andra kvartalet"). Danish/Norwegian "til" before a
+# year more often names what money is for ("puljen til 2025"); "frem til", "indtil", "innen" end periods there.
+_TO_BEFORE_YEAR = re.compile(rf"(?<![\w])till{_SP}+$", re.IGNORECASE)
 # A year noun between an interval word and a bare year belongs to the span ("bis zum Jahr 2030", "by the year 2030").
 _YEAR_NOUN_BEFORE = re.compile(rf"(?<![\w])(?:(?:dem|zum|the){_SP}+)?(?:jahre?|år|year){_SP}+$", re.IGNORECASE)
 # A Swedish genitive year ("till 2025 års budget") labels a thing: no interval word joins it.

@@ -215,7 +215,7 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("sv", "Avtalet gäller tills 2028 och förlängs sedan.", ("tills 2028", None, "2028")),
         ("sv", "Alla bussar ska vara eldrivna före 2030.", ("före 2030", None, "2030")),
         ("sv", "Kontoret är stängt fram till år 2027.", ("fram till år 2027", None, "2027")),
-        ("da", "Aftalen gælder til 2029.", ("til 2029", None, "2029")),
+        ("da", "Aftalen gælder frem til 2029.", ("frem til 2029", None, "2029")),
         ("da", "Alle boliger skal være renoveret før 2031.", ("før 2031", None, "2031")),
         ("nb", "Kommunen skal være utslippsfri innen 2030.", ("innen 2030", None, "2030")),
         ("nb", "Ordningen varer inntil 2027.", ("inntil 2027", None, "2027")),
@@ -286,6 +286,7 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("da", "Tallene fra 2022 viser en stigning.", ("2022", "2022", None)),
         ("nb", "Rapporten er fra 2021 og bygger på intervjuer.", ("2021", "2021", None)),
         ("en", "Data from 2020 show the same pattern.", ("2020", "2020", None)),
+        ("da", "Puljen til 2026 er på 40 mio. kr.", ("2026", "2026", None)),
         # A Swedish genitive year names a thing's year, not an interval end.
         ("sv", "Förslaget gick till 2026 års budget.", ("2026", "2026", None)),
         # Other prepositions stay out of the span.
