@@ -141,7 +141,8 @@ def test_not_dates(lang: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "2020", "bis", "1. Januar " * 3000, "2020 " * 5000, "-" * 20000, "18.-19.", "\x00\u200b2021\ufeff", "seit 0000"],
+    ["", "2020", "bis", "1. Januar " * 3000, "2020 " * 5000, "-" * 20000, "18.-19.", "\x00\u200b2021\ufeff", "seit 0000",
+     "Q1–" * 3000, "første og " * 2000 + "kvartal 2025", "kvartal" * 5000, "1.1. bis " * 3000],
 )
 def test_odd_input_never_raises(text: str) -> None:
     found(text, "de")
