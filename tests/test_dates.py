@@ -245,6 +245,8 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("en", "From 2026 the fee will double.", ("From 2026", "2026", None)),
         ("en", "The agency will from 2028 publish its data.", ("from 2028", "2028", None)),
         ("en", "Tickets are valid starting from 2026.", ("starting from 2026", "2026", None)),
+        ("da", "Den nye takst gælder fra 2027.", ("fra 2027", "2027", None)),
+        ("en", "The new timetable applies from 2026.", ("from 2026", "2026", None)),
         # Quarters and half-years are the runs of months they cover (a range, like "20er Jahre").
         ("sv", "Upphandlingen avslutas Q2 2026 enligt planen.", ("Q2 2026", "2026-04", "2026-06")),
         ("sv", "Den andra etappen börjar 3. kvartal 2025.", ("3. kvartal 2025", "2025-07", "2025-09")),
@@ -287,6 +289,7 @@ def test_not_quarters(lang: str, text: str) -> None:
         ("da", "Tallene fra 2022 viser en stigning.", ("2022", "2022", None)),
         ("nb", "Rapporten er fra 2021 og bygger på intervjuer.", ("2021", "2021", None)),
         ("en", "Data from 2020 show the same pattern.", ("2020", "2020", None)),
+        ("da", "Skolen stammer fra 1911.", ("1911", "1911", None)),
         ("da", "Puljen til 2026 er på 40 mio. kr.", ("2026", "2026", None)),
         # A Swedish genitive year names a thing's year, not an interval end.
         ("sv", "Förslaget gick till 2026 års budget.", ("2026", "2026", None)),
