@@ -121,10 +121,9 @@ _START_OPENER = re.compile(
     rf"|(?:starting|beginning)(?:{_SP}+(?:in|from|on))?|vanaf|sinds|sedert)(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
-# "fra"/"från"/"from" opens an interval only at the start of a sentence ("Fra 2021 skal …") or with an
-# onward phrase after the date; "midler fra 2023" is a point.
+# "fra"/"från"/"from" opens an interval only where _from_starts_period says so; "midler fra 2023" is a point.
 _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECASE)
-# ... or after a modal or auxiliary verb ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
+# Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
 _FROM_TIME_LEADS = any_language("from_time_leads")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
@@ -470,7 +469,8 @@ def _from_starts_period(text: str, position: int, item: dict[str, Any]) -> bool:
     """Tell whether "fra"/"från"/"from" at `position` opens a period, not a source ("midler fra 2023").
 
     It does at the start of a sentence ("Fra 2021 skal …"), with an onward phrase after the date, before a
-    date finer than a year ("fra august 2024"), and after a modal or auxiliary verb ("skal fra 2025 levere").
+    date finer than a year ("fra august 2024"), and after a modal or auxiliary verb or a verb of applying or
+    running ("skal fra 2025 levere", "gælder fra 2026").
     """
     if _SENTENCE_BOUNDARY.search(text[max(0, position - 5):position]) or _ONWARD.match(text, item["end"]):
         return True
