@@ -440,7 +440,7 @@ class _OneBlockTerms:
         self.post_start = self.row_start = None
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1 << 16)
 def _length_byte(length: int | None) -> int:
     """Return whoosh's length_to_byte(length) (cached: field lengths repeat)."""
     from whoosh.util.numeric import length_to_byte
