@@ -57,6 +57,13 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def current_rss_mib() -> float:
+    """Return this process's resident memory now, in MiB (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return round(kib / 1024, 1)
+
+
 def _run_json(args: list[str]) -> dict[str, Any]:
     """Run this script in a fresh process with a sub-command and return the JSON it prints last."""
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO)
@@ -157,13 +164,22 @@ def measure_client(corpus: Path, size: int, address: str, ner: bool) -> dict[str
     from hitta.corpus.ingest import ingest
 
     paths = _paths(corpus, size)
+    step = max(1, len(paths) // 10)
+    rss_by_documents: dict[int, float] = {}  # RSS after every tenth of the inputs: the slope, apart from the peak
+    seen = [0]
+
+    def sample(result: Any) -> None:
+        seen[0] += 1
+        if seen[0] % step == 0:
+            rss_by_documents[seen[0]] = current_rss_mib()
+
     with tempfile.TemporaryDirectory(prefix="hitta-cluster-client-") as home:
         started = time.perf_counter()
-        summary = ingest(paths, home, workers=2, cluster=address, use_ner=ner)
+        summary = ingest(paths, home, workers=2, cluster=address, use_ner=ner, on_result=sample)
         seconds = time.perf_counter() - started
     counts = summary.to_dict()
     return {"documents": len(paths), "new": counts["new"], "failed": counts["failed"], "seconds": round(seconds, 1),
-            "client_peak_rss_mib": peak_rss_mib()}
+            "client_peak_rss_mib": peak_rss_mib(), "client_rss_mib_by_documents": rss_by_documents}
 
 
 def build_store(home: str, size: int, seed: int, shared: str) -> dict[str, Any]:

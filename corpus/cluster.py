@@ -42,7 +42,8 @@ DASK_CONFIG = {"distributed.admin.low-level-log-length": 0}
 # local worker processes have: glibc's own malloc thresholds (see HittaWorkerPlugin), no statistical
 # profiler sampling the task every 10 ms, and the nannies' memory checks and every server's
 # event-loop tick measured once a second instead of every 100 and 20 ms. Idle, the cluster of 2
-# workers then takes 0.4 s of CPU per 30 s instead of 2.4 (bench/cluster.py throughput gives the gain).
+# workers then takes 0.4 s of CPU per 30 s instead of 2.4; ingesting 1,200 documents with NER, client
+# and workers used 1.02 times the CPU per document of `--workers 2`, 1.44 before (BENCHMARKS.md).
 LOCAL_CLUSTER_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
@@ -52,7 +53,7 @@ LOCAL_CLUSTER_CONFIG = {
 # Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap
 # threshold at 128 KiB: every array of a batch above that is mapped and unmapped again, page by page.
 # A worker doing extraction then took 2.6 times the minor page faults and 1.8 times the system time of
-# a local worker process on the same 400 texts (6.2 vs 3.4 s of sys), about 13 % more CPU in all.
+# a local worker process on the same 400 texts (6.2 vs 3.4 s of sys), about 15 % more CPU in all.
 # glibc cannot turn its dynamic thresholds back on, so the plugin sets them to the ceilings that
 # dynamic adjustment goes up to on 64-bit Linux (mmap 32 MiB, trim twice that): sys 1.8 s.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, glibc's malloc.h
