@@ -9,6 +9,7 @@ from typing import Any
 import phonenumbers
 
 from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.scan import longest_first
 
 _REGION_BY_LANGUAGE = {
     "sv": "SE", "da": "DK", "de": "DE", "nb": "NO", "nn": "NO", "no": "NO", "nl": "NL", "en": "GB",
@@ -49,7 +50,7 @@ _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eu
 
 # A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
 _ROLE = re.compile(
-    r"\b[^\W\d_]*(?:" + "|".join(sorted(any_language("contact_roles"), key=lambda role: (-len(role), role))) + r")\b",
+    r"\b[^\W\d_]*(?:" + longest_first(any_language("contact_roles")) + r")\b",
     re.IGNORECASE,
 )
 # Salutations and titles right before a name, which the person item leaves out.

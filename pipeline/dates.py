@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from hitta.pipeline.lexicon import any_language, endings, numbered
-from hitta.pipeline.scan import has_case_exotic, matches_at
+from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
 _MONTHS: dict[str, int] = numbered("months")
 # Abbreviations count only next to a day and a year ("17 mar 2021"), never alone.
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
-_FULL_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ABBR_MONTH = "|".join(sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
-_WEEKDAYS = sorted(any_language("weekdays"), key=lambda day: (-len(day), day))
-_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})(?:en)?"
+_FULL_MONTH = longest_first(_MONTHS)
+_ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
+_WEEKDAYS = any_language("weekdays")
+_WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break

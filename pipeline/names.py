@@ -11,8 +11,12 @@ Organisation items have `text` without a trailing genitive (`Tillväxtverkets` �
 form is what an annotator lists. Person items have `text` without an academic title
 (`Dr. Stephanie Arens` → `Stephanie Arens`).
 
-Merge policy with the trained NER (pipeline/ner.py, `ner_spans(text, lang)`, labels PER/ORG/LOC/
-MISC; a missing module or model means no NER):
+The extraction pipeline (pipeline/extract.py) calls the entry points at the end of this module as its
+components: person_rule_spans and person_rule_items, organisation_rule_items, merge_names. find_names runs
+the same on a text alone (find_organisations, find_persons: its two halves).
+
+Merge policy with the trained NER (merge_names, given the NER's entities: labels PER/ORG/LOC/MISC; no
+model for the language means none):
 - every rule item is kept: a rule recognises for sure;
 - an NER ORG/PER item is added only where it overlaps no rule item of either type; an NER item
   overlapping a rule item is dropped;
@@ -26,7 +30,7 @@ MISC; a missing module or model means no NER):
 - regions named only as an area (`omfattar Region X och delar av Region Y`) are dropped;
 - `use_ner=False` gives the rule layer alone.
 
-Long texts (over SEGMENT_CHARS) are read by the token rules in segments; every overlap test is a sweep
+Long texts (over SEGMENT_CHARS) are read by the token rules in segments (find_names); every overlap test is a sweep
 over a character map (pipeline.scan.Coverage), so extraction is linear in the text's length.
 bench/extractor_corpora.py scores the whole layer on the DaN+, klintan, GermEval and PUD test sets.
 """
@@ -1412,15 +1416,18 @@ def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameIte
     segments = _segments(text)
     org_rules: list[NameItem] = []
     person_rules: list[NameItem] = []
-    tokens: _Tokens | None = None
+    # The tokens of one segment at a time: a short text's are kept for the merge; of a long one's segments, the
+    # merge retokenises the one it asks for (it judges the NER's persons in text order) and keeps only that.
+    kept: dict[int, _Tokens] = {}
     for offset, piece in segments:
         tokens = token_columns(nlp(piece), piece, lang)
         spans = person_rule_spans(tokens)
         org_rules += _shifted(organisation_rule_items(piece, tokens, spans, lang), offset)
         person_rules += _shifted(person_rule_items(piece, tokens, spans), offset)
-    # The NER's persons are judged in text order: the tokens of the last segment asked for are kept.
+        if len(segments) == 1:
+            kept[offset] = tokens
+        del tokens
     starts = [offset for offset, _ in segments]
-    kept: dict[int, _Tokens] = {0: tokens} if len(segments) == 1 and tokens is not None else {}
 
     def tokens_at(position: int) -> tuple[int, _Tokens]:
         """Return the offset and tokens of the segment holding a character position."""

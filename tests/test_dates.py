@@ -185,3 +185,20 @@ def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_ins
 )
 def test_inclusive_range_words_join_two_points(lang: str, text: str, expected: tuple[str, str, str]) -> None:
     assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "found"),
+    [
+        (["jun", "juni", "june"], "juni 2021", "juni"),  # the longer word wins whatever the list order
+        (["juni", "jun", "june"], "jun. 2021", "jun"),
+        (["mar", "mars", "march"], "march", "march"),
+        (["e.V.", "e"], "e.V. und e", "e.V."),  # escaped: the dot is no wildcard
+        (["e.V.", "e"], "eXVX", "e"),
+    ],
+)
+def test_longest_first_alternation_takes_the_longest_word(words, text, found):
+    from hitta.pipeline.scan import longest_first
+
+    assert re.match(longest_first(words), text).group() == found
+    assert longest_first(words) == longest_first(reversed(words))
