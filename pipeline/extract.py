@@ -48,7 +48,7 @@ BATCH_MAX_CHARS = 100_000
 _COLUMNS = "hitta.columns"
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=32)
 def extraction_pipeline(lang: str, use_ner: bool = True) -> Language:
     """Return the extraction pipeline of a language (cached): the shipped model's tokenizer and NER, or a blank one."""
     model = load_ner(lang) if use_ner else None
