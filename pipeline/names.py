@@ -794,8 +794,11 @@ def _shifted(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
     return items
 
 
-def _segment_organisations(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]], lang: str) -> list[NameItem]:
-    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation."""
+def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]], lang: str) -> list[NameItem]:
+    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation.
+
+    person_spans are the text's person_rule_spans: a label item shaped like a person is left to the persons.
+    """
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
@@ -891,7 +894,7 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
     return end
 
 
-def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
+def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
@@ -968,8 +971,8 @@ def _role_line_follows(tokens: _Tokens, end: int) -> bool:
     return False
 
 
-def _segment_persons(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]]) -> list[NameItem]:
-    """Return the person items of the person token spans the rules found in a text (a segment of a long one)."""
+def person_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]]) -> list[NameItem]:
+    """Return the person items of the person_rule_spans of a text (a segment of a long one)."""
     items: list[NameItem] = []
     for start, end in person_spans:
         char_start, char_end = _char_span(tokens, start, end)
@@ -1350,25 +1353,6 @@ def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list
 
 # --------------------------------------------------------------------------------------------
 # Public API.
-
-
-def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
-    """Return the token spans of the persons the rules find: given name + surname, or name words next to a cue."""
-    return _person_token_spans(tokens)
-
-
-def person_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]]) -> list[NameItem]:
-    """Return the person items of person_rule_spans in a text (a segment of a long one)."""
-    return _segment_persons(text, tokens, person_spans)
-
-
-def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]], lang: str) -> list[NameItem]:
-    """Return the organisation items the rules find in a text (a segment of a long one), before propagation.
-
-    Label items shaped like a person (`Kontakt: Lene Holm Sørensen`) are left to the persons: person_spans
-    are that text's person_rule_spans.
-    """
-    return _segment_organisations(text, tokens, person_spans, lang)
 
 
 def merge_names(
