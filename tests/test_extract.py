@@ -75,3 +75,22 @@ def test_a_batch_gives_what_each_text_alone_gives():
         (PIPELINE_TEXT, "en", True),
     ]
     assert extract.extract_many(texts) == [extract_entities(*text) for text in texts]
+
+
+def test_nothing_of_a_text_outlives_its_extraction():
+    import gc
+    import weakref
+
+    from hitta.pipeline import names
+
+    nlp = extract.extraction_pipeline("sv")
+    gc.disable()  # freed by reference counting alone: no cycle keeps a Doc (or its token columns) alive
+    try:
+        doc = nlp(PIPELINE_TEXT * 3)
+        alive = weakref.ref(doc)
+        entities = extract.entities_of(doc)
+        del doc
+        assert alive() is None and entities["persons"]
+    finally:
+        gc.enable()
+    assert names._DOCUMENT_MEMO.get() is None  # the merge's memo of whole-text scans is gone with it
