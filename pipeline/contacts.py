@@ -8,6 +8,7 @@ from typing import Any
 
 import phonenumbers
 
+from hitta.pipeline.entities import ContactItem, EmailItem, PhoneItem
 from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import longest_first
 
@@ -59,7 +60,7 @@ _CONTACT_LINES_AFTER = 5
 _WORDS_AFTER_BLOCK_HEAD = 4
 
 
-def find_emails(text: str) -> list[dict[str, Any]]:
+def find_emails(text: str) -> list[EmailItem]:
     """Return every e-mail address written out in `text` (not URLs, not obfuscated ones)."""
     if not text:
         return []
@@ -107,7 +108,7 @@ def _email_matches(text: str) -> list[re.Match[str]]:
     return matches
 
 
-def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
+def find_phones(text: str, lang: str) -> list[PhoneItem]:
     """Return every phone number in `text` with its E.164 form, region taken from the language."""
     if not text:
         return []
@@ -205,7 +206,7 @@ def group_contacts(
     emails: list[dict[str, Any]],
     phones: list[dict[str, Any]],
     organisations: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[ContactItem]:
     """Group each person with the e-mail, phone, role and organisation written in their contact block."""
     if not text or not persons:
         return []

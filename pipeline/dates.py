@@ -7,6 +7,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
+from hitta.pipeline.entities import DateItem
 from hitta.pipeline.lexicon import any_language, endings, numbered
 from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
@@ -156,7 +157,7 @@ class _Point:
     has_weekday: bool = False
 
 
-def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
+def find_dates(text: str, lang: str) -> list[DateItem]:
     """Return every date, month, year, range and open interval in `text` with ISO start/end."""
     if not text:
         return []
