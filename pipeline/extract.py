@@ -24,11 +24,11 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 
+from hitta.pipeline import names
 from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 from hitta.pipeline.dates import find_dates
 from hitta.pipeline.entities import Entities
 from hitta.pipeline.money import find_budgets
-from hitta.pipeline import names
 from hitta.pipeline.names import SEGMENT_CHARS, blank_pipeline, find_names, token_columns
 from hitta.pipeline.ner import ChunkedNER, KeepText, doc_text, load_ner
 
