@@ -8,7 +8,9 @@ from typing import Any
 
 import phonenumbers
 
+from hitta.pipeline.entities import ContactItem, EmailItem, PhoneItem
 from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.scan import longest_first
 
 _REGION_BY_LANGUAGE = {
     "sv": "SE", "da": "DK", "de": "DE", "nb": "NO", "nn": "NO", "no": "NO", "nl": "NL", "en": "GB",
@@ -44,12 +46,23 @@ _NOT_PHONE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{2}")
-_YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")
+# A run of dates, month-years and years joined by dashes or slashes ("04/2023 – 03/2026", "2023/24",
+# "2014-2020", "1.1.2021-31.12.2023") is a period, never a phone number, wherever the phone match starts in it.
+_DATE_TOKEN = (
+    r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)\d\d"  # 31.12.2023
+    r"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?"  # 2023-04, 2023-04-01
+    r"|(?:0?[1-9]|1[0-2])[./](?:19|20)\d\d"  # 04/2023, 4.2023
+    r"|(?:19|20)\d\d)"  # 2023
+)
+_YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")  # also a mistyped "2016-1023"
+_DATE_RUN = re.compile(
+    rf"(?<![\d/.-]){_DATE_TOKEN}(?:[ \u00a0]?[-–/][ \u00a0]?(?:{_DATE_TOKEN}|\d\d(?!\d)))+(?![\d/])"
+)
 _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eur|euro|€|%|mio|mia|mrd|tkr)", re.IGNORECASE)
 
 # A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
 _ROLE = re.compile(
-    r"\b[^\W\d_]*(?:" + "|".join(sorted(any_language("contact_roles"), key=lambda role: (-len(role), role))) + r")\b",
+    r"\b[^\W\d_]*(?:" + longest_first(any_language("contact_roles")) + r")\b",
     re.IGNORECASE,
 )
 # Salutations and titles right before a name, which the person item leaves out.
@@ -58,7 +71,7 @@ _CONTACT_LINES_AFTER = 5
 _WORDS_AFTER_BLOCK_HEAD = 4
 
 
-def find_emails(text: str) -> list[dict[str, Any]]:
+def find_emails(text: str) -> list[EmailItem]:
     """Return every e-mail address written out in `text` (not URLs, not obfuscated ones)."""
     if not text:
         return []
@@ -106,7 +119,7 @@ def _email_matches(text: str) -> list[re.Match[str]]:
     return matches
 
 
-def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
+def find_phones(text: str, lang: str) -> list[PhoneItem]:
     """Return every phone number in `text` with its E.164 form, region taken from the language."""
     if not text:
         return []
@@ -157,6 +170,11 @@ def _looks_like_phone(text: str, start: int, end: int) -> bool:
         return False  # glued to letters: an IBAN or product code
     if _YEAR_RANGE_SHAPE.fullmatch(raw.strip()):
         return False
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    for run in _DATE_RUN.finditer(text, line_start, line_end):
+        if run.start() <= start and end <= run.end():
+            return False
     return True
 
 
@@ -204,7 +222,7 @@ def group_contacts(
     emails: list[dict[str, Any]],
     phones: list[dict[str, Any]],
     organisations: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[ContactItem]:
     """Group each person with the e-mail, phone, role and organisation written in their contact block."""
     if not text or not persons:
         return []
