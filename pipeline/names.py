@@ -349,7 +349,7 @@ def _is_person_part(text: str) -> bool:
         return False
     if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
         return False
-    return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
+    return not _org_ending(lower) and not _opens_named_head(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -1410,8 +1410,9 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         if regional:
             before = text[max(0, start - 60):start]
             last_words = [word.strip(".,;:()") for word in before.lower().split()[-3:]]
-            joins = re.findall(r"\w+|,", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
-            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`).
+            joins = re.findall(r"\w+|[,.;:!?]", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
+            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`), and a
+            # sentence end a new sentence (`… Region Y. Region Z finansierer projektet.`).
             listed = joins is not None and all(join in LIST_JOINS for join in joins) and (joins == [","] or "," not in joins)
             if any(word in GEOGRAPHY_CUES for word in last_words) or listed:
                 previous_dropped_end = end

@@ -164,7 +164,24 @@ def test_cue_phrases_name_only_bodies(lang, text, expected):
         ("sv", "Region Nordmark beviljar 2 miljoner kronor till projektet.", {"Region Nordmark"}),
         ("de", "Die neue Brücke verbindet die Gemeinden Oberfeld und Talheim.", set()),
         ("de", "In den Städten Kehrum und Lohwald regnete es am Montag.", set()),
+        # A sentence end closes the list of places: the next sentence's region acts.
+        ("da", "Området dækker Region Vestmark og dele af Region Østmark. Region Nordmark finansierer projektet.",
+         {"Region Nordmark"}),
     ],
 )
 def test_regions_named_as_geography_are_not_bodies(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# A person and an organisation swapped: a body named by an administration compound is no person.
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        ("de", "Ansprechpartner: Kreisverwaltung Talheim, Tel. 0351 123456", "Kreisverwaltung Talheim"),
+        ("de", "Kontakt: Stadtverwaltung Oberfeld\nAmt für Umwelt", "Stadtverwaltung Oberfeld"),
+    ],
+)
+def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name):
+    ner(text, [])
+    assert name in orgs(text, lang)
+    assert persons(text, lang) == set()
