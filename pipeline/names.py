@@ -98,6 +98,8 @@ PROGRAMME_ENDINGS = endings("programme_endings")
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
+# Kinds of company put before a name in apposition (`bostadsbolaget X`, `boligselskabet X`, `Energieversorger X`).
+COMPANY_NOUNS = endings("company_nouns")
 # Words opening or closing the name of a region, county or district.
 REGION_HEADS = any_language("region_heads")
 # Words that describe an area: a region right after one is named as geography, not as a body that acts.
@@ -223,7 +225,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN = (1 << bit for bit in range(8))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND = (1 << bit for bit in range(9))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -238,6 +240,7 @@ def _anchor_kind(word: str, lang: str) -> int:
         | CUE * (lower in _CUES_BY_FIRST_WORD)
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
+        | KIND * lower.endswith(COMPANY_NOUNS)
     )
 
 
@@ -704,6 +707,27 @@ def _role_employer_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int
     return found
 
 
+def _apposition_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
+    """Return names put after a kind of company or body (`bostadsbolaget Hemfast`, `das Unternehmen Brantex`).
+
+    The name is the run of capitalised words after the kind; its first word is no common word of the language
+    (German capitalises every noun: `Unternehmen Steuern zahlen`), and a person's name is none.
+    """
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    common = common_words(lang)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(KIND, ()):
+        j = i + 1
+        if j >= n or spaces[j] or not _is_name_part(texts[j]) or lowers[j] in common:
+            continue
+        end = _grow_name_right(tokens, j, limit=3)
+        words = texts[j:end]
+        if end > j and not _is_programme(words) and not _looks_like_person(words):
+            found.append((j, end, 1))
+    return found
+
+
 def _looks_like_person(words: list[str]) -> bool:
     """Return True if words look like a person's name (a given name and a surname)."""
     return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
@@ -824,6 +848,7 @@ def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     tokens = _tokens(text, lang)
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
+    candidates += _apposition_rules(tokens, lang)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]

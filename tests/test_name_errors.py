@@ -185,3 +185,19 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
     ner(text, [])
     assert name in orgs(text, lang)
     assert persons(text, lang) == set()
+
+
+# A firm with no institutional word in its name, put after a noun saying what kind of company it is.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Projektet drivs av bostadsbolaget Hemfast och energibolaget Sundkraft.", {"Hemfast", "Sundkraft"}),
+        ("da", "Boligselskabet Bakkehus og forsyningsselskabet Fjordvand står for driften.", {"Bakkehus", "Fjordvand"}),
+        ("de", "Das Unternehmen Brantex und der Energieversorger Sundwerk liefern die Anlagen.", {"Brantex", "Sundwerk"}),
+        # A German noun is capitalised too, and a person is no firm.
+        ("de", "Dass Unternehmen Steuern zahlen, ist bekannt.", set()),
+        ("sv", "Bolaget Anna Berg äger fastigheten.", set()),
+    ],
+)
+def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
