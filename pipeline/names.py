@@ -1365,6 +1365,9 @@ def _ner_person(
         return None
     if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
         return None
+    # A name right after a project or programme word names that project (`projektet Grön Framtid`).
+    if _after_programme_word(text, start):
+        return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
         offset, tokens = tokens_at(start)
         if not _ner_person_plausible(start - offset, end - offset, tokens):

@@ -128,6 +128,9 @@ def test_names_are_neither_cut_nor_glued(lang, text, expected):
         ("de", "Wie Frau Brenner erklärte, beginnt der Bau im Mai.", [("Frau Brenner", "PER")], set()),
         # A surname with a capital inside is a name word.
         ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
+        # A project named like a person (adjective + place) after `projektet` is the project.
+        ("sv", "Projektet Cirkulära Västerby startade i fjol.", [("Cirkulära Västerby", "PER")], set()),
+        ("da", "I projektet Grønne Ravnsholt deltager tre skoler.", [("Grønne Ravnsholt", "PER")], set()),
     ],
 )
 def test_persons_are_split_and_lose_salutations(ner, lang, text, spans, expected):
