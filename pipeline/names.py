@@ -95,6 +95,8 @@ UNNAMED_REFERENCES = any_language("unnamed_references")
 # Programme, project and product words: a candidate containing one is no organisation.
 PROGRAMME_WORDS = any_language("programme_words")
 PROGRAMME_ENDINGS = endings("programme_endings")
+# Names of EU funding programmes (`LIFE`, `Horizon Europe`): a whole name equal to one is a programme.
+EU_PROGRAMMES = any_language("eu_programmes")
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
@@ -368,7 +370,9 @@ def _org_ending(lower: str, lang: str = "") -> bool:
 
 
 def _is_programme(words: list[str]) -> bool:
-    """Return True if any word marks a programme, project or strategy name."""
+    """Return True if any word marks a programme, project or strategy name, or the words name an EU programme."""
+    if " ".join(words).lower() in EU_PROGRAMMES:
+        return True
     for word in words:
         lower = word.lower()
         for part in lower.split("-"):
@@ -1060,12 +1064,21 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(ner_spans(text, lang))
 
 
+# The rest of a coordinated compound after its suspended part: `und Baugesellschaft`, `og Demonstrationsprogram`.
+_SUSPENDED_REST = re.compile(r"\s+(?:und|og|och|and|&)\s+\w[\w-]*(?:\s+(\S+))?")
+
+
 # Letters each followed by a full stop (`B.T.`, `U.S.A.`): an abbreviation, whose last full stop is part of it.
 _ABBREVIATION = re.compile(r"(?:\w{1,3}\.){2,}")
 
 
 def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
     """Return an NER ORG span as an item if it passes the organisation filters, else None."""
+    # A span cut inside a coordinated compound (`Leipziger Wohnungs-` | `und Baugesellschaft mbH`) goes on to its head.
+    suspended = _SUSPENDED_REST.match(text, end) if text[start:end].endswith("-") else None
+    if suspended:
+        # A legal form after the head closes the name (`… und Baugesellschaft mbH`).
+        end = suspended.end() if suspended.group(1) and _closing_head(suspended.group(1)) else suspended.start(1) if suspended.group(1) else suspended.end()
     # An abbreviation keeps its last full stop (`B.T.`, `Ges.m.b.H.`).
     stripped = text[start:end].strip(" \t\n,:;")
     surface = stripped if _ABBREVIATION.fullmatch(stripped) else stripped.strip(" \t\n.,:;")
@@ -1093,7 +1106,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
     if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
         return None
-    if _after_programme_word(text, start):
+    if _after_programme_word(text, start) or surface in _programme_acronyms(text):
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
@@ -1294,6 +1307,20 @@ def _place_words(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in after + dateline)
 
 
+_ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\)")
+_ACRONYM_BEFORE = re.compile(r"(?<!\w)([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\(([^()\n]{3,120})\)")
+
+
+@lru_cache(maxsize=4)
+def _programme_acronyms(text: str) -> frozenset[str]:
+    """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
+    if "(" not in text:
+        return frozenset()
+    found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
+    found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    return frozenset(found)
+
+
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
@@ -1407,7 +1434,7 @@ def release_text_caches() -> None:
     """Forget the tokens, items and word sets remembered for the last texts (after a long one: they hold
     about 20 bytes per character of it, which the rest of its ingest can use)."""
     for cached in (_doc, _tokens, _rule_organisations, _rule_persons, _rule_person_token_spans, _ner_spans,
-                   _lowercase_words, _place_words, _written_alone_memo):
+                   _lowercase_words, _place_words, _written_alone_memo, _programme_acronyms):
         cached.cache_clear()
 
 

@@ -73,6 +73,13 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
         ("sv", "Företaget flyttar till Norrvik Science Park i höst.", "Norrvik Science Park"),  # a place
         ("de", "Die Garten-Messe öffnet am Samstag.", "Garten-Messe"),  # a compound of common words
         ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
+        # EU programmes by name, and an acronym the text defines as a programme's.
+        ("da", "Projektet får støtte fra LIFE og fra Horisont Europa.", "LIFE"),
+        ("de", "Die Forschung wird aus Horizont Europa finanziert.", "Horizont Europa"),
+        ("da", "Midlerne kommer fra Grønt Omstillingsprogram (GROP). GROP giver 2 mio. kr.", "GROP"),
+        ("sv", "Stödet kommer från LFRX (Lokalt fossilfritt program) i år.", "LFRX"),
+        # A span cut in a coordinated compound is the programme it belongs to.
+        ("da", "Støtten kommer fra Grønt Udviklings- og Demonstrationsprogram i år.", "Grønt Udviklings-"),
     ],
 )
 def test_ner_false_positives_are_dropped(ner, lang, text, surface):
@@ -115,6 +122,12 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
+    text = "Bauherr ist die Kehrumer Wohnungs- und Baugesellschaft mbH seit 2019."
+    ner(text, [("Kehrumer Wohnungs-", "ORG")])
+    assert orgs(text, "de") == {"Kehrumer Wohnungs- und Baugesellschaft mbH"}
 
 
 # Persons: two on consecutive lines stay two, a salutation is not part of the name, `Mc`/`Di` names are names.
