@@ -227,7 +227,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND = (1 << bit for bit in range(9))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH = (1 << bit for bit in range(10))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -243,6 +243,7 @@ def _anchor_kind(word: str, lang: str) -> int:
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
         | KIND * lower.endswith(COMPANY_NOUNS)
+        | SLASH * (word == "/")
     )
 
 
@@ -547,7 +548,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     n = len(texts)
     # Only tokens where a branch below can fire are visited: heads, standalone compounds, closing heads.
     found: list[tuple[int, int, int]] = []
-    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ())}):
+    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ()), *_split_legal_form_ends(tokens)}):
         text = texts[i]
         lower = lowers[i]
         # Head + proper name, or head + preposition + name phrase.
@@ -601,18 +602,24 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
         head = _closing_head(text)
-        if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+        split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
+        if (head is not None or split) and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
-            left = i
+            left = i - 2 if split else i
             dashed = head in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
+            # `GmbH & Co. KG`: the whole legal form closes the name.
+            if head == "KG" and i >= 3 and texts[i - 2] == "&" and texts[i - 1] in ("Co.", "Co") and _closing_head(texts[i - 3]):
+                left = i - 3
             start = _grow_name_left(tokens, left, letters=dashed)
             # A suspended compound belongs to the name, with a name word before it
             # (`Leipziger Wohnungs- und Baugesellschaft mbH`, not `Baugesellschaft mbH`).
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
+            start = _company_name_start(tokens, start, left, lang)
+            end = _company_name_end(tokens, start, end, head)
             # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -620,6 +627,41 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
+
+
+def _split_legal_form_ends(tokens: _Tokens) -> list[int]:
+    """Return the last token of each legal form the tokenizer split at its slash (`A/S.` → `A`, `/`, `S.`)."""
+    texts = tokens.text
+    return [
+        i + 1 for i in tokens.anchors.get(SLASH, ())
+        if 1 <= i < len(texts) - 1 and _closing_head(texts[i - 1] + "/" + texts[i + 1]) is not None
+    ]
+
+
+def _company_name_start(tokens: _Tokens, start: int, left: int, lang: str) -> int:
+    """Return where a name closed by a legal form starts, joined over `&` and a Nordic `i <place>`.
+
+    `Bjerre & Holm Anlæg A/S`, `Pflegedienst Sonnenhof GmbH & Co. KG`, `Norrlandsbygg i Gävle AB`; a kind of
+    company before the name is not part of it (`Fergeselskapet Fjordlinje Vest AS`).
+    """
+    texts, lowers = tokens.text, tokens.lower
+    if start < left:
+        while start >= 2 and texts[start - 1] == "&" and _is_name_part(texts[start - 2]):
+            start = _grow_name_left(tokens, start - 1)
+        if lang in ("sv", "da", "nb", "no", "nn") and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
+                and not _token_sentence_start(tokens, start - 2) and lowers[start - 2] not in STOPWORDS:
+            start = _grow_name_left(tokens, start - 1)
+        while start < left - 1 and lowers[start].endswith(COMPANY_NOUNS):
+            start += 1
+    return start
+
+
+def _company_name_end(tokens: _Tokens, start: int, end: int, head: str | None) -> int:
+    """Return where a name goes on after its legal form: Swedish `Bostads AB Granhöjden`, `Fastighets AB X`."""
+    texts = tokens.text
+    if head == "AB" and end - start == 2 and texts[start].endswith("s") and end < len(texts) and _is_name_part(texts[end]):
+        return _grow_name_right(tokens, end, limit=2)
+    return end
 
 
 def _token_sentence_start(tokens: _Tokens, i: int) -> bool:

@@ -118,6 +118,16 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("da", "Han underviser ved Harwick University i Leeds.", {"Harwick University"}),
         ("de", "Die Aktie von Nordlicht Solar Inc. stieg am Freitag.", {"Nordlicht Solar Inc"}),
         ("da", "Lånet kom fra Hafnor Sparebank i foråret.", {"Hafnor Sparebank"}),
+        # Partners joined by `&`, a composite legal form, a legal form the tokenizer splits at a sentence end.
+        ("da", "Arbejdet udføres af Lund & Krogh Entreprise A/S.", {"Lund & Krogh Entreprise A/S"}),
+        ("de", "Partner ist die Bäckerei Kornfeld GmbH & Co. KG aus Talheim.", {"Bäckerei Kornfeld GmbH & Co. KG"}),
+        # Swedish company names built around AB (`Fastighets AB X`, `X i <ort> AB`).
+        ("sv", "Fastighets AB Björkbacken och Markbygg i Västerby AB deltar.",
+         {"Fastighets AB Björkbacken", "Markbygg i Västerby AB"}),
+        # A kind of company before a registered name is not part of it; a municipal enterprise's `KF` closes one.
+        ("nb", "Rederiet deltar. Busselskapet Fjellbuss AS og Nordvik Havn KF leder arbeidet.",
+         {"Fjellbuss AS", "Nordvik Havn KF"}),
+        ("en", "The software comes from Brackwater Data plc in Leeds.", {"Brackwater Data plc"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
