@@ -1002,7 +1002,9 @@ def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
-            spans.append((i, end))
+            # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
+            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
+            spans.append((start, end))
             after_last = end
     return spans
 
@@ -1423,7 +1425,7 @@ def _ner_person(
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
-    while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
     surface = text[start:end].rstrip(".,:")
@@ -1442,6 +1444,15 @@ def _ner_person(
         if not _ner_person_plausible(start - offset, end - offset, tokens):
             return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
+
+
+def _unknown_word_before_given_name(words: list[str]) -> bool:
+    """Return True if a name of three or more words opens with a word that is no given name before one that is.
+
+    That word is a role or title the lists do not hold (`Trafikplanlægger Mads Overgaard`, `Kreisbeigeordneter
+    Thomas Zerbe`): a person's name opens with a given name.
+    """
+    return len(words) >= 3 and words[0] not in GIVEN_NAMES and words[1] in GIVEN_NAMES
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:
