@@ -825,7 +825,9 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
-    if head != surface and head in COMPOUND_ACRONYMS:
+    # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
+    if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
+            and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
         end = start + genitive_base_length(surface, lang)

@@ -128,6 +128,10 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("nb", "Rederiet deltar. Busselskapet Fjellbuss AS og Nordvik Havn KF leder arbeidet.",
          {"Fjellbuss AS", "Nordvik Havn KF"}),
         ("en", "The software comes from Brackwater Data plc in Leeds.", {"Brackwater Data plc"}),
+        # A profession inside a firm's name is no role (`Rådgivende Ingeniør X AS`); a school is a body.
+        ("nb", "Prosjekteringen gjøres av Rådgivende Ingeniør Holt AS.", {"Rådgivende Ingeniør Holt AS"}),
+        ("nb", "Kommunen bygger om Nordvik skole til et plusshus.", {"Nordvik skole"}),
+        ("de", "Geldgeber des Projekts ist der ESF Plus.", {"ESF Plus"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
@@ -228,6 +232,7 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
         # A German noun is capitalised too, and a person is no firm.
         ("de", "Dass Unternehmen Steuern zahlen, ist bekannt.", set()),
         ("sv", "Bolaget Anna Berg äger fastigheten.", set()),
+        ("sv", "Mätningarna görs av det tyska forskningsinstitutet Quellbach IWX.", {"Quellbach IWX"}),
     ],
 )
 def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
@@ -268,3 +273,16 @@ def test_a_swedish_contact_keeps_its_role(text, role):
     people = find_persons(text, "sv", use_ner=False)
     contacts = group_contacts(text, people, find_emails(text), find_phones(text, "sv"), [])
     assert [contact["role"] for contact in contacts] == [role]
+
+
+# Bodies known from official registers, also in Norwegian text (universities, ministries, the municipal association).
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Teknologien kommer fra et selskap med utspring fra NTNU.", "NTNU"),
+        ("Resultatene deles med andre kommuner gjennom KS.", "KS"),
+        ("Den norske andelen finansieres av Kommunal- og distriktsdepartementet.", "Kommunal- og distriktsdepartementet"),
+    ],
+)
+def test_norwegian_registered_bodies_are_known(text, name):
+    assert name in {item["name"] for item in find_organisations(text, "nb", use_ner=False)}
