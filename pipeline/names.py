@@ -41,7 +41,7 @@ from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
 
-from hitta.pipeline.lexicon import any_language, common_words, endings, numbered
+from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -60,6 +60,7 @@ NOT_DISTRICTS = any_language("not_districts")
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
 NAMED_HEADS = any_language("named_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
 NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
@@ -438,6 +439,9 @@ def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
         if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
+    # A suspended compound part goes on to its head (`Teknik- og Miljøudvalget`).
+    if start < end < n - 1 and texts[end - 1].endswith("-") and lowers[end] in ("og", "och", "und", "and", "&") and texts[end + 1][:1].isalpha():
+        end += 2
     return end
 
 
@@ -463,17 +467,22 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
     n = len(texts)
     end = start
     i = start
+    joined = 0  # where the last enumeration item was joined on (`Tartu` | `and Västerlunda Municipality`)
     while i < n:
         text = texts[i]
         if _is_name_part(text) and lowers[i] not in NAMED_HEADS:
+            # A closing head ends another body's name: the item that led to it is not part of this one.
+            if joined and _closing_head(text) is not None:
+                return joined
             i += 1
             end = i
             continue
         nxt = texts[i + 1] if i + 1 < n else ""
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
-            # Continue an enumeration only into another capitalised word or adjective + noun.
-            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
+            # Continue an enumeration only into another capitalised word or adjective + noun (not `, the Finnish`).
+            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and nxt not in STOPWORDS and _is_name_part(after)):
+                joined = end
                 i += 1
                 continue
             break
@@ -568,7 +577,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         end += 1
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
-                    if lowers[i + 1] == "of" and named_before:
+                    if named_before and (lowers[i + 1] == "of" or lowers[i + 1] == "for" and lower in ENGLISH_NAMED_HEADS):
                         start = left_name
                     found.append((start, end, 3))
                     continue
@@ -846,6 +855,9 @@ def _closing_head(word: str) -> str | None:
         return word
     if word.endswith(".") and word[:-1] in CLOSING_HEADS and not word[:-1].endswith("."):
         return word[:-1]
+    # A genitive head closes the name of the body it belongs to (`Københavns Kommunes Teknik- og Miljøforvaltning`).
+    if word.endswith("s") and word[:-1] in CLOSING_HEADS and word[:-1].isalpha() and not word[:-1].isupper():
+        return word[:-1]
     return None
 
 
@@ -1110,6 +1122,7 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(ner_spans(text, lang))
 
 
+_CODE = re.compile(r"[A-ZÄÖÜÅÆØ]\d{1,2}")
 # The rest of a coordinated compound after its suspended part: `und Baugesellschaft`, `og Demonstrationsprogram`.
 _SUSPENDED_REST = re.compile(r"\s+(?:und|og|och|and|&)\s+\w[\w-]*(?:\s+(\S+))?")
 
@@ -1140,6 +1153,9 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     if not (surface[0].isupper() or _lowercase_name(surface)) or all(w in STOPWORDS or not any(c.isalpha() for c in w) for w in lowers):
         return None
     if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
+        return None
+    # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
+    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
         return None
     # Lower-case words inside a name are connectors or adjectives of a name closed by a capitalised word
     # (`Styrelsen for …`, `Det radikale Venstre`), else it is a phrase (`Den danske kvinde får`).
@@ -1370,7 +1386,8 @@ def _programme_acronyms(text: str) -> frozenset[str]:
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
-    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
+    # Also the last part of a compound (`Interreg-projektet Grøn Kyst`).
+    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":").rsplit("-", 1)[-1] in PROGRAMME_WORDS
 
 
 def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> bool:

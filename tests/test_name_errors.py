@@ -73,6 +73,9 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
         ("sv", "Företaget flyttar till Norrvik Science Park i höst.", "Norrvik Science Park"),  # a place
         ("de", "Die Garten-Messe öffnet am Samstag.", "Garten-Messe"),  # a compound of common words
         ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
+        ("da", "Kommunen omdanner Birkemosevej til en grøn vej.", "Birkemosevej"),  # a street
+        ("sv", "En första utvärdering publiceras Q3 2025.", "Q3"),  # a quarter
+        ("da", "Kommunen leder Interreg-projektet Blå Kyst Syd.", "Blå Kyst Syd"),  # after a compound with `projekt`
         # EU programmes by name, and an acronym the text defines as a programme's.
         ("da", "Projektet får støtte fra LIFE og fra Horisont Europa.", "LIFE"),
         ("de", "Die Forschung wird aus Horizont Europa finanziert.", "Horizont Europa"),
@@ -132,6 +135,15 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("nb", "Prosjekteringen gjøres av Rådgivende Ingeniør Holt AS.", {"Rådgivende Ingeniør Holt AS"}),
         ("nb", "Kommunen bygger om Nordvik skole til et plusshus.", {"Nordvik skole"}),
         ("de", "Geldgeber des Projekts ist der ESF Plus.", {"ESF Plus"}),
+        # A genitive head closes the body's name; a suspended compound part goes on to its head.
+        ("da", "Ravnby Kommunes borgmester åbnede mødet.", {"Ravnby Kommune"}),
+        ("da", "Det siger Ole Berg, formand for Kultur- og Fritidsudvalget.", {"Kultur- og Fritidsudvalget"}),
+        # An English body named before its head and preposition; an enumeration stops before another body.
+        ("en", "Funding comes from the Nordland Research Council for Health and Welfare.",
+         {"Nordland Research Council for Health and Welfare"}),
+        ("en", "Partners are Tarnby University of Technology, the Finnish city of Oulu and others.",
+         {"Tarnby University of Technology"}),
+        ("en", "The Council of Elmsby and Grauby Municipality join the project.", {"Council of Elmsby", "Grauby Municipality"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
