@@ -1466,12 +1466,19 @@ def _ner_person(
 
 
 def _unknown_word_before_given_name(words: list[str]) -> bool:
-    """Return True if a name of three or more words opens with a word that is no given name before one that is.
+    """Return True if a name of three or more words opens with a role word before a given name.
 
-    That word is a role or title the lists do not hold (`Trafikplanlægger Mads Overgaard`, `Kreisbeigeordneter
-    Thomas Zerbe`): a person's name opens with a given name.
+    A role or title the lists do not hold (`Kreisbeigeordneter Tobias Kranz`): no given name, but a common word
+    of the neighbour languages or a compound longer than given names are (the given-name lists miss names, so
+    `Mette Margrethe Elf` keeps its first name).
     """
-    return len(words) >= 3 and words[0] not in GIVEN_NAMES and words[1] in GIVEN_NAMES
+    if len(words) < 3 or words[0] in GIVEN_NAMES or words[1] not in GIVEN_NAMES:
+        return False
+    return len(words[0]) >= MIN_ROLE_COMPOUND or words[0].lower() in _neighbour_common_words()
+
+
+# A capitalised word this long before a given name is a compound role word (`Trafikplanlægger`), not a first name.
+MIN_ROLE_COMPOUND = 12
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:

@@ -170,6 +170,8 @@ def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
          {"Tobias Kranz"}),
         ("da", "Kontakt\nVejplanlægger Karin Holt\nTlf. 12 34 56 78", [("Vejplanlægger Karin Holt", "PER")],
          {"Karin Holt"}),
+        # A first name the lists miss before one they hold is part of the name.
+        ("da", "Kontakt\nMette Karin Lund\nTlf. 12 34 56 78", [("Mette Karin Lund", "PER")], {"Mette Karin Lund"}),
         # A surname with a capital inside is a name word.
         ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
         # A project named like a person (adjective + place) after `projektet` is the project.
