@@ -402,6 +402,8 @@ def genitive_base_length(surface: str, lang: str) -> int:
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
         return len(surface)
+    if base in CLOSING_HEADS and " " in surface:  # `Umeå kommuns` → `Umeå kommun`
+        return len(surface) - 1
     if base in KNOWN_ORGANISATIONS or base.isupper():
         return len(surface) - 1
     lower = base.lower()
@@ -569,7 +571,9 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if named_before and has_next and lowers[i + 1] == "i":
                 found.append((left_name, i + 1, 3))
                 continue
-            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
+            # A head joined to its name (`Aalto-universitetet i Finland`) is whole: `i` after it gives a place.
+            named_compound = "-" in text and text[:1].isupper() and lowers[i + 1:i + 2] == ["i"]
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not named_compound:
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
