@@ -98,6 +98,8 @@ PROGRAMME_WORDS = any_language("programme_words")
 PROGRAMME_ENDINGS = endings("programme_endings")
 # Names of EU funding programmes (`LIFE`, `Horizon Europe`): a whole name equal to one is a programme.
 EU_PROGRAMMES = any_language("eu_programmes")
+# Plurals of the project words, which head a breadcrumb or list of projects (`Projekter › X`); grammar, closed-class.
+PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer programme programs".split())
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
@@ -1172,7 +1174,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
     if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
         return None
-    if _after_programme_word(text, start) or surface in _programme_acronyms(text):
+    if _after_programme_word(text, start) or surface in _programme_acronyms(text) or surface in _project_names(text):
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
@@ -1387,6 +1389,30 @@ def _programme_acronyms(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+# A project or programme word (also closing a compound: `Interreg-projektet`), then a run of capitalised words,
+# with a breadcrumb arrow or a colon between them.
+_PROJECT_WORD = re.compile(
+    r"(?<![\w-])(?:[\w]+-)?(?:" + "|".join(sorted(map(re.escape, PROGRAMME_WORDS | PROGRAMME_PLURALS), key=len, reverse=True))
+    + r")(?![\w-])",
+    flags=re.IGNORECASE,
+)
+_PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
+
+
+@lru_cache(maxsize=4)
+def _project_names(text: str) -> frozenset[str]:
+    """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
+
+    A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
+    """
+    found = set()
+    for word in _PROJECT_WORD.finditer(text):
+        name = _PROJECT_NAME.match(text, word.end())
+        if name:
+            found.add(name.group(1))
+    return frozenset(found)
+
+
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
@@ -1460,7 +1486,7 @@ def _ner_person(
     if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
         return None
     # A name right after a project or programme word names that project (`projektet Grön Framtid`).
-    if _after_programme_word(text, start):
+    if _after_programme_word(text, start) or surface in _project_names(text):
         return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
         offset, tokens = tokens_at(start)
@@ -1517,7 +1543,7 @@ def release_text_caches() -> None:
     """Forget the tokens, items and word sets remembered for the last texts (after a long one: they hold
     about 20 bytes per character of it, which the rest of its ingest can use)."""
     for cached in (_doc, _tokens, _rule_organisations, _rule_persons, _rule_person_token_spans, _ner_spans,
-                   _lowercase_words, _place_words, _written_alone_memo, _programme_acronyms):
+                   _lowercase_words, _place_words, _written_alone_memo, _programme_acronyms, _project_names):
         cached.cache_clear()
 
 
