@@ -37,6 +37,7 @@ from hitta.index.analysis import (  # noqa: F401 - analysis names kept importabl
     language_analyzer,
     multilingual_stop_words,
 )
+from hitta.index.mentions import WrittenName
 from hitta.index.query import Alternatives, Expander, NestedPlusMinusPlugin, QueryPlan, nesting_problem, split_query
 from hitta.pipeline.entities import entity_key
 
@@ -63,6 +64,8 @@ SNIPPET_CHARS = 220
 # match, 9 of them naming the body (BENCHMARKS.md "Search relevance"). Persons are not widened: there
 # it would add no document on that bench, so it is unmeasured.
 MENTIONED_FIELDS = ("org",)
+# The kept searcher keeps the documents writing this many names (index.mentions.WrittenName) at most.
+MAX_KEPT_MENTIONS = 256
 
 
 class IndexLockedError(Exception):
@@ -365,6 +368,7 @@ class FullTextIndex:
         self._searcher: Any = None
         self._searcher_stamp: tuple[tuple[str, int], ...] = ()
         self._scorer: Any = None  # the kept searcher's BlockScorer (it caches decoded field lengths)
+        self._mentions: dict[tuple[str, str], Any] = {}  # the kept searcher's WrittenName queries (they keep their documents)
 
     def _stamp(self) -> tuple[tuple[str, int], ...]:
         """Return the names and change times of the index's table-of-contents files: a commit or rebuild changes it."""
@@ -384,6 +388,7 @@ class FullTextIndex:
             self._searcher = self._open().searcher()
             self._searcher_stamp = stamp
             self._scorer = None
+            self._mentions = {}
         yield self._searcher
 
     def close(self) -> None:
@@ -392,11 +397,18 @@ class FullTextIndex:
             self._searcher.close()
             self._searcher = None
         self._scorer = None
+        self._mentions = {}
+
+    def _kept_is_current(self) -> bool:
+        """Return True when a kept searcher reads the index as it is on disk (no commit or rebuild since)."""
+        return self._searcher is not None and self._stamp() == self._searcher_stamp
 
     def exists(self) -> bool:
         """Return True when an index has been built in this home."""
         from whoosh import index
 
+        if self._kept_is_current():  # opening the index again to ask costs more than a query's ranking
+            return True
         if not self.directory.is_dir() or not any(self.directory.glob("*.toc")):
             return False
         if self._format_on_disk() != INDEX_FORMAT:
@@ -533,19 +545,27 @@ class FullTextIndex:
 
     def matching_ids(self, filters: dict[str, Sequence[str]], query: Any = None) -> set[str]:
         """Return the ids of the documents that pass keyword filters and a whoosh query (fast: no scoring, no stored fields)."""
+        import numpy as np
         from whoosh import query as wq
+
+        from hitta.index.bm25 import filter_mask
 
         if not self.exists():
             return set()
         with self._searching() as searcher:
             parts = [part for part in (_filter_query(filters, mention=self._mention(searcher)), query) if part is not None]
             filter_query = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
-            docnums = searcher.docs_for_query(filter_query) if filter_query is not None else searcher.reader().all_doc_ids()
+            if filter_query is not None:
+                docnums = np.flatnonzero(filter_mask(searcher, filter_query, live_only=True)).tolist()
+            else:
+                docnums = searcher.reader().all_doc_ids()
             ids = searcher.reader().column_reader("id")
             return {ids[docnum] for docnum in docnums}
 
     def doc_count(self) -> int:
         """Return the number of indexed documents (0 when no index exists)."""
+        if self._kept_is_current():
+            return int(self._searcher.doc_count())
         if not self.exists():
             return 0
         return self._open().doc_count()
@@ -651,6 +671,7 @@ class FullTextIndex:
             filter_query = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
             ranked_query = words if words is not None else (filter_query or wq.Every())
             results = self._ranked(searcher, ranked_query, limit, filter_query if words is not None else None)
+            passages = self.passages(plan or text) if texts is not None else None
             for rank, hit in enumerate(results, start=1):
                 record_id = hit["id"]
                 language = hit.get("lang", "und")
@@ -664,17 +685,21 @@ class FullTextIndex:
                         language=language,
                         score=round(float(hit.score), 4),
                         rank=rank,
-                        snippet=self.snippet(body, language, plan or text) if body else "",
+                        snippet=passages.best(body, language) if passages is not None and body else "",
                     )
                 )
         return hits
 
     def snippet(self, text: str, language: str, query: str | QueryPlan, width: int = SNIPPET_CHARS) -> str:
         """Return the best passage of a text for a query, its matched words marked [[ ]] (index.snippets)."""
-        from hitta.index.snippets import best_passage, query_terms
+        return self.passages(query, width).best(text, language)
+
+    def passages(self, query: str | QueryPlan, width: int = SNIPPET_CHARS) -> Any:
+        """Return an index.snippets.Passages for a query: the snippets of its hits, sharing their word weights."""
+        from hitta.index.snippets import Passages, query_terms
 
         plan = query if isinstance(query, QueryPlan) else (self.plan(query) if query.strip() else None)
-        return best_passage(text, language, query_terms(plan) if plan is not None else {}, width)
+        return Passages(query_terms(plan) if plan is not None else {}, width)
 
     def word_matches(self, plan: QueryPlan, ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
         """Return per id (how many of the plan's plain words it holds, whether it holds a translation of one)."""
@@ -691,11 +716,18 @@ class FullTextIndex:
                 return result
             counts = dict.fromkeys(numbers, 0)
             translated = dict.fromkeys(numbers, False)
+            scorer = self._block_scorer(searcher)
+            ordered = sorted(numbers)
+
+            def among(query: Any) -> list[int]:
+                found = scorer.docs_among(query, ordered)  # numpy over posting blocks, mostly read already
+                return found if found is not None else _docs_among(searcher, query, numbers)
+
             for word in plan.words:
-                for number in _docs_among(searcher, word.query, numbers):
+                for number in among(word.query):
                     counts[number] += 1
                 if word.translations is not None:
-                    for number in _docs_among(searcher, word.translations, numbers):
+                    for number in among(word.translations):
                         translated[number] = True
             for number, doc_id in numbers.items():
                 result[doc_id] = (counts[number], translated[number])
@@ -705,30 +737,42 @@ class FullTextIndex:
         """Return (field, key) → the query for the key's name written in the text, or None (see MENTIONED_FIELDS).
 
         Only a key some document holds in that field is widened; its words are looked up as a phrase
-        in every text field, each analysed as that field is (a Danish genitive finds its stem).
+        in every text field, each analysed as that field is (a Danish genitive finds its stem), by
+        index.mentions.WrittenName.
         """
         from whoosh import query as wq
 
         reader = searcher.reader()
 
+        kept = self._mentions if self.keep_open and searcher is self._searcher else {}
+
         def mention(fieldname: str, key: str) -> Any:
             if fieldname not in MENTIONED_FIELDS or (fieldname, key) not in reader:
                 return None
-            words = " ".join(key.replace('"', " ").split())
-            phrase = self._parser().parse(f'"{words}"') if words else wq.NullQuery
-            return None if phrase is wq.NullQuery else phrase
+            if (fieldname, key) not in kept:
+                if len(kept) >= MAX_KEPT_MENTIONS:
+                    kept.clear()
+                words = " ".join(key.replace('"', " ").split())
+                phrase = self._parser().parse(f'"{words}"') if words else wq.NullQuery
+                kept[(fieldname, key)] = None if phrase is wq.NullQuery else WrittenName(phrase, wq.Term(fieldname, key))
+            return kept[(fieldname, key)]
 
         return mention
 
-    def _ranked(self, searcher: Any, parsed: Any, limit: int | None, filter_query: Any) -> Any:
-        """Return whoosh Results for a parsed query: ranked by index.bm25 when it can, else by whoosh."""
-        from whoosh.searching import Results
-
+    def _block_scorer(self, searcher: Any) -> Any:
+        """Return the index.bm25 BlockScorer of a searcher: with keep_open the kept searcher's, kept with it."""
         from hitta.index.bm25 import BlockScorer
 
         scorer = self._scorer if self._scorer is not None and self._scorer.searcher is searcher else BlockScorer(searcher)
         if self.keep_open:
             self._scorer = scorer
+        return scorer
+
+    def _ranked(self, searcher: Any, parsed: Any, limit: int | None, filter_query: Any) -> Any:
+        """Return whoosh Results for a parsed query: ranked by index.bm25 when it can, else by whoosh."""
+        from whoosh.searching import Results
+
+        scorer = self._block_scorer(searcher)
         # Plain words: whoosh's own BM25F over whole posting blocks, several times faster on common
         # words (bench/latency.py). With a filter it is what scoring every document and then
         # filtering gives; whoosh's filtered top 50 left out better-scoring matches in 10 of 30
