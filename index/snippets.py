@@ -216,10 +216,7 @@ class Passages:
                         weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner, starts) if may_weigh else 0.0
                     if weight:
                         found.append(word)
-                if found:
-                    for match in _whole_words(found).finditer(region):
-                        word = match.group()
-                        matches.append((start + match.start(), start + match.end(), word.lower(), weights[word]))
+                matches.extend((start + at, start + at + len(word), word.lower(), weights[word]) for at, word in _whole_words(region, found))
         if not matches:
             return _cut(text, 0, width, [])
         best_start, best_score = matches[0][0], -1.0
@@ -248,18 +245,38 @@ def _heads(plain: Terms, prefixes: list[tuple[str, float]]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, sorted(heads, key=len, reverse=True))))
 
 
-# WORD without its group (findall gives the words), and the bounds of a word as WORD.finditer finds
-# it: no word character before it nor a word character and a dot (a dot between word characters
-# joins them, "z.B"), no word character after it nor a dot and a word character.
+# WORD without its group (findall gives the words).
 _WORDS = re.compile(WORD.pattern.replace("(", "(?:"))
-_BEFORE_WORD = r"(?<!\w)(?<!\w\.)"
-_AFTER_WORD = r"(?!\w)(?!\.\w)"
 
 
-def _whole_words(words: list[str]) -> re.Pattern[str]:
-    """Return a pattern finding the given words where they stand as whole words (WORD's words)."""
-    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-    return re.compile(f"{_BEFORE_WORD}(?:{alternatives}){_AFTER_WORD}")
+def _whole_words(text: str, words: list[str]) -> list[tuple[int, str]]:
+    """Return (offset, word) of each place where one of the words stands as a whole word, as WORD reads it, in text order.
+
+    A word of WORD has no word character before it nor a word character and a dot (a dot between word
+    characters joins them, "z.B"), and no word character after it nor a dot and a word character.
+    (A word character is what re's \\w matches: str.isalnum() or "_".)
+    """
+
+    def is_word(char: str) -> bool:
+        return char.isalnum() or char == "_"
+
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            before = text[max(0, at - 2) : at]
+            after = text[end : end + 2]
+            if not (
+                (before and is_word(before[-1]))
+                or (len(before) == 2 and before[1] == "." and is_word(before[0]))
+                or (after and is_word(after[0]))
+                or (len(after) == 2 and after[0] == "." and is_word(after[1]))
+            ):
+                found.append((at, word))
+            at = text.find(word, at + 1)
+    found.sort()
+    return found
 
 
 def _passage_start(text: str, first_match: int) -> int:
