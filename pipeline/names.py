@@ -47,7 +47,7 @@ from itertools import compress, count
 from typing import Any, NamedTuple, TypeVar
 
 from hitta.pipeline.entities import NameItem
-from hitta.pipeline.lexicon import any_language, common_words, endings, numbered
+from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -66,6 +66,7 @@ NOT_DISTRICTS = any_language("not_districts")
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
 NAMED_HEADS = any_language("named_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
 NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
@@ -101,9 +102,15 @@ UNNAMED_REFERENCES = any_language("unnamed_references")
 # Programme, project and product words: a candidate containing one is no organisation.
 PROGRAMME_WORDS = any_language("programme_words")
 PROGRAMME_ENDINGS = endings("programme_endings")
+# Names of EU funding programmes (`LIFE`, `Horizon Europe`): a whole name equal to one is a programme.
+EU_PROGRAMMES = any_language("eu_programmes")
+# Plurals of the project words, which head a breadcrumb or list of projects (`Projekter › X`); grammar, closed-class.
+PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer programme programs".split())
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
+# Kinds of company put before a name in apposition (`bostadsbolaget X`, `boligselskabet X`, `Energieversorger X`).
+COMPANY_NOUNS = endings("company_nouns")
 # Words opening or closing the name of a region, county or district.
 REGION_HEADS = any_language("region_heads")
 # Words that describe an area: a region right after one is named as geography, not as a body that acts.
@@ -221,7 +228,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN = (1 << bit for bit in range(8))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH = (1 << bit for bit in range(10))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -236,6 +243,8 @@ def _anchor_kind(word: str, lang: str) -> int:
         | CUE * (lower in _CUES_BY_FIRST_WORD)
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
+        | KIND * lower.endswith(COMPANY_NOUNS)
+        | SLASH * (word == "/")
     )
 
 
@@ -345,7 +354,7 @@ def _is_person_part(text: str) -> bool:
         return False
     if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
         return False
-    return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
+    return not _org_ending(lower) and not _opens_named_head(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -361,7 +370,9 @@ def _org_ending(lower: str, lang: str = "") -> bool:
 
 
 def _is_programme(words: list[str]) -> bool:
-    """Return True if any word marks a programme, project or strategy name."""
+    """Return True if any word marks a programme, project or strategy name, or the words name an EU programme."""
+    if " ".join(words).lower() in EU_PROGRAMMES:
+        return True
     for word in words:
         lower = word.lower()
         for part in lower.split("-"):
@@ -389,6 +400,8 @@ def genitive_base_length(surface: str, lang: str) -> int:
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
         return len(surface)
+    if base in CLOSING_HEADS and " " in surface:  # `Umeå kommuns` → `Umeå kommun`
+        return len(surface) - 1
     if base in KNOWN_ORGANISATIONS or base.isupper():
         return len(surface) - 1
     lower = base.lower()
@@ -426,6 +439,9 @@ def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
         if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
+    # A suspended compound part goes on to its head (`Teknik- og Miljøudvalget`).
+    if start < end < n - 1 and texts[end - 1].endswith("-") and lowers[end] in ("og", "och", "und", "and", "&") and texts[end + 1][:1].isalpha():
+        end += 2
     return end
 
 
@@ -451,17 +467,22 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
     n = len(texts)
     end = start
     i = start
+    joined = 0  # where the last enumeration item was joined on (`Tartu` | `and Västerlunda Municipality`)
     while i < n:
         text = texts[i]
         if _is_name_part(text) and lowers[i] not in NAMED_HEADS:
+            # A closing head ends another body's name: the item that led to it is not part of this one.
+            if joined and _closing_head(text) is not None:
+                return joined
             i += 1
             end = i
             continue
         nxt = texts[i + 1] if i + 1 < n else ""
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
-            # Continue an enumeration only into another capitalised word or adjective + noun.
-            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
+            # Continue an enumeration only into another capitalised word or adjective + noun (not `, the Finnish`).
+            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and nxt not in STOPWORDS and _is_name_part(after)):
+                joined = end
                 i += 1
                 continue
             break
@@ -536,7 +557,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     n = len(texts)
     # Only tokens where a branch below can fire are visited: heads, standalone compounds, closing heads.
     found: list[tuple[int, int, int]] = []
-    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ())}):
+    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ()), *_split_legal_form_ends(tokens)}):
         text = texts[i]
         lower = lowers[i]
         # Head + proper name, or head + preposition + name phrase.
@@ -548,7 +569,9 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if named_before and has_next and lowers[i + 1] == "i":
                 found.append((left_name, i + 1, 3))
                 continue
-            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
+            # A head joined to its name (`Aalto-universitetet i Finland`) is whole: `i` after it gives a place.
+            named_compound = "-" in text and text[:1].isupper() and lowers[i + 1:i + 2] == ["i"]
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not named_compound:
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
@@ -556,7 +579,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         end += 1
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
-                    if lowers[i + 1] == "of" and named_before:
+                    if named_before and (lowers[i + 1] == "of" or lowers[i + 1] == "for" and lower in ENGLISH_NAMED_HEADS):
                         start = left_name
                     found.append((start, end, 3))
                     continue
@@ -590,18 +613,24 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
         head = _closing_head(text)
-        if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+        split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
+        if (head is not None or split) and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
-            left = i
+            left = i - 2 if split else i
             dashed = head in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
+            # `GmbH & Co. KG`: the whole legal form closes the name.
+            if head == "KG" and i >= 3 and texts[i - 2] == "&" and texts[i - 1] in ("Co.", "Co") and _closing_head(texts[i - 3]):
+                left = i - 3
             start = _grow_name_left(tokens, left, letters=dashed)
             # A suspended compound belongs to the name, with a name word before it
             # (`Leipziger Wohnungs- und Baugesellschaft mbH`, not `Baugesellschaft mbH`).
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
+            start = _company_name_start(tokens, start, left, lang)
+            end = _company_name_end(tokens, start, end, head)
             # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -609,6 +638,41 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
+
+
+def _split_legal_form_ends(tokens: _Tokens) -> list[int]:
+    """Return the last token of each legal form the tokenizer split at its slash (`A/S.` → `A`, `/`, `S.`)."""
+    texts = tokens.text
+    return [
+        i + 1 for i in tokens.anchors.get(SLASH, ())
+        if 1 <= i < len(texts) - 1 and _closing_head(texts[i - 1] + "/" + texts[i + 1]) is not None
+    ]
+
+
+def _company_name_start(tokens: _Tokens, start: int, left: int, lang: str) -> int:
+    """Return where a name closed by a legal form starts, joined over `&` and a Nordic `i <place>`.
+
+    `Bjerre & Holm Anlæg A/S`, `Pflegedienst Sonnenhof GmbH & Co. KG`, `Norrlandsbygg i Gävle AB`; a kind of
+    company before the name is not part of it (`Fergeselskapet Fjordlinje Vest AS`).
+    """
+    texts, lowers = tokens.text, tokens.lower
+    if start < left:
+        while start >= 2 and texts[start - 1] == "&" and _is_name_part(texts[start - 2]):
+            start = _grow_name_left(tokens, start - 1)
+        if lang in ("sv", "da", "nb", "no", "nn") and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
+                and not _token_sentence_start(tokens, start - 2) and lowers[start - 2] not in STOPWORDS:
+            start = _grow_name_left(tokens, start - 1)
+        while start < left - 1 and lowers[start].endswith(COMPANY_NOUNS):
+            start += 1
+    return start
+
+
+def _company_name_end(tokens: _Tokens, start: int, end: int, head: str | None) -> int:
+    """Return where a name goes on after its legal form: Swedish `Bostads AB Granhöjden`, `Fastighets AB X`."""
+    texts = tokens.text
+    if head == "AB" and end - start == 2 and texts[start].endswith("s") and end < len(texts) and _is_name_part(texts[end]):
+        return _grow_name_right(tokens, end, limit=2)
+    return end
 
 
 def _token_sentence_start(tokens: _Tokens, i: int) -> bool:
@@ -700,6 +764,27 @@ def _role_employer_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int
     return found
 
 
+def _apposition_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
+    """Return names put after a kind of company or body (`bostadsbolaget Hemfast`, `das Unternehmen Brantex`).
+
+    The name is the run of capitalised words after the kind; its first word is no common word of the language
+    (German capitalises every noun: `Unternehmen Steuern zahlen`), and a person's name is none.
+    """
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    common = common_words(lang)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(KIND, ()):
+        j = i + 1
+        if j >= n or spaces[j] or not _is_name_part(texts[j]) or lowers[j] in common:
+            continue
+        end = _grow_name_right(tokens, j, limit=3)
+        words = texts[j:end]
+        if end > j and not _is_programme(words) and not _looks_like_person(words):
+            found.append((j, end, 1))
+    return found
+
+
 def _looks_like_person(words: list[str]) -> bool:
     """Return True if words look like a person's name (a given name and a surname)."""
     return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
@@ -751,7 +836,9 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
-    if head != surface and head in COMPOUND_ACRONYMS:
+    # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
+    if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
+            and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
         end = start + genitive_base_length(surface, lang)
@@ -769,6 +856,9 @@ def _closing_head(word: str) -> str | None:
     if word in CLOSING_HEADS:
         return word
     if word.endswith(".") and word[:-1] in CLOSING_HEADS and not word[:-1].endswith("."):
+        return word[:-1]
+    # A genitive head closes the name of the body it belongs to (`Københavns Kommunes Teknik- og Miljøforvaltning`).
+    if word.endswith("s") and word[:-1] in CLOSING_HEADS and word[:-1].isalpha() and not word[:-1].isupper():
         return word[:-1]
     return None
 
@@ -801,6 +891,7 @@ def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[t
     """
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
+    candidates += _apposition_rules(tokens, lang)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
@@ -908,7 +999,9 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
-            spans.append((i, end))
+            # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
+            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
+            spans.append((start, end))
             after_last = end
     return spans
 
@@ -993,12 +1086,22 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(ner_spans(text, lang))
 
 
+_CODE = re.compile(r"[A-ZÄÖÜÅÆØ]\d{1,2}")
+# The rest of a coordinated compound after its suspended part: `und Baugesellschaft`, `og Demonstrationsprogram`.
+_SUSPENDED_REST = re.compile(r"\s+(?:und|og|och|and|&)\s+\w[\w-]*(?:\s+(\S+))?")
+
+
 # Letters each followed by a full stop (`B.T.`, `U.S.A.`): an abbreviation, whose last full stop is part of it.
 _ABBREVIATION = re.compile(r"(?:\w{1,3}\.){2,}")
 
 
 def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
     """Return an NER ORG span as an item if it passes the organisation filters, else None."""
+    # A span cut inside a coordinated compound (`Leipziger Wohnungs-` | `und Baugesellschaft mbH`) goes on to its head.
+    suspended = _SUSPENDED_REST.match(text, end) if text[start:end].endswith("-") else None
+    if suspended:
+        # A legal form after the head closes the name (`… und Baugesellschaft mbH`).
+        end = suspended.end() if suspended.group(1) and _closing_head(suspended.group(1)) else suspended.start(1) if suspended.group(1) else suspended.end()
     # An abbreviation keeps its last full stop (`B.T.`, `Ges.m.b.H.`).
     stripped = text[start:end].strip(" \t\n,:;")
     surface = stripped if _ABBREVIATION.fullmatch(stripped) else stripped.strip(" \t\n.,:;")
@@ -1015,6 +1118,9 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
         return None
     if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
         return None
+    # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
+    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
+        return None
     # Lower-case words inside a name are connectors or adjectives of a name closed by a capitalised word
     # (`Styrelsen for …`, `Det radikale Venstre`), else it is a phrase (`Den danske kvinde får`).
     # A lower-case institutional word may close it (`Odense kommune`, `Lunds universitet`).
@@ -1026,7 +1132,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
     if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
         return None
-    if _after_programme_word(text, start):
+    if _after_programme_word(text, start) or surface in _programme_acronyms(text) or surface in _project_names(text):
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
@@ -1249,10 +1355,49 @@ def _place_words(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in after + dateline)
 
 
+_ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\)")
+_ACRONYM_BEFORE = re.compile(r"(?<!\w)([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\(([^()\n]{3,120})\)")
+
+
+@_per_document
+def _programme_acronyms(text: str) -> frozenset[str]:
+    """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
+    if "(" not in text:
+        return frozenset()
+    found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
+    found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    return frozenset(found)
+
+
+# A project or programme word (also closing a compound: `Interreg-projektet`), then a run of capitalised words,
+# with a breadcrumb arrow or a colon between them.
+_PROJECT_WORD = re.compile(
+    r"(?<![\w-])(?:[\w]+-)?(?:" + "|".join(sorted(map(re.escape, PROGRAMME_WORDS | PROGRAMME_PLURALS), key=len, reverse=True))
+    + r")(?![\w-])",
+    flags=re.IGNORECASE,
+)
+_PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
+
+
+@_per_document
+def _project_names(text: str) -> frozenset[str]:
+    """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
+
+    A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
+    """
+    found = set()
+    for word in _PROJECT_WORD.finditer(text):
+        name = _PROJECT_NAME.match(text, word.end())
+        if name:
+            found.add(name.group(1))
+    return frozenset(found)
+
+
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
-    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
+    # Also the last part of a compound (`Interreg-projektet Grøn Kyst`).
+    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":").rsplit("-", 1)[-1] in PROGRAMME_WORDS
 
 
 def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> bool:
@@ -1309,7 +1454,7 @@ def _ner_person(
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
-    while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
     surface = text[start:end].rstrip(".,:")
@@ -1320,11 +1465,30 @@ def _ner_person(
         return None
     if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
         return None
+    # A name right after a project or programme word names that project (`projektet Grön Framtid`).
+    if _after_programme_word(text, start) or surface in _project_names(text):
+        return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
         offset, tokens = tokens_at(start)
         if not _ner_person_plausible(start - offset, end - offset, tokens):
             return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
+
+
+def _unknown_word_before_given_name(words: list[str]) -> bool:
+    """Return True if a name of three or more words opens with a role word before a given name.
+
+    A role or title the lists do not hold (`Kreisbeigeordneter Tobias Kranz`): no given name, but a common word
+    of the neighbour languages or a compound longer than given names are (the given-name lists miss names, so
+    `Mette Margrethe Elf` keeps its first name).
+    """
+    if len(words) < 3 or words[0] in GIVEN_NAMES or words[1] not in GIVEN_NAMES:
+        return False
+    return len(words[0]) >= MIN_ROLE_COMPOUND or words[0].lower() in _neighbour_common_words()
+
+
+# A capitalised word this long before a given name is a compound role word (`Trafikplanlægger`), not a first name.
+MIN_ROLE_COMPOUND = 12
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:
@@ -1449,8 +1613,9 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         if regional:
             before = text[max(0, start - 60):start]
             last_words = [word.strip(".,;:()") for word in before.lower().split()[-3:]]
-            joins = re.findall(r"\w+|,", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
-            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`).
+            joins = re.findall(r"\w+|[,.;:!?]", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
+            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`), and a
+            # sentence end a new sentence (`… Region Y. Region Z finansierer projektet.`).
             listed = joins is not None and all(join in LIST_JOINS for join in joins) and (joins == [","] or "," not in joins)
             if any(word in GEOGRAPHY_CUES for word in last_words) or listed:
                 previous_dropped_end = end
