@@ -41,7 +41,7 @@ from functools import lru_cache, wraps
 from itertools import compress, count
 from typing import Any, NamedTuple
 
-from hitta.pipeline.lexicon import any_language, common_words, endings, numbered
+from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -50,8 +50,13 @@ from hitta.pipeline.scan import Coverage
 # Short closed-class grammar words (prepositions, connectors, particles) and morphological suffixes stay in code.
 
 # Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
-STANDALONE_ORG_ENDINGS = endings("org_endings")
-GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare")
+# Named offices of a German body are organisations on their own (`Stadtplanungsamt`, `Bauausschuss`).
+GERMAN_UNIT_ENDINGS = tuple(sorted(word_list("unit_endings", "de")))
+STANDALONE_ORG_ENDINGS = endings("org_endings") + GERMAN_UNIT_ENDINGS
+GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare") + GERMAN_UNIT_ENDINGS
+# A definite sv/da/nb compound naming a unit (`Eiendomsavdelingen`, `Markedsudvalget`) is also how a text refers back
+# to a committee named in full: only one named as a unit of a body is kept (_unit_rules).
+UNIT_ENDINGS = tuple(sorted(frozenset(endings("unit_endings")) - frozenset(GERMAN_UNIT_ENDINGS)))
 # Endings that look like one of those but are common nouns (`-området` is no `-rådet`).
 NOT_ORG_ENDINGS = endings("not_org_endings")
 # German districts are compounds in -kreis (`Heidekreis`); these -kreis nouns are groups of people.
@@ -59,9 +64,10 @@ NOT_DISTRICTS = any_language("not_districts")
 # Words with such an ending that are common nouns or unnamed references, never organisations alone.
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
-NAMED_HEADS = any_language("named_heads")
+NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
-NAMED_HEAD_ENDINGS = endings("named_head_endings")
+NAMED_HEAD_ENDINGS = endings("named_head_endings") + endings("unit_heads")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
 # suffixes of sv/da/de adjectives (grammar, closed-class).
 ADJECTIVE_ENDINGS = (
@@ -74,7 +80,12 @@ PREPOSITIONS = frozenset("för for für of til i".split())
 # Prepositions between a role and its employer (`projektchef i X`, `formand for X`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 # Heads and legal forms that close a name (`X Kommune`, `X stad`, `X GmbH`); case-sensitive.
-CLOSING_HEADS = any_language("closing_heads")
+# English heads of bodies and committees (`X College`, `X Committee`): inside a text in another language such a
+# capitalised head is mostly part of a borrowed place name (`an dem Military College` in UNER PUD de, tagged LOC).
+ENGLISH_CLOSING_HEADS = any_language("body_closing_heads")
+CLOSING_HEADS = any_language("closing_heads") | any_language("municipal_closing_heads") | ENGLISH_CLOSING_HEADS
+# English heads naming a body only with `of` and a name after them (`City of Tartu`, `Port of Aarhus`).
+OF_HEADS = any_language("of_heads")
 # Closing heads that may also follow a dash (`Interreg X – Kontaktstelle`).
 DASH_CLOSING_HEADS = any_language("dash_closing_heads")
 # Words that join the items of a list (`X, Y und Z`).
@@ -84,7 +95,7 @@ ORG_LABELS = any_language("org_labels")
 CUE_PHRASES = tuple(tuple(phrase.split()) for phrase in sorted(any_language("cue_phrases")))
 # Role words: a name next to one is a person, an organisation after `role + prep` is an employer.
 ROLE_WORDS = any_language("role_words")
-ROLE_ENDINGS = endings("role_endings")
+ROLE_ENDINGS = endings("role_endings") + endings("job_titles")
 PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
 TITLES = any_language("titles")
 CONTACT_LABELS = any_language("contact_labels")
@@ -227,7 +238,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND = (1 << bit for bit in range(9))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, OF_HEAD, UNIT, SLASH = (1 << bit for bit in range(12))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -236,13 +247,16 @@ def _anchor_kind(word: str, lang: str) -> int:
     return (
         KNOWN * _is_known_token(word)
         | HEAD * _is_head_word(lower, lang)
-        | CLOSING * (_closing_head(word) is not None)
+        | CLOSING * (_closing_head(word) is not None or _genitive_closing_head(word) is not None)
         | PERSON * _is_person_part(word)
         | LABEL * (lower in ORG_LABELS)
         | CUE * (lower in _CUES_BY_FIRST_WORD)
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
         | KIND * lower.endswith(COMPANY_NOUNS)
+        | OF_HEAD * (lower in OF_HEADS and word[:1].isupper())
+        | SLASH * (word == "/")
+        | UNIT * (word[:1].isupper() and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
     )
 
 
@@ -397,6 +411,8 @@ def genitive_base_length(surface: str, lang: str) -> int:
     last = re.split(r"[\s-]", surface)[-1]
     if len(last) < 3 or not last.endswith("s"):
         return len(surface)
+    if " " in surface and _genitive_closing_head(last) is not None:  # `Københavns Kommunes` → `Københavns Kommune`
+        return len(surface) - 1
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
         return len(surface)
@@ -472,7 +488,9 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
             # Continue an enumeration only into another capitalised word or adjective + noun.
-            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
+            # A function word after a comma opens the next phrase (`… of Technology, the Finnish …`).
+            adjective = nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and not (text == "," and nxt in STOPWORDS)
+            if _is_name_part(nxt) or (adjective and _is_name_part(after)):
                 i += 1
                 continue
             break
@@ -541,6 +559,81 @@ def _is_head_word(lower: str, lang: str) -> bool:
     return _opens_named_head(lower) or _standalone_org_word(lower, lang)
 
 
+def _named_compound_before_place(head: str, preposition: str) -> bool:
+    """Return True if a head carrying its name in a compound is followed by a place (`Aalto-universitetet i Finland`).
+
+    A bare head takes its name after the preposition (`Universitetet i Bergen`); one that already has it does not.
+    """
+    name = head.split("-")[0]
+    return preposition in ("i", "in", "på") and "-" in head and _is_cap_word(name) and not _opens_named_head(name.lower())
+
+
+# Words before a closing legal form that join two names into one company (`Bjerre & Holm A/S`, `X GmbH & Co. KG`).
+COMPANY_JOINS = ("&", "+")
+LOCATIVE_IN_NAMES = ("i", "in")
+
+
+def _joined_company_start(tokens: _Tokens, start: int, head: str) -> int:
+    """Return start moved left over names joined by `&` (`Bjerre & Holm Anlæg A/S`, `Sonnenhof GmbH & Co. KG`) or by
+    a place (`Norrlandsbygg i Gävle AB`) inside a company name closed by a legal form.
+
+    A name with its own legal form before `&` is another company, unless `& Co.` follows (`GmbH & Co. KG`).
+    """
+    texts = tokens.text
+    if start < 2 or start >= len(texts) or not _is_name_part(texts[start - 2]):
+        return start
+    before, first = texts[start - 1], texts[start]
+    if before in COMPANY_JOINS and (_closing_head(texts[start - 2]) is None or first.rstrip(".") == "Co"):
+        return _grow_name_left(tokens, start - 1)
+    # A legal form is an abbreviation (`AB`, `A/S`, `GmbH`): a place inside a municipal or company name is rare
+    # before a word head (`… i Gävle kommun` is the municipality of Gävle).
+    legal_form = sum(c.isupper() for c in head) >= 2
+    if before in LOCATIVE_IN_NAMES and legal_form and start - 2 >= 0 and not _token_sentence_start(tokens, start - 2):
+        return _grow_name_left(tokens, start - 1, limit=1)
+    return start
+
+
+def _unit_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return named units of a body: a unit compound coordinated with another (`Teknik- og Miljøudvalget`) or put after
+    the body and a comma (`Lindfjord kommune, Eiendomsavdelingen`)."""
+    texts, lowers = tokens.text, tokens.lower
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(UNIT, ()):
+        start = _suspended_compound_start(tokens, i)
+        after_body = i >= 2 and texts[i - 1] == "," and (_closing_head(texts[i - 2]) is not None or _standalone_org_word(lowers[i - 2], ""))
+        if start < i or after_body:
+            found.append((start, i + 1, 2))
+    return found
+
+
+def _slashed_legal_form_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return companies whose legal form the tokenizer split at its slash (`Ladenet Sjælland A/S.` → `A`, `/`, `S.`)."""
+    texts, idx = tokens.text, tokens.idx
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(SLASH, ()):
+        if not 2 <= i < len(texts) - 1 or idx[i - 1] + len(texts[i - 1]) != idx[i] or idx[i] + 1 != idx[i + 1]:
+            continue
+        head = texts[i - 1] + "/" + texts[i + 1]
+        if _closing_head(head) is not None:
+            start = _joined_company_start(tokens, _grow_name_left(tokens, i - 1), head)
+            if start < i - 1:
+                found.append((start, i + 2, 3))
+    return found
+
+
+def _of_head_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return English bodies named as `<head> of <name>` (`City of Tartu`, `Port of Aarhus`)."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(OF_HEAD, ()):
+        if i + 2 < n and lowers[i + 1] == "of":
+            end = _grow_name_right(tokens, i + 2, limit=3)
+            if end > i + 2 and not _is_programme(texts[i:end]):
+                found.append((i, end, 3))
+    return found
+
+
 def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return organisations built around institutional heads and compound endings."""
     texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
@@ -559,7 +652,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if named_before and has_next and lowers[i + 1] == "i":
                 found.append((left_name, i + 1, 3))
                 continue
-            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not _named_compound_before_place(text, lowers[i + 1]):
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
@@ -567,7 +660,8 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         end += 1
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
-                    if lowers[i + 1] == "of" and named_before:
+                    # So in `for` after an English head (`Swedish Research Council for Health`).
+                    if named_before and (lowers[i + 1] == "of" or lowers[i + 1] == "for" and lower in ENGLISH_NAMED_HEADS):
                         start = left_name
                     found.append((start, end, 3))
                     continue
@@ -600,7 +694,9 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
-        head = _closing_head(text)
+        head = _closing_head(text) or _genitive_closing_head(text)
+        if head in ENGLISH_CLOSING_HEADS and head[:1].isupper() and lang != "en":
+            head = None
         if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
             left = i
@@ -613,6 +709,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
+            start = _joined_company_start(tokens, start, head)
             # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -796,6 +893,18 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
+def _genitive_closing_head(word: str) -> str | None:
+    """Return the closing head a word is the genitive of (`Kommunes` → `Kommune`, `Stads` → `Stad`), else None.
+
+    Only word heads, not legal-form abbreviations (`AGs`): the base form is what an annotator lists.
+    """
+    base = word[:-1]
+    if word.endswith("s") and len(base) >= 4 and base.isalpha() and not base.isupper() and base in CLOSING_HEADS:
+        return base
+    return None
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _closing_head(word: str) -> str | None:
     """Return the closing head a token is (`GmbH`), also with a sentence's full stop glued on (`GmbH.`), else None."""
     if word in CLOSING_HEADS:
@@ -852,7 +961,8 @@ def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     tokens = _tokens(text, lang)
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
-    candidates += _apposition_rules(tokens, lang)
+    candidates += _apposition_rules(tokens, lang) + _of_head_rules(tokens) + _unit_rules(tokens)
+    candidates += _slashed_legal_form_rules(tokens)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
@@ -931,6 +1041,9 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
             end += 1
             words += 1
             continue
+        # A surname with a capital inside (`MacLeod`) ends a name opened by a name word.
+        if words and _CAMEL_SURNAME.fullmatch(texts[end]):
+            return end + 1
         # A middle initial (`Henrik S. Nissen`) continues a name that goes on after it.
         if words and _is_initial(texts[end]) and end + 1 < n and _is_person_part(texts[end + 1]):
             end += 1
@@ -956,7 +1069,7 @@ def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if i < after_last or i + 1 >= n:
             continue
         # A name of two or more words goes on with a name word, an initial or a particle (most capitalised words do not).
-        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1])):
+        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
