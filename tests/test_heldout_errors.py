@@ -12,32 +12,13 @@ from __future__ import annotations
 import pytest
 
 from hitta.pipeline import names
-from hitta.pipeline.names import find_organisations, find_persons
+from tests.test_name_errors import ner, orgs, persons  # noqa: F401  (ner is a fixture)
 
 
-@pytest.fixture
-def ner(monkeypatch):
-    """Return a setter making the NER give the listed (surface, label) spans of a text (none by default)."""
-
-    def use(text: str, spans: list[tuple[str, str]]) -> None:
-        found = []
-        for surface, label in spans:
-            start = text.index(surface)
-            found.append((start, start + len(surface), label))
-        monkeypatch.setattr(names, "_ner_spans", lambda t, lang: tuple(found) if t == text else ())
-
+@pytest.fixture(autouse=True)
+def no_ner(monkeypatch):
+    """Make the NER give no spans unless a test sets them with `ner`: the rules alone are tested."""
     monkeypatch.setattr(names, "_ner_spans", lambda t, lang: ())
-    return use
-
-
-def orgs(text: str, lang: str) -> set[str]:
-    """Return the organisation names found in a text."""
-    return {item["name"] for item in find_organisations(text, lang)}
-
-
-def persons(text: str, lang: str) -> set[str]:
-    """Return the person names found in a text."""
-    return {item["name"] for item in find_persons(text, lang)}
 
 
 # (a) English and other foreign institution names, with spans that stop at the name.
