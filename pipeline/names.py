@@ -97,7 +97,7 @@ CUE_PHRASES = tuple(tuple(phrase.split()) for phrase in sorted(any_language("cue
 ROLE_WORDS = any_language("role_words")
 ROLE_ENDINGS = endings("role_endings") + endings("job_titles")
 PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
-TITLES = any_language("titles")
+TITLES = any_language("titles") | any_language("honorifics")
 CONTACT_LABELS = any_language("contact_labels")
 SPEECH_VERBS = any_language("speech_verbs")
 CONTACT_LINE_WORDS = any_language("contact_line_words")
@@ -1125,7 +1125,15 @@ def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
             return True
         if nxt is not None and _role_line_follows(tokens, end):
             return True
+        if nxt is not None and _address_of_name(texts[nxt], lowers[start:end]):
+            return True
     return False
+
+
+def _address_of_name(word: str, name_lowers: list[str]) -> bool:
+    """Return True if a word is an e-mail address made of the name (`mikk.tamm@…` under `Mikk Tamm`)."""
+    local = word.partition("@")[0].lower() if "@" in word else ""
+    return bool(local) and any(len(part) >= 3 and part in local for part in name_lowers)
 
 
 def _role_line_follows(tokens: _Tokens, end: int) -> bool:

@@ -144,3 +144,19 @@ def test_base_form_of_a_genitive_organisation(ner, text, lang, expected):
 def test_persons_without_roles_bodies_or_programmes(ner, text, lang, spans, expected):
     ner(text, spans)
     assert persons(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Cllr Ann Reidford opened the new depot on Friday.", "en", {"Ann Reidford"}),
+        ("Ms Tove Arnesen leads the pilot.", "en", {"Tove Arnesen"}),
+        ("– Vi er klare, sier varaordfører Signe Ulvang.", "nb", {"Signe Ulvang"}),
+        # A contact block: a name line under a role, above an e-mail address made of the name.
+        ("Contact\n\nPress officer\nTiit Saar\ntiit.saar@example.org\n", "en", {"Tiit Saar"}),
+        # An address not made of the words above it is no evidence.
+        ("Contact\n\nNordlys Consult\ninfo@example.org\n", "en", set()),
+    ],
+)
+def test_person_cues_of_english_titles_and_contact_blocks(ner, text, lang, expected):
+    assert persons(text, lang) == expected
