@@ -67,7 +67,7 @@ NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads")
 ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
-NAMED_HEAD_ENDINGS = endings("named_head_endings") + endings("unit_heads")
+NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
 # suffixes of sv/da/de adjectives (grammar, closed-class).
 ADJECTIVE_ENDINGS = (
@@ -238,7 +238,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, OF_HEAD, UNIT, SLASH = (1 << bit for bit in range(12))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH, OF_HEAD, UNIT = (1 << bit for bit in range(12))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -568,31 +568,6 @@ def _named_compound_before_place(head: str, preposition: str) -> bool:
     return preposition in ("i", "in", "på") and "-" in head and _is_cap_word(name) and not _opens_named_head(name.lower())
 
 
-# Words before a closing legal form that join two names into one company (`Bjerre & Holm A/S`, `X GmbH & Co. KG`).
-COMPANY_JOINS = ("&", "+")
-LOCATIVE_IN_NAMES = ("i", "in")
-
-
-def _joined_company_start(tokens: _Tokens, start: int, head: str) -> int:
-    """Return start moved left over names joined by `&` (`Bjerre & Holm Anlæg A/S`, `Sonnenhof GmbH & Co. KG`) or by
-    a place (`Norrlandsbygg i Gävle AB`) inside a company name closed by a legal form.
-
-    A name with its own legal form before `&` is another company, unless `& Co.` follows (`GmbH & Co. KG`).
-    """
-    texts = tokens.text
-    if start < 2 or start >= len(texts) or not _is_name_part(texts[start - 2]):
-        return start
-    before, first = texts[start - 1], texts[start]
-    if before in COMPANY_JOINS and (_closing_head(texts[start - 2]) is None or first.rstrip(".") == "Co"):
-        return _grow_name_left(tokens, start - 1)
-    # A legal form is an abbreviation (`AB`, `A/S`, `GmbH`): a place inside a municipal or company name is rare
-    # before a word head (`… i Gävle kommun` is the municipality of Gävle).
-    legal_form = sum(c.isupper() for c in head) >= 2
-    if before in LOCATIVE_IN_NAMES and legal_form and start - 2 >= 0 and not _token_sentence_start(tokens, start - 2):
-        return _grow_name_left(tokens, start - 1, limit=1)
-    return start
-
-
 def _unit_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
     """Return named units of a body: a unit compound coordinated with another (`Teknik- og Miljøudvalget`) or put after
     the body and a comma (`Lindfjord kommune, Eiendomsavdelingen`)."""
@@ -603,21 +578,6 @@ def _unit_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
         after_body = i >= 2 and texts[i - 1] == "," and (_closing_head(texts[i - 2]) is not None or _standalone_org_word(lowers[i - 2], ""))
         if start < i or after_body:
             found.append((start, i + 1, 2))
-    return found
-
-
-def _slashed_legal_form_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
-    """Return companies whose legal form the tokenizer split at its slash (`Ladenet Sjælland A/S.` → `A`, `/`, `S.`)."""
-    texts, idx = tokens.text, tokens.idx
-    found: list[tuple[int, int, int]] = []
-    for i in tokens.anchors.get(SLASH, ()):
-        if not 2 <= i < len(texts) - 1 or idx[i - 1] + len(texts[i - 1]) != idx[i] or idx[i] + 1 != idx[i + 1]:
-            continue
-        head = texts[i - 1] + "/" + texts[i + 1]
-        if _closing_head(head) is not None:
-            start = _joined_company_start(tokens, _grow_name_left(tokens, i - 1), head)
-            if start < i - 1:
-                found.append((start, i + 2, 3))
     return found
 
 
@@ -640,7 +600,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     n = len(texts)
     # Only tokens where a branch below can fire are visited: heads, standalone compounds, closing heads.
     found: list[tuple[int, int, int]] = []
-    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ())}):
+    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ()), *_split_legal_form_ends(tokens)}):
         text = texts[i]
         lower = lowers[i]
         # Head + proper name, or head + preposition + name phrase.
@@ -697,19 +657,24 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
         head = _closing_head(text) or _genitive_closing_head(text)
         if head in ENGLISH_CLOSING_HEADS and head[:1].isupper() and lang != "en":
             head = None
-        if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+        split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
+        if (head is not None or split) and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
-            left = i
+            left = i - 2 if split else i
             dashed = head in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
+            # `GmbH & Co. KG`: the whole legal form closes the name.
+            if head == "KG" and i >= 3 and texts[i - 2] == "&" and texts[i - 1] in ("Co.", "Co") and _closing_head(texts[i - 3]):
+                left = i - 3
             start = _grow_name_left(tokens, left, letters=dashed)
             # A suspended compound belongs to the name, with a name word before it
             # (`Leipziger Wohnungs- und Baugesellschaft mbH`, not `Baugesellschaft mbH`).
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
-            start = _joined_company_start(tokens, start, head)
+            start = _company_name_start(tokens, start, left, lang)
+            end = _company_name_end(tokens, start, end, head)
             # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -717,6 +682,41 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
+
+
+def _split_legal_form_ends(tokens: _Tokens) -> list[int]:
+    """Return the last token of each legal form the tokenizer split at its slash (`A/S.` → `A`, `/`, `S.`)."""
+    texts = tokens.text
+    return [
+        i + 1 for i in tokens.anchors.get(SLASH, ())
+        if 1 <= i < len(texts) - 1 and _closing_head(texts[i - 1] + "/" + texts[i + 1]) is not None
+    ]
+
+
+def _company_name_start(tokens: _Tokens, start: int, left: int, lang: str) -> int:
+    """Return where a name closed by a legal form starts, joined over `&` and a Nordic `i <place>`.
+
+    `Bjerre & Holm Anlæg A/S`, `Pflegedienst Sonnenhof GmbH & Co. KG`, `Norrlandsbygg i Gävle AB`; a kind of
+    company before the name is not part of it (`Fergeselskapet Fjordlinje Vest AS`).
+    """
+    texts, lowers = tokens.text, tokens.lower
+    if start < left:
+        while start >= 2 and texts[start - 1] == "&" and _is_name_part(texts[start - 2]):
+            start = _grow_name_left(tokens, start - 1)
+        if lang in ("sv", "da", "nb", "no", "nn") and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
+                and not _token_sentence_start(tokens, start - 2) and lowers[start - 2] not in STOPWORDS:
+            start = _grow_name_left(tokens, start - 1)
+        while start < left - 1 and lowers[start].endswith(COMPANY_NOUNS):
+            start += 1
+    return start
+
+
+def _company_name_end(tokens: _Tokens, start: int, end: int, head: str | None) -> int:
+    """Return where a name goes on after its legal form: Swedish `Bostads AB Granhöjden`, `Fastighets AB X`."""
+    texts = tokens.text
+    if head == "AB" and end - start == 2 and texts[start].endswith("s") and end < len(texts) and _is_name_part(texts[end]):
+        return _grow_name_right(tokens, end, limit=2)
+    return end
 
 
 def _token_sentence_start(tokens: _Tokens, i: int) -> bool:
@@ -962,7 +962,6 @@ def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
     candidates += _apposition_rules(tokens, lang) + _of_head_rules(tokens) + _unit_rules(tokens)
-    candidates += _slashed_legal_form_rules(tokens)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
@@ -1073,7 +1072,9 @@ def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
-            spans.append((i, end))
+            # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
+            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
+            spans.append((start, end))
             after_last = end
     return spans
 
@@ -1502,7 +1503,7 @@ def _ner_person(
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
-    while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
     surface = text[start:end].rstrip(".,:")
@@ -1521,6 +1522,15 @@ def _ner_person(
         if not _ner_person_plausible(start - offset, end - offset, tokens):
             return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
+
+
+def _unknown_word_before_given_name(words: list[str]) -> bool:
+    """Return True if a name of three or more words opens with a word that is no given name before one that is.
+
+    That word is a role or title the lists do not hold (`Trafikplanlægger Mads Overgaard`, `Kreisbeigeordneter
+    Thomas Zerbe`): a person's name opens with a given name.
+    """
+    return len(words) >= 3 and words[0] not in GIVEN_NAMES and words[1] in GIVEN_NAMES
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:

@@ -118,6 +118,16 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("da", "Han underviser ved Harwick University i Leeds.", {"Harwick University"}),
         ("de", "Die Aktie von Nordlicht Solar Inc. stieg am Freitag.", {"Nordlicht Solar Inc"}),
         ("da", "Lånet kom fra Hafnor Sparebank i foråret.", {"Hafnor Sparebank"}),
+        # Partners joined by `&`, a composite legal form, a legal form the tokenizer splits at a sentence end.
+        ("da", "Arbejdet udføres af Lund & Krogh Entreprise A/S.", {"Lund & Krogh Entreprise A/S"}),
+        ("de", "Partner ist die Bäckerei Kornfeld GmbH & Co. KG aus Talheim.", {"Bäckerei Kornfeld GmbH & Co. KG"}),
+        # Swedish company names built around AB (`Fastighets AB X`, `X i <ort> AB`).
+        ("sv", "Fastighets AB Björkbacken och Markbygg i Västerby AB deltar.",
+         {"Fastighets AB Björkbacken", "Markbygg i Västerby AB"}),
+        # A kind of company before a registered name is not part of it; a municipal enterprise's `KF` closes one.
+        ("nb", "Rederiet deltar. Busselskapet Fjellbuss AS og Nordvik Havn KF leder arbeidet.",
+         {"Fjellbuss AS", "Nordvik Havn KF"}),
+        ("en", "The software comes from Brackwater Data plc in Leeds.", {"Brackwater Data plc"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
@@ -139,6 +149,11 @@ def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
         ("de", "Ansprechpartner sind Frau Helga Brenner und Herr Tobias Kranz.",
          [("Frau Helga Brenner", "PER"), ("Herr Tobias Kranz", "PER")], {"Helga Brenner", "Tobias Kranz"}),
         ("de", "Wie Frau Brenner erklärte, beginnt der Bau im Mai.", [("Frau Brenner", "PER")], set()),
+        # A role word the lists do not hold, before a given name, is no part of the name.
+        ("de", "„Wir sind zufrieden“, sagt Kreisbeigeordneter Tobias Kranz.", [("Kreisbeigeordneter Tobias Kranz", "PER")],
+         {"Tobias Kranz"}),
+        ("da", "Kontakt\nVejplanlægger Karin Holt\nTlf. 12 34 56 78", [("Vejplanlægger Karin Holt", "PER")],
+         {"Karin Holt"}),
         # A surname with a capital inside is a name word.
         ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
         # A project named like a person (adjective + place) after `projektet` is the project.
@@ -217,3 +232,39 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
 )
 def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# A unit or a body named by its kind of institution is an organisation, and no person.
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        ("de", "Leiterin Stabsstelle Klimaschutz\nTel. 0351 123456", "Stabsstelle Klimaschutz"),
+        ("de", "Die Hansestadt Kehrum und das Jobcenter Talheim kooperieren.", "Hansestadt Kehrum"),
+        ("de", "Die Hansestadt Kehrum und das Jobcenter Talheim kooperieren.", "Jobcenter Talheim"),
+        ("sv", "Utvärderingen görs av Högskolan i Västerby.", "Högskolan i Västerby"),
+        ("nb", "Høgskolen i Nordmark ansvarer for intervjuene.", "Høgskolen i Nordmark"),
+    ],
+)
+def test_a_kind_of_institution_opens_a_name(ner, lang, text, name):
+    ner(text, [])
+    assert name in orgs(text, lang)
+    assert name not in persons(text, lang)
+
+
+# The Swedish role of a contact, in the forms contact blocks write it.
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Kontakt\nMaja Ek, projektledare\nmaja.ek@example.se", "projektledare"),
+        ("Projektledare:\nMaja Ek\nTel: 070-123 45 67", "Projektledare"),
+        ("Maja Ek\nProjektledare, Västerby kommun\n070-123 45 67", "Projektledare"),
+        ("Kontakt\nLars Holm, kommunikatör\nlars.holm@example.se", "kommunikatör"),
+        ("Kontakt\nLars Holm, miljöutredare\nlars.holm@example.se", "miljöutredare"),
+    ],
+)
+def test_a_swedish_contact_keeps_its_role(text, role):
+    from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
+
+    people = find_persons(text, "sv", use_ner=False)
+    contacts = group_contacts(text, people, find_emails(text), find_phones(text, "sv"), [])
+    assert [contact["role"] for contact in contacts] == [role]
