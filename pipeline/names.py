@@ -143,7 +143,7 @@ DROP_BARE_PLACES = True
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
     "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
-    "listed_companies",
+    "listed_companies", "union_acronyms",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
@@ -841,6 +841,9 @@ def _is_known_token(text: str) -> bool:
     base = re.split(r"[-:’']", text)[0]
     if base != text and base in COMPOUND_ACRONYMS:
         return True
+    # The genitive of an acronym takes a colon or apostrophe (`EU:s`, `SKR:s`), a name none (`Vinnovas`).
+    if text[-2:] in (":s", "’s", "'s") and text[:-2] in KNOWN_ORGANISATIONS:
+        return True
     return text.endswith("s") and text[:-1] in KNOWN_ORGANISATIONS and len(text) > 3
 
 
@@ -880,7 +883,8 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
-    if head != surface and head in COMPOUND_ACRONYMS:
+    # A compound naming an institution of the body is another body (`EU-kommissionen`, `FN-organisationen`).
+    if head != surface and head in COMPOUND_ACRONYMS and not _institution_word(surface.rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
         end = start + genitive_base_length(surface, lang)

@@ -160,3 +160,17 @@ def test_persons_without_roles_bodies_or_programmes(ner, text, lang, spans, expe
 )
 def test_person_cues_of_english_titles_and_contact_blocks(ner, text, lang, expected):
     assert persons(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected", "absent"),
+    [
+        ("Projektet följer EU:s regler för stöd.", "sv", "EU", "EU:s"),
+        ("Planen ska godkännas av SKR:s styrelse.", "sv", "SKR", "SKR:s"),
+        # A compound naming an institution of the body is that institution, not the body.
+        ("Förslaget kommer från EU-kommissionen i Bryssel.", "sv", "EU-kommissionen", "EU"),
+    ],
+)
+def test_genitive_and_institution_compounds_of_known_acronyms(ner, text, lang, expected, absent):
+    found = orgs(text, lang)
+    assert expected in found and absent not in found
