@@ -64,8 +64,8 @@ NOT_DISTRICTS = any_language("not_districts")
 # Words with such an ending that are common nouns or unnamed references, never organisations alone.
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
-NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads")
-ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
+NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads") | any_language("body_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en") | word_list("body_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
 NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
@@ -157,7 +157,9 @@ COMPOUND_ACRONYMS = frozenset(
 )
 
 # Given names, read off the person spans of the NER training data (training/build_given_names.py); case-sensitive.
-GIVEN_NAMES = any_language("given_names")
+# English function words are left out (`The`, a name in the Norwegian training spans, opens no English name);
+# sv/da ones stay (`Hans`, `Per`).
+GIVEN_NAMES = frozenset(name for name in any_language("given_names") if name.lower() not in word_list("stopwords", "en"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,6 +370,8 @@ def _is_person_part(text: str) -> bool:
         return False
     if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
         return False
+    if _closing_head(text) is not None:  # a head closing an organisation's name (`Agency`, `Kommune`) is no surname
+        return False
     return not _org_ending(lower) and not _opens_named_head(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
@@ -487,6 +491,9 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
         nxt = texts[i + 1] if i + 1 < n else ""
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
+            # An item that is a body itself ends the name (`University of Essex and Anglia Ruskin University`).
+            if _names_body_ahead(tokens, i + 1):
+                break
             # Continue an enumeration only into another capitalised word or adjective + noun.
             # A function word after a comma opens the next phrase (`… of Technology, the Finnish …`).
             adjective = nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and not (text == "," and nxt in STOPWORDS)
@@ -499,6 +506,17 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
             continue
         break
     return end
+
+
+def _names_body_ahead(tokens: _Tokens, start: int) -> bool:
+    """Return True if the name words from `start` end in a head of their own (`Anglia Ruskin University`, `Region X`)."""
+    texts, lowers = tokens.text, tokens.lower
+    j = start
+    while j < len(texts) and j - start < 4 and _is_name_part(texts[j]):
+        if _closing_head(texts[j]) is not None or (j == start and lowers[j] in NAMED_HEADS):
+            return True
+        j += 1
+    return False
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)

@@ -174,3 +174,23 @@ def test_person_cues_of_english_titles_and_contact_blocks(ner, text, lang, expec
 def test_genitive_and_institution_compounds_of_known_acronyms(ner, text, lang, expected, absent):
     found = orgs(text, lang)
     assert expected in found and absent not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The scheme is funded by the Ministry of Housing, Towns and Regions.", {"Ministry of Housing, Towns and Regions"}),
+        ("Support comes from the Department for Transport.", {"Department for Transport"}),
+        # A list item that is a body of its own ends the name before it.
+        ("Partners are the University of Kentford and Marlow Valley University.",
+         {"University of Kentford", "Marlow Valley University"}),
+    ],
+)
+def test_english_government_bodies_and_lists_of_universities(ner, text, expected):
+    assert orgs(text, "en") == expected
+
+
+def test_an_english_body_opening_with_the_is_no_person(ner):
+    text = "The Norwegian Coastal Agency signed the contract."
+    assert not persons(text, "en")
+    assert "Norwegian Coastal Agency" in orgs(text, "en")
