@@ -80,7 +80,7 @@ PREPOSITIONS = frozenset("för for für of til i".split())
 # Prepositions between a role and its employer (`projektchef i X`, `formand for X`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 # Heads and legal forms that close a name (`X Kommune`, `X stad`, `X GmbH`); case-sensitive.
-# English heads of bodies and committees (`X College`, `X Committee`): inside a text in another language such a
+# English heads of bodies (`X College`, `X Board`): inside a text in another language such a
 # capitalised head is mostly part of a borrowed place name (`an dem Military College` in UNER PUD de, tagged LOC).
 ENGLISH_CLOSING_HEADS = any_language("body_closing_heads")
 CLOSING_HEADS = any_language("closing_heads") | any_language("municipal_closing_heads") | ENGLISH_CLOSING_HEADS
@@ -249,7 +249,7 @@ def _anchor_kind(word: str, lang: str) -> int:
     return (
         KNOWN * _is_known_token(word)
         | HEAD * _is_head_word(lower, lang)
-        | CLOSING * (_closing_head(word) is not None or _genitive_closing_head(word) is not None)
+        | CLOSING * (_closing_head(word) is not None)
         | PERSON * _is_person_part(word)
         | LABEL * (lower in ORG_LABELS)
         | CUE * (lower in _CUES_BY_FIRST_WORD)
@@ -415,7 +415,7 @@ def genitive_base_length(surface: str, lang: str) -> int:
     last = re.split(r"[\s-]", surface)[-1]
     if len(last) < 3 or not last.endswith("s"):
         return len(surface)
-    if " " in surface and _genitive_closing_head(last) is not None:  # `Københavns Kommunes` → `Københavns Kommune`
+    if " " in surface and _closing_head(last) == last[:-1]:  # `Københavns Kommunes` → `Københavns Kommune`
         return len(surface) - 1
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
@@ -457,6 +457,9 @@ def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
         if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
+    # A suspended compound part goes on to its head (`Teknik- og Miljøudvalget`).
+    if start < end < n - 1 and texts[end - 1].endswith("-") and lowers[end] in ("og", "och", "und", "and", "&") and texts[end + 1][:1].isalpha():
+        end += 2
     return end
 
 
@@ -482,9 +485,13 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
     n = len(texts)
     end = start
     i = start
+    joined = 0  # where the last enumeration item was joined on (`Tartu` | `and Västerlunda Municipality`)
     while i < n:
         text = texts[i]
         if _is_name_part(text) and lowers[i] not in NAMED_HEADS:
+            # A closing head ends another body's name: the item that led to it is not part of this one.
+            if joined and _closing_head(text) is not None:
+                return joined
             i += 1
             end = i
             continue
@@ -494,10 +501,9 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
             # An item that is a body itself ends the name (`University of Essex and Anglia Ruskin University`).
             if _names_body_ahead(tokens, i + 1):
                 break
-            # Continue an enumeration only into another capitalised word or adjective + noun.
-            # A function word after a comma opens the next phrase (`… of Technology, the Finnish …`).
-            adjective = nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and not (text == "," and nxt in STOPWORDS)
-            if _is_name_part(nxt) or (adjective and _is_name_part(after)):
+            # Continue an enumeration only into another capitalised word or adjective + noun (not `, the Finnish`).
+            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and nxt not in STOPWORDS and _is_name_part(after)):
+                joined = end
                 i += 1
                 continue
             break
@@ -672,7 +678,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
-        head = _closing_head(text) or _genitive_closing_head(text)
+        head = _closing_head(text)
         if head in ENGLISH_CLOSING_HEADS and head[:1].isupper() and lang != "en":
             head = None
         split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
@@ -901,8 +907,9 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
-    # A compound naming an institution of the body is another body (`EU-kommissionen`, `FN-organisationen`).
-    if head != surface and head in COMPOUND_ACRONYMS and not _institution_word(surface.rsplit("-", 1)[-1].lower()):
+    # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
+    if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
+            and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
         end = start + genitive_base_length(surface, lang)
@@ -915,23 +922,14 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
-def _genitive_closing_head(word: str) -> str | None:
-    """Return the closing head a word is the genitive of (`Kommunes` → `Kommune`, `Stads` → `Stad`), else None.
-
-    Only word heads, not legal-form abbreviations (`AGs`): the base form is what an annotator lists.
-    """
-    base = word[:-1]
-    if word.endswith("s") and len(base) >= 4 and base.isalpha() and not base.isupper() and base in CLOSING_HEADS:
-        return base
-    return None
-
-
-@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _closing_head(word: str) -> str | None:
     """Return the closing head a token is (`GmbH`), also with a sentence's full stop glued on (`GmbH.`), else None."""
     if word in CLOSING_HEADS:
         return word
     if word.endswith(".") and word[:-1] in CLOSING_HEADS and not word[:-1].endswith("."):
+        return word[:-1]
+    # A genitive head closes the name of the body it belongs to (`Københavns Kommunes Teknik- og Miljøforvaltning`).
+    if word.endswith("s") and word[:-1] in CLOSING_HEADS and word[:-1].isalpha() and not word[:-1].isupper():
         return word[:-1]
     return None
 
@@ -1208,6 +1206,7 @@ def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(ner_spans(text, lang))
 
 
+_CODE = re.compile(r"[A-ZÄÖÜÅÆØ]\d{1,2}")
 # The rest of a coordinated compound after its suspended part: `und Baugesellschaft`, `og Demonstrationsprogram`.
 _SUSPENDED_REST = re.compile(r"\s+(?:und|og|och|and|&)\s+\w[\w-]*(?:\s+(\S+))?")
 
@@ -1238,6 +1237,9 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     if not (surface[0].isupper() or _lowercase_name(surface)) or all(w in STOPWORDS or not any(c.isalpha() for c in w) for w in lowers):
         return None
     if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
+        return None
+    # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
+    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
         return None
     # Lower-case words inside a name are connectors or adjectives of a name closed by a capitalised word
     # (`Styrelsen for …`, `Det radikale Venstre`), else it is a phrase (`Den danske kvinde får`).
@@ -1468,7 +1470,8 @@ def _programme_acronyms(text: str) -> frozenset[str]:
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
-    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
+    # Also the last part of a compound (`Interreg-projektet Grøn Kyst`).
+    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":").rsplit("-", 1)[-1] in PROGRAMME_WORDS
 
 
 def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> bool:
@@ -1547,12 +1550,19 @@ def _ner_person(
 
 
 def _unknown_word_before_given_name(words: list[str]) -> bool:
-    """Return True if a name of three or more words opens with a word that is no given name before one that is.
+    """Return True if a name of three or more words opens with a role word before a given name.
 
-    That word is a role or title the lists do not hold (`Trafikplanlægger Mads Overgaard`, `Kreisbeigeordneter
-    Thomas Zerbe`): a person's name opens with a given name.
+    A role or title the lists do not hold (`Kreisbeigeordneter Tobias Kranz`): no given name, but a common word
+    of the neighbour languages or a compound longer than given names are (the given-name lists miss names, so
+    `Mette Margrethe Elf` keeps its first name).
     """
-    return len(words) >= 3 and words[0] not in GIVEN_NAMES and words[1] in GIVEN_NAMES
+    if len(words) < 3 or words[0] in GIVEN_NAMES or words[1] not in GIVEN_NAMES:
+        return False
+    return len(words[0]) >= MIN_ROLE_COMPOUND or words[0].lower() in _neighbour_common_words()
+
+
+# A capitalised word this long before a given name is a compound role word (`Trafikplanlægger`), not a first name.
+MIN_ROLE_COMPOUND = 12
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:

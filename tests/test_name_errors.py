@@ -73,6 +73,9 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
         ("sv", "Företaget flyttar till Norrvik Science Park i höst.", "Norrvik Science Park"),  # a place
         ("de", "Die Garten-Messe öffnet am Samstag.", "Garten-Messe"),  # a compound of common words
         ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
+        ("da", "Kommunen omdanner Birkemosevej til en grøn vej.", "Birkemosevej"),  # a street
+        ("sv", "En första utvärdering publiceras Q3 2025.", "Q3"),  # a quarter
+        ("da", "Kommunen leder Interreg-projektet Blå Kyst Syd.", "Blå Kyst Syd"),  # after a compound with `projekt`
         # EU programmes by name, and an acronym the text defines as a programme's.
         ("da", "Projektet får støtte fra LIFE og fra Horisont Europa.", "LIFE"),
         ("de", "Die Forschung wird aus Horizont Europa finanziert.", "Horizont Europa"),
@@ -128,6 +131,19 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("nb", "Rederiet deltar. Busselskapet Fjellbuss AS og Nordvik Havn KF leder arbeidet.",
          {"Fjellbuss AS", "Nordvik Havn KF"}),
         ("en", "The software comes from Brackwater Data plc in Leeds.", {"Brackwater Data plc"}),
+        # A profession inside a firm's name is no role (`Rådgivende Ingeniør X AS`); a school is a body.
+        ("nb", "Prosjekteringen gjøres av Rådgivende Ingeniør Holt AS.", {"Rådgivende Ingeniør Holt AS"}),
+        ("nb", "Kommunen bygger om Nordvik skole til et plusshus.", {"Nordvik skole"}),
+        ("de", "Geldgeber des Projekts ist der ESF Plus.", {"ESF Plus"}),
+        # A genitive head closes the body's name; a suspended compound part goes on to its head.
+        ("da", "Ravnby Kommunes borgmester åbnede mødet.", {"Ravnby Kommune"}),
+        ("da", "Det siger Ole Berg, formand for Kultur- og Fritidsudvalget.", {"Kultur- og Fritidsudvalget"}),
+        # An English body named before its head and preposition; an enumeration stops before another body.
+        ("en", "Funding comes from the Nordland Research Council for Health and Welfare.",
+         {"Nordland Research Council for Health and Welfare"}),
+        ("en", "Partners are Tarnby University of Technology, the Finnish city of Oulu and others.",
+         {"Tarnby University of Technology"}),
+        ("en", "The Council of Elmsby and Grauby Municipality join the project.", {"Council of Elmsby", "Grauby Municipality"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
@@ -154,6 +170,8 @@ def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
          {"Tobias Kranz"}),
         ("da", "Kontakt\nVejplanlægger Karin Holt\nTlf. 12 34 56 78", [("Vejplanlægger Karin Holt", "PER")],
          {"Karin Holt"}),
+        # A first name the lists miss before one they hold is part of the name.
+        ("da", "Kontakt\nMette Karin Lund\nTlf. 12 34 56 78", [("Mette Karin Lund", "PER")], {"Mette Karin Lund"}),
         # A surname with a capital inside is a name word.
         ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
         # A project named like a person (adjective + place) after `projektet` is the project.
@@ -228,6 +246,7 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
         # A German noun is capitalised too, and a person is no firm.
         ("de", "Dass Unternehmen Steuern zahlen, ist bekannt.", set()),
         ("sv", "Bolaget Anna Berg äger fastigheten.", set()),
+        ("sv", "Mätningarna görs av det tyska forskningsinstitutet Quellbach IWX.", {"Quellbach IWX"}),
     ],
 )
 def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
@@ -268,3 +287,16 @@ def test_a_swedish_contact_keeps_its_role(text, role):
     people = find_persons(text, "sv", use_ner=False)
     contacts = group_contacts(text, people, find_emails(text), find_phones(text, "sv"), [])
     assert [contact["role"] for contact in contacts] == [role]
+
+
+# Bodies known from official registers, also in Norwegian text (universities, ministries, the municipal association).
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Teknologien kommer fra et selskap med utspring fra NTNU.", "NTNU"),
+        ("Resultatene deles med andre kommuner gjennom KS.", "KS"),
+        ("Den norske andelen finansieres av Kommunal- og distriktsdepartementet.", "Kommunal- og distriktsdepartementet"),
+    ],
+)
+def test_norwegian_registered_bodies_are_known(text, name):
+    assert name in {item["name"] for item in find_organisations(text, "nb", use_ner=False)}
