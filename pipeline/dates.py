@@ -44,6 +44,8 @@ _POINT = re.compile(
             # Juli 2016, april–juni 2021
             rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
             rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
+            # Q3 2025, 4. kvartal 2023, 3. Quartal 2025: a quarter of a year
+            rf"(?<![\w.])(?:Q(?P<q>[1-4])|(?P<q_n>[1-4])(?:\.|:[ae])?{_SP}?(?:kvartal(?:et)?|quartal)){_SP}(?P<q_y>{_YEAR}){_NOT_AFTER}",
             # 05/2022, 05.2022
             rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
             # 2019-12
@@ -182,6 +184,8 @@ def _point_matches(text: str) -> list[re.Match[str]]:
     for digit in _DIGIT_RUN_START.finditer(text):
         position = digit.start()
         candidates.add(position)
+        if position and text[position - 1] in "Qq":  # a quarter (`Q3 2025`)
+            candidates.add(position - 1)
         lead = _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position)
         if lead and (lead.group(1).lower() in _NAMES_BEFORE_DIGIT or has_case_exotic(lead.group(1))):
             line_start = text.rfind("\n", 0, position) + 1
@@ -217,6 +221,9 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 first_month = _MONTHS[g["my_m0"].lower()]
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
             return _Point(start, end, int(g["my_y"]), month)
+        if g["q_y"]:
+            quarter = int(g["q"] or g["q_n"])
+            return _Point(start, end, int(g["q_y"]), quarter * 3 - 2, end_month=quarter * 3)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:

@@ -437,6 +437,9 @@ def _follows_like_money(text: str, end: int) -> bool:
     stripped = rest.lstrip(" \u00a0\t")
     if not stripped or stripped[0] in ".,;:!?)]}–—-\"”“'’\n\r":
         return True
+    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`).
+    if text[end - 1:end] == "." and stripped[0].isupper():
+        return True
     word = re.match(r"[^\W\d_][\w.]*", stripped)
     if not word:
         return False

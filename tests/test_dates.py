@@ -185,3 +185,18 @@ def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_ins
 )
 def test_inclusive_range_words_join_two_points(lang: str, text: str, expected: tuple[str, str, str]) -> None:
     assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == [expected]
+
+
+# Issue 14: a quarter of a year is a period of three months.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Utvärderingen publiceras Q3 2025.", [("Q3 2025", "2025-07", "2025-09")]),
+        ("da", "Anlægget står klar i 4. kvartal 2023.", [("4. kvartal 2023", "2023-10", "2023-12")]),
+        ("de", "Der Bau beginnt im 1. Quartal 2026.", [("1. Quartal 2026", "2026-01", "2026-03")]),
+        ("sv", "Rapporten kommer 2:a kvartalet 2024.", [("2:a kvartalet 2024", "2024-04", "2024-06")]),
+        ("en", "Q2 2024: kick-off meeting", [("Q2 2024", "2024-04", "2024-06")]),
+    ],
+)
+def test_quarters_are_three_month_periods(lang, text, expected):
+    assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == expected
