@@ -44,7 +44,18 @@ _NOT_PHONE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{2}")
-_YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")
+# A run of dates, month-years and years joined by dashes or slashes ("04/2023 – 03/2026", "2023/24",
+# "2014-2020", "1.1.2021-31.12.2023") is a period, never a phone number, wherever the phone match starts in it.
+_DATE_TOKEN = (
+    r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)\d\d"  # 31.12.2023
+    r"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?"  # 2023-04, 2023-04-01
+    r"|(?:0?[1-9]|1[0-2])[./](?:19|20)\d\d"  # 04/2023, 4.2023
+    r"|(?:19|20)\d\d)"  # 2023
+)
+_YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")  # also a mistyped "2016-1023"
+_DATE_RUN = re.compile(
+    rf"(?<![\d/.-]){_DATE_TOKEN}(?:[ \u00a0]?[-–/][ \u00a0]?(?:{_DATE_TOKEN}|\d\d(?!\d)))+(?![\d/])"
+)
 _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eur|euro|€|%|mio|mia|mrd|tkr)", re.IGNORECASE)
 
 # A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
@@ -157,6 +168,11 @@ def _looks_like_phone(text: str, start: int, end: int) -> bool:
         return False  # glued to letters: an IBAN or product code
     if _YEAR_RANGE_SHAPE.fullmatch(raw.strip()):
         return False
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    for run in _DATE_RUN.finditer(text, line_start, line_end):
+        if run.start() <= start and end <= run.end():
+            return False
     return True
 
 

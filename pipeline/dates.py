@@ -22,44 +22,79 @@ _WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
-_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]-)"  # not glued to a word, number or URL
+_NOT_BEFORE = r"(?<![\w.,/:])(?:(?<![^\W\d_]-)|(?<=mid-))"  # not glued to a word, number or URL (but "mid-2025")
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|-[^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023"
 
-_POINT = re.compile(
-    "|".join(
-        [
-            # 2016-06-15
-            rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
-            # 18.11.2020, 18/11/2020, 07-12-2016
-            rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
-            rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
-            # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
-            rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
-            rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
-            rf"(?P<txt_d>{_DAY})\.?{_SP}?"
-            rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
-            rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
-            # English: June 4, 2019
-            rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY}),{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
-            # Juli 2016, april–juni 2021
-            rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH}){_SP}?[-–]{_SP}?)?(?P<my_m>{_FULL_MONTH}){_SP}"
-            rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
-            # Q3 2025, 4. kvartal 2023, 3. Quartal 2025: a quarter of a year
-            rf"(?<![\w.])(?:Q(?P<q>[1-4])|(?P<q_n>[1-4])(?:\.|:[ae])?{_SP}?(?:kvartal(?:et)?|quartal)){_SP}(?P<q_y>{_YEAR}){_NOT_AFTER}",
-            # 05/2022, 05.2022
-            rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
-            # 2019-12
-            rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
-            # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet
-            rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne)(?![^\W\d_])",
-            # 2014-2020, 2016-18, 2023–24, 2021/2022
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
-            # 2020
-            rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
-        ]
-    ),
-    re.IGNORECASE,
+# Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
+# Quartal 2024", "Q1–Q2 2026", "second half of 2025"). Each is the run of months it covers.
+_ORDINALS = numbered("ordinals")
+_YEAR_PARTS = numbered("year_parts")  # noun -> months per part
+_ORDINAL = (
+    r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)"
+    rf"|{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})"
 )
+_PART_NOUN = "|".join(sorted(_YEAR_PARTS, key=len, reverse=True))
+_PART_YEAR_LINK = rf"(?:{_SP}(?:of|af|av|i|van|des{_SP}jahres){_SP}|{_SP}|/)"
+_PART_JOIN = rf"(?:{_SP}?[-–]{_SP}?|{_SP}(?:og|och|und|and|en|til|till|bis|to){_SP})"
+# Where a quarter expression can be: a "Q1"/"H2" code, or its noun (found by plain lower-case search, the
+# shortest forms only: "kvartal" also finds "kvartalet").
+_PART_CODE = re.compile(r"[QH][1-4]")
+_PART_NOUN_STEMS = tuple(
+    noun for noun in sorted(_YEAR_PARTS) if not any(noun.startswith(other) and noun != other for other in _YEAR_PARTS)
+)
+
+# Words joining two month names that share one year: "to" words make a range; "and" words only after "between".
+_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot"]
+_AND_WORD_LIST = ["und", "och", "og", "and", "en"]
+_MONTH_JOIN = "|".join(_TO_WORD_LIST + _AND_WORD_LIST)
+
+_YEAR_PART_FORMS = [
+    # Q3 2025, Q1–Q2 2026, H2/2024
+    rf"(?<![\w.])(?:(?P<qc0>(?-i:[QH])[1-4]){_PART_JOIN})?(?P<qc>(?-i:[QH])[1-4])(?:{_SP}|/|-)"
+    rf"(?P<qc_y>{_YEAR}){_NOT_AFTER}",
+    # 3. kvartal 2025, dritten Quartal 2024, 1.–2. kvartal 2026, third quarter of 2025
+    rf"(?<![\w.])(?:(?P<qo0>{_ORDINAL}){_PART_JOIN})?(?P<qo>{_ORDINAL}){_SP}(?P<qo_w>{_PART_NOUN})"
+    rf"{_PART_YEAR_LINK}(?P<qo_y>{_YEAR}){_NOT_AFTER}",
+]
+_OTHER_FORMS = [
+    # 2016-06-15
+    rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+    # 01.01.–31.12.2024, 1.1. bis 31.12.2025: the first date takes the second one's year
+    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>0?[1-9]|1[0-2])\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
+    rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>0?[1-9]|1[0-2])\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
+    # 18.11.2020, 18/11/2020, 07-12-2016
+    rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
+    rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
+    # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
+    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
+    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
+    rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
+    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
+    rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
+    # Danish 3/4-2024
+    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>0?[1-9]|1[0-2])-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
+    # English: June 4, 2019
+    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
+    # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
+    rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
+    rf"(?P<my_m>{_FULL_MONTH}){_SP}"
+    rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
+    # 05/2022, 05.2022
+    rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
+    # 2019-12
+    rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
+    # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
+    rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
+    r"(?![^\W\d_])",
+    # 2014-2020, 2016-18, 2023–24, 2021/2022
+    rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
+    # 2020
+    rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
+]
+_POINT = re.compile("|".join(_YEAR_PART_FORMS + _OTHER_FORMS), re.IGNORECASE)
+# The same without the quarter forms, for offsets where no quarter can start (speed; same matches).
+_POINT_NO_PART = re.compile("|".join(_OTHER_FORMS), re.IGNORECASE)
+_AND_WORDS = frozenset(_AND_WORD_LIST)
 
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
@@ -82,12 +117,15 @@ _BETWEEN_OPENER = re.compile(
 _START_OPENER = re.compile(
     rf"(?<![\w])(?:seit(?:{_SP}+(?:dem|den))?|ab(?:{_SP}+(?:dem|den))?|sedan(?:{_SP}+den)?|siden(?:{_SP}+den)?"
     rf"|från{_SP}+och{_SP}+med|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?|fra{_SP}+og{_SP}+med|f\.o\.m\.?|fom"
-    rf"|från{_SP}+den|fra{_SP}+den|since|starting|vanaf|sinds|sedert){_SP}+$",
+    rf"|från{_SP}+den|fra{_SP}+den|(?:allt|ända){_SP}*sedan|helt{_SP}+siden|since|ever{_SP}+since|as{_SP}+of|as{_SP}+from"
+    rf"|(?:starting|beginning)(?:{_SP}+(?:in|from|on))?|vanaf|sinds|sedert)(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
-# "fra"/"från"/"from" opens an interval only at the start of a sentence ("Fra 2021 skal …") or with an
-# onward phrase after the date; "midler fra 2023" is a point.
+# "fra"/"från"/"from" opens an interval only where _from_starts_period says so; "midler fra 2023" is a point.
 _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECASE)
+# Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
+_FROM_TIME_LEADS = any_language("from_time_leads")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
@@ -97,17 +135,29 @@ _ONWARD = re.compile(
 _END_OPENER = re.compile(
     rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.?{_SP}o\.?{_SP}m\.?|t\.o\.m\.?"
     rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
-    rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk)"
-    rf"{_SP}+$",
+    rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk"
+    rf"|tills|intill|före|inntil|innen|før|vor(?:{_SP}+dem)?"
+    rf"|bis{_SP}+einschließlich|by|through|up{_SP}+(?:to|until)|(?:no|not){_SP}+later{_SP}+than|before|prior{_SP}+to"
+    rf"|tot)"
+    rf"(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
+# Bare Swedish/English "till" ends a period only before a year ("klimatneutral till 2030"); before a finer
+# date it is more often the scheduled point ("flyttas till andra kvartalet"). Danish/Norwegian "til" before a
+# year more often names what money is for ("puljen til 2025"); "frem til", "indtil", "innen" end periods there.
+_TO_BEFORE_YEAR = re.compile(rf"(?<![\w])till{_SP}+$", re.IGNORECASE)
+# A year noun between an interval word and a bare year belongs to the span ("bis zum Jahr 2030", "by the year 2030").
+_YEAR_NOUN_BEFORE = re.compile(rf"(?<![\w])(?:(?:dem|zum|the){_SP}+)?(?:jahre?|år|year){_SP}+$", re.IGNORECASE)
+# A Swedish genitive year ("till 2025 års budget") labels a thing: no interval word joins it.
+_GENITIVE_YEAR = re.compile(rf"{_SP}+års?(?![^\W\d_])", re.IGNORECASE)
 # Part-of-period words kept in the span ("Ende 2022", "hösten 2016-2018", "i slutet av 2020").
 _PERIOD_PART = re.compile(
     rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|sommer|herbst|winter"
     rf"|hösten|våren|sommaren|vintern|början{_SP}+av|slutet{_SP}+av|mitten{_SP}+av|utgången{_SP}+av"
     rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
-    rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|primo|ultimo|medio"
-    rf"|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of){_SP}+$",
+    rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|utgangen{_SP}+av|begynnelsen{_SP}+av"
+    rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of"
+    rf"|start{_SP}+of|middle{_SP}+of)(?:{_SP}+|(?<=mid)-)$",
     re.IGNORECASE,
 )
 # Capitalised words before a bare year that are time words, not the name the year labels.
@@ -133,8 +183,10 @@ _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØ�
 # digit right after "<name>[,] " ("Freitag, den 18.", "Juni 4,", "april–juni 2021"), at most this far in.
 _NAME_LEAD_MAX = max(
     max(map(len, _WEEKDAYS)) + len("en, den "),  # "Donnerstagen, den 18."
-    2 * max(map(len, _MONTHS)) + len(" – ") + len(" "),  # "september – december 2020"
+    2 * max(map(len, _MONTHS)) + max(map(len, _TO_WORD_LIST + _AND_WORD_LIST)) + 3,  # "september until december 2020"
 )
+# "vierten und ersten " before "Quartal": two ordinals and a joining word.
+_PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
 _NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
 _DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
 _WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+),?[ \u00a0]\Z")
@@ -156,6 +208,8 @@ class _Point:
     end_year: int | None = None
     bare_year: bool = False
     has_weekday: bool = False
+    # A quarter or half-year ("Q3 2025"): a run of months that reads as one point for interval words.
+    year_part: bool = False
 
 
 def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
@@ -184,14 +238,45 @@ def _point_matches(text: str) -> list[re.Match[str]]:
     for digit in _DIGIT_RUN_START.finditer(text):
         position = digit.start()
         candidates.add(position)
-        if position and text[position - 1] in "Qq":  # a quarter (`Q3 2025`)
-            candidates.add(position - 1)
         lead = _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position)
         if lead and (lead.group(1).lower() in _NAMES_BEFORE_DIGIT or has_case_exotic(lead.group(1))):
             line_start = text.rfind("\n", 0, position) + 1
             window_start = max(line_start, position - _NAME_LEAD_MAX)
             candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
-    return matches_at(_POINT, text, sorted(candidates))
+    part_candidates = set()
+    for position in _part_hints(text):
+        # "Q3" starts the expression; an ordinal before the noun starts it at most one or two words back.
+        line_start = text.rfind("\n", 0, position) + 1
+        window_start = max(line_start, position - _PART_LEAD_MAX)
+        part_candidates.add(position)
+        part_candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
+        part_candidates.update(digit.start() for digit in _DIGIT_RUN_START.finditer(text, window_start, position))
+    if not part_candidates:
+        return matches_at(_POINT_NO_PART, text, sorted(candidates))
+    matches = []
+    end = 0
+    for start in sorted(candidates | part_candidates):
+        if start >= end:
+            match = (_POINT if start in part_candidates else _POINT_NO_PART).match(text, start)
+            if match:
+                matches.append(match)
+                end = match.end()
+    return matches
+
+
+def _part_hints(text: str) -> list[int]:
+    """Return the offsets of every "Q1"/"H2" code and quarter or half-year noun (any case) in `text`."""
+    hints = [code.start() for code in _PART_CODE.finditer(text)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): offsets would shift
+        noun = re.compile("|".join(_PART_NOUN_STEMS), re.IGNORECASE)
+        return hints + [match.start() for match in noun.finditer(text)]
+    for stem in _PART_NOUN_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            hints.append(at)
+            at = lowered.find(stem, at + 1)
+    return hints
 
 
 def _point(text: str, match: re.Match[str]) -> _Point | None:
@@ -199,8 +284,18 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
     g = match.groupdict()
     start, end = match.start(), match.end()
     try:
+        if g.get("qc_y") or g.get("qo_y"):
+            return _year_part(match)
         if g["iso_y"]:
             return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
+        if g["nr_y"]:
+            year, first, last = int(g["nr_y"]), (int(g["nr_m0"]), int(g["nr_d0"])), (int(g["nr_m"]), int(g["nr_d"]))
+            if not first < last:  # "15.12.–15.01.2025": only the dated end is sure
+                return _checked(_Point(match.start("nr_d"), end, year, last[0], last[1]))
+            point = _checked(_Point(start, end, year, first[0], first[1], end_day=last[1], end_month=last[0]))
+            return point if point and _checked(_Point(start, end, year, last[0], last[1])) else None
+        if g["dk_y"]:
+            return _checked(_Point(start, end, int(g["dk_y"]), int(g["dk_m"]), int(g["dk_d"])))
         if g["num_y"]:
             return _checked(_Point(start, end, int(g["num_y"]), int(g["num_m"]), int(g["num_d"])))
         if g["txt_d"]:
@@ -217,13 +312,14 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
         if g["my_y"]:
             month = _MONTHS[g["my_m"].lower()]
+            joined_by_and = (g["my_join"] or "").lower() in _AND_WORDS
+            if joined_by_and and not _BETWEEN_OPENER.search(text, max(0, start - 20), start):
+                # "januari och mars 2025" names two months: only the second one carries the year.
+                return _Point(match.start("my_m"), end, int(g["my_y"]), month)
             if g["my_m0"]:
                 first_month = _MONTHS[g["my_m0"].lower()]
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
             return _Point(start, end, int(g["my_y"]), month)
-        if g["q_y"]:
-            quarter = int(g["q"] or g["q_n"])
-            return _Point(start, end, int(g["q_y"]), quarter * 3 - 2, end_month=quarter * 3)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:
@@ -247,6 +343,29 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
     return None
 
 
+def _year_part(match: re.Match[str]) -> _Point | None:
+    """Turn a quarter or half-year match into the run of months it covers ("Q3 2025" = 2025-07..2025-09)."""
+    g = match.groupdict()
+    if g["qc_y"]:
+        code, first_code = g["qc"], g["qc0"] or g["qc"]
+        if code[0] != first_code[0]:
+            return None  # "Q1–H2 2025"
+        months, year = (3 if code[0] == "Q" else 6), int(g["qc_y"])
+        first, last = int(first_code[1]), int(code[1])
+    else:
+        months, year = _YEAR_PARTS[g["qo_w"].lower()], int(g["qo_y"])
+        first, last = _ordinal(g["qo0"] or g["qo"]), _ordinal(g["qo"])
+    if not 1 <= first <= last <= 12 // months:
+        return None
+    start_month, end_month = (first - 1) * months + 1, last * months
+    return _Point(match.start(), match.end(), year, start_month, end_month=end_month, year_part=True)
+
+
+def _ordinal(word: str) -> int:
+    """Return the number of an ordinal: "3.", "3:e", "3rd", "dritten"."""
+    return int(word[0]) if word[0].isdigit() else _ORDINALS[word.lower()]
+
+
 def _checked(point: _Point) -> _Point | None:
     """Return the point if its day fits its month (no 31 June), else None."""
     if point.month and point.day:
@@ -254,6 +373,10 @@ def _checked(point: _Point) -> _Point | None:
         if point.day > days:
             return None
     return point
+
+
+# The longest gap that can hold a range word and a period part ("bis einschließlich Frühjahr ").
+_PART_GAP_MAX = 40
 
 
 def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
@@ -269,7 +392,13 @@ def _join_ranges(text: str, points: list[_Point]) -> list[dict[str, Any]]:
             opener = _RANGE_OPENER.search(text, max(0, point.start - 20), point.start)
             between = _BETWEEN_OPENER.search(text, max(0, point.start - 20), point.start)
             joins = _RANGE_GAP.match(gap) or (between and _RANGE_AND_GAP.match(gap))
-            if joins and not _is_range(point) and not _is_range(following) and _compatible(point, following):
+            part = None if joins or len(gap) > _PART_GAP_MAX else _PERIOD_PART.search(gap)
+            if part and following.month is None:
+                # "Sommer 2025 bis Frühjahr 2026": the period part before the second year belongs to it.
+                joins = _RANGE_GAP.match(gap[:part.start()]) or (between and _RANGE_AND_GAP.match(gap[:part.start()]))
+            singles = not _is_range(point) and not _is_range(following)
+            parts = point.year_part and following.year_part  # "Q4 2025 – Q2 2026"
+            if joins and (singles or parts) and _compatible(point, following):
                 item.update(end=following.end, end_point=following, kind="range")
                 if opener:
                     item["start"] = opener.start()
@@ -308,20 +437,25 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     if part and not item["start_point"].has_weekday:
         item["start"] = part.start()
         item["period_part"] = True
-    if item["kind"] == "range" or _is_range(item["start_point"]):
+    if item["kind"] == "range" or (_is_range(item["start_point"]) and not item["start_point"].year_part):
         opener = _RANGE_OPENER.search(text, max(0, item["start"] - 20), item["start"])
-        if opener and item["start_point"].month:
+        if opener and (item["start_point"].month or item["kind"] == "range"):
             item["start"] = opener.start()
         if item["kind"] == "range" or item["start_point"].month:
             return
-    window = max(0, item["start"] - 30)
-    start_opener = _START_OPENER.search(text, window, item["start"])
-    end_opener = _END_OPENER.search(text, window, item["start"])
-    from_word = _FROM_WORD.search(text, window, item["start"])
-    if from_word and not (
-        _SENTENCE_BOUNDARY.search(text[max(0, from_word.start() - 5):from_word.start()])
-        or _ONWARD.match(text, item["end"])
-    ):
+    if _GENITIVE_YEAR.match(text, item["end"]):
+        return
+    head = item["start"]
+    if item["start_point"].bare_year and not item.get("period_part"):
+        year_noun = _YEAR_NOUN_BEFORE.search(text, max(0, head - 15), head)
+        head = year_noun.start() if year_noun else head
+    window = max(0, head - 30)
+    start_opener = _START_OPENER.search(text, window, head)
+    end_opener = _END_OPENER.search(text, window, head)
+    if not end_opener and item["start_point"].bare_year and not _is_range(item["start_point"]):
+        end_opener = _TO_BEFORE_YEAR.search(text, window, head)
+    from_word = _FROM_WORD.search(text, window, head)
+    if from_word and not _from_starts_period(text, from_word.start(), item):
         from_word = None
     if start_opener or from_word:
         item["start"] = (start_opener or from_word).start()
@@ -329,6 +463,21 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     elif end_opener:
         item["start"] = end_opener.start()
         item["kind"] = "until"
+
+
+def _from_starts_period(text: str, position: int, item: dict[str, Any]) -> bool:
+    """Tell whether "fra"/"från"/"from" at `position` opens a period, not a source ("midler fra 2023").
+
+    It does at the start of a sentence ("Fra 2021 skal …"), with an onward phrase after the date, before a
+    date finer than a year ("fra august 2024"), and after a modal or auxiliary verb or a verb of applying or
+    running ("skal fra 2025 levere", "gælder fra 2026").
+    """
+    if _SENTENCE_BOUNDARY.search(text[max(0, position - 5):position]) or _ONWARD.match(text, item["end"]):
+        return True
+    if item["start_point"].month is not None:
+        return True
+    lead = _WORD_BEFORE.search(text, max(0, position - 20), position)
+    return bool(lead) and lead.group(1).lower() in _FROM_TIME_LEADS
 
 
 def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
@@ -410,26 +559,33 @@ def _iso(point: _Point) -> str:
     return value
 
 
+def _end_iso(point: _Point) -> str | None:
+    """Return the ISO value of the end of a point that is a range by itself, else None."""
+    if point.end_year is not None:
+        return f"{point.end_year:04d}"
+    if point.end_month is not None and point.end_day is not None:  # "01.01.–31.12.2024"
+        return f"{point.year:04d}-{point.end_month:02d}-{point.end_day:02d}"
+    if point.end_month is not None:
+        return f"{point.year:04d}-{point.end_month:02d}"
+    if point.end_day is not None:
+        return f"{point.year:04d}-{point.month:02d}-{point.end_day:02d}"
+    return None
+
+
 def _finish(text: str, item: dict[str, Any]) -> dict[str, Any] | None:
     """Build the output item: exact span text plus start/end values by interval kind."""
     first: _Point = item["start_point"]
     last: _Point | None = item["end_point"]
     start_value = _iso(first)
     end_value: str | None
-    if first.end_year is not None:
-        end_value = f"{first.end_year:04d}"
-    elif first.end_month is not None:
-        end_value = f"{first.year:04d}-{first.end_month:02d}"
-    elif first.end_day is not None:
-        end_value = f"{first.year:04d}-{first.month:02d}-{first.end_day:02d}"
-    elif last is not None:
+    if last is not None:
         if last.year is None:
             return None
-        end_value = _iso(last)
+        end_value = _end_iso(last) or _iso(last)
     else:
-        end_value = None
+        end_value = _end_iso(first)
     if item["kind"] == "from":
-        end_value = end_value if _is_range(first) else None
+        end_value = end_value if _is_range(first) and not first.year_part else None
     elif item["kind"] == "until":
         start_value, end_value = None, end_value or start_value
     start, end = item["start"], item["end"]

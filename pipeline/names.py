@@ -415,11 +415,11 @@ def genitive_base_length(surface: str, lang: str) -> int:
     last = re.split(r"[\s-]", surface)[-1]
     if len(last) < 3 or not last.endswith("s"):
         return len(surface)
-    if " " in surface and _closing_head(last) == last[:-1]:  # `Københavns Kommunes` → `Københavns Kommune`
-        return len(surface) - 1
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
         return len(surface)
+    if base in CLOSING_HEADS and " " in surface:  # `Umeå kommuns` → `Umeå kommun`
+        return len(surface) - 1
     if base in KNOWN_ORGANISATIONS or base.isupper():
         return len(surface) - 1
     lower = base.lower()

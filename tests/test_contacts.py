@@ -57,6 +57,10 @@ def test_email_address_lowercases_the_domain_only() -> None:
         ("sv", "Mobil: 070-123 45 67", [("070-123 45 67", "+46701234567")]),
         ("de", "Telefon +49 (0)211 123456-78", [("+49 (0)211 123456-78", "+4921112345678")]),
         ("nb", "Kontakt: 22 24 90 90.", [("22 24 90 90", "+4722249090")]),
+        # Digit groups that look like years inside a real number still make a phone (made-up numbers).
+        ("de", "Tel.: 0421 / 2023 2024", [("0421 / 2023 2024", "+4942120232024")]),
+        ("de", "Telefon 05251 2019-20", [("05251 2019-20", "+495251201920")]),
+        ("da", "Ring på tlf. 20 19 20 24", [("20 19 20 24", "+4520192024")]),
     ],
 )
 def test_find_phones(lang: str, text: str, expected: list[tuple[str, str]]) -> None:
@@ -78,6 +82,17 @@ def test_find_phones(lang: str, text: str, expected: list[tuple[str, str]]) -> N
         ("de", "IBAN DE89 3704 0044 0532 0130 00, Postfach 4711, 48127 Münster"),
         ("nl", "Postbus 43\n9693 ZG Bad Nieuweschans"),
         ("da", "Støttebeløb: 1.055.000 kr. og 550.000 kr."),
+        # Periods written with slashes and dashes between month-years, years or dates, on their own, after a
+        # phone-like label or wherever the phone matcher would start inside them (made-up texts).
+        ("de", "Förderzeitraum: 05/2024 – 10/2027"),
+        ("de", "Förderzeitraum 11/2022-02/2025 (verlängert)"),
+        ("nb", "Prosjektperiode: 08.2023 - 07.2026"),
+        ("sv", "Under läsåret 2024/25 erbjuds kursen igen."),
+        ("da", "Budgetåret 2022/2023 blev forlænget."),
+        ("en", "Funding period 2021 – 2027, second call 2024/25"),
+        ("de", "Laufzeit 15.03.2022 - 14.03.2025"),
+        ("sv", "Projekttid 2024-02 – 2026-01"),
+        ("de", "Tel.-Sprechstunde im Zeitraum 04/2025 – 09/2025"),
     ],
 )
 def test_not_phones(lang: str, text: str) -> None:
@@ -270,3 +285,4 @@ def test_role_right_before_a_name_is_the_one_a_line_scan_finds(text: str, name: 
 def test_role_found_past_a_salutation_and_in_swedish(lang, text, name, role):
     found = contacts_of(text, lang, [name], [])
     assert [(contact["name"], contact["role"]) for contact in found] == [(name, role)]
+

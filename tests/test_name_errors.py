@@ -137,6 +137,9 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("de", "Geldgeber des Projekts ist der ESF Plus.", {"ESF Plus"}),
         # A genitive head closes the body's name; a suspended compound part goes on to its head.
         ("da", "Ravnby Kommunes borgmester åbnede mødet.", {"Ravnby Kommune"}),
+        ("sv", "Uppgifterna finns hos Västerby kommuns förvaltningar.", {"Västerby kommun"}),
+        # A head joined to its name is whole; `i` after it gives the country (`Universitetet i X` is a name).
+        ("sv", "Arbetet leds av Kanto-universitetet i Finland.", {"Kanto-universitetet"}),
         ("da", "Det siger Ole Berg, formand for Kultur- og Fritidsudvalget.", {"Kultur- og Fritidsudvalget"}),
         # An English body named before its head and preposition; an enumeration stops before another body.
         ("en", "Funding comes from the Nordland Research Council for Health and Welfare.",
