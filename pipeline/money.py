@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from hitta.pipeline.entities import BudgetItem
 from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import Coverage, matches_at
 
@@ -159,7 +160,7 @@ _MONEY_CONTEXT = re.compile(
 )
 
 
-def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
+def find_budgets(text: str, lang: str) -> list[BudgetItem]:
     """Return every money amount in `text` with its value in whole units and ISO currency."""
     if not text:
         return []

@@ -11,8 +11,12 @@ Organisation items have `text` without a trailing genitive (`Tillväxtverkets` �
 form is what an annotator lists. Person items have `text` without an academic title
 (`Dr. Stephanie Arens` → `Stephanie Arens`).
 
-Merge policy with the trained NER (pipeline/ner.py, `ner_spans(text, lang)`, labels PER/ORG/LOC/
-MISC; a missing module or model means no NER):
+The extraction pipeline (pipeline/extract.py) calls the entry points at the end of this module as its
+components: person_rule_spans and person_rule_items, organisation_rule_items, merge_names. find_names runs
+the same on a text alone (find_organisations, find_persons: its two halves).
+
+Merge policy with the trained NER (merge_names, given the NER's entities: labels PER/ORG/LOC/MISC; no
+model for the language means none):
 - every rule item is kept: a rule recognises for sure;
 - an NER ORG/PER item is added only where it overlaps no rule item of either type; an NER item
   overlapping a rule item is dropped;
@@ -26,7 +30,7 @@ MISC; a missing module or model means no NER):
 - regions named only as an area (`omfattar Region X och delar av Region Y`) are dropped;
 - `use_ner=False` gives the rule layer alone.
 
-Long texts (over SEGMENT_CHARS) are read by the token rules in segments; every overlap test is a sweep
+Long texts (over SEGMENT_CHARS) are read by the token rules in segments (find_names); every overlap test is a sweep
 over a character map (pipeline.scan.Coverage), so extraction is linear in the text's length.
 bench/extractor_corpora.py scores the whole layer on the DaN+, klintan, GermEval and PUD test sets.
 """
@@ -36,11 +40,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from functools import lru_cache, wraps
 from itertools import compress, count
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
+from hitta.pipeline.entities import NameItem
 from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
@@ -108,6 +114,8 @@ PROGRAMME_WORDS = any_language("programme_words")
 PROGRAMME_ENDINGS = endings("programme_endings")
 # Names of EU funding programmes (`LIFE`, `Horizon Europe`): a whole name equal to one is a programme.
 EU_PROGRAMMES = any_language("eu_programmes")
+# Plurals of the project words, which head a breadcrumb or list of projects (`Projekter › X`); grammar, closed-class.
+PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer programme programs".split())
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
@@ -175,7 +183,12 @@ WORD_CACHE_SIZE = 1 << 16
 
 @lru_cache(maxsize=8)
 def _pipeline(lang: str) -> Any:
-    """Return a cached blank spaCy pipeline for a language (multi-language when unknown)."""
+    """Return a cached blank spaCy pipeline for a language (find_names tokenises with it)."""
+    return blank_pipeline(lang)
+
+
+def blank_pipeline(lang: str) -> Any:
+    """Return a new blank spaCy pipeline for a language (multi-language when unknown): a tokenizer only."""
     import spacy
 
     try:
@@ -186,19 +199,6 @@ def _pipeline(lang: str) -> Any:
     # guard is for parsers and NER, and would drop long documents whole.
     nlp.max_length = 10**9
     return nlp
-
-
-@lru_cache(maxsize=16)
-def _doc(text: str, lang: str) -> Any:
-    """Return the tokenised text (cached: organisations and persons read the same doc).
-
-    When the NER has just read the text (the finders ask it first), its Doc is reused: the model's
-    tokenizer is the blank pipeline's, so the tokens are the same and the text is tokenised once.
-    """
-    from hitta.pipeline.ner import shared_doc
-
-    doc = shared_doc(text, lang)
-    return doc if doc is not None else _pipeline(lang)(text)
 
 
 @lru_cache(maxsize=8)
@@ -286,12 +286,10 @@ def _bits(kind: int) -> tuple[int, ...]:
     return tuple(1 << bit for bit in range(kind.bit_length()) if kind >> bit & 1)
 
 
-@lru_cache(maxsize=4)
-def _tokens(text: str, lang: str) -> _Tokens:
-    """Return the token columns of the text (cached: organisations and persons read the same tokens)."""
+def token_columns(doc: Any, text: str, lang: str) -> _Tokens:
+    """Return the token columns of a Doc of `text` (the person and organisation rules read the same columns)."""
     from spacy.attrs import IDX, LENGTH
 
-    doc = _doc(text, lang)
     if not len(doc):
         return _Tokens([], [], [], [], {}, doc)
     offsets = doc.to_array([IDX, LENGTH])
@@ -934,18 +932,6 @@ def _closing_head(word: str) -> str | None:
     return None
 
 
-def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callable[[str, str], list[dict[str, Any]]]:
-    """Cache a rule finder per (text, lang), handing out fresh item copies: both public finders ask."""
-    cached = lru_cache(maxsize=4)(lambda text, lang: tuple(finder(text, lang)))
-
-    @wraps(finder)
-    def copies(text: str, lang: str) -> list[dict[str, Any]]:
-        return [dict(item) for item in cached(text, lang)]
-
-    copies.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # benchmarks clear it between passes
-    return copies
-
-
 def _segments(text: str) -> list[tuple[int, str]]:
     """Return (offset, piece) pieces the token rules read one at a time: the text itself unless it is long.
 
@@ -962,28 +948,21 @@ def _segments(text: str) -> list[tuple[int, str]]:
 
 def _shifted(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
     """Return items with their spans moved by offset characters."""
-    for item in items:
+    for item in items if offset else ():
         item["span"] = [item["span"][0] + offset, item["span"][1] + offset]
     return items
 
 
-@_cached_copies
-def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return organisation items found by the rules alone, every occurrence."""
-    if len(text) <= SEGMENT_CHARS:
-        return _propagate(text, _segment_organisations(text, lang), lang)
-    items = [item for offset, piece in _segments(text) for item in _shifted(_segment_organisations(piece, lang), offset)]
-    return _propagate(text, items, lang)
+def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]], lang: str) -> list[NameItem]:
+    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation.
 
-
-def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation."""
-    tokens = _tokens(text, lang)
+    person_spans are the text's person_rule_spans: a label item shaped like a person is left to the persons.
+    """
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
     candidates += _apposition_rules(tokens, lang) + _of_head_rules(tokens) + _unit_rules(tokens)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
-    person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
+    person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     # A known body inside a company name with a legal form is that company (`Google Inc.`, `Siemens Energy AG`).
     companies = [(c[0], c[1]) for c in candidates if c[2] == 3 and _closing_head(tokens.text[c[1] - 1]) is not None]
@@ -1078,7 +1057,7 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
     return end
 
 
-def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
+def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
@@ -1097,12 +1076,6 @@ def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
             spans.append((start, end))
             after_last = end
     return spans
-
-
-@lru_cache(maxsize=4)
-def _rule_person_token_spans(text: str, lang: str) -> tuple[tuple[int, int], ...]:
-    """Return the person token spans of a text (cached: the organisation rules read them too)."""
-    return tuple(_person_token_spans(_tokens(text, lang)))
 
 
 def _street(tokens: _Tokens, end: int, words: list[str]) -> bool:
@@ -1171,19 +1144,10 @@ def _role_line_follows(tokens: _Tokens, end: int) -> bool:
     return False
 
 
-@_cached_copies
-def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return person items found by the rules alone, every occurrence."""
-    if len(text) <= SEGMENT_CHARS:
-        return _segment_persons(text, lang)
-    return [item for offset, piece in _segments(text) for item in _shifted(_segment_persons(piece, lang), offset)]
-
-
-def _segment_persons(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the person items the token rules find in a text (a segment of a long one)."""
-    tokens = _tokens(text, lang)
-    items = []
-    for start, end in _rule_person_token_spans(text, lang):
+def person_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]]) -> list[NameItem]:
+    """Return the person items of the person_rule_spans of a text (a segment of a long one)."""
+    items: list[NameItem] = []
+    for start, end in person_spans:
         char_start, char_end = _char_span(tokens, start, end)
         surface = text[char_start:char_end]
         name = " ".join(surface.split())
@@ -1195,12 +1159,8 @@ def _segment_persons(text: str, lang: str) -> list[dict[str, Any]]:
 # NER merge.
 
 
-@lru_cache(maxsize=4)
 def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
-    """Return the trained NER's (start, end, label) spans, () when no model exists for the language.
-
-    Cached because find_organisations and find_persons both ask for the same text: NER runs once.
-    """
+    """Return the trained NER's (start, end, label) spans, () when no model exists for the language."""
     from hitta.pipeline.ner import ner_spans
 
     return tuple(ner_spans(text, lang))
@@ -1252,7 +1212,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
     if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
         return None
-    if _after_programme_word(text, start) or surface in _programme_acronyms(text):
+    if _after_programme_word(text, start) or surface in _programme_acronyms(text) or surface in _project_names(text):
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
@@ -1414,8 +1374,30 @@ def _sentence_start(text: str, start: int) -> bool:
 HEADING_MAX_WORDS = 4
 HEADING_WINDOW = 2000
 
+# The scans of a whole text that the NER filters ask of every candidate (_lowercase_words, _place_words, the
+# memo of _written_alone) are remembered while merge_names decides one text, in a memo of that call only:
+# nothing of a text outlives its merge. Outside a merge they are computed afresh.
+_DOCUMENT_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("names_document_memo", default=None)
+_Result = TypeVar("_Result")
 
-@lru_cache(maxsize=4)
+
+def _per_document(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
+    """Remember a function of the text being merged for the rest of its merge_names call."""
+
+    @wraps(function)
+    def remembered(text: str) -> _Result:
+        memo = _DOCUMENT_MEMO.get()
+        if memo is None:
+            return function(text)
+        key = (function, text)
+        if key not in memo:
+            memo[key] = function(text)
+        return memo[key]
+
+    return remembered
+
+
+@_per_document
 def _written_alone_memo(text: str) -> dict[str, bool]:
     """Return the per-text memo of _written_alone (its whole-text search runs once per distinct word)."""
     return {}
@@ -1429,7 +1411,7 @@ def _written_alone(text: str, word: str) -> bool:
     return memo[word]
 
 
-@lru_cache(maxsize=4)
+@_per_document
 def _lowercase_words(text: str) -> frozenset[str]:
     """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
     return frozenset(filter(str.islower, re.findall(r"\w+", text)))
@@ -1445,7 +1427,7 @@ _AFTER_LOCATIVE = re.compile(
 _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 
 
-@lru_cache(maxsize=4)
+@_per_document
 def _place_words(text: str) -> frozenset[str]:
     """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
     after = _AFTER_LOCATIVE.findall(text)
@@ -1457,13 +1439,37 @@ _ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆ
 _ACRONYM_BEFORE = re.compile(r"(?<!\w)([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\(([^()\n]{3,120})\)")
 
 
-@lru_cache(maxsize=4)
+@_per_document
 def _programme_acronyms(text: str) -> frozenset[str]:
     """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
     if "(" not in text:
         return frozenset()
     found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
     found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    return frozenset(found)
+
+
+# A project or programme word (also closing a compound: `Interreg-projektet`), then a run of capitalised words,
+# with a breadcrumb arrow or a colon between them.
+_PROJECT_WORD = re.compile(
+    r"(?<![\w-])(?:[\w]+-)?(?:" + "|".join(sorted(map(re.escape, PROGRAMME_WORDS | PROGRAMME_PLURALS), key=len, reverse=True))
+    + r")(?![\w-])",
+    flags=re.IGNORECASE,
+)
+_PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
+
+
+@_per_document
+def _project_names(text: str) -> frozenset[str]:
+    """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
+
+    A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
+    """
+    found = set()
+    for word in _PROJECT_WORD.finditer(text):
+        name = _PROJECT_NAME.match(text, word.end())
+        if name:
+            found.add(name.group(1))
     return frozenset(found)
 
 
@@ -1540,7 +1546,7 @@ def _ner_person(
     if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
         return None
     # A name right after a project or programme word names that project (`projektet Grön Framtid`).
-    if _after_programme_word(text, start):
+    if _after_programme_word(text, start) or surface in _project_names(text):
         return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
         offset, tokens = tokens_at(start)
@@ -1593,24 +1599,83 @@ def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list
 # Public API.
 
 
-def release_text_caches() -> None:
-    """Forget the tokens, items and word sets remembered for the last texts (after a long one: they hold
-    about 20 bytes per character of it, which the rest of its ingest can use)."""
-    for cached in (_doc, _tokens, _rule_organisations, _rule_persons, _rule_person_token_spans, _ner_spans,
-                   _lowercase_words, _place_words, _written_alone_memo, _programme_acronyms):
-        cached.cache_clear()
+def merge_names(
+    text: str,
+    lang: str,
+    org_rules: list[NameItem],
+    person_rules: list[NameItem],
+    ner: Sequence[tuple[int, int, str]],
+    tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> tuple[list[NameItem], list[NameItem]]:
+    """Return the organisations and persons of a text: rule items, propagated, merged with the NER's entities.
+
+    org_rules and person_rules are the rule items of the whole text (of all its segments, in text order), ner
+    its (start, end, label) entities (empty without a model), and tokens_at(position) the offset and token
+    columns of the Doc (the segment of a long text) holding a character position. The policy is the module's.
+    """
+    memo = _DOCUMENT_MEMO.set({})
+    try:
+        organisations = _propagate(text, org_rules, lang)
+        persons = _outside_organisations(person_rules, organisations)
+        if not ner:
+            return _acting_regions_only(text, organisations), persons
+        rule_names = {item["name"] for item in organisations}
+        ner_organisations = [
+            item for s, e, label in ner if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))
+        ]
+        ner_persons = [item for s, e in _line_pieces(text, ner, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
+        return (
+            _acting_regions_only(text, _merge(organisations, person_rules, ner_organisations)),
+            _merge(persons, organisations, ner_persons),
+        )
+    finally:
+        _DOCUMENT_MEMO.reset(memo)
 
 
-def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]:
+def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameItem], list[NameItem]]:
+    """Return every organisation and every person mention of a text (see find_organisations, find_persons).
+
+    The name layer of the extraction pipeline (pipeline/extract.py) run on a text alone: the text is
+    tokenised here (in segments when it is long: only one segment's tokens exist at a time), the NER is
+    asked for its spans (_ner_spans), and the same rule functions and merge_names decide.
+    """
+    ner = _ner_spans(text, lang) if use_ner else ()
+    nlp = _pipeline(lang)
+    segments = _segments(text)
+    org_rules: list[NameItem] = []
+    person_rules: list[NameItem] = []
+    # The tokens of one segment at a time: a short text's are kept for the merge; of a long one's segments, the
+    # merge retokenises the one it asks for (it judges the NER's persons in text order) and keeps only that.
+    kept: dict[int, _Tokens] = {}
+    for offset, piece in segments:
+        tokens = token_columns(nlp(piece), piece, lang)
+        spans = person_rule_spans(tokens)
+        org_rules += _shifted(organisation_rule_items(piece, tokens, spans, lang), offset)
+        person_rules += _shifted(person_rule_items(piece, tokens, spans), offset)
+        if len(segments) == 1:
+            kept[offset] = tokens
+        del tokens
+    starts = [offset for offset, _ in segments]
+
+    def tokens_at(position: int) -> tuple[int, _Tokens]:
+        """Return the offset and tokens of the segment holding a character position."""
+        offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
+        if offset not in kept:
+            kept.clear()
+            kept[offset] = token_columns(nlp(piece), piece, lang)
+        return offset, kept[offset]
+
+    return merge_names(text, lang, org_rules, person_rules, ner, tokens_at)
+
+
+def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
     """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
-    # NER first: the rules then read the tokens it made (names._doc) instead of tokenising again.
-    spans = _ner_spans(text, lang) if use_ner else ()
-    rules = _rule_organisations(text, lang)
-    if not spans:
-        return _acting_regions_only(text, rules)
-    rule_names = {item["name"] for item in rules}
-    ner_items = [item for s, e, label in spans if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))]
-    return _acting_regions_only(text, _merge(rules, _rule_persons(text, lang), ner_items))
+    return find_names(text, lang, use_ner)[0]
+
+
+def find_persons(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
+    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
+    return find_names(text, lang, use_ner)[1]
 
 
 def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
@@ -1638,25 +1703,6 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         previous_dropped_end = -1
         kept.append(item)
     return kept
-
-
-def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
-    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
-    spans = _ner_spans(text, lang) if use_ner else ()
-    organisations = _rule_organisations(text, lang)
-    rules = _outside_organisations(_rule_persons(text, lang), organisations)
-    if not spans:
-        return rules
-    segments = _segments(text)
-    starts = [offset for offset, _ in segments]
-
-    def tokens_at(position: int) -> tuple[int, _Tokens]:
-        """Return the offset and tokens of the segment holding a character position."""
-        offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
-        return offset, _tokens(piece, lang)
-
-    ner_items = [item for s, e in _line_pieces(text, spans, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
-    return _merge(rules, organisations, ner_items)
 
 
 def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:

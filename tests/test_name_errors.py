@@ -7,6 +7,8 @@ filter exercised here was also checked on the corpus test sets (bench/extractor_
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hitta.pipeline import names
@@ -303,3 +305,18 @@ def test_a_swedish_contact_keeps_its_role(text, role):
 )
 def test_norwegian_registered_bodies_are_known(text, name):
     assert name in {item["name"] for item in find_organisations(text, "nb", use_ner=False)}
+
+
+# A name the text gives a project is the project's wherever else it stands (a heading, a sentence start).
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "label"),
+    [
+        ("da", "Forside › Projekter › Blå Fjord\nBlå Fjord – grøn turisme\nKommunen leder projektet Blå Fjord.", "Blå Fjord", "ORG"),
+        ("sv", "Hem > Projekt > Gröna Gården\nGröna Gården är ett Interreg-projekt.", "Gröna Gården", "PER"),
+    ],
+)
+def test_a_project_name_is_no_body_or_person_anywhere_in_the_text(monkeypatch, lang, text, surface, label):
+    spans = tuple((m.start(), m.end(), label) for m in re.finditer(re.escape(surface), text))
+    monkeypatch.setattr(names, "_ner_spans", lambda t, lang: spans if t == text else ())
+    assert surface not in orgs(text, lang)
+    assert surface not in persons(text, lang)
