@@ -56,7 +56,7 @@ from hitta.pipeline.scan import Coverage
 # Short closed-class grammar words (prepositions, connectors, particles) and morphological suffixes stay in code.
 
 # Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
-# Named offices of a German body are organisations on their own (`Stadtplanungsamt`, `Bauausschuss`).
+# Named offices of a German body are organisations on their own (`Stadtplanungsamt`, `Jugendamt`).
 GERMAN_UNIT_ENDINGS = tuple(sorted(word_list("unit_endings", "de")))
 STANDALONE_ORG_ENDINGS = endings("org_endings") + GERMAN_UNIT_ENDINGS
 GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare") + GERMAN_UNIT_ENDINGS
