@@ -325,6 +325,27 @@ def test_matching_ids_follow_the_filters(tmp_path):
     assert index.matching_ids({}) == {sv["id"], da["id"]}
 
 
+def test_an_organisation_the_collection_knows_is_also_found_where_its_name_is_written(tmp_path):
+    # The extraction found the body in one text only; the others write its name (a Danish genitive, a
+    # German text) without it being extracted there.
+    body = {"text": "Byggfonden", "span": [0, 10], "name": "Byggfonden", "source": "rule"}
+    found = make_record("Byggfonden stöder renovering av skolor.", "found.txt", "sv", organisations=[body])
+    genitive = make_record("Byggfondens nye pulje støtter renovering.", "genitive.txt", "da")
+    german = make_record("Gefördert von Byggfonden und der Stadt.", "german.txt", "de")
+    other = make_record("Renovering av skolor utan fond.", "other.txt", "sv")
+    named = make_record("Byggfonden nämns, men Okänd AB är ingen känd organisation.", "named.txt", "sv")
+    index = FullTextIndex(tmp_path)
+    index.rebuild([found, genitive, german, other, named])
+    mentioning = {found["id"], genitive["id"], german["id"], named["id"]}
+    assert index.matching_ids({"org": ["byggfonden"]}) == mentioning
+    assert {hit.id for hit in index.search("renovering", filters={"org": ["byggfonden"]})} == {found["id"], genitive["id"]}
+    assert {hit.id for hit in index.search("org:Byggfonden")} == mentioning
+    assert {hit.id for hit in index.search("renovering -org:Byggfonden")} == {other["id"]}
+    # a name no document holds as an organisation is not looked up in the text
+    assert index.matching_ids({"org": ["okänd ab"]}) == set()
+    assert index.search('org:"Okänd AB"') == []
+
+
 @pytest.mark.parametrize("lang", ["sv", "da", "de"])
 def test_stems_begin_with_their_words_first_letters(lang):
     # compound_parts skips heads by their first letters; that holds only if stemming keeps them.
