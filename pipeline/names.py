@@ -56,8 +56,13 @@ from hitta.pipeline.scan import Coverage
 # Short closed-class grammar words (prepositions, connectors, particles) and morphological suffixes stay in code.
 
 # Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
-STANDALONE_ORG_ENDINGS = endings("org_endings")
-GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare")
+# Named offices of a German body are organisations on their own (`Stadtplanungsamt`, `Jugendamt`).
+GERMAN_UNIT_ENDINGS = tuple(sorted(word_list("unit_endings", "de")))
+STANDALONE_ORG_ENDINGS = endings("org_endings") + GERMAN_UNIT_ENDINGS
+GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare") + GERMAN_UNIT_ENDINGS
+# A definite sv/da/nb compound naming a unit (`Eiendomsavdelingen`, `Markedsudvalget`) is also how a text refers back
+# to a committee named in full: only one named as a unit of a body is kept (_unit_rules).
+UNIT_ENDINGS = tuple(sorted(frozenset(endings("unit_endings")) - frozenset(GERMAN_UNIT_ENDINGS)))
 # Endings that look like one of those but are common nouns (`-området` is no `-rådet`).
 NOT_ORG_ENDINGS = endings("not_org_endings")
 # German districts are compounds in -kreis (`Heidekreis`); these -kreis nouns are groups of people.
@@ -65,8 +70,8 @@ NOT_DISTRICTS = any_language("not_districts")
 # Words with such an ending that are common nouns or unnamed references, never organisations alone.
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
-NAMED_HEADS = any_language("named_heads")
-ENGLISH_NAMED_HEADS = word_list("named_heads", "en")
+NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads") | any_language("body_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en") | word_list("body_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
 NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
@@ -81,7 +86,12 @@ PREPOSITIONS = frozenset("för for für of til i".split())
 # Prepositions between a role and its employer (`projektchef i X`, `formand for X`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 # Heads and legal forms that close a name (`X Kommune`, `X stad`, `X GmbH`); case-sensitive.
-CLOSING_HEADS = any_language("closing_heads")
+# English heads of bodies (`X College`, `X Board`): inside a text in another language such a
+# capitalised head is mostly part of a borrowed place name (`an dem Military College` in UNER PUD de, tagged LOC).
+ENGLISH_CLOSING_HEADS = any_language("body_closing_heads")
+CLOSING_HEADS = any_language("closing_heads") | any_language("municipal_closing_heads") | ENGLISH_CLOSING_HEADS
+# English heads naming a body only with `of` and a name after them (`City of Tartu`, `Port of Aarhus`).
+OF_HEADS = any_language("of_heads")
 # Closing heads that may also follow a dash (`Interreg X – Kontaktstelle`).
 DASH_CLOSING_HEADS = any_language("dash_closing_heads")
 # Words that join the items of a list (`X, Y und Z`).
@@ -91,9 +101,9 @@ ORG_LABELS = any_language("org_labels")
 CUE_PHRASES = tuple(tuple(phrase.split()) for phrase in sorted(any_language("cue_phrases")))
 # Role words: a name next to one is a person, an organisation after `role + prep` is an employer.
 ROLE_WORDS = any_language("role_words")
-ROLE_ENDINGS = endings("role_endings")
+ROLE_ENDINGS = endings("role_endings") + endings("job_titles")
 PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
-TITLES = any_language("titles")
+TITLES = any_language("titles") | any_language("honorifics")
 CONTACT_LABELS = any_language("contact_labels")
 SPEECH_VERBS = any_language("speech_verbs")
 CONTACT_LINE_WORDS = any_language("contact_line_words")
@@ -141,7 +151,7 @@ DROP_BARE_PLACES = True
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
     "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
-    "listed_companies",
+    "listed_companies", "union_acronyms",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
@@ -155,7 +165,9 @@ COMPOUND_ACRONYMS = frozenset(
 )
 
 # Given names, read off the person spans of the NER training data (training/build_given_names.py); case-sensitive.
-GIVEN_NAMES = any_language("given_names")
+# English function words are left out (`The`, a name in the Norwegian training spans, opens no English name);
+# sv/da ones stay (`Hans`, `Per`).
+GIVEN_NAMES = frozenset(name for name in any_language("given_names") if name.lower() not in word_list("stopwords", "en"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,7 +240,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH = (1 << bit for bit in range(10))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH, OF_HEAD, UNIT = (1 << bit for bit in range(12))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -244,7 +256,9 @@ def _anchor_kind(word: str, lang: str) -> int:
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
         | KIND * lower.endswith(COMPANY_NOUNS)
+        | OF_HEAD * (lower in OF_HEADS and word[:1].isupper())
         | SLASH * (word == "/")
+        | UNIT * (word[:1].isupper() and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
     )
 
 
@@ -353,6 +367,8 @@ def _is_person_part(text: str) -> bool:
     if lower in STOPWORDS or lower in MONTHS_AND_DAYS or lower in CONTACT_LINE_WORDS or _is_role_word(text):
         return False
     if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
+        return False
+    if _closing_head(text) is not None:  # a head closing an organisation's name (`Agency`, `Kommune`) is no surname
         return False
     return not _org_ending(lower) and not _opens_named_head(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
@@ -480,6 +496,9 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
         nxt = texts[i + 1] if i + 1 < n else ""
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
+            # An item that is a body itself ends the name (`University of Essex and Anglia Ruskin University`).
+            if _names_body_ahead(tokens, i + 1):
+                break
             # Continue an enumeration only into another capitalised word or adjective + noun (not `, the Finnish`).
             if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and nxt not in STOPWORDS and _is_name_part(after)):
                 joined = end
@@ -491,6 +510,17 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
             continue
         break
     return end
+
+
+def _names_body_ahead(tokens: _Tokens, start: int) -> bool:
+    """Return True if the name words from `start` end in a head of their own (`Anglia Ruskin University`, `Region X`)."""
+    texts, lowers = tokens.text, tokens.lower
+    j = start
+    while j < len(texts) and j - start < 4 and _is_name_part(texts[j]):
+        if _closing_head(texts[j]) is not None or (j == start and lowers[j] in NAMED_HEADS):
+            return True
+        j += 1
+    return False
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -551,6 +581,41 @@ def _is_head_word(lower: str, lang: str) -> bool:
     return _opens_named_head(lower) or _standalone_org_word(lower, lang)
 
 
+def _named_compound_before_place(head: str, preposition: str) -> bool:
+    """Return True if a head carrying its name in a compound is followed by a place (`Aalto-universitetet i Finland`).
+
+    A bare head takes its name after the preposition (`Universitetet i Bergen`); one that already has it does not.
+    """
+    name = head.split("-")[0]
+    return preposition in ("i", "in", "på") and "-" in head and _is_cap_word(name) and not _opens_named_head(name.lower())
+
+
+def _unit_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return named units of a body: a unit compound coordinated with another (`Teknik- og Miljøudvalget`) or put after
+    the body and a comma (`Lindfjord kommune, Eiendomsavdelingen`)."""
+    texts, lowers = tokens.text, tokens.lower
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(UNIT, ()):
+        start = _suspended_compound_start(tokens, i)
+        after_body = i >= 2 and texts[i - 1] == "," and (_closing_head(texts[i - 2]) is not None or _standalone_org_word(lowers[i - 2], ""))
+        if start < i or after_body:
+            found.append((start, i + 1, 2))
+    return found
+
+
+def _of_head_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return English bodies named as `<head> of <name>` (`City of Tartu`, `Port of Aarhus`)."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(OF_HEAD, ()):
+        if i + 2 < n and lowers[i + 1] == "of":
+            end = _grow_name_right(tokens, i + 2, limit=3)
+            if end > i + 2 and not _is_programme(texts[i:end]):
+                found.append((i, end, 3))
+    return found
+
+
 def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return organisations built around institutional heads and compound endings."""
     texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
@@ -569,9 +634,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if named_before and has_next and lowers[i + 1] == "i":
                 found.append((left_name, i + 1, 3))
                 continue
-            # A head joined to its name (`Aalto-universitetet i Finland`) is whole: `i` after it gives a place.
-            named_compound = "-" in text and text[:1].isupper() and lowers[i + 1:i + 2] == ["i"]
-            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not named_compound:
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not _named_compound_before_place(text, lowers[i + 1]):
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
@@ -579,6 +642,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         end += 1
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
+                    # So in `for` after an English head (`Swedish Research Council for Health`).
                     if named_before and (lowers[i + 1] == "of" or lowers[i + 1] == "for" and lower in ENGLISH_NAMED_HEADS):
                         start = left_name
                     found.append((start, end, 3))
@@ -613,6 +677,8 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
         head = _closing_head(text)
+        if head in ENGLISH_CLOSING_HEADS and head[:1].isupper() and lang != "en":
+            head = None
         split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
         if (head is not None or split) and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
@@ -797,6 +863,9 @@ def _is_known_token(text: str) -> bool:
     base = re.split(r"[-:’']", text)[0]
     if base != text and base in COMPOUND_ACRONYMS:
         return True
+    # The genitive of an acronym takes a colon or apostrophe (`EU:s`, `SKR:s`), a name none (`Vinnovas`).
+    if text[-2:] in (":s", "’s", "'s") and text[:-2] in KNOWN_ORGANISATIONS:
+        return True
     return text.endswith("s") and text[:-1] in KNOWN_ORGANISATIONS and len(text) > 3
 
 
@@ -891,7 +960,7 @@ def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[t
     """
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
-    candidates += _apposition_rules(tokens, lang)
+    candidates += _apposition_rules(tokens, lang) + _of_head_rules(tokens) + _unit_rules(tokens)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
     person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
@@ -970,6 +1039,9 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
             end += 1
             words += 1
             continue
+        # A surname with a capital inside (`MacLeod`) ends a name opened by a name word.
+        if words and _CAMEL_SURNAME.fullmatch(texts[end]):
+            return end + 1
         # A middle initial (`Henrik S. Nissen`) continues a name that goes on after it.
         if words and _is_initial(texts[end]) and end + 1 < n and _is_person_part(texts[end + 1]):
             end += 1
@@ -995,7 +1067,7 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if i < after_last or i + 1 >= n:
             continue
         # A name of two or more words goes on with a name word, an initial or a particle (most capitalised words do not).
-        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1])):
+        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
@@ -1047,7 +1119,15 @@ def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
             return True
         if nxt is not None and _role_line_follows(tokens, end):
             return True
+        if nxt is not None and _address_of_name(texts[nxt], lowers[start:end]):
+            return True
     return False
+
+
+def _address_of_name(word: str, name_lowers: list[str]) -> bool:
+    """Return True if a word is an e-mail address made of the name (`mikk.tamm@…` under `Mikk Tamm`)."""
+    local = word.partition("@")[0].lower() if "@" in word else ""
+    return bool(local) and any(len(part) >= 3 and part in local for part in name_lowers)
 
 
 def _role_line_follows(tokens: _Tokens, end: int) -> bool:
