@@ -426,9 +426,10 @@ class FullTextIndex:
         from whoosh import index
 
         self.directory.mkdir(parents=True, exist_ok=True)
-        ix = index.create_in(str(self.directory), _schema())
+        # The format file first: another process that sees the new table of contents (exists()) then always
+        # finds the format beside it, never a half-created index it would take for another version's.
         (self.directory / FORMAT_FILE).write_text(str(INDEX_FORMAT), encoding="ascii")
-        return ix
+        return index.create_in(str(self.directory), _schema())
 
     def _format_error(self) -> IndexFormatError:
         return IndexFormatError(

@@ -314,6 +314,25 @@ def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
     assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
 
 
+def test_an_index_being_created_is_never_taken_for_another_version(tmp_path, monkeypatch):
+    """Another process asking exists() while the first creates the index sees the format file already there."""
+    from whoosh import index as whoosh_index
+
+    creating = FullTextIndex(tmp_path)
+    create_in = whoosh_index.create_in
+    seen: list[bool] = []
+
+    def create_then_ask(*args, **kwargs):
+        ix = create_in(*args, **kwargs)  # the table of contents is on disk from here on
+        seen.append(FullTextIndex(tmp_path).exists())  # raised IndexFormatError when the format came last
+        return ix
+
+    monkeypatch.setattr(whoosh_index, "create_in", create_then_ask)
+    creating.update([make_record("Cykelvägar i Lund", "a.txt")])
+    assert seen == [True]
+    assert [hit.source for hit in FullTextIndex(tmp_path).search("cykelvägar")] == ["a.txt"]
+
+
 def test_matching_ids_follow_the_filters(tmp_path):
     sv = make_record("Renovering av skolan pågår.", "sv.txt", "sv", organisations=[ORG])
     da = make_record("Nye boligafdelinger renoveres.", "da.txt", "da")
