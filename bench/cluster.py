@@ -9,8 +9,10 @@ Usage (from the repo root; needs `pip install '.[cluster]'`):
 throughput: on one generated corpus (bench/generate_corpus.py), each run in a fresh process, with
 NER: a 1-worker and a 2-worker Dask LocalCluster (`ingest(..., cluster=ADDRESS)`; the workers load
 their NER models before the clock starts, as throughput.py preloads them for local workers), then
-local `ingest(..., workers=2)`. Targets: 2 Dask workers ≥ 1.6 × 1; cluster with 2 workers ≥ 0.9 ×
-`--workers 2`.
+local `ingest(..., workers=2)`, then 2 Dask workers started with distributed's default settings
+(what `dask worker` processes have; `--cluster local` sets its own, corpus.cluster.LOCAL_CLUSTER_CONFIG).
+Each run reports wall and CPU seconds (the client's, and the workers' while the ingest ran). Targets:
+2 Dask workers ≥ 1.6 × 1; cluster with 2 workers ≥ 0.9 × `--workers 2`.
 
 client-memory: starts the real `dask scheduler` and two `dask worker` processes, then ingests each
 size through `--cluster` in a fresh client process and reports that process's peak resident memory
@@ -55,6 +57,13 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def current_rss_mib() -> float:
+    """Return this process's resident memory now, in MiB (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return round(kib / 1024, 1)
+
+
 def _run_json(args: list[str]) -> dict[str, Any]:
     """Run this script in a fresh process with a sub-command and return the JSON it prints last."""
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO)
@@ -78,8 +87,28 @@ def _load_models() -> list[str]:
     return [lang for lang in LANGUAGES if load_ner(lang) is not None]
 
 
-def measure_ingest(corpus: Path, workers: int, cluster: bool) -> dict[str, Any]:
-    """Return the wall time of one ingest into a new home: on a LocalCluster of `workers`, or local processes."""
+def _cpu_seconds(processes: list[Any]) -> dict[int, float]:
+    """Return the CPU seconds (user + system) each of the given psutil processes has used so far."""
+    import psutil
+
+    used = {}
+    for process in processes:
+        try:
+            used[process.pid] = sum(process.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return used
+
+
+def measure_ingest(corpus: Path, workers: int, cluster: bool, dask_defaults: bool = False) -> dict[str, Any]:
+    """Return the wall and CPU time of one ingest into a new home: on a LocalCluster of `workers`, or local processes.
+
+    CPU time is this process's, its Dask workers' (and nannies') while the ingest ran, and that of the
+    local worker processes, which end with the ingest. The load of the machine changes wall times a
+    lot and CPU times little.
+    """
+    import psutil
+
     from hitta.corpus.ingest import ingest
 
     started = time.perf_counter()
@@ -87,28 +116,45 @@ def measure_ingest(corpus: Path, workers: int, cluster: bool) -> dict[str, Any]:
     if cluster:
         import distributed
 
-        local_cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        )
+        if dask_defaults:  # distributed's own settings, as on a cluster started with `dask worker`
+            local_cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            )
+        else:
+            from hitta.corpus.cluster import start_local_cluster
+
+            local_cluster = start_local_cluster(workers)  # the cluster `--cluster local` starts
         client = distributed.Client(local_cluster, set_as_default=False)
         client.run(_load_models)
     else:
         _load_models()  # the pool forks after this: its workers inherit the models
     warm_seconds = time.perf_counter() - started
     paths = _paths(corpus)
+    me = psutil.Process()
+    helpers = me.children(recursive=True)
     try:
         with tempfile.TemporaryDirectory(prefix="hitta-cluster-bench-") as home:
+            helpers_before = _cpu_seconds(helpers)
+            mine, ended = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             summary = ingest(paths, home, workers=workers, cluster=local_cluster.scheduler_address if cluster else None)
             seconds = time.perf_counter() - started
+            mine_after = resource.getrusage(resource.RUSAGE_SELF)
+            ended_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # local workers, joined at the end
+            helpers_after = _cpu_seconds(helpers)
     finally:
         if client is not None:
             client.close()
             local_cluster.close()
+    client_cpu = mine_after.ru_utime + mine_after.ru_stime - mine.ru_utime - mine.ru_stime
+    workers_cpu = (ended_after.ru_utime + ended_after.ru_stime - ended.ru_utime - ended.ru_stime
+                   + sum(helpers_after[pid] - helpers_before.get(pid, 0.0) for pid in helpers_after))
     counts = summary.to_dict()
     return {
         "mode": "cluster" if cluster else "local", "workers": workers, "documents": len(paths),
-        "seconds": round(seconds, 3), "docs_per_second": round(len(paths) / seconds, 2),
+        "dask_defaults": dask_defaults, "seconds": round(seconds, 3), "docs_per_second": round(len(paths) / seconds, 2),
+        "client_cpu_seconds": round(client_cpu, 1), "workers_cpu_seconds": round(workers_cpu, 1),
+        "cpu_ms_per_document": round(1000 * (client_cpu + workers_cpu) / len(paths), 1),
         "start_and_model_load_seconds": round(warm_seconds, 2), "new": counts["new"], "failed": counts["failed"],
     }
 
@@ -118,13 +164,22 @@ def measure_client(corpus: Path, size: int, address: str, ner: bool) -> dict[str
     from hitta.corpus.ingest import ingest
 
     paths = _paths(corpus, size)
+    step = max(1, len(paths) // 10)
+    rss_by_documents: dict[int, float] = {}  # RSS after every tenth of the inputs: the slope, apart from the peak
+    seen = [0]
+
+    def sample(result: Any) -> None:
+        seen[0] += 1
+        if seen[0] % step == 0:
+            rss_by_documents[seen[0]] = current_rss_mib()
+
     with tempfile.TemporaryDirectory(prefix="hitta-cluster-client-") as home:
         started = time.perf_counter()
-        summary = ingest(paths, home, workers=2, cluster=address, use_ner=ner)
+        summary = ingest(paths, home, workers=2, cluster=address, use_ner=ner, on_result=sample)
         seconds = time.perf_counter() - started
     counts = summary.to_dict()
     return {"documents": len(paths), "new": counts["new"], "failed": counts["failed"], "seconds": round(seconds, 1),
-            "client_peak_rss_mib": peak_rss_mib()}
+            "client_peak_rss_mib": peak_rss_mib(), "client_rss_mib_by_documents": rss_by_documents}
 
 
 def build_store(home: str, size: int, seed: int, shared: str) -> dict[str, Any]:
@@ -173,10 +228,13 @@ def run_throughput(args: argparse.Namespace) -> dict[str, Any]:
         _run_json(["_ingest", "--corpus", str(corpus), "--n-workers", "1", "--on-cluster"]),
         _run_json(["_ingest", "--corpus", str(corpus), "--n-workers", "2", "--on-cluster"]),
         _run_json(["_ingest", "--corpus", str(corpus), "--n-workers", "2"]),
+        _run_json(["_ingest", "--corpus", str(corpus), "--n-workers", "2", "--on-cluster", "--dask-defaults"]),
     ]
-    one, two, local = (run["docs_per_second"] for run in runs)
+    one, two, local, defaults = (run["docs_per_second"] for run in runs)
     return {"runs": runs, "two_vs_one_dask_workers": round(two / one, 3),
             "cluster_2_vs_local_workers_2": round(two / local, 3),
+            "dask_defaults_2_vs_local_workers_2": round(defaults / local, 3),
+            "cpu_per_document_cluster_2_vs_local_2": round(runs[1]["cpu_ms_per_document"] / runs[2]["cpu_ms_per_document"], 3),
             "targets": {"two_vs_one": TARGET_TWO_VS_ONE, "cluster_vs_local": TARGET_CLUSTER_VS_LOCAL}}
 
 
@@ -244,13 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to FILE")
     parser.add_argument("--n-workers", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--on-cluster", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dask-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.what == "_ingest":
-        print(json.dumps(measure_ingest(Path(args.corpus), args.n_workers, args.on_cluster)))
+        print(json.dumps(measure_ingest(Path(args.corpus), args.n_workers, args.on_cluster, args.dask_defaults)))
         return 0
     if args.what == "_client":
         print(json.dumps(measure_client(Path(args.corpus), args.size, args.address, args.ner)))

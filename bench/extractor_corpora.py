@@ -6,13 +6,12 @@
 
 Each test sentence of DaN+ news test (da), klintan test (sv), GermEval 2014 test (de) and Universal NER
 PUD test (sv, de) becomes one text: its tokens joined with single spaces, none before closing and after
-opening punctuation. hitta extracts from it as `hitta ingest` does: the NER runs over a batch of texts
-(pipeline.ner.ner_spans_many), then pipeline.names.find_organisations and find_persons apply the rules,
-the merge and the filters. The corpus language is given (short sentences would often be detected as
+opening punctuation. hitta extracts from it as `hitta ingest` does: a batch of texts goes through the
+extraction pipeline (pipeline.extract): the NER's entities, then the rules, the merge and the filters. The corpus language is given (short sentences would often be detected as
 something else, and detection is measured by bench/langid_accuracy.py). Three systems are scored:
 
 - `NER alone`: the shipped model's ORG and PER spans, unfiltered (what the model gives);
-- `rules alone`: find_organisations / find_persons with use_ner=False;
+- `rules alone`: the pipeline without the NER (use_ner=False);
 - `extractor`: what ingest stores (rules + NER + filters).
 
 Scoring is strict on character spans, per type, micro-averaged over sentences, with one allowance: a
@@ -41,8 +40,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from hitta.pipeline.names import find_organisations, find_persons  # noqa: E402
-from hitta.pipeline.ner import ner_spans_many  # noqa: E402
+from hitta.pipeline.extract import entities_of, extraction_pipeline  # noqa: E402
 from hitta.training import ner_corpora as nc  # noqa: E402
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
@@ -152,13 +150,15 @@ def score_set(items: list[Example], lang: str) -> dict[tuple[str, str], Tally]:
     tallies: dict[tuple[str, str], Tally] = {}
     for first in range(0, len(items), BATCH):
         batch = items[first:first + BATCH]
-        ner = ner_spans_many([(item.text, lang) for item in batch])
-        for item, spans in zip(batch, ner):
+        texts = [item.text for item in batch]
+        docs = extraction_pipeline(lang).pipe(texts, batch_size=len(texts))
+        rule_docs = extraction_pipeline(lang, use_ner=False).pipe(texts, batch_size=len(texts))
+        for item, doc, rule_doc in zip(batch, docs, rule_docs):
+            found, rules = entities_of(doc), entities_of(rule_doc)
             outputs = {
-                "NER alone": {label: {(s, e) for s, e, tag in spans if tag == label} for label in TYPES},
-                "extractor": {"ORG": find_organisations(item.text, lang), "PER": find_persons(item.text, lang)},
-                "rules alone": {"ORG": find_organisations(item.text, lang, use_ner=False),
-                                "PER": find_persons(item.text, lang, use_ner=False)},
+                "NER alone": {label: {(e.start_char, e.end_char) for e in doc.ents if e.label_ == label} for label in TYPES},
+                "extractor": {"ORG": found["organisations"], "PER": found["persons"]},
+                "rules alone": {"ORG": rules["organisations"], "PER": rules["persons"]},
             }
             for system, by_label in outputs.items():
                 for label, predicted in by_label.items():

@@ -1,4 +1,4 @@
-"""Score find_organisations / find_persons on the raw texts of a folder against its gold.
+"""Score names.find_names (organisations and persons) on the raw texts of a folder against its gold.
 
 Usage (from the repo root):
     python bench/score_names.py ../shared/samples ../shared/gold [--no-ner] [--verbose]
@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 from hitta.corpus.evaluate import format_report, load_gold, score_records  # noqa: E402
-from hitta.pipeline.names import find_organisations, find_persons  # noqa: E402
+from hitta.pipeline.names import find_names  # noqa: E402
 
 NAME_TYPES = ("organisations", "persons")
 
@@ -30,14 +30,8 @@ def name_records(docs_dir: Path, gold: dict[str, dict], use_ner: bool) -> list[d
             continue
         text = path.read_text(encoding="utf-8")
         lang = gold[path.stem]["language"]
-        records.append(
-            {
-                "source": str(path),
-                "language": lang,
-                "organisations": find_organisations(text, lang, use_ner=use_ner),
-                "persons": find_persons(text, lang, use_ner=use_ner),
-            }
-        )
+        organisations, persons = find_names(text, lang, use_ner=use_ner)
+        records.append({"source": str(path), "language": lang, "organisations": organisations, "persons": persons})
     return records
 
 

@@ -42,16 +42,8 @@ NON_NER_BUDGET = 0.3 / 0.7  # non-NER time per unit of NER time that keeps inges
 
 
 def _clear_caches() -> None:
-    """Forget per-text caches so every pass pays the full cost of every stage."""
-    import hitta.pipeline.names as names
-    import hitta.pipeline.ner as ner
-
-    ner._recent.clear()  # the spans and chunk Docs of the texts NER read last
-    # Per-text caches only: per-word caches stay warm, as they are a few documents into any ingest.
-    for name in ("_doc", "_tokens", "_ner_spans", "_rule_organisations", "_rule_persons", "_rule_person_token_spans"):
-        cache_clear = getattr(getattr(names, name, None), "cache_clear", None)
-        if callable(cache_clear):
-            cache_clear()
+    """Collect garbage between passes (extraction remembers nothing per text; per-word caches stay warm, as
+    they are a few documents into any ingest)."""
     gc.collect()
 
 
@@ -76,7 +68,7 @@ def measure(texts: list[str], repeat: int) -> dict[str, Any]:
     from hitta.pipeline.dates import find_dates
     from hitta.pipeline.language import detect_language
     from hitta.pipeline.money import find_budgets
-    from hitta.pipeline.names import find_organisations, find_persons
+    from hitta.pipeline.names import find_names
     from hitta.corpus.ingest import EXTRACT_BATCH
     from hitta.pipeline.ner import load_ner, ner_spans_many
     from hitta.pipeline.record import build_record
@@ -92,10 +84,8 @@ def measure(texts: list[str], repeat: int) -> dict[str, Any]:
         "detect_language": lambda: [detect_language(text) for text in cleaned],
         # In batches, as ingest sends texts to a worker (pipeline.record.build_records).
         "NER (ner_spans)": lambda: [ner_spans_many(pairs[i : i + EXTRACT_BATCH]) for i in range(0, len(pairs), EXTRACT_BATCH)],
-        # Together, as extract_entities runs them: both share one tokenisation of the text.
-        "name rules (orgs + persons)": lambda: [
-            (find_organisations(text, lang, use_ner=False), find_persons(text, lang, use_ner=False)) for text, lang in pairs
-        ],
+        # Together, as the pipeline runs them: both read one tokenisation of the text.
+        "name rules (orgs + persons)": lambda: [find_names(text, lang, use_ner=False) for text, lang in pairs],
         "budgets": lambda: [find_budgets(text, lang) for text, lang in pairs],
         "dates": lambda: [find_dates(text, lang) for text, lang in pairs],
         "emails + phones + contacts": lambda: [

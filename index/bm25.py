@@ -122,6 +122,12 @@ def _deleted_docnums(reader: Any) -> np.ndarray:
 
 def _postings(reader: Any, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Return the document numbers and weights of a term in one segment, deleted documents included."""
+    found = _postings_values(reader, fieldname, text, False)
+    return (found[0], found[1]) if found is not None else None
+
+
+def _postings_values(reader: Any, fieldname: str, text: str, values: bool = True) -> tuple[np.ndarray, np.ndarray, list[Any]] | None:
+    """Return the document numbers, weights and (with `values`) encoded values of a term in one segment."""
     from whoosh.codec.whoosh3 import W3LeafMatcher
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.reading import TermNotFound
@@ -133,24 +139,27 @@ def _postings(reader: Any, fieldname: str, text: str) -> tuple[np.ndarray, np.nd
     while isinstance(matcher, FilterMatcher):  # the deletions filter: deleted documents are masked later
         matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
-        return _read_blocks(matcher)
+        return _read_blocks(matcher, values)
     # Postings of rare terms are kept inline in the term's info, as a short list: read them one by one.
-    ids, weights = [], []
+    ids, weights, encoded = [], [], []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
+        if values:
+            encoded.append(matcher.value())
         matcher.next()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), encoded
 
 
-def _read_blocks(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every posting block of a whoosh 3 posting list: (docnums, weights)."""
+def _read_blocks(matcher: Any, values: bool = False) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Decode every posting block of a whoosh 3 posting list: (docnums, weights, encoded values if asked)."""
     postfile = matcher._postfile
     position = matcher._baseoffset
     deltas: list[int] = []
     weights: list[float] = []
     block_starts: list[int] = []
     block_last_ids: list[int] = []
+    encoded: list[Any] = []
     while True:
         postfile.seek(position)
         length = _BLOCK_LENGTH.unpack(postfile.read(4))[0]
@@ -161,7 +170,9 @@ def _read_blocks(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
         payload = block.read()
         if compression:
             payload = zlib.decompress(payload)
-        block_ids, block_weights, _values = pickle.loads(payload)
+        block_ids, block_weights, block_values = pickle.loads(payload)
+        if values:
+            encoded.extend(block_values if block_values is not None else [None] * count)
         block_starts.append(len(deltas))
         block_last_ids.append(max_id)
         deltas.extend(block_ids)  # delta-encoded within the block, the first one absolute
@@ -178,7 +189,7 @@ def _read_blocks(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     if len(block_starts) > 1:
         # Make each block's absolute first id relative to the previous block's last, then one cumsum.
         steps[np.array(block_starts[1:])] -= np.array(block_last_ids[:-1], dtype=np.int64)
-    return np.cumsum(steps), np.array(weights, dtype=np.float64)
+    return np.cumsum(steps), np.array(weights, dtype=np.float64), encoded
 
 
 class BlockScorer:
@@ -188,6 +199,9 @@ class BlockScorer:
         self.searcher = searcher
         self._lengths: dict[Any, np.ndarray] = {}
         self._length_of_byte = _length_table()
+        # The document numbers of each term of the last query ranked, per segment: which of its words a
+        # top document holds (docs_among) is then read from them instead of from whoosh matchers.
+        self._last_ids: dict[tuple[int, str, tuple[str, ...]], np.ndarray | None] = {}
 
     def supports(self, query: Any) -> bool:
         """Return True when this scorer ranks the query (as whoosh would, but for folded twins: see top)."""
@@ -250,9 +264,11 @@ class BlockScorer:
         stats = {term: (self._idf(term), searcher.avg_field_length(term[0]) or 1) for term in single}
         total = searcher.doc_count_all()
         scores = np.zeros(total, dtype=np.float64)
+        self._last_ids = {}
 
         def contribution(reader: Any, term: Term) -> tuple[np.ndarray, np.ndarray] | None:
             found = self._term_postings(reader, term)
+            self._last_ids[(id(reader), term[0], term[1])] = found[0] if found is not None else None
             if found is None:
                 return None
             ids, tf = found
@@ -281,9 +297,7 @@ class BlockScorer:
             if reader.has_deletions():
                 segment[_deleted_docnums(reader)] = 0.0
         if filter_query is not None:
-            keep = np.zeros(total, dtype=bool)
-            keep[np.fromiter(searcher.docs_for_query(filter_query), dtype=np.int64)] = True
-            scores[~keep] = 0.0
+            scores[~filter_mask(searcher, filter_query, within=scores > 0)] = 0.0
         matched = np.flatnonzero(scores > 0)
         if limit is not None and len(matched) > limit:
             # The limit-th best score; everything scoring at least that is a candidate (ties included).
@@ -295,3 +309,106 @@ class BlockScorer:
         order = np.lexsort((matched, -np.round(scores[matched], 9)))
         best = matched[order][:limit] if limit is not None else matched[order]
         return [(float(scores[docnum]), int(docnum)) for docnum in best]
+
+    def docs_among(self, query: Any, docnums: list[int]) -> list[int] | None:
+        """Return which of the given document numbers (ascending) match an OR-of-terms query; None if unsupported.
+
+        A term's document numbers come from the last query top() ranked when it held the term, else
+        from its posting blocks. Document numbers given are live ones (deleted documents are not checked).
+        """
+        terms = self._terms(query)
+        if terms is None:
+            return None
+        wanted = np.array(docnums, dtype=np.int64)
+        matched = np.zeros(len(docnums), dtype=bool)
+        for subsearcher, offset in self.searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            inside = (wanted >= offset) & (wanted < offset + reader.doc_count_all())
+            if not inside.any():
+                continue
+            local = wanted[inside] - offset
+            held = np.zeros(local.size, dtype=bool)
+            for term in terms:
+                parts = term[1] if term[0] == GROUP else (term,)
+                found = np.ones(local.size, dtype=bool)
+                for part in parts:  # type: ignore[union-attr]
+                    ids = self._term_ids(reader, part)  # type: ignore[arg-type]
+                    found &= np.isin(local, ids) if ids is not None else False
+                held |= found
+            matched[np.flatnonzero(inside)[held]] = True
+        return [docnum for docnum, hit in zip(docnums, matched) if hit]
+
+    def _term_ids(self, reader: Any, term: Term) -> np.ndarray | None:
+        """Return the document numbers of a term in one segment, from the last top() when it read them."""
+        key = (id(reader), term[0], term[1])
+        if key in self._last_ids:
+            return self._last_ids[key]
+        found = self._term_postings(reader, term)
+        return found[0] if found is not None else None
+
+
+def filter_mask(searcher: Any, query: Any, live_only: bool = False, within: np.ndarray | None = None) -> np.ndarray:
+    """Return which documents of a searcher match a query, as a boolean array over document numbers.
+
+    Terms, their Or / And / AndNot / Not and index.mentions.WrittenName are read from posting blocks
+    with numpy; anything else is whoosh's docs_for_query (one Python step per matching document).
+    Deleted documents may be marked unless live_only (top() scores them 0 anyway). With `within` (a
+    boolean array), only those documents are sure to be right: a name's positions (WrittenName) are
+    read only there.
+    """
+    total = searcher.doc_count_all()
+    leaves = list(searcher.leaf_searchers())
+    mask = _mask(leaves, total, query, within)
+    if mask is None:
+        mask = np.zeros(total, dtype=bool)
+        mask[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
+    elif live_only:
+        for subsearcher, offset in leaves:
+            reader = subsearcher.reader()
+            if reader.has_deletions():
+                mask[_deleted_docnums(reader) + offset] = False
+    return mask
+
+
+def _mask(leaves: list[tuple[Any, int]], total: int, query: Any, within: np.ndarray | None = None) -> np.ndarray | None:
+    """Return the documents a query made of the parts filter_mask reads matches, or None for any other query."""
+    from whoosh import query as wq
+
+    from hitta.index.query import Alternatives
+
+    kind = type(query)
+    written = callable(getattr(query, "docs_in", None))  # index.mentions.WrittenName (which imports this module)
+    if kind is wq.Term or written:
+        mask = np.zeros(total, dtype=bool)
+        for subsearcher, offset in leaves:
+            if written:
+                size = subsearcher.reader().doc_count_all()
+                among = np.flatnonzero(within[offset : offset + size]) if within is not None else None
+                found = np.array(query.docs_in(subsearcher, among), dtype=np.int64)
+            else:
+                reader = subsearcher.reader()
+                postings = _postings(reader, query.fieldname, query.text) if (query.fieldname, query.text) in reader else None
+                found = postings[0] if postings is not None else np.zeros(0, dtype=np.int64)
+            mask[found + offset] = True
+        return mask
+    if kind is wq.NullQuery.__class__:
+        return np.zeros(total, dtype=bool)
+    if kind is wq.Every and query.fieldname is None:
+        return np.ones(total, dtype=bool)
+    if kind is wq.Not:
+        inner = _mask(leaves, total, query.query, within)
+        return ~inner if inner is not None else None
+    if kind in (wq.Or, Alternatives, wq.And, wq.AndNot) and query.subqueries and not getattr(query, "minmatch", 0):
+        parts = [_mask(leaves, total, sub, within) for sub in query.subqueries]
+        if any(part is None for part in parts):
+            return None
+        if kind is wq.AndNot:
+            return parts[0] & ~parts[1]  # type: ignore[operator]
+        combined = parts[0].copy()  # type: ignore[union-attr]
+        for part in parts[1:]:
+            if kind is wq.And:
+                combined &= part  # type: ignore[misc]
+            else:
+                combined |= part  # type: ignore[misc]
+        return combined
+    return None

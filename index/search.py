@@ -107,6 +107,7 @@ def search(
         matching.update(doc_id for doc_id, (count, translated) in fulltext.word_matches(plan, doubtful).items() if count or translated)
     ranked = fuse(mode, keyword_hits, semantic_hits, matching, plan.words if plan else [])[: limit + 5]
     matches = fulltext.word_matches(plan, [doc_id for doc_id, _ in ranked]) if plan is not None else {}
+    passages = fulltext.passages(plan if plan is not None else "")
     results: list[SearchHit] = []
     for doc_id, score in ranked:
         if len(results) >= limit:
@@ -114,7 +115,7 @@ def search(
         record = lookup(doc_id)
         if record is None:  # index ahead of store: skip, `hitta reindex` mends it
             continue
-        marked = fulltext.snippet(record["text"], record["language"], plan if plan is not None else "")
+        marked = passages.best(record["text"], record["language"])
         page = _page_of_match(record["text"], marked) if "\f" in record["text"] else None
         results.append(
             SearchHit(

@@ -115,6 +115,11 @@ def tokenize(text: str) -> list[str]:
     """Return the folded content tokens of a text (letters and digits, two or more, no function words)."""
     if len(text) > _TOKEN_PIECE_CHARS:
         return _tokenize_pieces(text, _TOKEN_PIECE_CHARS)
+    return _content_tokens(text)
+
+
+def _content_tokens(text: str) -> list[str]:
+    """Return the tokens of a text (or a piece of one) that tokenize keeps: two or more characters, no function words."""
     return list(filterfalse(STOP_WORDS.__contains__, _TOKEN.findall(fold(text))))
 
 
@@ -125,11 +130,7 @@ def _tokenize_pieces(text: str, size: int) -> list[str]:
     for it: lower-casing (final sigma included), NFKD and tokens never reach across such a cut.
     """
     shared: dict[str, str] = {}
-    return [
-        shared.setdefault(token, token)
-        for piece in _pieces(text, size)
-        for token in filterfalse(STOP_WORDS.__contains__, _TOKEN.findall(fold(piece)))
-    ]
+    return [shared.setdefault(token, token) for piece in _pieces(text, size) for token in _content_tokens(piece)]
 
 
 def _pieces(text: str, size: int) -> Iterator[str]:
@@ -733,7 +734,7 @@ class SemanticIndex:
             if model is None:  # nothing to project with: count them so needs_refit() asks for a build
                 pending.update((doc_id, np.zeros(dims, dtype=np.float32)) for doc_id, _ in batch)
                 continue
-            vectors = model.transform_tokens([tokenize(text) for _, text in batch])
+            vectors = model.transform(text for _, text in batch)
             pending.update((doc_id, vector) for (doc_id, _), vector in zip(batch, vectors))
         if not pending:
             return

@@ -165,42 +165,118 @@ def _first_places(text: str, needle: str, count: int) -> list[int]:
 
 def best_passage(text: str, language: str, terms: Terms, width: int) -> str:
     """Return the best-matching passage of text (about `width` characters) with matched words marked [[ ]]."""
-    if not text:
-        return ""
-    analyser = _analyser(language)
-    plain = {term: weight for term, weight in terms.items() if not term.endswith("*")}
-    prefixes = [(term[:-1].lower(), weight) for term, weight in terms.items() if term.endswith("*")]
-    matches: list[tuple[int, int, str, float]] = []  # (start, end, lowered word, weight)
-    inner_terms = sorted({fold_word(term) for term in plain if len(term) >= MIN_INNER and term.isalpha()}, key=len, reverse=True)
-    inner = re.compile("|".join(map(re.escape, inner_terms))) if inner_terms else None
-    plain.update({fold_word(term): weight for term, weight in plain.items() if fold_word(term) not in plain})
-    starts = _term_starts(analyser, plain)
-    if terms:
-        weights: dict[str, float] = {}  # a word's weight, worked out once per text
-        for start, end in _regions(text, terms):
-            for match in WORD.finditer(text, start, end):
-                word = match.group()
-                weight = weights.get(word)
-                if weight is None:
-                    weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner, starts)
-                if weight:
-                    matches.append((match.start(), match.end(), match.group().lower(), weight))
-    if not matches:
-        return _cut(text, 0, width, [])
-    best_start, best_score = matches[0][0], -1.0
-    for first, (start, _, _, _) in enumerate(matches):
-        seen: dict[str, float] = {}
-        count = 0
-        for other_start, other_end, word, weight in matches[first:]:
-            if other_end - start > width - LEAD_CHARS:
-                break
-            seen[word] = max(seen.get(word, 0.0), weight)
-            count += 1
-        score = sum(seen.values()) + 0.01 * count
-        if score > best_score + 1e-9:
-            best_start, best_score = start, score
-    passage_start = _passage_start(text, best_start)
-    return _cut(text, passage_start, width, [m for m in matches if m[0] >= passage_start])
+    return Passages(terms, width).best(text, language)
+
+
+# What Passages works out once per language (see Passages._for).
+_Prepared = tuple[Any, Terms, list[tuple[str, float]], "re.Pattern[str] | None", "frozenset[str] | None", "re.Pattern[str]", dict[str, float]]
+
+
+class Passages:
+    """The best passages of one query's hits: what depends only on the query terms and a language (the
+    terms' forms, the analyser, each word's weight) is worked out once for all the texts."""
+
+    def __init__(self, terms: Terms, width: int):
+        self.terms = terms
+        self.width = width
+        self._languages: dict[str, _Prepared] = {}
+
+    def _for(self, language: str) -> _Prepared:
+        """Return the analyser, plain terms, prefixes, inner-term pattern, stem starts, heads pattern and word weights of a language."""
+        prepared = self._languages.get(language)
+        if prepared is None:
+            terms = self.terms
+            analyser = _analyser(language)
+            plain = {term: weight for term, weight in terms.items() if not term.endswith("*")}
+            prefixes = [(term[:-1].lower(), weight) for term, weight in terms.items() if term.endswith("*")]
+            inner_terms = sorted({fold_word(term) for term in plain if len(term) >= MIN_INNER and term.isalpha()}, key=len, reverse=True)
+            inner = re.compile("|".join(map(re.escape, inner_terms))) if inner_terms else None
+            plain.update({fold_word(term): weight for term, weight in plain.items() if fold_word(term) not in plain})
+            prepared = (analyser, plain, prefixes, inner, _term_starts(analyser, plain), _heads(plain, prefixes), {})
+            self._languages[language] = prepared
+        return prepared
+
+    def best(self, text: str, language: str) -> str:
+        """Return the best-matching passage of a text (about `width` characters) with matched words marked [[ ]]."""
+        if not text:
+            return ""
+        width = self.width
+        matches: list[tuple[int, int, str, float]] = []  # (start, end, lowered word, weight)
+        if self.terms:
+            analyser, plain, prefixes, inner, starts, heads, weights = self._for(language)  # weights: a word's, worked out once
+            for start, end in _regions(text, self.terms):
+                region = text[start:end]
+                # The region's distinct words are weighed; only those with a weight are then looked for
+                # as whole words (the words WORD.finditer would give), in text order.
+                found = []
+                for word in set(_WORDS.findall(region)):
+                    weight = weights.get(word)
+                    if weight is None:
+                        may_weigh = heads.search(fold_word(word.lower())) is not None
+                        weight = weights[word] = _word_weight(word, analyser, plain, prefixes, inner, starts) if may_weigh else 0.0
+                    if weight:
+                        found.append(word)
+                matches.extend((start + at, start + at + len(word), word.lower(), weights[word]) for at, word in _whole_words(region, found))
+        if not matches:
+            return _cut(text, 0, width, [])
+        best_start, best_score = matches[0][0], -1.0
+        for first, (start, _, _, _) in enumerate(matches):
+            seen: dict[str, float] = {}
+            count = 0
+            for other_start, other_end, word, weight in matches[first:]:
+                if other_end - start > width - LEAD_CHARS:
+                    break
+                seen[word] = max(seen.get(word, 0.0), weight)
+                count += 1
+            score = sum(seen.values()) + 0.01 * count
+            if score > best_score + 1e-9:
+                best_start, best_score = start, score
+        passage_start = _passage_start(text, best_start)
+        return _cut(text, passage_start, width, [m for m in matches if m[0] >= passage_start])
+
+
+def _heads(plain: Terms, prefixes: list[tuple[str, float]]) -> re.Pattern[str]:
+    """Return a pattern that every word with a weight holds, accents folded: the first letters of a term or prefix.
+
+    A word weighs by its own form, by its stem (which begins with the word's first letters), by a
+    term inside it or by a prefix: each holds some term's or prefix's first STEM_START letters.
+    """
+    heads = {fold_word(term)[:STEM_START] for term in plain} | {fold_word(prefix)[:STEM_START] for prefix, _ in prefixes}
+    return re.compile("|".join(map(re.escape, sorted(heads, key=len, reverse=True))))
+
+
+# WORD without its group (findall gives the words).
+_WORDS = re.compile(WORD.pattern.replace("(", "(?:"))
+
+
+def _whole_words(text: str, words: list[str]) -> list[tuple[int, str]]:
+    """Return (offset, word) of each place where one of the words stands as a whole word, as WORD reads it, in text order.
+
+    A word of WORD has no word character before it nor a word character and a dot (a dot between word
+    characters joins them, "z.B"), and no word character after it nor a dot and a word character.
+    (A word character is what re's \\w matches: str.isalnum() or "_".)
+    """
+
+    def is_word(char: str) -> bool:
+        return char.isalnum() or char == "_"
+
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            before = text[max(0, at - 2) : at]
+            after = text[end : end + 2]
+            if not (
+                (before and is_word(before[-1]))
+                or (len(before) == 2 and before[1] == "." and is_word(before[0]))
+                or (after and is_word(after[0]))
+                or (len(after) == 2 and after[0] == "." and is_word(after[1]))
+            ):
+                found.append((at, word))
+            at = text.find(word, at + 1)
+    found.sort()
+    return found
 
 
 def _passage_start(text: str, first_match: int) -> int:

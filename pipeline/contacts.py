@@ -8,7 +8,9 @@ from typing import Any
 
 import phonenumbers
 
+from hitta.pipeline.entities import ContactItem, EmailItem, PhoneItem
 from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.scan import longest_first
 
 _REGION_BY_LANGUAGE = {
     "sv": "SE", "da": "DK", "de": "DE", "nb": "NO", "nn": "NO", "no": "NO", "nl": "NL", "en": "GB",
@@ -60,7 +62,7 @@ _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eu
 
 # A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
 _ROLE = re.compile(
-    r"\b[^\W\d_]*(?:" + "|".join(sorted(any_language("contact_roles"), key=lambda role: (-len(role), role))) + r")\b",
+    r"\b[^\W\d_]*(?:" + longest_first(any_language("contact_roles")) + r")\b",
     re.IGNORECASE,
 )
 # Salutations and titles right before a name, which the person item leaves out.
@@ -69,7 +71,7 @@ _CONTACT_LINES_AFTER = 5
 _WORDS_AFTER_BLOCK_HEAD = 4
 
 
-def find_emails(text: str) -> list[dict[str, Any]]:
+def find_emails(text: str) -> list[EmailItem]:
     """Return every e-mail address written out in `text` (not URLs, not obfuscated ones)."""
     if not text:
         return []
@@ -117,7 +119,7 @@ def _email_matches(text: str) -> list[re.Match[str]]:
     return matches
 
 
-def find_phones(text: str, lang: str) -> list[dict[str, Any]]:
+def find_phones(text: str, lang: str) -> list[PhoneItem]:
     """Return every phone number in `text` with its E.164 form, region taken from the language."""
     if not text:
         return []
@@ -220,7 +222,7 @@ def group_contacts(
     emails: list[dict[str, Any]],
     phones: list[dict[str, Any]],
     organisations: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[ContactItem]:
     """Group each person with the e-mail, phone, role and organisation written in their contact block."""
     if not text or not persons:
         return []

@@ -7,18 +7,19 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
+from hitta.pipeline.entities import DateItem
 from hitta.pipeline.lexicon import any_language, endings, numbered
-from hitta.pipeline.scan import has_case_exotic, matches_at
+from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
 _MONTHS: dict[str, int] = numbered("months")
 # Abbreviations count only next to a day and a year ("17 mar 2021"), never alone.
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
-_FULL_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ABBR_MONTH = "|".join(sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
-_WEEKDAYS = sorted(any_language("weekdays"), key=lambda day: (-len(day), day))
-_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})(?:en)?"
+_FULL_MONTH = longest_first(_MONTHS)
+_ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
+_WEEKDAYS = any_language("weekdays")
+_WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
@@ -31,9 +32,9 @@ _ORDINALS = numbered("ordinals")
 _YEAR_PARTS = numbered("year_parts")  # noun -> months per part
 _ORDINAL = (
     r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)"
-    rf"|{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})"
+    rf"|{longest_first(_ORDINALS)})"
 )
-_PART_NOUN = "|".join(sorted(_YEAR_PARTS, key=len, reverse=True))
+_PART_NOUN = longest_first(_YEAR_PARTS)
 _PART_YEAR_LINK = rf"(?:{_SP}(?:of|af|av|i|van|des{_SP}jahres){_SP}|{_SP}|/)"
 _PART_JOIN = rf"(?:{_SP}?[-–]{_SP}?|{_SP}(?:og|och|und|and|en|til|till|bis|to){_SP})"
 # Where a quarter expression can be: a "Q1"/"H2" code, or its noun (found by plain lower-case search, the
@@ -212,7 +213,7 @@ class _Point:
     year_part: bool = False
 
 
-def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
+def find_dates(text: str, lang: str) -> list[DateItem]:
     """Return every date, month, year, range and open interval in `text` with ISO start/end."""
     if not text:
         return []

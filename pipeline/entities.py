@@ -4,12 +4,83 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 # The entity lists of a record, in the order records, exports and reports show them.
 ENTITY_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones", "contacts")
 # Types with one value per item: these are scored, listed (`hitta entities`) and filtered on.
 VALUE_TYPES = ("organisations", "persons", "budgets", "dates", "emails", "phones")
+
+
+# The items of the seven lists (ARCHITECTURE.md, "Entity item format"; pipeline/record.schema.json). Typed
+# dicts, not classes: a record is stored, exported and pickled to the parent as plain JSON-ready data.
+# `span` is [start, end] into the cleaned text, and `text == clean_text[start:end]` where an item has a `text`.
+
+
+class NameItem(TypedDict):
+    """An organisation or a person: `name` normalised (genitive or title dropped, whitespace folded)."""
+
+    text: str
+    span: list[int]
+    name: str
+    source: Literal["rule", "ner"]
+
+
+class BudgetItem(TypedDict):
+    """An amount in whole currency units (an int where it is whole) and its ISO 4217 currency."""
+
+    text: str
+    span: list[int]
+    amount: float
+    currency: str
+
+
+class DateItem(TypedDict):
+    """A date, month, year, range or open interval: `start`, `end` as YYYY, YYYY-MM or YYYY-MM-DD, or None."""
+
+    text: str
+    span: list[int]
+    start: str | None
+    end: str | None
+
+
+class EmailItem(TypedDict):
+    """An e-mail address as written, and `address` with its domain lower-cased."""
+
+    text: str
+    span: list[int]
+    address: str
+
+
+class PhoneItem(TypedDict):
+    """A phone number as written, and its E.164 form."""
+
+    text: str
+    span: list[int]
+    e164: str
+
+
+class ContactItem(TypedDict):
+    """A person grouped with the e-mail, phone, role and organisation of their contact block (each may be None)."""
+
+    name: str | None
+    email: str | None
+    phone: str | None
+    role: str | None
+    organisation: str | None
+    span: list[int]
+
+
+class Entities(TypedDict):
+    """The seven entity lists of a text, in ENTITY_TYPES order."""
+
+    organisations: list[NameItem]
+    persons: list[NameItem]
+    budgets: list[BudgetItem]
+    dates: list[DateItem]
+    emails: list[EmailItem]
+    phones: list[PhoneItem]
+    contacts: list[ContactItem]
 
 
 def entity_key(value: str) -> str:

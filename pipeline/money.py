@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from hitta.pipeline.entities import BudgetItem
 from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import Coverage, matches_at
 
@@ -159,7 +160,7 @@ _MONEY_CONTEXT = re.compile(
 )
 
 
-def find_budgets(text: str, lang: str) -> list[dict[str, Any]]:
+def find_budgets(text: str, lang: str) -> list[BudgetItem]:
     """Return every money amount in `text` with its value in whole units and ISO currency."""
     if not text:
         return []
@@ -436,6 +437,9 @@ def _follows_like_money(text: str, end: int) -> bool:
     rest = text[end:end + 40]
     stripped = rest.lstrip(" \u00a0\t")
     if not stripped or stripped[0] in ".,;:!?)]}–—-\"”“'’\n\r":
+        return True
+    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`).
+    if text[end - 1:end] == "." and stripped[0].isupper():
         return True
     word = re.match(r"[^\W\d_][\w.]*", stripped)
     if not word:

@@ -11,8 +11,12 @@ Organisation items have `text` without a trailing genitive (`Tillväxtverkets` �
 form is what an annotator lists. Person items have `text` without an academic title
 (`Dr. Stephanie Arens` → `Stephanie Arens`).
 
-Merge policy with the trained NER (pipeline/ner.py, `ner_spans(text, lang)`, labels PER/ORG/LOC/
-MISC; a missing module or model means no NER):
+The extraction pipeline (pipeline/extract.py) calls the entry points at the end of this module as its
+components: person_rule_spans and person_rule_items, organisation_rule_items, merge_names. find_names runs
+the same on a text alone (find_organisations, find_persons: its two halves).
+
+Merge policy with the trained NER (merge_names, given the NER's entities: labels PER/ORG/LOC/MISC; no
+model for the language means none):
 - every rule item is kept: a rule recognises for sure;
 - an NER ORG/PER item is added only where it overlaps no rule item of either type; an NER item
   overlapping a rule item is dropped;
@@ -26,7 +30,7 @@ MISC; a missing module or model means no NER):
 - regions named only as an area (`omfattar Region X och delar av Region Y`) are dropped;
 - `use_ner=False` gives the rule layer alone.
 
-Long texts (over SEGMENT_CHARS) are read by the token rules in segments; every overlap test is a sweep
+Long texts (over SEGMENT_CHARS) are read by the token rules in segments (find_names); every overlap test is a sweep
 over a character map (pipeline.scan.Coverage), so extraction is linear in the text's length.
 bench/extractor_corpora.py scores the whole layer on the DaN+, klintan, GermEval and PUD test sets.
 """
@@ -36,12 +40,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from functools import lru_cache, wraps
 from itertools import compress, count
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from hitta.pipeline.lexicon import any_language, common_words, endings, numbered
+from hitta.pipeline.entities import NameItem
+from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
 from hitta.pipeline.scan import Coverage
 
 # --------------------------------------------------------------------------------------------
@@ -50,8 +56,13 @@ from hitta.pipeline.scan import Coverage
 # Short closed-class grammar words (prepositions, connectors, particles) and morphological suffixes stay in code.
 
 # Compound endings that make a capitalised word an organisation on its own (`Tillväxtverket`).
-STANDALONE_ORG_ENDINGS = endings("org_endings")
-GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare")
+# Named offices of a German body are organisations on their own (`Stadtplanungsamt`, `Jugendamt`).
+GERMAN_UNIT_ENDINGS = tuple(sorted(word_list("unit_endings", "de")))
+STANDALONE_ORG_ENDINGS = endings("org_endings") + GERMAN_UNIT_ENDINGS
+GERMAN_STANDALONE_ORG_ENDINGS = endings("org_endings_bare") + GERMAN_UNIT_ENDINGS
+# A definite sv/da/nb compound naming a unit (`Eiendomsavdelingen`, `Markedsudvalget`) is also how a text refers back
+# to a committee named in full: only one named as a unit of a body is kept (_unit_rules).
+UNIT_ENDINGS = tuple(sorted(frozenset(endings("unit_endings")) - frozenset(GERMAN_UNIT_ENDINGS)))
 # Endings that look like one of those but are common nouns (`-området` is no `-rådet`).
 NOT_ORG_ENDINGS = endings("not_org_endings")
 # German districts are compounds in -kreis (`Heidekreis`); these -kreis nouns are groups of people.
@@ -59,7 +70,8 @@ NOT_DISTRICTS = any_language("not_districts")
 # Words with such an ending that are common nouns or unnamed references, never organisations alone.
 NOT_STANDALONE_ORGS = any_language("not_standalone_orgs")
 # Heads that open a name when a proper name follows (`Region X`, `Hochschule X`).
-NAMED_HEADS = any_language("named_heads")
+NAMED_HEADS = any_language("named_heads") | any_language("municipal_heads") | any_language("body_heads")
+ENGLISH_NAMED_HEADS = word_list("named_heads", "en") | word_list("body_heads", "en")
 # Compound endings that make a capitalised word a named head too (`Volkshochschule`, `Regionalverein`).
 NAMED_HEAD_ENDINGS = endings("named_head_endings")
 # Endings of capitalised adjectives that open a name (`Europeiska`, `Duale`, `Regionala`, `Gemeinsame`): inflection
@@ -74,7 +86,12 @@ PREPOSITIONS = frozenset("för for für of til i".split())
 # Prepositions between a role and its employer (`projektchef i X`, `formand for X`).
 EMPLOYER_PREPOSITIONS = frozenset("i på hos for för bei at ved vid".split())
 # Heads and legal forms that close a name (`X Kommune`, `X stad`, `X GmbH`); case-sensitive.
-CLOSING_HEADS = any_language("closing_heads")
+# English heads of bodies (`X College`, `X Board`): inside a text in another language such a
+# capitalised head is mostly part of a borrowed place name (`an dem Military College` in UNER PUD de, tagged LOC).
+ENGLISH_CLOSING_HEADS = any_language("body_closing_heads")
+CLOSING_HEADS = any_language("closing_heads") | any_language("municipal_closing_heads") | ENGLISH_CLOSING_HEADS
+# English heads naming a body only with `of` and a name after them (`City of Tartu`, `Port of Aarhus`).
+OF_HEADS = any_language("of_heads")
 # Closing heads that may also follow a dash (`Interreg X – Kontaktstelle`).
 DASH_CLOSING_HEADS = any_language("dash_closing_heads")
 # Words that join the items of a list (`X, Y und Z`).
@@ -84,9 +101,9 @@ ORG_LABELS = any_language("org_labels")
 CUE_PHRASES = tuple(tuple(phrase.split()) for phrase in sorted(any_language("cue_phrases")))
 # Role words: a name next to one is a person, an organisation after `role + prep` is an employer.
 ROLE_WORDS = any_language("role_words")
-ROLE_ENDINGS = endings("role_endings")
+ROLE_ENDINGS = endings("role_endings") + endings("job_titles")
 PARTICLES = frozenset("von van de der af zu da di du le la ten ter".split())
-TITLES = any_language("titles")
+TITLES = any_language("titles") | any_language("honorifics")
 CONTACT_LABELS = any_language("contact_labels")
 SPEECH_VERBS = any_language("speech_verbs")
 CONTACT_LINE_WORDS = any_language("contact_line_words")
@@ -95,9 +112,15 @@ UNNAMED_REFERENCES = any_language("unnamed_references")
 # Programme, project and product words: a candidate containing one is no organisation.
 PROGRAMME_WORDS = any_language("programme_words")
 PROGRAMME_ENDINGS = endings("programme_endings")
+# Names of EU funding programmes (`LIFE`, `Horizon Europe`): a whole name equal to one is a programme.
+EU_PROGRAMMES = any_language("eu_programmes")
+# Plurals of the project words, which head a breadcrumb or list of projects (`Projekter › X`); grammar, closed-class.
+PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer programme programs".split())
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
+# Kinds of company put before a name in apposition (`bostadsbolaget X`, `boligselskabet X`, `Energieversorger X`).
+COMPANY_NOUNS = endings("company_nouns")
 # Words opening or closing the name of a region, county or district.
 REGION_HEADS = any_language("region_heads")
 # Words that describe an area: a region right after one is named as geography, not as a body that acts.
@@ -128,7 +151,7 @@ DROP_BARE_PLACES = True
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
     "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
-    "listed_companies",
+    "listed_companies", "union_acronyms",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
@@ -142,7 +165,9 @@ COMPOUND_ACRONYMS = frozenset(
 )
 
 # Given names, read off the person spans of the NER training data (training/build_given_names.py); case-sensitive.
-GIVEN_NAMES = any_language("given_names")
+# English function words are left out (`The`, a name in the Norwegian training spans, opens no English name);
+# sv/da ones stay (`Hans`, `Per`).
+GIVEN_NAMES = frozenset(name for name in any_language("given_names") if name.lower() not in word_list("stopwords", "en"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,7 +183,12 @@ WORD_CACHE_SIZE = 1 << 16
 
 @lru_cache(maxsize=8)
 def _pipeline(lang: str) -> Any:
-    """Return a cached blank spaCy pipeline for a language (multi-language when unknown)."""
+    """Return a cached blank spaCy pipeline for a language (find_names tokenises with it)."""
+    return blank_pipeline(lang)
+
+
+def blank_pipeline(lang: str) -> Any:
+    """Return a new blank spaCy pipeline for a language (multi-language when unknown): a tokenizer only."""
     import spacy
 
     try:
@@ -169,19 +199,6 @@ def _pipeline(lang: str) -> Any:
     # guard is for parsers and NER, and would drop long documents whole.
     nlp.max_length = 10**9
     return nlp
-
-
-@lru_cache(maxsize=16)
-def _doc(text: str, lang: str) -> Any:
-    """Return the tokenised text (cached: organisations and persons read the same doc).
-
-    When the NER has just read the text (the finders ask it first), its Doc is reused: the model's
-    tokenizer is the blank pipeline's, so the tokens are the same and the text is tokenised once.
-    """
-    from hitta.pipeline.ner import shared_doc
-
-    doc = shared_doc(text, lang)
-    return doc if doc is not None else _pipeline(lang)(text)
 
 
 @lru_cache(maxsize=8)
@@ -223,7 +240,7 @@ class _Tokens(NamedTuple):
 
 # Kinds of anchor a word can be, as bits. Each distinct word is judged once (cached across texts), so
 # a rule visits only the tokens of its kind instead of testing every token of the text.
-KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN = (1 << bit for bit in range(8))
+KNOWN, HEAD, CLOSING, PERSON, LABEL, CUE, EMPLOYER_PREP, PAREN, KIND, SLASH, OF_HEAD, UNIT = (1 << bit for bit in range(12))
 
 
 def _anchor_kind(word: str, lang: str) -> int:
@@ -238,6 +255,10 @@ def _anchor_kind(word: str, lang: str) -> int:
         | CUE * (lower in _CUES_BY_FIRST_WORD)
         | EMPLOYER_PREP * (lower in EMPLOYER_PREPOSITIONS)
         | PAREN * (word == "(")
+        | KIND * lower.endswith(COMPANY_NOUNS)
+        | OF_HEAD * (lower in OF_HEADS and word[:1].isupper())
+        | SLASH * (word == "/")
+        | UNIT * (word[:1].isupper() and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
     )
 
 
@@ -265,12 +286,10 @@ def _bits(kind: int) -> tuple[int, ...]:
     return tuple(1 << bit for bit in range(kind.bit_length()) if kind >> bit & 1)
 
 
-@lru_cache(maxsize=4)
-def _tokens(text: str, lang: str) -> _Tokens:
-    """Return the token columns of the text (cached: organisations and persons read the same tokens)."""
+def token_columns(doc: Any, text: str, lang: str) -> _Tokens:
+    """Return the token columns of a Doc of `text` (the person and organisation rules read the same columns)."""
     from spacy.attrs import IDX, LENGTH
 
-    doc = _doc(text, lang)
     if not len(doc):
         return _Tokens([], [], [], [], {}, doc)
     offsets = doc.to_array([IDX, LENGTH])
@@ -349,7 +368,9 @@ def _is_person_part(text: str) -> bool:
         return False
     if lower in TITLES:  # a salutation or title opens no name (`Frau Katrin Vogel` is `Katrin Vogel`)
         return False
-    return not _org_ending(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
+    if _closing_head(text) is not None:  # a head closing an organisation's name (`Agency`, `Kommune`) is no surname
+        return False
+    return not _org_ending(lower) and not _opens_named_head(lower) and lower not in NAMED_HEADS and lower not in UNNAMED_REFERENCES
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -365,7 +386,9 @@ def _org_ending(lower: str, lang: str = "") -> bool:
 
 
 def _is_programme(words: list[str]) -> bool:
-    """Return True if any word marks a programme, project or strategy name."""
+    """Return True if any word marks a programme, project or strategy name, or the words name an EU programme."""
+    if " ".join(words).lower() in EU_PROGRAMMES:
+        return True
     for word in words:
         lower = word.lower()
         for part in lower.split("-"):
@@ -393,6 +416,8 @@ def genitive_base_length(surface: str, lang: str) -> int:
     base = last[:-1]
     if surface in KNOWN_ORGANISATIONS or last in KNOWN_ORGANISATIONS:
         return len(surface)
+    if base in CLOSING_HEADS and " " in surface:  # `Umeå kommuns` → `Umeå kommun`
+        return len(surface) - 1
     if base in KNOWN_ORGANISATIONS or base.isupper():
         return len(surface) - 1
     lower = base.lower()
@@ -430,6 +455,9 @@ def _grow_name_right(tokens: _Tokens, start: int, limit: int = 4) -> int:
         if end > start and end + 1 < n and lowers[end + 1] in ("der", "des", "die", "dem", "den"):
             break
         end += 1
+    # A suspended compound part goes on to its head (`Teknik- og Miljøudvalget`).
+    if start < end < n - 1 and texts[end - 1].endswith("-") and lowers[end] in ("og", "och", "und", "and", "&") and texts[end + 1][:1].isalpha():
+        end += 2
     return end
 
 
@@ -455,17 +483,25 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
     n = len(texts)
     end = start
     i = start
+    joined = 0  # where the last enumeration item was joined on (`Tartu` | `and Västerlunda Municipality`)
     while i < n:
         text = texts[i]
         if _is_name_part(text) and lowers[i] not in NAMED_HEADS:
+            # A closing head ends another body's name: the item that led to it is not part of this one.
+            if joined and _closing_head(text) is not None:
+                return joined
             i += 1
             end = i
             continue
         nxt = texts[i + 1] if i + 1 < n else ""
         after = texts[i + 2] if i + 2 < n else ""
         if text in {",", "und", "og", "och", "and", "&"} and end > start:
-            # Continue an enumeration only into another capitalised word or adjective + noun.
-            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and _is_name_part(after)):
+            # An item that is a body itself ends the name (`University of Essex and Anglia Ruskin University`).
+            if _names_body_ahead(tokens, i + 1):
+                break
+            # Continue an enumeration only into another capitalised word or adjective + noun (not `, the Finnish`).
+            if _is_name_part(nxt) or (nxt[:1].islower() and nxt.endswith(("e", "er", "en", "es")) and nxt not in STOPWORDS and _is_name_part(after)):
+                joined = end
                 i += 1
                 continue
             break
@@ -474,6 +510,17 @@ def _prepositional_name_end(tokens: _Tokens, start: int) -> int:
             continue
         break
     return end
+
+
+def _names_body_ahead(tokens: _Tokens, start: int) -> bool:
+    """Return True if the name words from `start` end in a head of their own (`Anglia Ruskin University`, `Region X`)."""
+    texts, lowers = tokens.text, tokens.lower
+    j = start
+    while j < len(texts) and j - start < 4 and _is_name_part(texts[j]):
+        if _closing_head(texts[j]) is not None or (j == start and lowers[j] in NAMED_HEADS):
+            return True
+        j += 1
+    return False
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
@@ -534,13 +581,48 @@ def _is_head_word(lower: str, lang: str) -> bool:
     return _opens_named_head(lower) or _standalone_org_word(lower, lang)
 
 
+def _named_compound_before_place(head: str, preposition: str) -> bool:
+    """Return True if a head carrying its name in a compound is followed by a place (`Aalto-universitetet i Finland`).
+
+    A bare head takes its name after the preposition (`Universitetet i Bergen`); one that already has it does not.
+    """
+    name = head.split("-")[0]
+    return preposition in ("i", "in", "på") and "-" in head and _is_cap_word(name) and not _opens_named_head(name.lower())
+
+
+def _unit_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return named units of a body: a unit compound coordinated with another (`Teknik- og Miljøudvalget`) or put after
+    the body and a comma (`Lindfjord kommune, Eiendomsavdelingen`)."""
+    texts, lowers = tokens.text, tokens.lower
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(UNIT, ()):
+        start = _suspended_compound_start(tokens, i)
+        after_body = i >= 2 and texts[i - 1] == "," and (_closing_head(texts[i - 2]) is not None or _standalone_org_word(lowers[i - 2], ""))
+        if start < i or after_body:
+            found.append((start, i + 1, 2))
+    return found
+
+
+def _of_head_rules(tokens: _Tokens) -> list[tuple[int, int, int]]:
+    """Return English bodies named as `<head> of <name>` (`City of Tartu`, `Port of Aarhus`)."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(OF_HEAD, ()):
+        if i + 2 < n and lowers[i + 1] == "of":
+            end = _grow_name_right(tokens, i + 2, limit=3)
+            if end > i + 2 and not _is_programme(texts[i:end]):
+                found.append((i, end, 3))
+    return found
+
+
 def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
     """Return organisations built around institutional heads and compound endings."""
     texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
     n = len(texts)
     # Only tokens where a branch below can fire are visited: heads, standalone compounds, closing heads.
     found: list[tuple[int, int, int]] = []
-    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ())}):
+    for i in sorted({*tokens.anchors.get(HEAD, ()), *tokens.anchors.get(CLOSING, ()), *_split_legal_form_ends(tokens)}):
         text = texts[i]
         lower = lowers[i]
         # Head + proper name, or head + preposition + name phrase.
@@ -552,7 +634,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
             if named_before and has_next and lowers[i + 1] == "i":
                 found.append((left_name, i + 1, 3))
                 continue
-            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n:
+            if has_next and lowers[i + 1] in PREPOSITIONS and i + 2 < n and not _named_compound_before_place(text, lowers[i + 1]):
                 end = _prepositional_name_end(tokens, i + 2)
                 if end > i + 2:
                     # Swedish `Länsstyrelsen i Jämtlands län`: keep the closing county word.
@@ -560,7 +642,8 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         end += 1
                     start = _adjective_before(tokens, i)
                     # English `… of`: the name words before the head belong to it (`Kingsbridge College of Music`).
-                    if lowers[i + 1] == "of" and named_before:
+                    # So in `for` after an English head (`Swedish Research Council for Health`).
+                    if named_before and (lowers[i + 1] == "of" or lowers[i + 1] == "for" and lower in ENGLISH_NAMED_HEADS):
                         start = left_name
                     found.append((start, end, 3))
                     continue
@@ -594,18 +677,26 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 found.append((i - 1, i + 1, 2))
         # Name + closing head (`Københavns Kommune`, `Malmö stad`, `Bobag Bauunternehmung AG`).
         head = _closing_head(text)
-        if head is not None and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
+        if head in ENGLISH_CLOSING_HEADS and head[:1].isupper() and lang != "en":
+            head = None
+        split = head is None and i >= 2 and texts[i - 1] == "/" and _closing_head(texts[i - 2] + "/" + text) is not None
+        if (head is not None or split) and i > 0 and not (lang == "de" and lower in ("kommune", "kommun", "stad")):
             end = i + 1
-            left = i
+            left = i - 2 if split else i
             dashed = head in DASH_CLOSING_HEADS and texts[i - 1] in {"–", "-", "—"}
             if dashed:
                 left = i - 1
+            # `GmbH & Co. KG`: the whole legal form closes the name.
+            if head == "KG" and i >= 3 and texts[i - 2] == "&" and texts[i - 1] in ("Co.", "Co") and _closing_head(texts[i - 3]):
+                left = i - 3
             start = _grow_name_left(tokens, left, letters=dashed)
             # A suspended compound belongs to the name, with a name word before it
             # (`Leipziger Wohnungs- und Baugesellschaft mbH`, not `Baugesellschaft mbH`).
             joined = _suspended_compound_start(tokens, start)
             if joined < start:
                 start = _grow_name_left(tokens, joined, limit=1)
+            start = _company_name_start(tokens, start, left, lang)
+            end = _company_name_end(tokens, start, end, head)
             # A body of a programme (`Interreg Nordsee – Kontaktstelle`) is an organisation itself.
             if start < left and (dashed or not _is_programme(texts[start:left])):
                 names = texts[start:left]
@@ -613,6 +704,41 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
+
+
+def _split_legal_form_ends(tokens: _Tokens) -> list[int]:
+    """Return the last token of each legal form the tokenizer split at its slash (`A/S.` → `A`, `/`, `S.`)."""
+    texts = tokens.text
+    return [
+        i + 1 for i in tokens.anchors.get(SLASH, ())
+        if 1 <= i < len(texts) - 1 and _closing_head(texts[i - 1] + "/" + texts[i + 1]) is not None
+    ]
+
+
+def _company_name_start(tokens: _Tokens, start: int, left: int, lang: str) -> int:
+    """Return where a name closed by a legal form starts, joined over `&` and a Nordic `i <place>`.
+
+    `Bjerre & Holm Anlæg A/S`, `Pflegedienst Sonnenhof GmbH & Co. KG`, `Norrlandsbygg i Gävle AB`; a kind of
+    company before the name is not part of it (`Fergeselskapet Fjordlinje Vest AS`).
+    """
+    texts, lowers = tokens.text, tokens.lower
+    if start < left:
+        while start >= 2 and texts[start - 1] == "&" and _is_name_part(texts[start - 2]):
+            start = _grow_name_left(tokens, start - 1)
+        if lang in ("sv", "da", "nb", "no", "nn") and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
+                and not _token_sentence_start(tokens, start - 2) and lowers[start - 2] not in STOPWORDS:
+            start = _grow_name_left(tokens, start - 1)
+        while start < left - 1 and lowers[start].endswith(COMPANY_NOUNS):
+            start += 1
+    return start
+
+
+def _company_name_end(tokens: _Tokens, start: int, end: int, head: str | None) -> int:
+    """Return where a name goes on after its legal form: Swedish `Bostads AB Granhöjden`, `Fastighets AB X`."""
+    texts = tokens.text
+    if head == "AB" and end - start == 2 and texts[start].endswith("s") and end < len(texts) and _is_name_part(texts[end]):
+        return _grow_name_right(tokens, end, limit=2)
+    return end
 
 
 def _token_sentence_start(tokens: _Tokens, i: int) -> bool:
@@ -704,6 +830,27 @@ def _role_employer_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int
     return found
 
 
+def _apposition_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
+    """Return names put after a kind of company or body (`bostadsbolaget Hemfast`, `das Unternehmen Brantex`).
+
+    The name is the run of capitalised words after the kind; its first word is no common word of the language
+    (German capitalises every noun: `Unternehmen Steuern zahlen`), and a person's name is none.
+    """
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    common = common_words(lang)
+    found: list[tuple[int, int, int]] = []
+    for i in tokens.anchors.get(KIND, ()):
+        j = i + 1
+        if j >= n or spaces[j] or not _is_name_part(texts[j]) or lowers[j] in common:
+            continue
+        end = _grow_name_right(tokens, j, limit=3)
+        words = texts[j:end]
+        if end > j and not _is_programme(words) and not _looks_like_person(words):
+            found.append((j, end, 1))
+    return found
+
+
 def _looks_like_person(words: list[str]) -> bool:
     """Return True if words look like a person's name (a given name and a surname)."""
     return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
@@ -715,6 +862,9 @@ def _is_known_token(text: str) -> bool:
         return True
     base = re.split(r"[-:’']", text)[0]
     if base != text and base in COMPOUND_ACRONYMS:
+        return True
+    # The genitive of an acronym takes a colon or apostrophe (`EU:s`, `SKR:s`), a name none (`Vinnovas`).
+    if text[-2:] in (":s", "’s", "'s") and text[:-2] in KNOWN_ORGANISATIONS:
         return True
     return text.endswith("s") and text[:-1] in KNOWN_ORGANISATIONS and len(text) > 3
 
@@ -755,7 +905,9 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
     head = re.split(r"[-:’']", surface)[0]
-    if head != surface and head in COMPOUND_ACRONYMS:
+    # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
+    if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
+            and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
         end = start + genitive_base_length(surface, lang)
@@ -774,19 +926,10 @@ def _closing_head(word: str) -> str | None:
         return word
     if word.endswith(".") and word[:-1] in CLOSING_HEADS and not word[:-1].endswith("."):
         return word[:-1]
+    # A genitive head closes the name of the body it belongs to (`Københavns Kommunes Teknik- og Miljøforvaltning`).
+    if word.endswith("s") and word[:-1] in CLOSING_HEADS and word[:-1].isalpha() and not word[:-1].isupper():
+        return word[:-1]
     return None
-
-
-def _cached_copies(finder: Callable[[str, str], list[dict[str, Any]]]) -> Callable[[str, str], list[dict[str, Any]]]:
-    """Cache a rule finder per (text, lang), handing out fresh item copies: both public finders ask."""
-    cached = lru_cache(maxsize=4)(lambda text, lang: tuple(finder(text, lang)))
-
-    @wraps(finder)
-    def copies(text: str, lang: str) -> list[dict[str, Any]]:
-        return [dict(item) for item in cached(text, lang)]
-
-    copies.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # benchmarks clear it between passes
-    return copies
 
 
 def _segments(text: str) -> list[tuple[int, str]]:
@@ -805,27 +948,21 @@ def _segments(text: str) -> list[tuple[int, str]]:
 
 def _shifted(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
     """Return items with their spans moved by offset characters."""
-    for item in items:
+    for item in items if offset else ():
         item["span"] = [item["span"][0] + offset, item["span"][1] + offset]
     return items
 
 
-@_cached_copies
-def _rule_organisations(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return organisation items found by the rules alone, every occurrence."""
-    if len(text) <= SEGMENT_CHARS:
-        return _propagate(text, _segment_organisations(text, lang), lang)
-    items = [item for offset, piece in _segments(text) for item in _shifted(_segment_organisations(piece, lang), offset)]
-    return _propagate(text, items, lang)
+def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]], lang: str) -> list[NameItem]:
+    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation.
 
-
-def _segment_organisations(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the organisation items the token rules find in a text (a segment of a long one), no propagation."""
-    tokens = _tokens(text, lang)
+    person_spans are the text's person_rule_spans: a label item shaped like a person is left to the persons.
+    """
     candidates = _known_rules(tokens, lang) + _head_rules(tokens, lang)
     candidates += _label_rules(tokens, _cue_ends(tokens), lang) + _role_employer_rules(tokens, lang)
+    candidates += _apposition_rules(tokens, lang) + _of_head_rules(tokens) + _unit_rules(tokens)
     # Person-shaped label items are dropped so `Kontakt: Lene Holm Sørensen` stays a person.
-    person_tokens = {i for start, end in _rule_person_token_spans(text, lang) for i in range(start, end)}
+    person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     # A known body inside a company name with a legal form is that company (`Google Inc.`, `Siemens Energy AG`).
     companies = [(c[0], c[1]) for c in candidates if c[2] == 3 and _closing_head(tokens.text[c[1] - 1]) is not None]
@@ -902,6 +1039,9 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
             end += 1
             words += 1
             continue
+        # A surname with a capital inside (`MacLeod`) ends a name opened by a name word.
+        if words and _CAMEL_SURNAME.fullmatch(texts[end]):
+            return end + 1
         # A middle initial (`Henrik S. Nissen`) continues a name that goes on after it.
         if words and _is_initial(texts[end]) and end + 1 < n and _is_person_part(texts[end + 1]):
             end += 1
@@ -917,7 +1057,7 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
     return end
 
 
-def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
+def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
@@ -927,19 +1067,15 @@ def _person_token_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if i < after_last or i + 1 >= n:
             continue
         # A name of two or more words goes on with a name word, an initial or a particle (most capitalised words do not).
-        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1])):
+        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
-            spans.append((i, end))
+            # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
+            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
+            spans.append((start, end))
             after_last = end
     return spans
-
-
-@lru_cache(maxsize=4)
-def _rule_person_token_spans(text: str, lang: str) -> tuple[tuple[int, int], ...]:
-    """Return the person token spans of a text (cached: the organisation rules read them too)."""
-    return tuple(_person_token_spans(_tokens(text, lang)))
 
 
 def _street(tokens: _Tokens, end: int, words: list[str]) -> bool:
@@ -983,7 +1119,15 @@ def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
             return True
         if nxt is not None and _role_line_follows(tokens, end):
             return True
+        if nxt is not None and _address_of_name(texts[nxt], lowers[start:end]):
+            return True
     return False
+
+
+def _address_of_name(word: str, name_lowers: list[str]) -> bool:
+    """Return True if a word is an e-mail address made of the name (`mikk.tamm@…` under `Mikk Tamm`)."""
+    local = word.partition("@")[0].lower() if "@" in word else ""
+    return bool(local) and any(len(part) >= 3 and part in local for part in name_lowers)
 
 
 def _role_line_follows(tokens: _Tokens, end: int) -> bool:
@@ -1000,19 +1144,10 @@ def _role_line_follows(tokens: _Tokens, end: int) -> bool:
     return False
 
 
-@_cached_copies
-def _rule_persons(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return person items found by the rules alone, every occurrence."""
-    if len(text) <= SEGMENT_CHARS:
-        return _segment_persons(text, lang)
-    return [item for offset, piece in _segments(text) for item in _shifted(_segment_persons(piece, lang), offset)]
-
-
-def _segment_persons(text: str, lang: str) -> list[dict[str, Any]]:
-    """Return the person items the token rules find in a text (a segment of a long one)."""
-    tokens = _tokens(text, lang)
-    items = []
-    for start, end in _rule_person_token_spans(text, lang):
+def person_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[tuple[int, int]]) -> list[NameItem]:
+    """Return the person items of the person_rule_spans of a text (a segment of a long one)."""
+    items: list[NameItem] = []
+    for start, end in person_spans:
         char_start, char_end = _char_span(tokens, start, end)
         surface = text[char_start:char_end]
         name = " ".join(surface.split())
@@ -1024,15 +1159,16 @@ def _segment_persons(text: str, lang: str) -> list[dict[str, Any]]:
 # NER merge.
 
 
-@lru_cache(maxsize=4)
 def _ner_spans(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
-    """Return the trained NER's (start, end, label) spans, () when no model exists for the language.
-
-    Cached because find_organisations and find_persons both ask for the same text: NER runs once.
-    """
+    """Return the trained NER's (start, end, label) spans, () when no model exists for the language."""
     from hitta.pipeline.ner import ner_spans
 
     return tuple(ner_spans(text, lang))
+
+
+_CODE = re.compile(r"[A-ZÄÖÜÅÆØ]\d{1,2}")
+# The rest of a coordinated compound after its suspended part: `und Baugesellschaft`, `og Demonstrationsprogram`.
+_SUSPENDED_REST = re.compile(r"\s+(?:und|og|och|and|&)\s+\w[\w-]*(?:\s+(\S+))?")
 
 
 # Letters each followed by a full stop (`B.T.`, `U.S.A.`): an abbreviation, whose last full stop is part of it.
@@ -1041,6 +1177,11 @@ _ABBREVIATION = re.compile(r"(?:\w{1,3}\.){2,}")
 
 def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> dict[str, Any] | None:
     """Return an NER ORG span as an item if it passes the organisation filters, else None."""
+    # A span cut inside a coordinated compound (`Leipziger Wohnungs-` | `und Baugesellschaft mbH`) goes on to its head.
+    suspended = _SUSPENDED_REST.match(text, end) if text[start:end].endswith("-") else None
+    if suspended:
+        # A legal form after the head closes the name (`… und Baugesellschaft mbH`).
+        end = suspended.end() if suspended.group(1) and _closing_head(suspended.group(1)) else suspended.start(1) if suspended.group(1) else suspended.end()
     # An abbreviation keeps its last full stop (`B.T.`, `Ges.m.b.H.`).
     stripped = text[start:end].strip(" \t\n,:;")
     surface = stripped if _ABBREVIATION.fullmatch(stripped) else stripped.strip(" \t\n.,:;")
@@ -1057,6 +1198,9 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
         return None
     if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
         return None
+    # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
+    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
+        return None
     # Lower-case words inside a name are connectors or adjectives of a name closed by a capitalised word
     # (`Styrelsen for …`, `Det radikale Venstre`), else it is a phrase (`Den danske kvinde får`).
     # A lower-case institutional word may close it (`Odense kommune`, `Lunds universitet`).
@@ -1068,7 +1212,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A one-letter party marker `(S)` or a shouted common word (`ÉN`) is no organisation.
     if len(surface) < 2 or (surface.isupper() and surface.lower() in STOPWORDS):
         return None
-    if _after_programme_word(text, start):
+    if _after_programme_word(text, start) or surface in _programme_acronyms(text) or surface in _project_names(text):
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
@@ -1230,8 +1374,30 @@ def _sentence_start(text: str, start: int) -> bool:
 HEADING_MAX_WORDS = 4
 HEADING_WINDOW = 2000
 
+# The scans of a whole text that the NER filters ask of every candidate (_lowercase_words, _place_words, the
+# memo of _written_alone) are remembered while merge_names decides one text, in a memo of that call only:
+# nothing of a text outlives its merge. Outside a merge they are computed afresh.
+_DOCUMENT_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("names_document_memo", default=None)
+_Result = TypeVar("_Result")
 
-@lru_cache(maxsize=4)
+
+def _per_document(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
+    """Remember a function of the text being merged for the rest of its merge_names call."""
+
+    @wraps(function)
+    def remembered(text: str) -> _Result:
+        memo = _DOCUMENT_MEMO.get()
+        if memo is None:
+            return function(text)
+        key = (function, text)
+        if key not in memo:
+            memo[key] = function(text)
+        return memo[key]
+
+    return remembered
+
+
+@_per_document
 def _written_alone_memo(text: str) -> dict[str, bool]:
     """Return the per-text memo of _written_alone (its whole-text search runs once per distinct word)."""
     return {}
@@ -1245,7 +1411,7 @@ def _written_alone(text: str, word: str) -> bool:
     return memo[word]
 
 
-@lru_cache(maxsize=4)
+@_per_document
 def _lowercase_words(text: str) -> frozenset[str]:
     """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
     return frozenset(filter(str.islower, re.findall(r"\w+", text)))
@@ -1261,7 +1427,7 @@ _AFTER_LOCATIVE = re.compile(
 _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 
 
-@lru_cache(maxsize=4)
+@_per_document
 def _place_words(text: str) -> frozenset[str]:
     """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
     after = _AFTER_LOCATIVE.findall(text)
@@ -1269,10 +1435,49 @@ def _place_words(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in after + dateline)
 
 
+_ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\)")
+_ACRONYM_BEFORE = re.compile(r"(?<!\w)([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\(([^()\n]{3,120})\)")
+
+
+@_per_document
+def _programme_acronyms(text: str) -> frozenset[str]:
+    """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
+    if "(" not in text:
+        return frozenset()
+    found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
+    found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    return frozenset(found)
+
+
+# A project or programme word (also closing a compound: `Interreg-projektet`), then a run of capitalised words,
+# with a breadcrumb arrow or a colon between them.
+_PROJECT_WORD = re.compile(
+    r"(?<![\w-])(?:[\w]+-)?(?:" + "|".join(sorted(map(re.escape, PROGRAMME_WORDS | PROGRAMME_PLURALS), key=len, reverse=True))
+    + r")(?![\w-])",
+    flags=re.IGNORECASE,
+)
+_PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
+
+
+@_per_document
+def _project_names(text: str) -> frozenset[str]:
+    """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
+
+    A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
+    """
+    found = set()
+    for word in _PROJECT_WORD.finditer(text):
+        name = _PROJECT_NAME.match(text, word.end())
+        if name:
+            found.add(name.group(1))
+    return frozenset(found)
+
+
 def _after_programme_word(text: str, start: int) -> bool:
     """Return True if a span follows a project or programme word (`projektet Fællesskab om Vand`)."""
     before = text[max(0, start - 40):start].split()
-    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":") in PROGRAMME_WORDS
+    # Also the last part of a compound (`Interreg-projektet Grøn Kyst`).
+    return bool(before) and before[-1].strip("„“\"'(").lower().rstrip(":").rsplit("-", 1)[-1] in PROGRAMME_WORDS
 
 
 def _used_as_place_elsewhere(text: str, word: str, start: int, lang: str) -> bool:
@@ -1329,7 +1534,7 @@ def _ner_person(
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
-    while words and (words[0].lower() in TITLES or _is_role_word(words[0])):
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
     surface = text[start:end].rstrip(".,:")
@@ -1340,11 +1545,30 @@ def _ner_person(
         return None
     if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
         return None
+    # A name right after a project or programme word names that project (`projektet Grön Framtid`).
+    if _after_programme_word(text, start) or surface in _project_names(text):
+        return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
         offset, tokens = tokens_at(start)
         if not _ner_person_plausible(start - offset, end - offset, tokens):
             return None
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
+
+
+def _unknown_word_before_given_name(words: list[str]) -> bool:
+    """Return True if a name of three or more words opens with a role word before a given name.
+
+    A role or title the lists do not hold (`Kreisbeigeordneter Tobias Kranz`): no given name, but a common word
+    of the neighbour languages or a compound longer than given names are (the given-name lists miss names, so
+    `Mette Margrethe Elf` keeps its first name).
+    """
+    if len(words) < 3 or words[0] in GIVEN_NAMES or words[1] not in GIVEN_NAMES:
+        return False
+    return len(words[0]) >= MIN_ROLE_COMPOUND or words[0].lower() in _neighbour_common_words()
+
+
+# A capitalised word this long before a given name is a compound role word (`Trafikplanlægger`), not a first name.
+MIN_ROLE_COMPOUND = 12
 
 
 def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:
@@ -1375,24 +1599,83 @@ def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list
 # Public API.
 
 
-def release_text_caches() -> None:
-    """Forget the tokens, items and word sets remembered for the last texts (after a long one: they hold
-    about 20 bytes per character of it, which the rest of its ingest can use)."""
-    for cached in (_doc, _tokens, _rule_organisations, _rule_persons, _rule_person_token_spans, _ner_spans,
-                   _lowercase_words, _place_words, _written_alone_memo):
-        cached.cache_clear()
+def merge_names(
+    text: str,
+    lang: str,
+    org_rules: list[NameItem],
+    person_rules: list[NameItem],
+    ner: Sequence[tuple[int, int, str]],
+    tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> tuple[list[NameItem], list[NameItem]]:
+    """Return the organisations and persons of a text: rule items, propagated, merged with the NER's entities.
+
+    org_rules and person_rules are the rule items of the whole text (of all its segments, in text order), ner
+    its (start, end, label) entities (empty without a model), and tokens_at(position) the offset and token
+    columns of the Doc (the segment of a long text) holding a character position. The policy is the module's.
+    """
+    memo = _DOCUMENT_MEMO.set({})
+    try:
+        organisations = _propagate(text, org_rules, lang)
+        persons = _outside_organisations(person_rules, organisations)
+        if not ner:
+            return _acting_regions_only(text, organisations), persons
+        rule_names = {item["name"] for item in organisations}
+        ner_organisations = [
+            item for s, e, label in ner if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))
+        ]
+        ner_persons = [item for s, e in _line_pieces(text, ner, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
+        return (
+            _acting_regions_only(text, _merge(organisations, person_rules, ner_organisations)),
+            _merge(persons, organisations, ner_persons),
+        )
+    finally:
+        _DOCUMENT_MEMO.reset(memo)
 
 
-def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[dict]:
+def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameItem], list[NameItem]]:
+    """Return every organisation and every person mention of a text (see find_organisations, find_persons).
+
+    The name layer of the extraction pipeline (pipeline/extract.py) run on a text alone: the text is
+    tokenised here (in segments when it is long: only one segment's tokens exist at a time), the NER is
+    asked for its spans (_ner_spans), and the same rule functions and merge_names decide.
+    """
+    ner = _ner_spans(text, lang) if use_ner else ()
+    nlp = _pipeline(lang)
+    segments = _segments(text)
+    org_rules: list[NameItem] = []
+    person_rules: list[NameItem] = []
+    # The tokens of one segment at a time: a short text's are kept for the merge; of a long one's segments, the
+    # merge retokenises the one it asks for (it judges the NER's persons in text order) and keeps only that.
+    kept: dict[int, _Tokens] = {}
+    for offset, piece in segments:
+        tokens = token_columns(nlp(piece), piece, lang)
+        spans = person_rule_spans(tokens)
+        org_rules += _shifted(organisation_rule_items(piece, tokens, spans, lang), offset)
+        person_rules += _shifted(person_rule_items(piece, tokens, spans), offset)
+        if len(segments) == 1:
+            kept[offset] = tokens
+        del tokens
+    starts = [offset for offset, _ in segments]
+
+    def tokens_at(position: int) -> tuple[int, _Tokens]:
+        """Return the offset and tokens of the segment holding a character position."""
+        offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
+        if offset not in kept:
+            kept.clear()
+            kept[offset] = token_columns(nlp(piece), piece, lang)
+        return offset, kept[offset]
+
+    return merge_names(text, lang, org_rules, person_rules, ner, tokens_at)
+
+
+def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
     """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
-    # NER first: the rules then read the tokens it made (names._doc) instead of tokenising again.
-    spans = _ner_spans(text, lang) if use_ner else ()
-    rules = _rule_organisations(text, lang)
-    if not spans:
-        return _acting_regions_only(text, rules)
-    rule_names = {item["name"] for item in rules}
-    ner_items = [item for s, e, label in spans if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))]
-    return _acting_regions_only(text, _merge(rules, _rule_persons(text, lang), ner_items))
+    return find_names(text, lang, use_ner)[0]
+
+
+def find_persons(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
+    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
+    return find_names(text, lang, use_ner)[1]
 
 
 def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
@@ -1410,8 +1693,9 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         if regional:
             before = text[max(0, start - 60):start]
             last_words = [word.strip(".,;:()") for word in before.lower().split()[-3:]]
-            joins = re.findall(r"\w+|,", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
-            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`).
+            joins = re.findall(r"\w+|[,.;:!?]", text[previous_dropped_end:start].lower()) if previous_dropped_end >= 0 else None
+            # A comma and a conjunction together open a new clause (`…, og Region X leder projektet`), and a
+            # sentence end a new sentence (`… Region Y. Region Z finansierer projektet.`).
             listed = joins is not None and all(join in LIST_JOINS for join in joins) and (joins == [","] or "," not in joins)
             if any(word in GEOGRAPHY_CUES for word in last_words) or listed:
                 previous_dropped_end = end
@@ -1419,25 +1703,6 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         previous_dropped_end = -1
         kept.append(item)
     return kept
-
-
-def find_persons(text: str, lang: str, use_ner: bool = True) -> list[dict]:
-    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
-    spans = _ner_spans(text, lang) if use_ner else ()
-    organisations = _rule_organisations(text, lang)
-    rules = _outside_organisations(_rule_persons(text, lang), organisations)
-    if not spans:
-        return rules
-    segments = _segments(text)
-    starts = [offset for offset, _ in segments]
-
-    def tokens_at(position: int) -> tuple[int, _Tokens]:
-        """Return the offset and tokens of the segment holding a character position."""
-        offset, piece = segments[max(0, bisect_right(starts, position) - 1)]
-        return offset, _tokens(piece, lang)
-
-    ner_items = [item for s, e in _line_pieces(text, spans, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
-    return _merge(rules, organisations, ner_items)
 
 
 def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # spaCy is imported lazily: answering a search must not pay for loading it
     from spacy.language import Language
@@ -20,24 +19,15 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _LINE_BREAK = re.compile(r"\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 _WHITESPACE = re.compile(r"\s+")
-# The spans and chunk Docs of the last texts NER ran on: the name rules read the same tokens instead
-# of tokenising a text a second time, and a batch run by ner_spans_many waits here until each of its
-# texts is asked for (a larger batch is kept whole).
-RECENT_TEXTS = 4
 # Chunks of all texts of a batch go through one nlp.pipe call in batches of this many: the model runs
 # on all of them at once, about 10 % faster than one call per text (bench: 600 documents, 39.7 →
 # 35.9 ms/doc from 1 to 8 texts per call).
 PIPE_BATCH = 32
-# The chunk Docs of a text longer than this are not kept for the name rules (shared_doc): they hold about
-# 200 bytes per character, too much for a text of many MB. The rules read such a text in segments they
-# tokenise themselves (names.SEGMENT_CHARS, the same length), so the Docs would be no use to them.
-KEEP_DOCS_MAX_CHARS = 200_000
-# A call holding a text longer than KEEP_DOCS_MAX_CHARS runs the model on this many chunks at a time: the
-# model's working memory grows with the batch (a 0.5 MB text: peak 586 MiB at 32 chunks, 247 MiB at 8,
-# and no slower), and such a text has chunks enough to keep the model busy anyway.
+# A call holding a text longer than this runs the model on LONG_TEXT_PIPE_BATCH chunks at a time: the model's
+# working memory grows with the batch (a 0.5 MB text: peak 586 MiB at 32 chunks, 247 MiB at 8, and no
+# slower), and such a text has chunks enough to keep the model busy anyway.
+LONG_TEXT_CHARS = 200_000
 LONG_TEXT_PIPE_BATCH = 8
-_recent: dict[tuple[str, str], tuple[list[tuple[int, int, str]], list[tuple[int, Doc]] | None]] = {}
-_recent_lock = threading.Lock()
 
 
 @lru_cache(maxsize=None)
@@ -75,15 +65,15 @@ def text_chunks(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]
 
 def ner_spans(text: str, lang: str) -> list[tuple[int, int, str]]:
     """Return (start, end, label) character spans of PER/ORG/LOC/MISC entities in text; [] without a model."""
-    with _recent_lock:
-        known = _recent.get((text, lang))
-    if known is not None:
-        return list(known[0])
     return ner_spans_many([(text, lang)])[0]
 
 
 def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int, str]]]:
-    """Return the ner_spans of each (text, lang), running each language's model once over all its texts' chunks."""
+    """Return the ner_spans of each (text, lang), running each language's model once over all its texts' chunks.
+
+    The model reads each chunk tokenised from its own string, as ChunkedNER's chunks read (the same tokens):
+    for the NER alone (bench/extractor_corpora.py) and for a text too long to be one Doc (pipeline.extract).
+    """
     results: list[list[tuple[int, int, str]]] = [[] for _ in texts]
     by_lang: dict[str, list[int]] = {}
     for number, (text, lang) in enumerate(texts):
@@ -93,76 +83,132 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
         nlp = load_ner(lang)
         if nlp is None:
             continue
-        import numpy
-
         pieces = {number: text_chunks(texts[number][0]) for number in numbers}
         owners = [(number, offset) for number in numbers for offset, _ in pieces[number]]
-        kept: dict[int, list[tuple[int, Doc]]] = {
-            number: [] for number in numbers if len(texts[number][0]) <= KEEP_DOCS_MAX_CHARS
-        }
-        # nlp.pipe runs the model's components on the Docs as given: the chunks are tokenised once, here,
-        # as the model reaches them (a long text's Docs never all exist at once).
-        long_text = any(len(texts[number][0]) > KEEP_DOCS_MAX_CHARS for number in numbers)
+        # The chunks are tokenised as the model reaches them: a long text's Docs never all exist at once.
+        long_text = any(len(texts[number][0]) > LONG_TEXT_CHARS for number in numbers)
         docs = nlp.pipe((nlp.tokenizer(chunk) for number in numbers for _, chunk in pieces[number]),
                         batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
         for (number, offset), doc in zip(owners, docs):
             results[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
-            doc.tensor = numpy.zeros((0,), dtype="float32")  # the tok2vec output is no use after NER: free it
-            if number in kept:
-                kept[number].append((offset, doc))
-        with _recent_lock:
-            for number in numbers:
-                _recent[texts[number]] = (results[number], kept.get(number))
-            while len(_recent) > max(RECENT_TEXTS, len(texts)):  # a whole batch waits until asked for
-                del _recent[next(iter(_recent))]
-    return [list(spans) for spans in results]
+    return results
 
 
-def forget(text: str, lang: str) -> None:
-    """Drop what is remembered of a text (its spans and chunk Docs)."""
-    with _recent_lock:
-        _recent.pop((text, lang), None)
+def clean_cut(text: str, position: int) -> bool:
+    """Return True if the text can be cut at a position without changing its tokens: an end, or whitespace → word.
 
-
-def shared_doc(text: str, lang: str) -> Doc | None:
-    """Return the whole text as a Doc of the tokens NER read, if ner_spans ran on it lately; else None.
-
-    Never loads a model. None too where the chunk Docs cannot be joined into the whole text's tokens
-    (see `_joinable`): the caller then tokenises the text itself.
+    spaCy's tokenizer first splits a text into runs of whitespace and of non-space characters and tokenises
+    each run on its own, so the tokens of a piece whose both ends are clean cuts are the whole text's tokens
+    over that piece. A cut inside a run of whitespace (between two line breaks) or inside a word (the hard cut
+    of a text without spaces) is not clean. (Tokenizer exceptions spanning several runs could match across a
+    cut; the sv/da/de models have none.)
     """
-    with _recent_lock:
-        known = _recent.get((text, lang))
-    chunks = known[1] if known is not None else None
-    if chunks is None or not _joinable(text, chunks):
-        return None
-    if len(chunks) == 1:
-        return chunks[0][1]
+    return position in (0, len(text)) or (text[position - 1].isspace() and not text[position].isspace())
+
+
+# Where a Doc made by the extraction pipeline's tokenizer keeps its text: doc.text rebuilds it token by token.
+TEXT_KEY = "hitta.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """Return the text of a Doc: the string it was made from where the tokenizer kept it (KeepText)."""
+    text = doc.user_data.get(TEXT_KEY)
+    return doc.text if text is None else text
+
+
+class KeepText:
+    """A tokenizer that keeps the text on each Doc it makes (doc_text), wrapping a language's own tokenizer."""
+
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+
+class ChunkedNER:
+    """The extraction pipeline's `ner` component: the shipped model run over a Doc in chunks, entities on doc.ents.
+
+    The Doc is cut where text_chunks cuts its text (at most MAX_CHUNK_CHARS per model call, paragraph breaks
+    first), and the model reads each chunk as the Doc's own tokens over it (the Doc itself when one chunk is
+    the whole text): the text is tokenised once. A chunk with an unclean edge (clean_cut; or next to a blank
+    stretch text_chunks skips) is tokenised from its string instead, so the model always reads what ner_spans
+    gives it. The chunks of all Docs of a batch go through one nlp.pipe call (PIPE_BATCH). Entities are set by
+    character offsets; one that does not fall on the Doc's token edges (only possible next to an unclean cut)
+    is widened to them.
+    """
+
+    def __init__(self, model: Language) -> None:
+        self.model = model
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set the entities of one Doc."""
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = PIPE_BATCH) -> Iterator[Doc]:
+        """Set the entities of Docs, batch_size Docs at a time (the model runs once over all their chunks)."""
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, batch_size):
+            texts = [doc_text(doc) for doc in batch]
+            plan = [(number, offset, chunk) for number, text in enumerate(texts) for offset, chunk in text_chunks(text)]
+            long_text = any(len(text) > LONG_TEXT_CHARS for text in texts)
+            slicers = [_Slicer(doc, text) for doc, text in zip(batch, texts)]
+            chunk_docs = (slicers[number].chunk(offset, chunk, self.model.tokenizer) for number, offset, chunk in plan)
+            found: list[list[tuple[int, int, str]]] = [[] for _ in batch]
+            for (number, offset, _), chunk_doc in zip(
+                plan, self.model.pipe(chunk_docs, batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
+            ):
+                found[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in chunk_doc.ents)
+            for doc, spans in zip(batch, found):
+                _set_entities(doc, spans)
+            yield from batch
+
+
+class _Slicer:
+    """The Docs the model reads for the chunks of one Doc."""
+
+    def __init__(self, doc: Doc, text: str) -> None:
+        self.doc, self.text = doc, text
+        self.columns: Any = None  # the Doc's token offsets, lengths, spaces and norms, read at the first slice
+
+    def chunk(self, offset: int, chunk: str, tokenizer: Callable[[str], Doc]) -> Doc:
+        """Return the Doc the model reads for a chunk: the Doc's own tokens over it where its edges are clean."""
+        text, end = self.text, offset + len(chunk)
+        if not (clean_cut(text, offset) and clean_cut(text, end)):
+            return tokenizer(chunk)
+        if offset == 0 and end == len(text):
+            return self.doc
+        import numpy
+        from spacy.attrs import IDX, LENGTH, NORM, SPACY
+        from spacy.tokens import Doc
+
+        if self.columns is None:
+            self.columns = self.doc.to_array([IDX, LENGTH, SPACY, NORM])
+        starts = self.columns[:, 0]
+        first, last = numpy.searchsorted(starts, [offset, end]).tolist()
+        rows = self.columns[first:last]
+        words = [text[start:start + length] for start, length in rows[:, :2].tolist()]
+        # A Doc of the same words, spaces and norms (a tokenizer exception may set a token's norm): the tokens the
+        # tokenizer gives the chunk's string. Span.as_doc would also average the words' vectors, at ten times the cost.
+        piece = Doc(self.doc.vocab, words=words, spaces=rows[:, 2].astype(bool).tolist())
+        piece.from_array([NORM], rows[:, 3:4])
+        return piece
+
+
+def _set_entities(doc: Doc, spans: list[tuple[int, int, str]]) -> None:
+    """Set doc.ents to character spans (widened to token edges where they are not on them)."""
     import numpy
-    from spacy.attrs import IDX, LENGTH, SPACY
-    from spacy.tokens import Doc
+    from spacy.util import filter_spans
 
-    # A Doc of the same words and spaces: the same tokens, and three times faster than Doc.from_docs,
-    # which copies every token attribute. It carries no entities: the name rules read only tokens.
-    columns = numpy.concatenate([doc.to_array([IDX, LENGTH, SPACY]) for _, doc in chunks])
-    starts = numpy.concatenate([numpy.full(len(doc), offset, dtype=columns.dtype) for offset, doc in chunks])
-    starts += columns[:, 0]
-    ends = (starts + columns[:, 1]).tolist()
-    words = [text[start:end] for start, end in zip(starts.tolist(), ends)]
-    return Doc(chunks[0][1].vocab, words=words, spaces=columns[:, 2].astype(bool).tolist())
-
-
-def _joinable(text: str, chunks: list[tuple[int, Doc]]) -> bool:
-    """Return True if the chunks tile the text and every cut lies between whitespace and a non-space.
-
-    spaCy's tokenizer first splits a text into runs of whitespace and of non-space characters and
-    tokenises each run on its own, so cutting where a whitespace run ends and a word begins gives
-    the tokens of the whole text. A cut inside a whitespace run (between two line breaks), inside a
-    word (the hard cut of a text without spaces) or a skipped blank stretch would not. (Tokenizer
-    exceptions spanning several runs could match across a cut; the sv/da/de models have none.)
-    """
-    end = 0
-    for offset, doc in chunks:
-        if offset != end or (offset and not (text[offset - 1].isspace() and not text[offset].isspace())):
-            return False
-        end = offset + (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0)  # doc.text would build a string
-    return end == len(text)
+    entities = []
+    for start, end, label in spans:
+        span = doc.char_span(start, end, label=label)
+        if span is None:
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            entities.append(span)
+    doc.ents = filter_spans(entities)
+    doc.tensor = numpy.zeros((0,), dtype="float32")  # the model's tok2vec output is no use after NER: free it

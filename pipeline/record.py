@@ -7,13 +7,20 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hitta.pipeline.entities import ENTITY_TYPES  # noqa: F401 - the record's entity lists
+from hitta.pipeline.entities import (  # noqa: F401 - ENTITY_TYPES: the record's entity lists
+    ENTITY_TYPES,
+    BudgetItem,
+    ContactItem,
+    DateItem,
+    EmailItem,
+    NameItem,
+    PhoneItem,
+)
 
 if TYPE_CHECKING:
+    from hitta.pipeline.entities import Entities
     from hitta.pipeline.language import Detection
 
-# Texts longer than this run NER on their own, not with the rest of a batch (see build_records).
-BATCH_NER_MAX_CHARS = 100_000
 TITLE_MAX = 120
 
 
@@ -29,13 +36,13 @@ class Record:
     language_score: float
     languages: list[dict[str, Any]]
     text: str
-    organisations: list[dict[str, Any]] = field(default_factory=list)
-    persons: list[dict[str, Any]] = field(default_factory=list)
-    budgets: list[dict[str, Any]] = field(default_factory=list)
-    dates: list[dict[str, Any]] = field(default_factory=list)
-    emails: list[dict[str, Any]] = field(default_factory=list)
-    phones: list[dict[str, Any]] = field(default_factory=list)
-    contacts: list[dict[str, Any]] = field(default_factory=list)
+    organisations: list[NameItem] = field(default_factory=list)
+    persons: list[NameItem] = field(default_factory=list)
+    budgets: list[BudgetItem] = field(default_factory=list)
+    dates: list[DateItem] = field(default_factory=list)
+    emails: list[EmailItem] = field(default_factory=list)
+    phones: list[PhoneItem] = field(default_factory=list)
+    contacts: list[ContactItem] = field(default_factory=list)
     published: str | None = None  # from the document's own metadata (PDF, DOCX, ODT, HTML), ISO prefix
     format: str = "text"  # text | html | pdf | docx | odt | image; PDF pages are separated by "\f" in `text`
     ocr: bool = False  # some of the text was recognised by OCR (scanned PDF pages, image files)
@@ -79,21 +86,26 @@ def build_record(
 
     if detection is None:
         detection = detect_language(clean_text)
-    entities = extract_entities(clean_text, detection.language, use_ner=use_ner)
+    item = TextToRecord(path, clean_text, title_hint, use_ner, published, format, ocr, ocr_confidence)
+    return _record(item, detection, extract_entities(clean_text, detection.language, use_ner))
+
+
+def _record(item: TextToRecord, detection: Detection, entities: Entities) -> Record:
+    """Return the record of a cleaned text from its language and entities."""
     return Record(
-        id=record_id(clean_text),
-        source=path,
-        sources=[path],
-        title=make_title(clean_text, title_hint),
+        id=record_id(item.clean_text),
+        source=item.path,
+        sources=[item.path],
+        title=make_title(item.clean_text, item.title_hint),
         language=detection.language,
         language_score=round(float(detection.score), 4),
-        languages=[dict(item) for item in detection.languages],
-        text=clean_text,
+        languages=[dict(language) for language in detection.languages],
+        text=item.clean_text,
         **entities,
-        published=published,
-        format=format,
-        ocr=ocr,
-        ocr_confidence=ocr_confidence,
+        published=item.published,
+        format=item.format,
+        ocr=item.ocr,
+        ocr_confidence=item.ocr_confidence,
     )
 
 
@@ -114,11 +126,11 @@ class TextToRecord:
 def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
     """Return the record of each text, or the exception that stopped it; NER runs once per language for all.
 
-    Equal to build_record on each text in turn; only faster, since the NER model runs on the chunks of
-    all the texts of a language at once (pipeline.ner.ner_spans_many).
+    Equal to build_record on each text in turn; only faster, since the texts of a language go through the
+    extraction pipeline together (pipeline.extract.extract_many).
     """
+    from hitta.pipeline.extract import extract_many
     from hitta.pipeline.language import detect_language
-    from hitta.pipeline.ner import ner_spans_many
 
     detections: list[Detection | Exception] = []
     for item in texts:
@@ -126,26 +138,16 @@ def build_records(texts: Sequence[TextToRecord]) -> list[Record | Exception]:
             detections.append(detect_language(item.clean_text))
         except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
             detections.append(exc)
-    batch = [
-        (item.clean_text, detection.language)
-        for item, detection in zip(texts, detections)
-        if item.use_ner and not isinstance(detection, Exception) and len(item.clean_text) <= BATCH_NER_MAX_CHARS
-    ]
-    if len(batch) > 1:
-        try:
-            ner_spans_many(batch)  # remembered by pipeline.ner until build_record asks for each text
-        except Exception:  # noqa: BLE001, S110 - each text then runs NER on its own and fails on its own
-            pass
+    detected = [(item, detection) for item, detection in zip(texts, detections) if not isinstance(detection, Exception)]
+    extracted = iter(extract_many([(item.clean_text, detection.language, item.use_ner) for item, detection in detected]))
     records: list[Record | Exception] = []
     for item, detection in zip(texts, detections):
-        if isinstance(detection, Exception):
-            records.append(detection)
+        entities = detection if isinstance(detection, Exception) else next(extracted)
+        if isinstance(entities, Exception):
+            records.append(entities)
             continue
         try:
-            records.append(
-                build_record(item.path, item.clean_text, item.title_hint, item.use_ner, item.published, item.format,
-                             detection=detection, ocr=item.ocr, ocr_confidence=item.ocr_confidence)
-            )
+            records.append(_record(item, detection, entities))
         except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
             records.append(exc)
     return records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Letters that case-insensitive matching pairs with an ASCII or Nordic letter although str.lower() does
 # not turn them into it (dotted and dotless i, long s) or only by the full mapping (Kelvin and Ångström
@@ -14,6 +15,15 @@ CASE_EXOTIC = frozenset("\u0130\u0131\u017f\u212a\u212b")
 def has_case_exotic(text: str) -> bool:
     """Return True when text holds a letter of CASE_EXOTIC."""
     return not CASE_EXOTIC.isdisjoint(text)
+
+
+def longest_first(words: Iterable[str]) -> str:
+    """Return a regex alternation of the words, escaped, the longest first (ties in alphabetical order).
+
+    re takes the first alternative that matches, not the longest: with `juni|jun`, never `jun` for `juni`,
+    but with `jun|juni` the match stops after `jun`.
+    """
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda word: (-len(word), word)))
 
 
 def matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:

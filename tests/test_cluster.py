@@ -225,6 +225,11 @@ def fail_or_die(texts: list[str]) -> list[str]:
     return [f"extraction failed (ValueError: {text})" if "raise" in text else text.upper() for text in texts]
 
 
+def worker_setup(dask_worker: Any) -> tuple[str | None, bool]:
+    """What a worker process runs with: the malloc trim threshold its nanny gave it, and the profiler."""
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), "profile" in dask_worker.periodic_callbacks
+
+
 def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_path):
     import dask
 
@@ -236,11 +241,41 @@ def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_p
             assert batch.result() is outcomes  # every text of the batch asks; the batch runs once
             # distributed's debugging log of recent messages would hold the texts of past batches
             assert executor.client.scheduler_comm.recent_message_log.maxlen == 0
+            # --cluster local workers run as local ones do: glibc's malloc thresholds, no profiler
+            assert set(executor.client.run(worker_setup).values()) == {(None, False)}
         finally:
             executor.shutdown()
     assert outcomes[0] == "SV" and outcomes[3] == "DA"
     assert outcomes[1].startswith("extraction failed: the Dask worker died every time it ran this text")
     assert outcomes[2] == "extraction failed (ValueError: raise this)"
+
+
+MALLOC_FAULTS = """
+import resource
+from hitta.corpus.cluster import HittaWorkerPlugin
+
+def faults():
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(50):
+        block = bytearray(2**20)
+        del block
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start
+
+before = faults()
+HittaWorkerPlugin().setup(None)
+faults()
+print(before, faults())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_worker_plugin_undoes_the_nannys_malloc_trim_threshold():
+    # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: each 1 MiB block freed is unmapped
+    # and the next one faults its 256 pages in again; after the plugin's setup the heap keeps them.
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    done = subprocess.run([sys.executable, "-c", MALLOC_FAULTS], env=env, capture_output=True, text=True, check=True)
+    before, after = map(int, done.stdout.split())
+    assert before >= 50 * 256 and after < 256
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(runner, tmp_path, monkeypatch):

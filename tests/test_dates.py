@@ -314,3 +314,20 @@ def test_not_quarters(lang: str, text: str) -> None:
 )
 def test_one_date_per_sentence(lang: str, text: str, expected: tuple[str, str | None, str | None]) -> None:
     assert found(text, lang) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "longest"),
+    [
+        (["jun", "juni", "june"], "juni 2021", "juni"),  # the longer word wins whatever the list order
+        (["juni", "jun", "june"], "jun. 2021", "jun"),
+        (["mar", "mars", "march"], "march", "march"),
+        (["e.V.", "e"], "e.V. und e", "e.V."),  # escaped: the dot is no wildcard
+        (["e.V.", "e"], "eXVX", "e"),
+    ],
+)
+def test_longest_first_alternation_takes_the_longest_word(words, text, longest):
+    from hitta.pipeline.scan import longest_first
+
+    assert re.match(longest_first(words), text).group() == longest
+    assert longest_first(words) == longest_first(reversed(words))

@@ -175,14 +175,15 @@ def test_a_text_failing_in_a_batch_fails_alone(tmp_path, monkeypatch):
 
     from hitta.corpus import ingest as ingest_module
 
-    real = extract_module.extract_entities
+    real = extract_module.find_budgets
 
     def fail_on_one(text, *args, **kwargs):
         if "Dokument broken 2." in text:
             raise ValueError("cannot read this one")
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(extract_module, "extract_entities", fail_on_one)
+    # A component of the extraction pipeline fails on one text of a batch.
+    monkeypatch.setattr(extract_module, "find_budgets", fail_on_one)
     paths = make_corpus(tmp_path / "docs", 5, "broken")
     summary = ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1)
     assert summary.counts["new"] == 4 and summary.counts["failed"] == 1

@@ -214,3 +214,17 @@ def test_budget_error_types(lang, text, expected):
 def test_grouped_numbers_led_by_a_money_word(lang, text, expected):
     found = [(item["text"], item["amount"], item["currency"]) for item in find_budgets(text, lang)]
     assert found == expected
+
+
+# Issue 14: an abbreviation's full stop that also ends the sentence; a vague amount in an inflected German form.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "Udgiften er 40 mio. kr., og fonden støtter med 25 mio. Kommunen giver resten.",
+         [("40 mio. kr.", 40_000_000, "DKK"), ("25 mio.", 25_000_000, "DKK")]),
+        ("de", "Dafür wären Investitionen von mehreren hundert Millionen Euro nötig.", []),
+        ("de", "Das kostet nach Schätzungen einigen hundert Millionen Euro.", []),
+    ],
+)
+def test_issue_14_budget_error_types(lang, text, expected):
+    assert [(b["text"], b["amount"], b["currency"]) for b in find_budgets(text, lang)] == expected

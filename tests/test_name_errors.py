@@ -7,6 +7,8 @@ filter exercised here was also checked on the corpus test sets (bench/extractor_
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hitta.pipeline import names
@@ -73,6 +75,16 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
         ("sv", "Företaget flyttar till Norrvik Science Park i höst.", "Norrvik Science Park"),  # a place
         ("de", "Die Garten-Messe öffnet am Samstag.", "Garten-Messe"),  # a compound of common words
         ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
+        ("da", "Kommunen omdanner Birkemosevej til en grøn vej.", "Birkemosevej"),  # a street
+        ("sv", "En första utvärdering publiceras Q3 2025.", "Q3"),  # a quarter
+        ("da", "Kommunen leder Interreg-projektet Blå Kyst Syd.", "Blå Kyst Syd"),  # after a compound with `projekt`
+        # EU programmes by name, and an acronym the text defines as a programme's.
+        ("da", "Projektet får støtte fra LIFE og fra Horisont Europa.", "LIFE"),
+        ("de", "Die Forschung wird aus Horizont Europa finanziert.", "Horizont Europa"),
+        ("da", "Midlerne kommer fra Grønt Omstillingsprogram (GROP). GROP giver 2 mio. kr.", "GROP"),
+        ("sv", "Stödet kommer från LFRX (Lokalt fossilfritt program) i år.", "LFRX"),
+        # A span cut in a coordinated compound is the programme it belongs to.
+        ("da", "Støtten kommer fra Grønt Udviklings- og Demonstrationsprogram i år.", "Grønt Udviklings-"),
     ],
 )
 def test_ner_false_positives_are_dropped(ner, lang, text, surface):
@@ -111,10 +123,42 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("da", "Han underviser ved Harwick University i Leeds.", {"Harwick University"}),
         ("de", "Die Aktie von Nordlicht Solar Inc. stieg am Freitag.", {"Nordlicht Solar Inc"}),
         ("da", "Lånet kom fra Hafnor Sparebank i foråret.", {"Hafnor Sparebank"}),
+        # Partners joined by `&`, a composite legal form, a legal form the tokenizer splits at a sentence end.
+        ("da", "Arbejdet udføres af Lund & Krogh Entreprise A/S.", {"Lund & Krogh Entreprise A/S"}),
+        ("de", "Partner ist die Bäckerei Kornfeld GmbH & Co. KG aus Talheim.", {"Bäckerei Kornfeld GmbH & Co. KG"}),
+        # Swedish company names built around AB (`Fastighets AB X`, `X i <ort> AB`).
+        ("sv", "Fastighets AB Björkbacken och Markbygg i Västerby AB deltar.",
+         {"Fastighets AB Björkbacken", "Markbygg i Västerby AB"}),
+        # A kind of company before a registered name is not part of it; a municipal enterprise's `KF` closes one.
+        ("nb", "Rederiet deltar. Busselskapet Fjellbuss AS og Nordvik Havn KF leder arbeidet.",
+         {"Fjellbuss AS", "Nordvik Havn KF"}),
+        ("en", "The software comes from Brackwater Data plc in Leeds.", {"Brackwater Data plc"}),
+        # A profession inside a firm's name is no role (`Rådgivende Ingeniør X AS`); a school is a body.
+        ("nb", "Prosjekteringen gjøres av Rådgivende Ingeniør Holt AS.", {"Rådgivende Ingeniør Holt AS"}),
+        ("nb", "Kommunen bygger om Nordvik skole til et plusshus.", {"Nordvik skole"}),
+        ("de", "Geldgeber des Projekts ist der ESF Plus.", {"ESF Plus"}),
+        # A genitive head closes the body's name; a suspended compound part goes on to its head.
+        ("da", "Ravnby Kommunes borgmester åbnede mødet.", {"Ravnby Kommune"}),
+        ("sv", "Uppgifterna finns hos Västerby kommuns förvaltningar.", {"Västerby kommun"}),
+        # A head joined to its name is whole; `i` after it gives the country (`Universitetet i X` is a name).
+        ("sv", "Arbetet leds av Kanto-universitetet i Finland.", {"Kanto-universitetet"}),
+        ("da", "Det siger Ole Berg, formand for Kultur- og Fritidsudvalget.", {"Kultur- og Fritidsudvalget"}),
+        # An English body named before its head and preposition; an enumeration stops before another body.
+        ("en", "Funding comes from the Nordland Research Council for Health and Welfare.",
+         {"Nordland Research Council for Health and Welfare"}),
+        ("en", "Partners are Tarnby University of Technology, the Finnish city of Oulu and others.",
+         {"Tarnby University of Technology"}),
+        ("en", "The Council of Elmsby and Grauby Municipality join the project.", {"Council of Elmsby", "Grauby Municipality"}),
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
+    text = "Bauherr ist die Kehrumer Wohnungs- und Baugesellschaft mbH seit 2019."
+    ner(text, [("Kehrumer Wohnungs-", "ORG")])
+    assert orgs(text, "de") == {"Kehrumer Wohnungs- und Baugesellschaft mbH"}
 
 
 # Persons: two on consecutive lines stay two, a salutation is not part of the name, `Mc`/`Di` names are names.
@@ -126,8 +170,18 @@ def test_names_are_neither_cut_nor_glued(lang, text, expected):
         ("de", "Ansprechpartner sind Frau Helga Brenner und Herr Tobias Kranz.",
          [("Frau Helga Brenner", "PER"), ("Herr Tobias Kranz", "PER")], {"Helga Brenner", "Tobias Kranz"}),
         ("de", "Wie Frau Brenner erklärte, beginnt der Bau im Mai.", [("Frau Brenner", "PER")], set()),
+        # A role word the lists do not hold, before a given name, is no part of the name.
+        ("de", "„Wir sind zufrieden“, sagt Kreisbeigeordneter Tobias Kranz.", [("Kreisbeigeordneter Tobias Kranz", "PER")],
+         {"Tobias Kranz"}),
+        ("da", "Kontakt\nVejplanlægger Karin Holt\nTlf. 12 34 56 78", [("Vejplanlægger Karin Holt", "PER")],
+         {"Karin Holt"}),
+        # A first name the lists miss before one they hold is part of the name.
+        ("da", "Kontakt\nMette Karin Lund\nTlf. 12 34 56 78", [("Mette Karin Lund", "PER")], {"Mette Karin Lund"}),
         # A surname with a capital inside is a name word.
         ("sv", "– Vi börjar i maj, säger Jorun DiNardo.", [("Jorun DiNardo", "PER")], {"Jorun DiNardo"}),
+        # A project named like a person (adjective + place) after `projektet` is the project.
+        ("sv", "Projektet Cirkulära Västerby startade i fjol.", [("Cirkulära Västerby", "PER")], set()),
+        ("da", "I projektet Grønne Ravnsholt deltager tre skoler.", [("Grønne Ravnsholt", "PER")], set()),
     ],
 )
 def test_persons_are_split_and_lose_salutations(ner, lang, text, spans, expected):
@@ -164,7 +218,105 @@ def test_cue_phrases_name_only_bodies(lang, text, expected):
         ("sv", "Region Nordmark beviljar 2 miljoner kronor till projektet.", {"Region Nordmark"}),
         ("de", "Die neue Brücke verbindet die Gemeinden Oberfeld und Talheim.", set()),
         ("de", "In den Städten Kehrum und Lohwald regnete es am Montag.", set()),
+        # A sentence end closes the list of places: the next sentence's region acts.
+        ("da", "Området dækker Region Vestmark og dele af Region Østmark. Region Nordmark finansierer projektet.",
+         {"Region Nordmark"}),
     ],
 )
 def test_regions_named_as_geography_are_not_bodies(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# A person and an organisation swapped: a body named by an administration compound is no person.
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        ("de", "Ansprechpartner: Kreisverwaltung Talheim, Tel. 0351 123456", "Kreisverwaltung Talheim"),
+        ("de", "Kontakt: Stadtverwaltung Oberfeld\nAmt für Umwelt", "Stadtverwaltung Oberfeld"),
+    ],
+)
+def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name):
+    ner(text, [])
+    assert name in orgs(text, lang)
+    assert persons(text, lang) == set()
+
+
+# A firm with no institutional word in its name, put after a noun saying what kind of company it is.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("sv", "Projektet drivs av bostadsbolaget Hemfast och energibolaget Sundkraft.", {"Hemfast", "Sundkraft"}),
+        ("da", "Boligselskabet Bakkehus og forsyningsselskabet Fjordvand står for driften.", {"Bakkehus", "Fjordvand"}),
+        ("de", "Das Unternehmen Brantex und der Energieversorger Sundwerk liefern die Anlagen.", {"Brantex", "Sundwerk"}),
+        # A German noun is capitalised too, and a person is no firm.
+        ("de", "Dass Unternehmen Steuern zahlen, ist bekannt.", set()),
+        ("sv", "Bolaget Anna Berg äger fastigheten.", set()),
+        ("sv", "Mätningarna görs av det tyska forskningsinstitutet Quellbach IWX.", {"Quellbach IWX"}),
+    ],
+)
+def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# A unit or a body named by its kind of institution is an organisation, and no person.
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        ("de", "Leiterin Stabsstelle Klimaschutz\nTel. 0351 123456", "Stabsstelle Klimaschutz"),
+        ("de", "Die Hansestadt Kehrum und das Jobcenter Talheim kooperieren.", "Hansestadt Kehrum"),
+        ("de", "Die Hansestadt Kehrum und das Jobcenter Talheim kooperieren.", "Jobcenter Talheim"),
+        ("sv", "Utvärderingen görs av Högskolan i Västerby.", "Högskolan i Västerby"),
+        ("nb", "Høgskolen i Nordmark ansvarer for intervjuene.", "Høgskolen i Nordmark"),
+    ],
+)
+def test_a_kind_of_institution_opens_a_name(ner, lang, text, name):
+    ner(text, [])
+    assert name in orgs(text, lang)
+    assert name not in persons(text, lang)
+
+
+# The Swedish role of a contact, in the forms contact blocks write it.
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Kontakt\nMaja Ek, projektledare\nmaja.ek@example.se", "projektledare"),
+        ("Projektledare:\nMaja Ek\nTel: 070-123 45 67", "Projektledare"),
+        ("Maja Ek\nProjektledare, Västerby kommun\n070-123 45 67", "Projektledare"),
+        ("Kontakt\nLars Holm, kommunikatör\nlars.holm@example.se", "kommunikatör"),
+        ("Kontakt\nLars Holm, miljöutredare\nlars.holm@example.se", "miljöutredare"),
+    ],
+)
+def test_a_swedish_contact_keeps_its_role(text, role):
+    from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
+
+    people = find_persons(text, "sv", use_ner=False)
+    contacts = group_contacts(text, people, find_emails(text), find_phones(text, "sv"), [])
+    assert [contact["role"] for contact in contacts] == [role]
+
+
+# Bodies known from official registers, also in Norwegian text (universities, ministries, the municipal association).
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Teknologien kommer fra et selskap med utspring fra NTNU.", "NTNU"),
+        ("Resultatene deles med andre kommuner gjennom KS.", "KS"),
+        ("Den norske andelen finansieres av Kommunal- og distriktsdepartementet.", "Kommunal- og distriktsdepartementet"),
+    ],
+)
+def test_norwegian_registered_bodies_are_known(text, name):
+    assert name in {item["name"] for item in find_organisations(text, "nb", use_ner=False)}
+
+
+# A name the text gives a project is the project's wherever else it stands (a heading, a sentence start).
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "label"),
+    [
+        ("da", "Forside › Projekter › Blå Fjord\nBlå Fjord – grøn turisme\nKommunen leder projektet Blå Fjord.", "Blå Fjord", "ORG"),
+        ("sv", "Hem > Projekt > Gröna Gården\nGröna Gården är ett Interreg-projekt.", "Gröna Gården", "PER"),
+    ],
+)
+def test_a_project_name_is_no_body_or_person_anywhere_in_the_text(monkeypatch, lang, text, surface, label):
+    spans = tuple((m.start(), m.end(), label) for m in re.finditer(re.escape(surface), text))
+    monkeypatch.setattr(names, "_ner_spans", lambda t, lang: spans if t == text else ())
+    assert surface not in orgs(text, lang)
+    assert surface not in persons(text, lang)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hitta.pipeline import names
-from hitta.pipeline.names import find_organisations, find_persons, normalise_name
+from hitta.pipeline.names import find_names, find_organisations, find_persons, normalise_name
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "samples").glob("*.txt"))
 SAMPLE_LANGUAGES = {"000": "sv", "001": "da", "002": "de", "003": "da", "004": "de"}
@@ -220,8 +220,8 @@ TRICKY_TEXTS = [
 
 @pytest.mark.parametrize(("lang", "text"), TRICKY_TEXTS)
 def test_token_columns_are_the_spacy_tokens(lang, text):
-    tokens = names._tokens(text, lang)
     doc = names._pipeline(lang)(text)
+    tokens = names.token_columns(doc, text, lang)
     assert tokens.text == [t.text for t in doc]
     assert tokens.lower == [t.lower_ for t in doc]
     assert tokens.space == [t.is_space for t in doc]
@@ -253,7 +253,7 @@ def matcher_anchors(text: str, lang: str) -> tuple[list[int], list[int]]:
     ],
 )
 def test_cue_phrases_and_parenthesised_acronyms_are_what_a_matcher_finds(lang, text):
-    tokens = names._tokens(text, lang)
+    tokens = names.token_columns(names._pipeline(lang)(text), text, lang)
     assert (names._cue_ends(tokens), names._paren_acronym_starts(tokens)) == matcher_anchors(text, lang)
 
 
@@ -301,7 +301,8 @@ def test_fast_scans_equal_the_plain_patterns_on_any_text(text, surface):
 
 
 # --------------------------------------------------------------------------------------------
-# With NER, the rules read the tokens the model's tokenizer made (the text is tokenised once).
+# The extraction pipeline's components (one Doc, the model's tokens) find what find_names finds on the
+# text alone (its own tokens, the NER's spans asked apart).
 
 SHARED_TOKEN_TEXTS = [
     ("sv", "Projektägare: Region Blekinge. Kontakt: Anna Lindqvist, projektledare vid Lunds universitet."),
@@ -310,36 +311,24 @@ SHARED_TOKEN_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
-def test_rules_read_the_ner_tokens_and_without_ner_their_own(lang, text):
-    from hitta.pipeline.ner import load_ner
-
-    find_organisations(text, lang)
-    assert names._doc(text, lang).vocab is load_ner(lang).vocab
-    other = text + " Ende."  # a text the NER never read
-    find_organisations(other, lang, use_ner=False)
-    assert names._doc(other, lang).vocab is names._pipeline(lang).vocab
-
-
 def _long_text(lang: str, text: str) -> str:
     """Return lines of the text, over two NER chunks long, cut mid-paragraph after a line break."""
     return "\n".join(f"{i}) {text}" for i in range(70))
 
 
+@pytest.mark.parametrize("use_ner", [True, False])
 @pytest.mark.parametrize(("lang", "text"), SHARED_TOKEN_TEXTS)
-def test_shared_tokens_give_the_items_of_the_blank_tokenizer(lang, text, monkeypatch):
+def test_pipeline_finds_what_find_names_finds(lang, text, use_ner):
     import hitta.pipeline.ner as ner
+    from hitta.pipeline.extract import entities_of, extraction_pipeline
 
     long_text = _long_text(lang, text)
     assert len(ner.text_chunks(long_text)) >= 2
-    shared = find_organisations(long_text, lang), find_persons(long_text, lang)
-    assert names._doc(long_text, lang).vocab is ner.load_ner(lang).vocab
-    assert any(item["source"] == "rule" for item in shared[0]) and shared[1]
-    for cached in (names._doc, names._tokens, names._rule_organisations, names._rule_persons, names._rule_person_token_spans):
-        cached.cache_clear()
-    monkeypatch.setattr(ner, "shared_doc", lambda text, lang: None)
-    assert (find_organisations(long_text, lang), find_persons(long_text, lang)) == shared
-    assert names._doc(long_text, lang).vocab is names._pipeline(lang).vocab
+    for one in (text, long_text):
+        entities = entities_of(extraction_pipeline(lang, use_ner)(one))
+        organisations, persons = find_names(one, lang, use_ner)
+        assert (entities["organisations"], entities["persons"]) == (organisations, persons)
+        assert any(item["source"] == "rule" for item in organisations) and persons
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,7 +353,7 @@ def _calls_to_extract(lines: int) -> int:
     """Return how many Python and C function calls extracting a text of `lines` repeated lines makes."""
     import sys
 
-    from hitta.pipeline.extract import extract_entities
+    from hitta.pipeline.extract import entities_of, extraction_pipeline
 
     text = "\n".join(f"{LINEAR_LINE} Grøn Fremtid {i}." for i in range(lines))
     calls = 0
@@ -373,20 +362,22 @@ def _calls_to_extract(lines: int) -> int:
         nonlocal calls
         calls += event in ("call", "c_call")
 
-    names._rule_organisations("warm-up", "sv")  # word caches and pipelines are built before counting
+    nlp = extraction_pipeline("sv", use_ner=False)
+    nlp("warm-up")  # word caches and matchers are built before counting
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(start, end, label=label) for start, end, label in _line_ner(text, "sv")]  # the NER's part
     sys.setprofile(count)
     try:
-        entities = extract_entities(text, "sv")
+        entities = entities_of(nlp(doc))
     finally:
         sys.setprofile(None)
     assert len(entities["persons"]) >= lines and len(entities["organisations"]) >= 3 * lines
     return calls
 
 
-def test_extraction_work_grows_linearly_with_the_text(monkeypatch):
+def test_extraction_work_grows_linearly_with_the_text():
     # All-pairs overlap tests (names._merge, names._propagate, contacts._first_in) made 4x the text cost
     # 16x the calls: 5 MB took a minute. Counting calls, not seconds, keeps this free of timing noise.
-    monkeypatch.setattr(names, "_ner_spans", _line_ner)
     small, large = _calls_to_extract(100), _calls_to_extract(400)
     assert large < 5 * small, (small, large)
 
@@ -396,8 +387,6 @@ def test_long_texts_are_read_in_segments_with_the_same_items(monkeypatch):
     text = "\n\n".join(paragraphs)
     monkeypatch.setattr(names, "_ner_spans", _line_ner)
     whole = find_organisations(text, "sv"), find_persons(text, "sv")
-    for cached in (names._doc, names._tokens, names._rule_organisations, names._rule_persons, names._rule_person_token_spans):
-        cached.cache_clear()
     monkeypatch.setattr(names, "SEGMENT_CHARS", 2_000)
     assert len(names._segments(text)) > 5
     assert (find_organisations(text, "sv"), find_persons(text, "sv")) == whole

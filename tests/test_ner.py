@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hitta.pipeline import ner
-from hitta.pipeline.ner import MAX_CHUNK_CHARS, load_ner, ner_spans, ner_spans_many, shared_doc, text_chunks
+from hitta.pipeline.ner import MAX_CHUNK_CHARS, ChunkedNER, _Slicer, clean_cut, load_ner, ner_spans, ner_spans_many, text_chunks
 
 SENTENCES = [
     (
@@ -95,8 +95,8 @@ def test_text_chunks_prefer_paragraph_breaks() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# One tokenisation per text: NER runs on the chunk Docs it tokenised, and the name rules get them
-# joined into the whole text's Doc (shared_doc) instead of tokenising the text again.
+# One tokenisation per text: the extraction pipeline's NER (ChunkedNER) reads each chunk as the Doc's own
+# tokens over it, and must find what the model finds on the chunk strings tokenised apart (ner_spans).
 
 
 def token_columns(doc) -> list[tuple[int, str, str]]:
@@ -109,13 +109,20 @@ def long_paragraph_text(text: str, repeat: int) -> str:
     return "\n".join(f"{i}. {text}  Fortsättning följer." for i in range(repeat))
 
 
+def chunked_entities(text: str, lang: str) -> list[tuple[int, int, str]]:
+    """Return the entities ChunkedNER sets on the Doc of the whole text."""
+    nlp = load_ner(lang)
+    doc = ChunkedNER(nlp)(nlp.make_doc(text))
+    return [(entity.start_char, entity.end_char, entity.label_) for entity in doc.ents]
+
+
 @pytest.mark.parametrize(("lang", "text", "person", "organisation"), SENTENCES)
-def test_long_text_spans_and_shared_doc_equal_tokenising_apart(lang: str, text: str, person: str, organisation: str) -> None:
+def test_long_text_entities_equal_tokenising_the_chunks_apart(lang: str, text: str, person: str, organisation: str) -> None:
     long_text = long_paragraph_text(text, 120)
     chunks = text_chunks(long_text)
     assert len(chunks) >= 3 and all(long_text[offset - 2:offset] == ".\n" for offset, _ in chunks[1:])
     nlp = load_ner(lang)
-    # The spans of running the model on the chunk strings, as ner_spans did before it kept the Docs.
+    # The spans of running the model on the chunk strings.
     expected = [
         (offset + ent.start_char, offset + ent.end_char, ent.label_)
         for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks))
@@ -123,43 +130,35 @@ def test_long_text_spans_and_shared_doc_equal_tokenising_apart(lang: str, text: 
     ]
     assert ner_spans(long_text, lang) == expected
     assert any(long_text[start:end] == person for start, end, _ in expected)
-    doc = shared_doc(long_text, lang)
-    assert doc is not None and doc.vocab is nlp.vocab and doc.text == long_text
-    alone = nlp.tokenizer(long_text)
-    assert token_columns(doc) == token_columns(alone)
-    # What the name rules read besides the columns: lexeme attributes and character spans.
-    assert [(t.lower_, t.like_num) for t in doc] == [(t.lower_, t.like_num) for t in alone]
-    assert doc.char_span(*expected[0][:2]).text == alone.char_span(*expected[0][:2]).text
-
-
-def test_shared_doc_only_for_texts_ner_read() -> None:
-    text = "Region Skåne och Malmö stad driver projektet tillsammans med Lunds universitet."
-    assert shared_doc(text, "sv") is None  # never run through NER
-    ner_spans(text, "sv")
-    assert shared_doc(text, "sv") is not None
-    assert shared_doc(text, "da") is None  # another language is another key
-    assert shared_doc("Sorø Kommune", "qq") is None  # no model: nothing to share
+    assert chunked_entities(long_text, lang) == expected
 
 
 @pytest.mark.parametrize(
-    ("text", "limit", "tiled"),
+    ("text", "limit"),
     [
-        ("Ett stycke.\n\n\nTvå.", 14, True),  # cut inside a run of line breaks
-        ("Rad ett\n  två", 9, True),  # cut after a line break, before spaces
-        ("enlangtordutanmellanrumsomintekandelaspåblanksteg", 20, True),  # hard cut inside a word
-        ("Text.\n" + " " * 30 + "\nMer text.", 12, False),  # a blank stretch is no chunk: a gap
+        ("Ett stycke.\n\n\nTvå.", 14),  # cut inside a run of line breaks
+        ("Rad ett\n  två", 9),  # cut after a line break, before spaces
+        ("enlangtordutanmellanrumsomintekandelaspåblanksteg", 20),  # hard cut inside a word
     ],
 )
-def test_chunks_cut_inside_a_run_are_not_joined(text: str, limit: int, tiled: bool) -> None:
+def test_chunks_cut_inside_a_run_are_not_clean(text: str, limit: int) -> None:
     from spacy.tokens import Doc
 
     nlp = load_ner("sv")
-    chunks = [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(text, limit)]
-    assert not ner._joinable(text, chunks)
-    joined = Doc.from_docs([doc for _, doc in chunks], ensure_whitespace=False)
-    # Joined anyway, these chunks would give other tokens than the whole text (or another text).
-    assert (joined.text == text) == tiled
+    chunks = text_chunks(text, limit)
+    assert not all(clean_cut(text, offset) for offset, _ in chunks)
+    joined = Doc.from_docs([nlp.tokenizer(chunk) for _, chunk in chunks], ensure_whitespace=False)
+    # The chunks' own tokens are not the whole text's: the model must read such a chunk tokenised apart.
+    assert joined.text == text
     assert token_columns(joined) != token_columns(nlp.tokenizer(text))
+
+
+def test_unclean_chunks_are_tokenised_apart_and_give_the_same_entities(monkeypatch) -> None:
+    # Three line breaks between paragraphs: every cut of text_chunks falls inside the run.
+    text = "\n\n\n".join(f"{i}. {SENTENCES[0][1]}" for i in range(200))
+    cuts = [offset for offset, _ in text_chunks(text)][1:]
+    assert cuts and not any(clean_cut(text, cut) for cut in cuts)
+    assert chunked_entities(text, "sv") == ner_spans(text, "sv")
 
 
 PIECES = st.sampled_from(
@@ -173,15 +172,17 @@ PIECES = st.sampled_from(
     st.integers(min_value=3, max_value=30),
     st.sampled_from(["sv", "da", "de"]),
 )
-def test_joinable_chunks_give_the_whole_text_tokens(text: str, limit: int, lang: str) -> None:
-    from spacy.tokens import Doc
-
+def test_a_chunk_with_clean_edges_has_the_whole_text_tokens(text: str, limit: int, lang: str) -> None:
     nlp = load_ner(lang)
-    chunks = [(offset, nlp.tokenizer(chunk)) for offset, chunk in text_chunks(text, limit)]
-    if ner._joinable(text, chunks):
-        joined = Doc.from_docs([doc for _, doc in chunks], ensure_whitespace=False)
-        assert joined.text == text
-        assert token_columns(joined) == token_columns(nlp.tokenizer(text))
+    whole = nlp.tokenizer(text)
+    for offset, chunk in text_chunks(text, limit):
+        end = offset + len(chunk)
+        if clean_cut(text, offset) and clean_cut(text, end):
+            alone = nlp.tokenizer(chunk)
+            sliced = _Slicer(whole, text).chunk(offset, chunk, nlp.tokenizer)
+            assert sliced.text == chunk
+            assert token_columns(sliced) == token_columns(alone)
+            assert [token.norm_ for token in sliced] == [token.norm_ for token in alone]
 
 
 def test_ner_spans_many_equals_one_text_at_a_time() -> None:
@@ -193,13 +194,13 @@ def test_ner_spans_many_equals_one_text_at_a_time() -> None:
         ("Anna Lindqvist works at Göteborgs universitet.", "en"),  # no model
         (SENTENCES[1][1] + " Og Odense Kommune.", "da"),
     ]
-    ner._recent.clear()
     batched = ner_spans_many(texts)
-    ner._recent.clear()  # from scratch: nothing remembered from the batch
     alone = [ner_spans(text, lang) for text, lang in texts]
     assert batched == alone
     assert batched[-1] and batched[3] and batched[4:7] == [[], [], []]
-    # The batch is remembered: asking again returns the same spans and the Docs NER read.
-    ner_spans_many(texts)
-    assert shared_doc(long_sv, "sv") is not None
-    assert ner_spans(long_sv, "sv") == alone[3]
+    # The pipeline's NER over the same texts as one batch of Docs finds the same.
+    for lang in ("sv", "da"):
+        numbers = [number for number, (_, code) in enumerate(texts) if code == lang]
+        nlp = load_ner(lang)
+        docs = ChunkedNER(nlp).pipe([nlp.make_doc(texts[number][0]) for number in numbers], batch_size=8)
+        assert [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs] == [alone[n] for n in numbers]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,6 +205,24 @@ def test_snippets_skip_only_words_whose_stems_cannot_be_query_terms(hitta, monke
     records = [hitta.get(hit.id) for hit in hitta.search("klima OR energi OR stad OR støtte OR Strom OR broadband", mode="keyword", limit=20)]
     plans = [hitta.fulltext.plan(query, False, translate=translations) for query in queries]
     filtered = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
+    # One Passages per query, its word weights shared by the texts, gives each text's own passage.
+    shared = [passages.best(r["text"], r["language"]) for passages in (snippets.Passages(snippets.query_terms(p), 120) for p in plans) for r in records]
     monkeypatch.setattr(snippets, "_term_starts", lambda analyser, terms: None)
+    monkeypatch.setattr(snippets, "_heads", lambda plain, prefixes: re.compile(""))  # every word is weighed
     every = [snippets.best_passage(r["text"], r["language"], snippets.query_terms(p), 120) for p in plans for r in records]
-    assert filtered == every and sum("[[" in passage for passage in every) > len(queries)
+    assert filtered == every == shared and sum("[[" in passage for passage in every) > len(queries)
+
+
+def test_snippets_mark_the_words_the_tokeniser_finds():
+    # Words are weighed once per query and then found as whole words: dotted tokens (z.B, klima.x),
+    # underscores and digits stay parts of their word, as WORD reads the text.
+    import hitta.index.snippets as snippets
+    from hitta.index.analysis import WORD
+
+    text = "Klima, z.B. klima.x und Klima_2 oder klima. Bl.a klima-smart Klimat klimaschutz (klima)klima"
+    terms = {"klima": 1.0, "z.b": 1.0}
+    marked = re.findall(r"\[\[(.*?)\]\]", snippets.best_passage(text, "de", terms, 500))
+    passages = snippets.Passages(terms, 500)
+    analyser, plain, prefixes, inner, starts, _, _ = passages._for("de")
+    expected = [m.group() for m in WORD.finditer(text) if snippets._word_weight(m.group(), analyser, plain, prefixes, inner, starts)]
+    assert marked == expected and marked.count("klima") >= 3 and "klima.x" not in marked

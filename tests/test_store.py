@@ -334,6 +334,25 @@ def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
     assert [hit.source for hit in index.search("cykelvägar")] == ["b.txt"]
 
 
+def test_an_index_being_created_is_never_taken_for_another_version(tmp_path, monkeypatch):
+    """Another process asking exists() while the first creates the index sees the format file already there."""
+    from whoosh import index as whoosh_index
+
+    creating = FullTextIndex(tmp_path)
+    create_in = whoosh_index.create_in
+    seen: list[bool] = []
+
+    def create_then_ask(*args, **kwargs):
+        ix = create_in(*args, **kwargs)  # the table of contents is on disk from here on
+        seen.append(FullTextIndex(tmp_path).exists())  # raised IndexFormatError when the format came last
+        return ix
+
+    monkeypatch.setattr(whoosh_index, "create_in", create_then_ask)
+    creating.update([make_record("Cykelvägar i Lund", "a.txt")])
+    assert seen == [True]
+    assert [hit.source for hit in FullTextIndex(tmp_path).search("cykelvägar")] == ["a.txt"]
+
+
 def test_matching_ids_follow_the_filters(tmp_path):
     sv = make_record("Renovering av skolan pågår.", "sv.txt", "sv", organisations=[ORG])
     da = make_record("Nye boligafdelinger renoveres.", "da.txt", "da")
@@ -343,6 +362,27 @@ def test_matching_ids_follow_the_filters(tmp_path):
     assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["sv", "da"]}) == {sv["id"]}
     assert index.matching_ids({"org": ["tillväxtverket"], "lang": ["da"]}) == set()
     assert index.matching_ids({}) == {sv["id"], da["id"]}
+
+
+def test_an_organisation_the_collection_knows_is_also_found_where_its_name_is_written(tmp_path):
+    # The extraction found the body in one text only; the others write its name (a Danish genitive, a
+    # German text) without it being extracted there.
+    body = {"text": "Byggfonden", "span": [0, 10], "name": "Byggfonden", "source": "rule"}
+    found = make_record("Byggfonden stöder renovering av skolor.", "found.txt", "sv", organisations=[body])
+    genitive = make_record("Byggfondens nye pulje støtter renovering.", "genitive.txt", "da")
+    german = make_record("Gefördert von Byggfonden und der Stadt.", "german.txt", "de")
+    other = make_record("Renovering av skolor utan fond.", "other.txt", "sv")
+    named = make_record("Byggfonden nämns, men Okänd AB är ingen känd organisation.", "named.txt", "sv")
+    index = FullTextIndex(tmp_path)
+    index.rebuild([found, genitive, german, other, named])
+    mentioning = {found["id"], genitive["id"], german["id"], named["id"]}
+    assert index.matching_ids({"org": ["byggfonden"]}) == mentioning
+    assert {hit.id for hit in index.search("renovering", filters={"org": ["byggfonden"]})} == {found["id"], genitive["id"]}
+    assert {hit.id for hit in index.search("org:Byggfonden")} == mentioning
+    assert {hit.id for hit in index.search("renovering -org:Byggfonden")} == {other["id"]}
+    # a name no document holds as an organisation is not looked up in the text
+    assert index.matching_ids({"org": ["okänd ab"]}) == set()
+    assert index.search('org:"Okänd AB"') == []
 
 
 @pytest.mark.parametrize("lang", ["sv", "da", "de"])
