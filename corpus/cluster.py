@@ -257,8 +257,24 @@ class _ClusterFuture:
         from concurrent.futures import CancelledError
 
         try:
-            return future.result()
+            return _result_when_done(future)
         except CancelledError as exc:  # distributed cancels every future when the scheduler goes
             raise self.executor._lost(exc) from exc
         except _VersionMismatch as exc:
             raise ClusterError(f"{exc}: install the same hitta on the client and every worker") from exc
+
+
+def _result_when_done(future: Any) -> Any:
+    """Return a Dask future's result once it is done, waiting in hitta's own loop.
+
+    Ctrl-C then lands here, not inside distributed's sync(): interrupted before its coroutine has started,
+    that logs a NameError traceback from its cancel callback on top of hitta's one-line message.
+    """
+    import threading
+
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    while not (done.wait(0.2) or future.done()):
+        pass
+    return future.result()
+

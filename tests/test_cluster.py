@@ -292,3 +292,38 @@ def test_an_unreachable_scheduler_is_a_one_line_error(runner, tmp_path, monkeypa
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
     assert not (home / "hitta.db").exists()  # nothing was opened, let alone written
+
+
+def test_a_batch_result_is_asked_for_only_once_the_batch_is_done():
+    """The client waits in its own loop (where Ctrl-C lands), then asks distributed for the finished result."""
+    import threading
+
+    from hitta.corpus.cluster import _result_when_done
+
+    class Batch:
+        def __init__(self) -> None:
+            self.callbacks: list[Callable[[Any], None]] = []
+            self.finished = False
+
+        def add_done_callback(self, callback: Callable[[Any], None]) -> None:
+            self.callbacks.append(callback)
+
+        def done(self) -> bool:
+            return self.finished
+
+        def result(self) -> list[str]:
+            assert self.finished, "result() asked before the batch was done"
+            return ["record"]
+
+        def finish(self) -> None:
+            self.finished = True
+            for callback in self.callbacks:
+                callback(self)
+
+    batch = Batch()
+    timer = threading.Timer(0.3, batch.finish)
+    timer.start()
+    started = time.monotonic()
+    assert _result_when_done(batch) == ["record"]
+    assert time.monotonic() - started >= 0.25
+    timer.join()
