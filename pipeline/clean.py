@@ -234,7 +234,7 @@ def _core(line: str) -> str:
 
 
 def _is_share_widget(words: list[str]) -> bool:
-    """Return True for 'Del på Facebook', 'Send this to a friend', 'Folgen Sie uns', 'Print'."""
+    """Return True for 'Del på Facebook', 'Share by e-mail', 'Folgen Sie uns', 'Print'."""
     lowered = [word.lower() for word in words]
     return (
         0 < len(lowered) <= _SHARE_MAX_WORDS

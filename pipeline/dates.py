@@ -105,7 +105,7 @@ _RANGE_GAP = re.compile(
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:und|och|og|and|en){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
-# Words before a range that belong to it ("von 2021 bis 2027", "från den 1 augusti … till den …").
+# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …").
 _RANGE_OPENER = re.compile(
     rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$",
     re.IGNORECASE,
@@ -224,7 +224,7 @@ def find_dates(text: str, lang: str) -> list[DateItem]:
     result = []
     for item in items:
         if item["start_point"].year is None:
-            continue  # "18.-19. November" in a text with no year at all
+            continue  # "3.-4. Mai" in a text with no year at all
         result.append(_finish(text, item))
     return [item for item in result if item is not None]
 
