@@ -27,7 +27,7 @@ from spacy.tokens import Doc, SpanGroup
 from hitta.pipeline import names
 from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 from hitta.pipeline.dates import find_dates
-from hitta.pipeline.entities import Entities
+from hitta.pipeline.entities import ENTITY_TYPES, Entities
 from hitta.pipeline.money import find_budgets
 from hitta.pipeline.names import SEGMENT_CHARS, blank_pipeline, find_names, token_columns
 from hitta.pipeline.ner import ChunkedNER, KeepText, doc_text, load_ner
@@ -168,13 +168,15 @@ def _items(doc: Doc, key: str) -> list[Any]:
 
 def entities_of(doc: Doc) -> Entities:
     """Return the seven entity lists of a Doc the extraction pipeline ran over (equal strings shared)."""
+    return _shared_entities({key: _items(doc, key) for key in ENTITY_TYPES})
+
+
+def _shared_entities(lists: dict[str, list[Any]]) -> Entities:
+    """Return the seven entity lists as Entities (ENTITY_TYPES order), equal strings shared across them."""
     shared: dict[str, str] = {}
-    items = {key: share_strings(_items(doc, key), shared)
+    items = {key: share_strings(lists[key], shared)
              for key in ("organisations", "persons", "emails", "phones", "budgets", "dates", "contacts")}
-    return Entities(
-        organisations=items["organisations"], persons=items["persons"], budgets=items["budgets"], dates=items["dates"],
-        emails=items["emails"], phones=items["phones"], contacts=items["contacts"],
-    )
+    return Entities(**{key: items[key] for key in ENTITY_TYPES})  # type: ignore[typeddict-item]
 
 
 def extract_entities(text: str, lang: str, use_ner: bool = True) -> Entities:
@@ -182,19 +184,17 @@ def extract_entities(text: str, lang: str, use_ner: bool = True) -> Entities:
     if len(text) <= SEGMENT_CHARS:
         return entities_of(extraction_pipeline(lang, use_ner)(text))
     # Too long for one Doc: the same functions over the text (see the module's docstring).
-    shared: dict[str, str] = {}
-    organisations, persons = (share_strings(items, shared) for items in find_names(text, lang, use_ner))
-    emails = share_strings(find_emails(text), shared)
-    phones = share_strings(find_phones(text, lang), shared)
-    return Entities(
-        organisations=organisations,
-        persons=persons,
-        budgets=share_strings(find_budgets(text, lang), shared),
-        dates=share_strings(find_dates(text, lang), shared),
-        emails=emails,
-        phones=phones,
-        contacts=share_strings(group_contacts(text, persons, emails, phones, organisations), shared),
-    )
+    organisations, persons = find_names(text, lang, use_ner)
+    emails, phones = find_emails(text), find_phones(text, lang)
+    return _shared_entities({
+        "organisations": organisations,
+        "persons": persons,
+        "budgets": find_budgets(text, lang),
+        "dates": find_dates(text, lang),
+        "emails": emails,
+        "phones": phones,
+        "contacts": group_contacts(text, persons, emails, phones, organisations),
+    })
 
 
 def extract_many(texts: Sequence[tuple[str, str, bool]]) -> list[Entities | Exception]:

@@ -83,15 +83,29 @@ def ner_spans_many(texts: Sequence[tuple[str, str]]) -> list[list[tuple[int, int
         nlp = load_ner(lang)
         if nlp is None:
             continue
-        pieces = {number: text_chunks(texts[number][0]) for number in numbers}
-        owners = [(number, offset) for number in numbers for offset, _ in pieces[number]]
         # The chunks are tokenised as the model reaches them: a long text's Docs never all exist at once.
-        long_text = any(len(texts[number][0]) > LONG_TEXT_CHARS for number in numbers)
-        docs = nlp.pipe((nlp.tokenizer(chunk) for number in numbers for _, chunk in pieces[number]),
-                        batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
-        for (number, offset), doc in zip(owners, docs):
-            results[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
+        found = _chunk_entities(nlp, [texts[number][0] for number in numbers], lambda _number, _offset, chunk: nlp.tokenizer(chunk))
+        for number, spans in zip(numbers, found):
+            results[number] = spans
     return results
+
+
+def _chunk_entities(
+    model: Language, texts: Sequence[str], chunk_doc: Callable[[int, int, str], Doc]
+) -> list[list[tuple[int, int, str]]]:
+    """Return the (start, end, label) entities of each text, the model run once over all their text_chunks.
+
+    chunk_doc(number, offset, chunk) gives the Doc the model reads for a chunk of texts[number], made as the
+    model reaches it.
+    """
+    plan = [(number, offset, chunk) for number, text in enumerate(texts) for offset, chunk in text_chunks(text)]
+    long_text = any(len(text) > LONG_TEXT_CHARS for text in texts)
+    docs = model.pipe((chunk_doc(number, offset, chunk) for number, offset, chunk in plan),
+                      batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
+    found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for (number, offset, _), doc in zip(plan, docs):
+        found[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
+    return found
 
 
 def clean_cut(text: str, position: int) -> bool:
@@ -153,15 +167,10 @@ class ChunkedNER:
 
         for batch in minibatch(docs, batch_size):
             texts = [doc_text(doc) for doc in batch]
-            plan = [(number, offset, chunk) for number, text in enumerate(texts) for offset, chunk in text_chunks(text)]
-            long_text = any(len(text) > LONG_TEXT_CHARS for text in texts)
             slicers = [_Slicer(doc, text) for doc, text in zip(batch, texts)]
-            chunk_docs = (slicers[number].chunk(offset, chunk, self.model.tokenizer) for number, offset, chunk in plan)
-            found: list[list[tuple[int, int, str]]] = [[] for _ in batch]
-            for (number, offset, _), chunk_doc in zip(
-                plan, self.model.pipe(chunk_docs, batch_size=LONG_TEXT_PIPE_BATCH if long_text else PIPE_BATCH)
-            ):
-                found[number].extend((offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in chunk_doc.ents)
+            found = _chunk_entities(
+                self.model, texts, lambda number, offset, chunk: slicers[number].chunk(offset, chunk, self.model.tokenizer)
+            )
             for doc, spans in zip(batch, found):
                 _set_entities(doc, spans)
             yield from batch
