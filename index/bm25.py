@@ -126,6 +126,12 @@ def _postings(reader: Any, fieldname: str, text: str) -> tuple[np.ndarray, np.nd
     return (found[0], found[1]) if found is not None else None
 
 
+def _docnums(reader: Any, fieldname: str, text: str) -> np.ndarray:
+    """Return the document numbers of a term in one segment (deleted ones included), empty when it has none."""
+    found = _postings(reader, fieldname, text) if (fieldname, text) in reader else None
+    return found[0] if found is not None else np.zeros(0, dtype=np.int64)
+
+
 def _postings_values(reader: Any, fieldname: str, text: str, values: bool = True) -> tuple[np.ndarray, np.ndarray, list[Any]] | None:
     """Return the document numbers, weights and (with `values`) encoded values of a term in one segment."""
     from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -386,9 +392,7 @@ def _mask(leaves: list[tuple[Any, int]], total: int, query: Any, within: np.ndar
                 among = np.flatnonzero(within[offset : offset + size]) if within is not None else None
                 found = np.array(query.docs_in(subsearcher, among), dtype=np.int64)
             else:
-                reader = subsearcher.reader()
-                postings = _postings(reader, query.fieldname, query.text) if (query.fieldname, query.text) in reader else None
-                found = postings[0] if postings is not None else np.zeros(0, dtype=np.int64)
+                found = _docnums(subsearcher.reader(), query.fieldname, query.text)
             mask[found + offset] = True
         return mask
     if kind is wq.NullQuery.__class__:

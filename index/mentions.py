@@ -17,6 +17,8 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from hitta.index.bm25 import _docnums, _postings_values
+
 
 class WrittenName(wq.Query):
     """The documents that write a name (a whoosh phrase, or an Or of one per field) and do not hold its entity term."""
@@ -65,11 +67,11 @@ def written_docs(searcher: Any, phrase: Any, entity: Any, among: np.ndarray | No
     """
     reader = searcher.reader()
     leaves = phrase.subqueries if type(phrase) is wq.Or else [phrase]
-    holding = _ids(reader, entity.fieldname, entity.text)
+    holding = _docnums(reader, entity.fieldname, entity.text)
     found: set[int] = set()
     for leaf in leaves:
         if type(leaf) is wq.Term:
-            found.update(_ids(reader, leaf.fieldname, leaf.text).tolist())
+            found.update(_docnums(reader, leaf.fieldname, leaf.text).tolist())
         elif type(leaf) is wq.Phrase and leaf.slop == 1 and leaf.words:
             found.update(_phrase_docs(reader, leaf.fieldname, [str(word) for word in leaf.words], holding, among))
         else:  # anything else the parser may make of a name: whoosh's own matcher
@@ -78,37 +80,32 @@ def written_docs(searcher: Any, phrase: Any, entity: Any, among: np.ndarray | No
     return sorted(doc for doc in found if not reader.is_deleted(doc))
 
 
-def _ids(reader: Any, fieldname: str, text: str) -> np.ndarray:
-    """Return the document numbers of a term in a reader (deleted ones included), empty when it has none."""
-    from hitta.index.bm25 import _postings
-
-    if (fieldname, text) not in reader:
-        return np.zeros(0, dtype=np.int64)
-    found = _postings(reader, fieldname, text)
-    return found[0] if found is not None else np.zeros(0, dtype=np.int64)
-
-
 def _phrase_docs(reader: Any, fieldname: str, words: list[str], skipped: np.ndarray, among: np.ndarray | None) -> list[int]:
     """Return the documents (of `among`, when given), other than the skipped ones, where the words stand
     at consecutive positions (whoosh's Phrase with slop 1)."""
-    common = np.setdiff1d(_ids(reader, fieldname, words[0]), skipped, assume_unique=True)
+    if len(words) == 1:
+        common = np.setdiff1d(_docnums(reader, fieldname, words[0]), skipped, assume_unique=True)
+        return (np.intersect1d(common, among, assume_unique=True) if among is not None else common).tolist()
+    read = []  # per word: its postings with their encoded values, each list read once
+
+    def postings(word: str) -> tuple[Any, Any, list[Any]]:
+        found = _postings_values(reader, fieldname, word) if (fieldname, word) in reader else None
+        read.append(found if found is not None else (np.zeros(0, dtype=np.int64), None, []))
+        return read[-1]
+
+    common = np.setdiff1d(postings(words[0])[0], skipped, assume_unique=True)
     if among is not None:
         common = np.intersect1d(common, among, assume_unique=True)
     for word in words[1:]:
         if not common.size:
             return []
-        common = np.intersect1d(common, _ids(reader, fieldname, word), assume_unique=True)
-    if len(words) == 1:
-        return common.tolist()
+        common = np.intersect1d(common, postings(word)[0], assume_unique=True)
     candidates = np.array([doc for doc in common.tolist() if not reader.is_deleted(doc)], dtype=np.int64)
     if not candidates.size:
         return []
-    from hitta.index.bm25 import _postings_values
-
     decode = reader.schema[fieldname].format.decode_positions
     positions = []  # per word: the positions of each candidate, from the encoded values of its posting blocks
-    for word in words:
-        ids, _, values = _postings_values(reader, fieldname, word)  # type: ignore[misc]
+    for ids, _, values in read:
         rows = np.searchsorted(ids, candidates)
         positions.append([set(decode(values[row])) for row in rows.tolist()])
     return [
