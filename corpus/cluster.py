@@ -270,11 +270,8 @@ def _result_when_done(future: Any) -> Any:
     Ctrl-C then lands here, not inside distributed's sync(): interrupted before its coroutine has started,
     that logs a NameError traceback from its cancel callback on top of hitta's one-line message.
     """
-    import threading
-
     done = threading.Event()
     future.add_done_callback(lambda _: done.set())
     while not (done.wait(0.2) or future.done()):
         pass
     return future.result()
-

@@ -173,7 +173,9 @@ def _looks_like_phone(text: str, start: int, end: int) -> bool:
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     for run in _DATE_RUN.finditer(text, line_start, line_end):
-        if run.start() <= start and end <= run.end():
+        if run.start() > start:
+            break  # later runs cannot hold the match
+        if end <= run.end():
             return False
     return True
 

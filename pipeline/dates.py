@@ -104,7 +104,7 @@ _RANGE_GAP = re.compile(
     rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
-_RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:und|och|og|and|en){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
+_RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
 # Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …").
 _RANGE_OPENER = re.compile(
     rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$",
