@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+import weakref
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -532,13 +533,13 @@ class FullTextIndex:
             return None
 
     def _create(self) -> Any:
-        from whoosh import index
+        from hitta.index.storage import IndexStorage
 
         self.directory.mkdir(parents=True, exist_ok=True)
         # The format file first: another process that sees the new table of contents (exists()) then always
         # finds the format beside it, never a half-created index it would take for another version's.
         (self.directory / FORMAT_FILE).write_text(str(INDEX_FORMAT), encoding="ascii")
-        return index.create_in(str(self.directory), _schema())
+        return IndexStorage(str(self.directory)).create_index(_schema())
 
     def _format_error(self) -> IndexFormatError:
         return IndexFormatError(
@@ -547,7 +548,7 @@ class FullTextIndex:
         )
 
     def _open(self, create: bool = False) -> Any:
-        from whoosh import index
+        from hitta.index.storage import IndexStorage
 
         if self._ix is None:
             if create:
@@ -560,11 +561,11 @@ class FullTextIndex:
                 with open(self.directory / "create.lock", "a") as lock:
                     fcntl.flock(lock, fcntl.LOCK_EX)
                     if self.exists():
-                        self._ix = index.open_dir(str(self.directory))
+                        self._ix = IndexStorage(str(self.directory)).open_index()
                     else:
                         self._ix = self._create()
             else:
-                self._ix = index.open_dir(str(self.directory))
+                self._ix = IndexStorage(str(self.directory)).open_index()
         return self._ix
 
     def _writer(self, ix: Any) -> Any:
@@ -591,12 +592,15 @@ class FullTextIndex:
             ) from exc
         # The writer built above (a SegmentWriter with the W3 codec) takes the faster paths: field lengths
         # read from memory at commit, one-block terms written in one step, and per-field adds for a plain schema.
-        opened = writer.per_document_reader
-        writer.per_document_reader = lambda: _LengthsInMemory(opened())
+        # They reach the writer through weak references: a closure over it would be a reference cycle, and
+        # every commit's writer, with the postings in its pool, would wait for the cycle collector's rare
+        # full pass (index.storage: the same cycle, made by whoosh).
+        me, fields_of = weakref.ref(writer), weakref.ref(writer.fieldwriter)
+        opened = type(writer).per_document_reader
+        writer.per_document_reader = lambda: _LengthsInMemory(opened(me()))
         if _plain_schema(writer.schema):
-            writer.add_document = lambda **fields: _add_document(writer, **fields)
-        fieldwriter = writer.fieldwriter
-        fieldwriter.add_postings = lambda schema, lengths, items: _add_postings(fieldwriter, schema, lengths, items)
+            writer.add_document = lambda **fields: _add_document(me(), **fields)
+        writer.fieldwriter.add_postings = lambda schema, lengths, items: _add_postings(fields_of(), schema, lengths, items)
         return writer
 
     def update(self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> int:

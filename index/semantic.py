@@ -113,9 +113,7 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Return the folded content tokens of a text (letters and digits, two or more, no function words)."""
-    if len(text) > _TOKEN_PIECE_CHARS:
-        return _tokenize_pieces(text, _TOKEN_PIECE_CHARS)
-    return _content_tokens(text)
+    return _tokens_in_pieces(text, _content_tokens)
 
 
 def _content_tokens(text: str) -> list[str]:
@@ -123,14 +121,16 @@ def _content_tokens(text: str) -> list[str]:
     return list(filterfalse(STOP_WORDS.__contains__, _TOKEN.findall(fold(text))))
 
 
-def _tokenize_pieces(text: str, size: int) -> list[str]:
-    """Return tokenize(text), read in pieces of about size characters, equal tokens sharing one string.
+def _tokens_in_pieces(text: str, split: Callable[[str], list[str]], size: int = _TOKEN_PIECE_CHARS) -> list[str]:
+    """Return split(text); a text over size characters is split in pieces of about that many, equal tokens sharing one string.
 
     Folding and tokenising a piece cut after a space or line break gives what the whole text gives
     for it: lower-casing (final sigma included), NFKD and tokens never reach across such a cut.
     """
+    if len(text) <= size:
+        return split(text)
     shared: dict[str, str] = {}
-    return [shared.setdefault(token, token) for piece in _pieces(text, size) for token in _content_tokens(piece)]
+    return [shared.setdefault(token, token) for piece in _pieces(text, size) for token in split(piece)]
 
 
 def _pieces(text: str, size: int) -> Iterator[str]:
@@ -146,14 +146,6 @@ def _pieces(text: str, size: int) -> Iterator[str]:
         yield text[start:cut]
         start = cut
     yield text[start:]
-
-
-def _split_shared(tokens: str, size: int = _TOKEN_PIECE_CHARS) -> list[str]:
-    """Return tokens.split() of a spilled token line; a line over size characters is split in pieces, equal tokens sharing one string."""
-    if len(tokens) <= size:
-        return tokens.split()
-    shared: dict[str, str] = {}
-    return [shared.setdefault(token, token) for piece in _pieces(tokens, size) for token in piece.split()]
 
 
 def char_ngrams(token: str) -> tuple[str, ...]:
@@ -905,7 +897,7 @@ def _read_spill(spill: Any) -> Iterator[tuple[int, tuple[str, list[str]]]]:
     spill.seek(0)
     for number, line in enumerate(spill):
         doc_id, tokens = json.loads(line)
-        yield number, (doc_id, _split_shared(tokens))
+        yield number, (doc_id, _tokens_in_pieces(tokens, str.split))
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -78,3 +78,41 @@ def test_a_cancelled_writer_closes_the_segments_it_merged(tmp_path):
     assert writer.pool.readers == [] and all(reader.is_closed for reader in readers)
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 8
+
+
+def test_a_full_text_commit_frees_its_writer_without_the_cycle_collector(tmp_path, monkeypatch):
+    """No reference cycle keeps a commit's writer (its postings, the records it indexed) after the commit returns.
+
+    Cycles wait for the collector's full pass, which ingest's higher threshold and the few container
+    objects involved make rare: whoosh's caught FileExistsError for its temporary folder, closures
+    over the writer. Each kept every commit's writer alive (index.storage, FullTextIndex._writer).
+    """
+    import gc
+    import weakref
+
+    from hitta.index.fulltext import FullTextIndex
+    from tests.test_bm25 import generated_records
+
+    records = generated_records(60, seed=3)
+    index = FullTextIndex(tmp_path)
+    index.update(records[:20])  # the first commit creates the index and its temporary folder
+    made: list[weakref.ref] = []
+    writer_of = FullTextIndex._writer
+
+    def remembered(self, ix):
+        writer = writer_of(self, ix)
+        made.append(weakref.ref(writer))
+        return writer
+
+    monkeypatch.setattr(FullTextIndex, "_writer", remembered)
+    gc.collect()
+    gc.disable()
+    try:
+        index.update(records[20:40])
+        index.update(records[40:], delete_ids=[records[0]["id"]])
+        alive = [ref() for ref in made if ref() is not None]
+    finally:
+        gc.enable()
+    assert len(made) == 2
+    assert alive == []
+    assert index.doc_count() == 59

@@ -740,8 +740,8 @@ FOLDING_TEXT = st.text(alphabet="aAΣσςΑΟİıßøÆé\u0301\u0327\u0345x_19 
 @FAST
 @given(FOLDING_TEXT, st.integers(min_value=1, max_value=12))
 def test_tokenizing_in_pieces_gives_the_tokens_of_the_whole_text(text: str, size: int) -> None:
-    from hitta.index.semantic import _split_shared, _tokenize_pieces, tokenize
+    from hitta.index.semantic import _content_tokens, _tokens_in_pieces, tokenize
 
     tokens = tokenize(text)
-    assert _tokenize_pieces(text, size) == tokens
-    assert _split_shared(" ".join(tokens), size) == tokens
+    assert _tokens_in_pieces(text, _content_tokens, size) == tokens
+    assert _tokens_in_pieces(" ".join(tokens), str.split, size) == tokens
