@@ -332,8 +332,10 @@ class _Model:
         char_keep = _frequent_columns(char_counts, min_df, CHAR_MAX_FEATURES)
         if not word_keep.size and not char_keep.size:
             return None, None
+        # The kept columns are taken before the blocks are joined: two copies of the char block at a time, not three.
+        char_counts = char_counts[:, char_keep]
         # (the blocks have no repeated entries: sorting their columns would only cost time)
-        counts = hstack([word_counts, char_counts[:, char_keep]], format="csr", dtype=np.float32)
+        counts = hstack([word_counts, char_counts], format="csr", dtype=np.float32)
         del word_counts, char_counts
         word_terms = [
             tokens[c] if c < n_tokens else " ".join(map(tokens.__getitem__, divmod(int(pair_codes[c - n_tokens]), n_tokens)))
