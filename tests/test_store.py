@@ -336,18 +336,18 @@ def test_index_of_another_version_asks_for_reindex(tmp_path, monkeypatch):
 
 def test_an_index_being_created_is_never_taken_for_another_version(tmp_path, monkeypatch):
     """Another process asking exists() while the first creates the index sees the format file already there."""
-    from whoosh import index as whoosh_index
+    from hitta.index.storage import IndexStorage
 
     creating = FullTextIndex(tmp_path)
-    create_in = whoosh_index.create_in
+    create_index = IndexStorage.create_index
     seen: list[bool] = []
 
-    def create_then_ask(*args, **kwargs):
-        ix = create_in(*args, **kwargs)  # the table of contents is on disk from here on
+    def create_then_ask(storage, *args, **kwargs):
+        ix = create_index(storage, *args, **kwargs)  # the table of contents is on disk from here on
         seen.append(FullTextIndex(tmp_path).exists())  # raised IndexFormatError when the format came last
         return ix
 
-    monkeypatch.setattr(whoosh_index, "create_in", create_then_ask)
+    monkeypatch.setattr(IndexStorage, "create_index", create_then_ask)
     creating.update([make_record("Cykelvägar i Lund", "a.txt")])
     assert seen == [True]
     assert [hit.source for hit in FullTextIndex(tmp_path).search("cykelvägar")] == ["a.txt"]
