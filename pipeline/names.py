@@ -48,7 +48,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from hitta.pipeline.entities import NameItem
 from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
-from hitta.pipeline.scan import Coverage
+from hitta.pipeline.scan import Coverage, has_case_exotic, matches_at
 
 # --------------------------------------------------------------------------------------------
 # Data lists: pipeline/lexicon/<concept>.<lang>.txt, each with a header naming its source (tests/test_lexicon.py).
@@ -1318,7 +1318,7 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
     if _sentence_start(text, start) and lower in common_words(lang):
         return False
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
-    if lower in _lowercase_words(text) or (not lower.isalnum() and _written_alone(text, lower)):
+    if (lower.islower() or not lower.isalnum()) and _written_alone(text, lower):
         return False
     if lang in ("sv", "da", "nb", "no", "nn") and _definite_common_noun(lower, lang):
         return False
@@ -1374,7 +1374,7 @@ def _sentence_start(text: str, start: int) -> bool:
 HEADING_MAX_WORDS = 4
 HEADING_WINDOW = 2000
 
-# The scans of a whole text that the NER filters ask of every candidate (_lowercase_words, _place_words, the
+# The scans of a whole text that the NER filters ask of every candidate (_place_words, _project_names, the
 # memo of _written_alone) are remembered while merge_names decides one text, in a memo of that call only:
 # nothing of a text outlives its merge. Outside a merge they are computed afresh.
 _DOCUMENT_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("names_document_memo", default=None)
@@ -1404,17 +1404,45 @@ def _written_alone_memo(text: str) -> dict[str, bool]:
 
 
 def _written_alone(text: str, word: str) -> bool:
-    """Return True if `word` occurs in text exactly as given, not inside a longer word."""
+    """Return True if `word` occurs in text exactly as given, not inside a longer word.
+
+    As a regex search for the word between two non-word characters (_is_word_char), but str.find jumps to the
+    occurrences: a pattern opening with a lookbehind is tried at every offset of the text.
+    """
     memo = _written_alone_memo(text)
     if word not in memo:
-        memo[word] = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+        memo[word] = False
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end])):
+                memo[word] = True
+                break
+            at = text.find(word, at + 1)
     return memo[word]
 
 
-@_per_document
-def _lowercase_words(text: str) -> frozenset[str]:
-    """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
-    return frozenset(filter(str.islower, re.findall(r"\w+", text)))
+def _is_word_char(char: str) -> bool:
+    """Return True for a character that re's word class matches (str.isalnum or "_")."""
+    return char.isalnum() or char == "_"
+
+
+def _run_start(text: str, end: int, hyphens: bool = True) -> int:
+    """Return where the run of word characters (and hyphens) ending at `end` starts."""
+    start = end
+    while start > 0 and (_is_word_char(text[start - 1]) or hyphens and text[start - 1] == "-"):
+        start -= 1
+    return start
+
+
+def _char_offsets(text: str, char: str) -> list[int]:
+    """Return the offsets of every occurrence of a character in text."""
+    offsets = []
+    at = text.find(char)
+    while at >= 0:
+        offsets.append(at)
+        at = text.find(char, at + 1)
+    return offsets
 
 
 # The lookahead only lets the engine skip offsets where no preposition can start; it matches nothing itself.
@@ -1422,8 +1450,8 @@ _AFTER_LOCATIVE = re.compile(
     r"\b(?=[" + "".join(sorted({word[0] for word in LOCATIVE_PREPOSITIONS})) + r"])(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)",
     flags=re.IGNORECASE,
 )
-# A word before '/' (`Vestby/`): anchored at the start of a run of word characters and hyphens, so a
-# word not followed by '/' is tried once, not once per letter (the same matches as `(\w[\w-]*)/`).
+# A word before '/' (`Vestby/`): anchored at the start of a run of word characters and hyphens (the same
+# matches as `(\w[\w-]*)/`). It is tried only at the start of the run before each '/' (_place_words).
 _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 
 
@@ -1431,8 +1459,10 @@ _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 def _place_words(text: str) -> frozenset[str]:
     """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
     after = _AFTER_LOCATIVE.findall(text)
-    dateline = _BEFORE_SLASH.findall(text)
-    return frozenset(word.lower() for word in after + dateline)
+    # A match starts where the run of word characters and hyphens before its '/' starts (the lookbehind allows
+    # no other start): those offsets alone give the matches of _BEFORE_SLASH.finditer(text).
+    slashes = matches_at(_BEFORE_SLASH, text, [_run_start(text, slash) for slash in _char_offsets(text, "/")])
+    return frozenset(word.lower() for word in after + [match.group(1) for match in slashes])
 
 
 _ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\)")
@@ -1444,8 +1474,25 @@ def _programme_acronyms(text: str) -> frozenset[str]:
     """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
     if "(" not in text:
         return frozenset()
-    found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
-    found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    # Both patterns are tried only before a "(" (matches_at; the same matches as finditer over the text): a
+    # match of _ACRONYM_AFTER starts at the first word character of the run of word characters and hyphens
+    # before the "(" and its blanks (from any later one of them it would match alike), one of _ACRONYM_BEFORE
+    # at most ten characters before them.
+    after_starts, before_starts = [], set()
+    for paren in _char_offsets(text, "("):
+        blank = paren
+        while blank > 0 and text[blank - 1].isspace():  # \s
+            blank -= 1
+        start = _run_start(text, blank)
+        while start < blank and text[start] == "-":
+            start += 1
+        if start < blank:
+            after_starts.append(start)
+        before_starts.update(range(max(0, blank - 10), blank - 1))
+    found = {m.group(2) for m in matches_at(_ACRONYM_AFTER, text, after_starts) if _is_programme([m.group(1)])}
+    found.update(
+        m.group(1) for m in matches_at(_ACRONYM_BEFORE, text, sorted(before_starts)) if _is_programme(m.group(2).split())
+    )
     return frozenset(found)
 
 
@@ -1466,11 +1513,33 @@ def _project_names(text: str) -> frozenset[str]:
     A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
     """
     found = set()
-    for word in _PROJECT_WORD.finditer(text):
+    for word in _project_words(text):
         name = _PROJECT_NAME.match(text, word.end())
         if name:
             found.add(name.group(1))
     return frozenset(found)
+
+
+def _project_words(text: str) -> list[re.Match[str]]:
+    """Return the matches of _PROJECT_WORD.finditer(text), trying the pattern only where one can start.
+
+    A match is a whole run of word characters and hyphens ending in a listed word: plain searches of the
+    lower-cased text find those words, and the pattern is tried at the start of each run one ends. (A letter
+    that matches case-insensitively but lower-cases otherwise, scan.CASE_EXOTIC, falls back to finditer.)
+    """
+    if has_case_exotic(text):
+        return list(_PROJECT_WORD.finditer(text))
+    lowered = text.lower()
+    starts = set()
+    for word in _PROJECT_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            starts.add(_run_start(text, at))
+            at = lowered.find(word, at + 1)
+    return matches_at(_PROJECT_WORD, text, sorted(starts))
+
+
+_PROJECT_WORDS = tuple(sorted(PROGRAMME_WORDS | PROGRAMME_PLURALS))
 
 
 def _after_programme_word(text: str, start: int) -> bool:

@@ -300,6 +300,26 @@ def test_fast_scans_equal_the_plain_patterns_on_any_text(text, surface):
     assert names._place_words(text) == plain_place_words(text)
 
 
+SCAN_PIECES = st.sampled_from([
+    "projekt", "Projekter", "PROGRAM", "programmet", "İ", "ſ", "-", "--", " ", "\n", "(", ")", " (", "EUDP", "SE9+",
+    "AB", "Ä", "x", "_", "1", "+", "Stadt", "/", "a-", ":", "›", "Grøn",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SCAN_PIECES, max_size=30).map("".join), st.sampled_from(["projekt", "ab", "x", "a-b", "stadt", ""]))
+def test_scans_before_anchors_equal_the_patterns_over_the_whole_text(text, word):
+    assert [m.span() for m in names._project_words(text)] == [m.span() for m in names._PROJECT_WORD.finditer(text)]
+    after = {m.group(2): m.group(1) for m in names._ACRONYM_AFTER.finditer(text)}
+    before = {m.group(1): m.group(2) for m in names._ACRONYM_BEFORE.finditer(text)}
+    everything = lambda words: True  # noqa: E731 - every acronym, not only a programme's
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(names, "_is_programme", everything)
+        assert names._programme_acronyms(text) == frozenset(after) | frozenset(before)
+    plain_alone = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+    assert names._written_alone(text, word) == plain_alone
+
+
 # --------------------------------------------------------------------------------------------
 # The extraction pipeline's components (one Doc, the model's tokens) find what find_names finds on the
 # text alone (its own tokens, the NER's spans asked apart).
