@@ -1539,7 +1539,10 @@ def _project_words(text: str) -> list[re.Match[str]]:
     return matches_at(_PROJECT_WORD, text, sorted(starts))
 
 
-_PROJECT_WORDS = tuple(sorted(PROGRAMME_WORDS | PROGRAMME_PLURALS))
+# The words searched for: a listed word holding another (`projektet`, `modellprojekt`) is in the same run as it.
+_PROJECT_WORDS = tuple(
+    sorted(word for word in PROGRAMME_WORDS | PROGRAMME_PLURALS if not any(other in word for other in PROGRAMME_WORDS | PROGRAMME_PLURALS if other != word))
+)
 
 
 def _after_programme_word(text: str, start: int) -> bool:
