@@ -258,7 +258,7 @@ def _anchor_kind(word: str, lang: str) -> int:
         | KIND * lower.endswith(COMPANY_NOUNS)
         | OF_HEAD * (lower in OF_HEADS and word[:1].isupper())
         | SLASH * (word == "/")
-        | UNIT * (word[:1].isupper() and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
+        | UNIT * (word[:1].isupper() and lower.endswith(UNIT_ENDINGS) and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
     )
 
 
@@ -404,13 +404,19 @@ DEFINITE_ENDINGS = ("en", "et", "na", "ne", "an", "rne", "rna", "ia", "um", "ium
 GERMAN_GENITIVE_HEADS = ("ministerium", "verein", "verband", "amt", "institut", "zentrum", "kreis", "rat", "werk", "büro", "museum")
 
 
+_ACRONYM_GENITIVE = re.compile(r"[:’']s$")
+_WORD_OR_PART = re.compile(r"[\s-]")
+# What joins a compound's first part to the rest (`FN-målen`, `EU:s`, `SKR’s`).
+_COMPOUND_SPLIT = re.compile(r"[-:’']")
+
+
 def genitive_base_length(surface: str, lang: str) -> int:
     """Return the length of `surface` without a trailing genitive (`FN:s` → 2), else its length."""
-    if re.search(r"[:’']s$", surface):
+    if _ACRONYM_GENITIVE.search(surface):
         return len(surface) - 2
     if surface.endswith(("'", "’")) and len(surface) > 2:
         return len(surface) - 1
-    last = re.split(r"[\s-]", surface)[-1]
+    last = _WORD_OR_PART.split(surface)[-1]
     if len(last) < 3 or not last.endswith("s"):
         return len(surface)
     base = last[:-1]
@@ -860,7 +866,7 @@ def _is_known_token(text: str) -> bool:
     """Return True for a known body (`Vinnova`), its genitive (`Vinnovas`) or its acronym in a compound (`FN-målen`)."""
     if text in KNOWN_ORGANISATIONS:
         return True
-    base = re.split(r"[-:’']", text)[0]
+    base = _COMPOUND_SPLIT.split(text, 1)[0]
     if base != text and base in COMPOUND_ACRONYMS:
         return True
     # The genitive of an acronym takes a colon or apostrophe (`EU:s`, `SKR:s`), a name none (`Vinnovas`).
@@ -904,7 +910,7 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         end -= 1
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
-    head = re.split(r"[-:’']", surface)[0]
+    head = _COMPOUND_SPLIT.split(surface, 1)[0]
     # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
     if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
             and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hitta.pipeline import dates
 from hitta.pipeline.dates import find_dates
@@ -164,6 +166,21 @@ def test_odd_input_never_raises(text: str) -> None:
     ],
 )
 def test_gated_date_matching_finds_what_a_full_scan_finds(text: str) -> None:
+    assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
+
+
+DATE_PIECES = st.sampled_from(
+    [" ", "\u00a0", ",", ", ", "Mai", "juni", "Freitag", "den", "x", "²", "_", "3", "18.", "2020", "-", "/", "\n",
+     "Q3", "kvartal", "abcdefghijklmnopqrstuvwxyz"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DATE_PIECES, max_size=25).map("".join))
+def test_word_before_digit_reads_what_the_pattern_finds(text: str) -> None:
+    for position in range(len(text) + 1):
+        lead = dates._WORD_BEFORE_DIGIT.search(text, max(0, position - dates._NAME_LEAD_MAX), position)
+        assert dates._word_before_digit(text, position) == (lead.group(1) if lead else "")
     assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
 
 
