@@ -971,13 +971,18 @@ def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[t
     person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     # A known body inside a company name with a legal form is that company (`Google Inc.`, `Siemens Energy AG`).
+    # (The tokens inside such names as a set, and the span ends below: testing each candidate against every name
+    # was quadratic in the length of a text.)
     companies = [(c[0], c[1]) for c in candidates if c[2] == 3 and _closing_head(tokens.text[c[1] - 1]) is not None]
-    candidates = [c for c in candidates if not (c[2] == 4 and c[1] - c[0] == 1 and any(s <= c[0] and c[1] <= e and e - s > 1 for s, e in companies))]
+    in_company = {i for s, e in companies if e - s > 1 for i in range(s, e)}
+    candidates = [c for c in candidates if not (c[2] == 4 and c[1] - c[0] == 1 and c[0] in in_company)]
     spans = _select(candidates)
     # An acronym in parentheses right after an organisation is its abbreviation (`(SDFI)`).
+    ends = {e for _, e in spans}
     for start in _paren_acronym_starts(tokens):
-        if any(e == start for _, e in spans):
+        if start in ends:
             spans.append((start + 1, start + 2))
+            ends.add(start + 2)
     items = []
     for start, end in sorted(set(spans)):
         char_start, char_end = _char_span(tokens, start, end)
