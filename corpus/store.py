@@ -13,7 +13,7 @@ from json.decoder import WHITESPACE, scanstring
 from pathlib import Path
 from typing import Any
 
-from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values  # noqa: F401 - re-exported
+from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values, share_strings  # noqa: F401 - re-exported
 
 DB_NAME = "hitta.db"
 # Version 0 is a store without a schema_version row: its tables are those of version 1 (tables added
@@ -85,14 +85,10 @@ def json_loads_shared(data: str) -> Any:
     """Return json.loads(data), equal strings in its objects' values decoded as one object.
 
     A large text's record repeats its entities in hundreds of thousands of items: shared, their
-    strings take a fifth less memory (as extraction made them, pipeline.extract.share_strings).
+    strings take a fifth less memory (as extraction made them, pipeline.entities.share_strings).
     """
     shared: dict[str, str] = {}
-
-    def share(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        return {key: shared.setdefault(value, value) if type(value) is str else value for key, value in pairs}
-
-    return json.loads(data, object_pairs_hook=share)
+    return json.loads(data, object_hook=lambda item: share_strings([item], shared)[0])
 
 
 def _skip_space(data: str, position: int) -> int:

@@ -428,3 +428,14 @@ def test_a_store_from_a_newer_hitta_is_refused_and_an_older_one_migrated(tmp_pat
         db.execute("DELETE FROM meta WHERE name = 'schema_version'")
     with Store(home) as store:  # a store from before the version row: migrated, version written
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+
+
+def test_a_large_records_equal_strings_decode_as_one_object():
+    # json_loads_shared shares equal values as extraction did (pipeline.entities.share_strings); json.loads does not.
+    from hitta.corpus.store import json_loads_shared
+
+    data = json.dumps({"persons": [{"text": "Anna " + "Berg", "name": "Anna Berg"}] * 3, "title": "Anna Berg"})
+    decoded = json_loads_shared(data)
+    assert decoded == json.loads(data)
+    assert decoded["persons"][0]["text"] is decoded["persons"][2]["name"] is decoded["title"]
+    assert json.loads(data)["persons"][0]["text"] is not json.loads(data)["persons"][2]["name"]
