@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped  # noqa: F401 - part of ingest's API
-from hitta.corpus.store import Store, path_text
+from hitta.corpus.store import RecordRow, Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
 if TYPE_CHECKING:
@@ -79,20 +79,22 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_texts(texts: list[TextToRecord]) -> list[tuple[dict[str, Any], TextPostings | None] | str]:
-    """Build the records of a batch of texts (language + extract) in a worker: each a dict with its text's
-    full-text postings (the index's analysis, done here rather than in the process that writes the index), or
-    why it failed."""
+def process_texts(texts: list[TextToRecord]) -> list[tuple[RecordRow, TextPostings | None] | str]:
+    """Build the records of a batch of texts (language + extract) in a worker, or say why one failed.
+
+    Each record comes as the store writes it, with its text's full-text postings: the JSON encoding
+    and the index's analysis are done here rather than in the process that writes the store and index.
+    """
     from hitta.index.fulltext import index_postings
     from hitta.pipeline.record import build_records
 
-    outcomes: list[tuple[dict[str, Any], TextPostings | None] | str] = []
+    outcomes: list[tuple[RecordRow, TextPostings | None] | str] = []
     for record in build_records(texts):
         if isinstance(record, Exception):
             outcomes.append(f"extraction failed ({type(record).__name__}: {record}); rerun with --debug for the traceback")
         else:
             data = record.to_dict()
-            outcomes.append((data, index_postings(data)))
+            outcomes.append((RecordRow.of(data), index_postings(data)))
     return outcomes
 
 
@@ -101,9 +103,9 @@ class _Job:
     path: str
     record_id: str
     previous_id: str | None
-    future: Future[list[tuple[dict[str, Any], TextPostings | None] | str]] | None = None
+    future: Future[list[tuple[RecordRow, TextPostings | None] | str]] | None = None
     slot: int = 0  # this text's place in the batch its future computes
-    record: dict[str, Any] | None = None  # until stored: then only its title is kept
+    record: RecordRow | None = None  # until stored: then only its title is kept
     postings: TextPostings | None = None  # its text's full-text postings, until the feeder takes them
     title: str | None = None
     error: str | None = None
@@ -235,10 +237,10 @@ def ingest(
                     gone = store.detach_source(job.path)
                     if gone:
                         touched.append(gone)
-                store.put_record(job.record)
+                store.put_row(job.record)
                 # Stored: freed now, before the full-text index reads it back (a large text's record
                 # would otherwise be held twice).
-                job.title, job.record = job.record.get("title"), None
+                job.title, job.record = job.record.title, None
                 feeder.analysed[job.record_id], job.postings = job.postings, None
                 for alias in job.aliases:
                     store.add_source(job.record_id, alias)
