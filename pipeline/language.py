@@ -64,6 +64,8 @@ DANISH_OVER_NORWEGIAN = 2.0
 # of it (cut at whitespace): the vectorised scorers hold a few hundred bytes per character at once, so a 3 MB text
 # decided in one go needed 1 GB. Every paragraph shorter than this is decided exactly as alone.
 DECIDE_BATCH_CHARS = 200_000
+# The classifier's feature keys are sorted in runs of whole texts of about this many characters (about 4,000 keys).
+SORT_RUN_CHARS = 800
 LANGDETECT_SEED = 0
 # langdetect's constants: n-gram smoothing (alpha / BASE_FREQ), text cut-off and reporting threshold.
 LANGDETECT_SMOOTHING = 0.5 / 10_000
@@ -522,7 +524,10 @@ def _gram_buckets(joined: str, code_points: np.ndarray, high: int, n_features: i
     char_offsets = np.flatnonzero((padded[: len(data)] & np.uint8(0xC0)) != np.uint8(0x80)).astype(np.int32)
     ends = np.concatenate([char_offsets, np.full(high + 1, len(data), dtype=np.int32)])
     # byte_length[n - 1, p]: the bytes of the n characters from p (ends[p + n] - ends[p]).
-    byte_length = (np.lib.stride_tricks.sliding_window_view(ends, positions)[1 : high + 1] - char_offsets).view(np.uint32)
+    byte_length = np.empty((high, positions), dtype=np.int32)
+    for size in range(1, high + 1):
+        np.subtract(ends[size : size + positions], char_offsets, out=byte_length[size - 1])
+    byte_length = byte_length.view(np.uint32)
     # The little-endian 32-bit word at every byte offset (zeros past the end).
     padded = padded.astype(np.uint32)
     words = padded[:-3] | (padded[1:-2] << np.uint32(8))
@@ -599,18 +604,26 @@ def _classifier_scores(texts: Sequence[str]) -> np.ndarray:
         wanted[size - 1, : 1 - size] = wanted[size - 2, : 1 - size] & ~space[size - 2 : -1]
     wanted[: low - 1] = False
     key_type = np.uint32 if len(texts) * model.n_features < 2**32 - 1 else np.uint64
-    # Keys text * n_features + bucket; the unwanted ones get a key above all others and are cut after sorting.
+    # Keys text * n_features + bucket, one per gram start (rows: gram sizes) and two per word for the space 1-grams.
     keys = _gram_buckets(joined, code_points, high, model.n_features).astype(key_type, copy=False)
     keys += owner[positions + space].astype(key_type) * key_type(model.n_features)
-    keys |= wanted.view(np.uint8).astype(key_type) - key_type(1)  # all ones where unwanted, without a branchy mask
-    n_keys = int(wanted.sum())
-    if low == 1:
-        word_counts = np.array([text.count(" ") + 1 if text else 0 for text in words])  # single spaces, none at the ends
-        space_keys = np.arange(len(texts), dtype=key_type) * key_type(model.n_features)
-        space_keys += key_type(_space_bucket(model.n_features))
-        keys = np.concatenate([keys.ravel(), np.repeat(space_keys, 2 * word_counts)])
-        n_keys += 2 * int(word_counts.sum())
-    keys = np.sort(keys.ravel())[:n_keys]
+    word_counts = np.array([text.count(" ") + 1 if text else 0 for text in words]) * (low == 1)  # single spaces
+    space_keys = np.repeat(np.arange(len(texts), dtype=key_type) * key_type(model.n_features), 2 * word_counts)
+    space_keys += key_type(_space_bucket(model.n_features))
+    space_ends = np.cumsum(2 * word_counts).tolist()
+    # The wanted keys sorted. A text's grams start in its own stretch of positions (" " + text) and its keys sort before
+    # the next text's, so runs of whole texts of about SORT_RUN_CHARS characters are sorted one by one: the same array,
+    # but numpy sorts a long array several times slower per key than short ones that stay in the CPU cache.
+    runs = []
+    first_text = run_start = 0
+    for text, end in enumerate(np.cumsum([len(text) + 1 for text in words]).tolist()):
+        last = text == len(words) - 1
+        if end - run_start >= SORT_RUN_CHARS or last:
+            run_end = len(code_points) if last else end  # the last run takes the closing space
+            spaces = space_keys[(space_ends[first_text - 1] if first_text else 0) : space_ends[text]]
+            runs.append(np.sort(np.concatenate([keys[:, run_start:run_end][wanted[:, run_start:run_end]], spaces])))
+            first_text, run_start = text + 1, end
+    keys = np.concatenate(runs)
     # The l2-normalised bucket counts of each text dotted with the weights; sorted, so each text is summed alone.
     first = np.empty(len(keys), dtype=bool)
     first[:1] = True
@@ -750,9 +763,13 @@ def langdetect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Seq
     return best, probabilities[best]
 
 
-def _decide(texts: Sequence[str], allowed: set[str]) -> list[_Decision]:
-    """Return each text's decision: the n-gram scorer's answer, re-decided by the classifier when Scandinavian."""
-    letters = _letter_counts(texts).tolist()
+def _decide(texts: Sequence[str], allowed: set[str], letters: list[int] | None = None) -> list[_Decision]:
+    """Return each text's decision: the n-gram scorer's answer, re-decided by the classifier when Scandinavian.
+
+    `letters` is count_letters of each text when the caller has it already.
+    """
+    if letters is None:
+        letters = _letter_counts(texts).tolist()
     decisions = [_Decision(UNDETERMINED, 0.0, count) for count in letters]
     long_enough = [index for index, count in enumerate(letters) if count >= MIN_LETTERS]
     if not long_enough:
@@ -829,15 +846,32 @@ def _batches(texts: list[str], limit: int) -> Iterator[list[str]]:
         yield batch
 
 
+def _decided(paragraphs: list[str], letters: list[int], chosen: list[int], allowed: set[str]) -> list[tuple[str, int, float]]:
+    """Return (language, letters, probability) of the chosen paragraphs that are decided, in order."""
+    texts = [paragraphs[index] for index in chosen]
+    counts = [letters[index] for index in chosen]
+    decided = []
+    start = 0
+    for batch in _batches(texts, DECIDE_BATCH_CHARS):
+        for item in _decide(batch, allowed, counts[start : start + len(batch)]):
+            if item.language != UNDETERMINED:
+                decided.append((item.language, item.letters, item.probability))
+        start += len(batch)
+    return decided
+
+
 def detect_language(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> Detection:
     """Return the document language, its score and each language's letter share over its paragraphs."""
     allowed = set(supported) | set(others)
     paragraphs = [piece for paragraph in split_paragraphs(text) for piece in _pieces(paragraph, DECIDE_BATCH_CHARS)]
-    decisions = [decision for batch in _batches(paragraphs, DECIDE_BATCH_CHARS) for decision in _decide(batch, allowed)]
-    decided = [(item.language, item.letters, item.probability) for item in decisions if item.language != UNDETERMINED]
-    # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones exist.
-    reliable = [item for item in decided if item[1] >= RELIABLE_LETTERS]
-    decided = _merge_norwegian(reliable or decided, allowed)
+    # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones are decided,
+    # so they are only decided when no longer one is (each paragraph's decision is its own, so this changes nothing).
+    letters = [count for batch in _batches(paragraphs, DECIDE_BATCH_CHARS) for count in _letter_counts(batch).tolist()]
+    long = [index for index, count in enumerate(letters) if count >= RELIABLE_LETTERS]
+    decided = _decided(paragraphs, letters, long, allowed)
+    if not decided:
+        decided = _decided(paragraphs, letters, [index for index, count in enumerate(letters) if count < RELIABLE_LETTERS], allowed)
+    decided = _merge_norwegian(decided, allowed)
     if not decided:
         # Only very short paragraphs (a list, a form): decide the text as one block instead.
         language, probability = detect_line(" ".join(paragraphs), supported, others)
