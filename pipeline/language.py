@@ -61,7 +61,7 @@ SCANDINAVIAN = ("sv", "da", "no")
 NORWEGIAN_VARIANT_SURE = 0.97
 # The classifier must find Danish this many times as probable as Norwegian to call a text Danish: it called
 # 4 % of Bokmål sentences Danish and 0.3 % of Danish ones Norwegian. Chosen on one half of the first 400
-# langid lines of >= 40 characters (the even ones; the odd half only measured), see bench/langid_accuracy.py.
+# langid lines of >= 40 characters (the even ones; the odd half only measured), see bench/langid_halves.py.
 DANISH_OVER_NORWEGIAN = 2.0
 # A document's paragraphs are decided in batches of about this many characters, and a longer paragraph in pieces
 # of it (cut at whitespace): the vectorised scorers hold a few hundred bytes per character at once, so a 3 MB text
