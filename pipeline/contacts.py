@@ -143,6 +143,7 @@ class _PhoneMatcher(phonenumbers.PhoneNumberMatcher):
         self._fewest_digits = _fewest_digits(region)
 
     def _extract_match(self, candidate: str, offset: int) -> Any:
+        """Return the library's match of a candidate, or None at once when it has too few digits."""
         digits = 0
         for char in candidate:
             if char.isdigit() or char.isnumeric():
