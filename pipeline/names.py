@@ -143,6 +143,8 @@ _LOCATIVES_WITHOUT_AT = _LOCATIVES - {"at"}  # Danish and Norwegian `at` is `tha
 # Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
 # corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
+# Whether names listed next to an organisation are organisations too (_list_neighbours; bench toggle).
+CONTEXT_RULES = True
 
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
 # agencies and ministries, regions and municipalities in the forms that name the organisation (`Malmö stad`, not
@@ -1618,16 +1620,17 @@ def merge_names(
         organisations = _propagate(text, org_rules, lang)
         persons = _outside_organisations(person_rules, organisations)
         if not ner:
+            organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
             return _acting_regions_only(text, organisations), persons
         rule_names = {item["name"] for item in organisations}
         ner_organisations = [
             item for s, e, label in ner if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))
         ]
         ner_persons = [item for s, e in _line_pieces(text, ner, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
-        return (
-            _acting_regions_only(text, _merge(organisations, person_rules, ner_organisations)),
-            _merge(persons, organisations, ner_persons),
-        )
+        organisations = _merge(organisations, person_rules, ner_organisations)
+        persons = _merge(persons, organisations, ner_persons)
+        organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
+        return _acting_regions_only(text, organisations), persons
     finally:
         _DOCUMENT_MEMO.reset(memo)
 
@@ -1676,6 +1679,147 @@ def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[NameI
 def find_persons(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
     """Return every person mention: `text` (without title), `span`, `name` and `source`."""
     return find_names(text, lang, use_ner)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Document context: names that stand where the text's organisations stand.
+
+# Links between the items of a list of bodies, and the articles an item may open with (`und die Gemeinde X`).
+_ITEM_LINKS = frozenset(", og och und and & sowie samt".split())
+_ITEM_ARTICLES = frozenset("die der das den dem the det".split())
+# What may follow the last word of a list item: a link, the end of a clause, or a line break.
+_ITEM_ENDS = frozenset(", og och und and & sowie samt . ; : ) –".split())
+
+
+def _with_neighbours(
+    text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
+    ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> list[NameItem]:
+    """Return the organisations with the names listed next to them (_list_neighbours), in text order."""
+    extra = _list_neighbours(text, lang, organisations, persons, ner, tokens_at) if CONTEXT_RULES else []
+    return sorted(organisations + extra, key=lambda item: item["span"][0]) if extra else organisations
+
+
+def _list_neighbours(
+    text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
+    ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> list[NameItem]:
+    """Return names listed next to an organisation (`Stadt X und die Gemeinde Y`, `City of X, Y Region and Z`).
+
+    A list item beside a body is a body too unless something says otherwise: the NER calls it a place, it is
+    a person, a programme, a common-word phrase or a word the text uses as a common noun or a place.
+    """
+    taken = Coverage(len(text))
+    for item in (*organisations, *persons):
+        taken.accept(*item["span"])
+    places, entities, people = Coverage(len(text)), Coverage(len(text)), Coverage(len(text))
+    for start, end, label in ner:
+        (places if label == "LOC" else entities).accept(start, end)
+        if label == "PER":
+            people.accept(start, end)
+    found: list[NameItem] = []
+    anchors = list(organisations)
+    while anchors:
+        item = anchors.pop()
+        offset, tokens = tokens_at(item["span"][0])
+        idx = tokens.idx
+        first = bisect_right(idx, item["span"][0] - offset) - 1
+        last = bisect_right(idx, item["span"][1] - offset - 1) - 1
+        if first < 0 or last < first:
+            continue
+        for start, end in (_item_after(tokens, last + 1), _item_before(tokens, first)):
+            if start >= end:
+                continue
+            char_start, char_end = _char_span(tokens, start, end)
+            char_start, char_end = char_start + offset, char_end + offset
+            words = tokens.text[start:end]
+            # A place the NER sees is no body, unless an institutional word names it one (`Gemeinde X`).
+            if taken.overlaps(char_start, char_end) or places.overlaps(char_start, char_end) \
+                    and not (_has_org_word(words, lang) or words[0].lower() in NAMED_HEADS):
+                continue
+            # One word beside a body is as often a noun of an enumeration (`mit Leib und Seele`) or a place:
+            # it needs the NER's own entity on it.
+            if end - start == 1 and not entities.overlaps(char_start, char_end) or words[-1].endswith("-"):
+                continue
+            # A name the NER calls a person and shaped like one (no common word in it) is one, though the person
+            # filters found no cue for it (`Tallåsens Energi` has a common word: a firm).
+            if people.overlaps(char_start, char_end) and all(_is_person_part(word) for word in words) \
+                    and _free_of_common_words(words, lang):
+                continue
+            if not _listed_body(text, words, char_start, lang):
+                continue
+            new = _org_item(text, char_start, char_end, lang, "rule")
+            if new is not None:
+                taken.accept(char_start, char_end)
+                found.append(new)
+                anchors.append(new)
+    return found
+
+
+def _item_after(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the list item after a body ending before token i, or an empty span."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
+    if i >= n or lowers[i] not in _ITEM_LINKS:
+        return 0, 0
+    j = i + 1
+    # An article after a conjunction opens the next item (`und die Gemeinde X`); after a comma it may open a
+    # relative clause (`…, die Erfahrungen einbringt`).
+    if j < n and lowers[j] in _ITEM_ARTICLES and lowers[i] != ",":
+        j += 1
+    end = _grow_name_right(tokens, j, limit=4)
+    # A run cut short (by the length limit or a role word) is no whole item, and one word before a lower-case
+    # word is mostly an adjective or a noun of a phrase (`the Finnish housing company`).
+    if end == j or end < n and (_is_name_part(texts[end]) or _is_role_word(texts[end])):
+        return 0, 0
+    if end - j == 1 and end < n and texts[end][:1].islower():
+        return 0, 0
+    return j, end
+
+
+def _item_before(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the list item before a body starting at token i, or an empty span."""
+    texts, lowers = tokens.text, tokens.lower
+    k = i - 1
+    if k >= 0 and lowers[k] in _ITEM_ARTICLES:
+        k -= 1
+    if k < 1 or lowers[k] not in _ITEM_LINKS:
+        return 0, 0
+    start = _grow_name_left(tokens, k, limit=4)
+    # The second part of a coordinated compound is no item (`Teknik- og Miljøforvaltning`).
+    if start == k or start >= 2 and lowers[start - 1] in _ITEM_LINKS and texts[start - 2].endswith("-"):
+        return 0, 0
+    # The item opens the list: a line, a sentence, a clause or a list link stands before it (an article may).
+    before = start - 1
+    if before >= 0 and lowers[before] in _ITEM_ARTICLES:
+        before -= 1
+    if before >= 0 and not (tokens.space[before] and "\n" in texts[before]) and lowers[before] not in _ITEM_ENDS \
+            and not (lowers[before][:1].islower() and lowers[before].isalpha()):
+        return 0, 0
+    return start, k
+
+
+def _listed_body(text: str, words: list[str], start: int, lang: str) -> bool:
+    """Return True if a list item next to a body can be a body: no person, programme, common phrase or place."""
+    surface = " ".join(words)
+    lowers = [word.lower() for word in words]
+    if all(lower in STOPWORDS for lower in lowers) or surface.lower() in UNNAMED_REFERENCES or surface.lower() in NOT_STANDALONE_ORGS:
+        return False
+    if _is_programme(words) or _looks_like_person(words):
+        return False
+    # Words in capitals longer than an acronym are shouted text (`BOLIGEN, HAVEN OG VEJEN`), not a name.
+    if any(word.isupper() and len(word) >= MIN_SHOUTED_WORD for word in words):
+        return False
+    if _after_programme_word(text, start) or surface in _project_names(text) or surface in _programme_acronyms(text):
+        return False
+    if _common_phrase(surface, lang, heading=False):
+        return False
+    if len(words) == 1:
+        # A common word of the language alone is a noun (German capitalises every noun: `Erfahrungen`).
+        if lowers[0] in common_words(lang):
+            return False
+        return _plausible_single_org(text, words[0], start, lang) and not _used_as_place_elsewhere(text, words[0], start, lang)
+    return not any(_used_as_place_elsewhere(text, word, start, lang) for word in words[:1])
 
 
 def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:

@@ -320,3 +320,42 @@ def test_a_project_name_is_no_body_or_person_anywhere_in_the_text(monkeypatch, l
     monkeypatch.setattr(names, "_ner_spans", lambda t, lang: spans if t == text else ())
     assert surface not in orgs(text, lang)
     assert surface not in persons(text, lang)
+
+
+# A list item beside a body is a body too (`die Stadt X und die Gemeinde Y`), unless the NER calls it a place,
+# it is shaped like a person the NER saw, or it is one word (a noun of an enumeration) the NER did not tag.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "name"),
+    [
+        ("en", "The partners are Aberfyle Borough Council, Greystone Skills Partnership and Tollan Data Works.", [],
+         "Greystone Skills Partnership"),
+        ("en", "The partners are Aberfyle Borough Council, Greystone Skills Partnership and Tollan Data Works.", [],
+         "Tollan Data Works"),
+        ("de", "Praxispartner sind die Stadt Kellbach und die Gemeinde Rottal, dazu mehrere Vereine.",
+         [("Kellbach", "LOC"), ("Rottal", "LOC")], "Gemeinde Rottal"),
+        ("sv", "Bakom satsningen står Lindeby kommun, Tallåsens Energi och Norrviks Fastigheter.",
+         [("Tallåsens Energi", "PER"), ("Norrviks Fastigheter", "PER")], "Norrviks Fastigheter"),
+        ("nb", "Med i prosjektet er Fjellvik kommune, Nordlys Kraft og Statens vegvesen.", [], "Nordlys Kraft"),
+    ],
+)
+def test_a_name_listed_beside_a_body_is_a_body(ner, lang, text, spans, name):
+    ner(text, spans)
+    assert name in orgs(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "surface"),
+    [
+        ("en", "Partners include Aberfyle Borough Council and the Finnish housing company Kotivaara Oy.", [], "Finnish"),
+        ("de", "Mitglied ist die Stadtwerke Kellbach GmbH, die Erfahrungen einbringt.", [], "Erfahrungen"),
+        ("de", "Die Stadtwerke Kellbach GmbH liefern an die Stadt Rottal und Frankreich.", [("Frankreich", "LOC")], "Frankreich"),
+        ("de", "Die Stadtwerke Kellbach GmbH arbeiten mit Herz und Verstand.", [], "Verstand"),
+        ("sv", "Avtalet skrevs av Lindeby kommun och Maja Örnvik.", [("Maja Örnvik", "PER")], "Maja Örnvik"),
+        ("sv", "Avtalet skrevs av Lindeby kommun och Tove Ragnerud.", [("Tove Ragnerud", "PER")], "Tove Ragnerud"),
+        ("da", "Vesterby Kommunes Teknik- og Miljøforvaltning og HOFOR samarbejder.", [], "Miljøforvaltning"),
+        ("da", "Hæftet om Vesterby Kommune og GRØNNE HAVER er udkommet.", [("GRØNNE HAVER", "MISC")], "GRØNNE HAVER"),
+    ],
+)
+def test_a_list_item_beside_a_body_that_is_no_body(ner, lang, text, spans, surface):
+    ner(text, spans)
+    assert surface not in orgs(text, lang)

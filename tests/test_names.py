@@ -199,7 +199,8 @@ def test_ner_merge_keeps_rules_and_adds_only_new_items(fake_ner):
 
 
 def test_use_ner_false_ignores_the_model(fake_ner):
-    assert [item["source"] for item in find_organisations(TEXT, "da", use_ner=False)] == ["rule"]
+    # `Grøn Fremtid` is found by the list rule (listed beside `Sorø Kommune`), not taken from the model.
+    assert {item["source"] for item in find_organisations(TEXT, "da", use_ner=False)} == {"rule"}
 
 
 def test_missing_ner_model_means_rules_only():
