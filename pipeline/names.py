@@ -1695,7 +1695,7 @@ def _with_neighbours(
     text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
     ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
 ) -> list[NameItem]:
-    """Return the organisations with the names listed next to them (_list_neighbours), in text order."""
+    """Return the organisations with the names listed next to them or put after a person (_list_neighbours)."""
     extra = _list_neighbours(text, lang, organisations, persons, ner, tokens_at) if CONTEXT_RULES else []
     return sorted(organisations + extra, key=lambda item: item["span"][0]) if extra else organisations
 
@@ -1704,10 +1704,11 @@ def _list_neighbours(
     text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
     ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
 ) -> list[NameItem]:
-    """Return names listed next to an organisation (`Stadt X und die Gemeinde Y`, `City of X, Y Region and Z`).
+    """Return names listed next to an organisation (`Stadt X und die Gemeinde Y`, `City of X, Y Region and Z`)
+    and employers put after a person (`siger direktør Anna Holm, Fjordvarme Nord.`, `Anna Holm, projektleder, X`).
 
-    A list item beside a body is a body too unless something says otherwise: the NER calls it a place, it is
-    a person, a programme, a common-word phrase or a word the text uses as a common noun or a place.
+    Such a name is a body unless something says otherwise: the NER calls it a place, it is a person, a
+    programme, a common-word phrase or a word the text uses as a common noun or a place.
     """
     taken = Coverage(len(text))
     for item in (*organisations, *persons):
@@ -1718,16 +1719,17 @@ def _list_neighbours(
         if label == "PER":
             people.accept(start, end)
     found: list[NameItem] = []
-    anchors = list(organisations)
+    anchors = [(item, True) for item in organisations] + [(item, False) for item in persons]
     while anchors:
-        item = anchors.pop()
+        item, body = anchors.pop()
         offset, tokens = tokens_at(item["span"][0])
         idx = tokens.idx
         first = bisect_right(idx, item["span"][0] - offset) - 1
         last = bisect_right(idx, item["span"][1] - offset - 1) - 1
         if first < 0 or last < first:
             continue
-        for start, end in (_item_after(tokens, last + 1), _item_before(tokens, first)):
+        spans = (_item_after(tokens, last + 1), _item_before(tokens, first)) if body else (_employer_after(tokens, last + 1),)
+        for start, end in spans:
             if start >= end:
                 continue
             char_start, char_end = _char_span(tokens, start, end)
@@ -1752,8 +1754,35 @@ def _list_neighbours(
             if new is not None:
                 taken.accept(char_start, char_end)
                 found.append(new)
-                anchors.append(new)
+                anchors.append((new, True))
     return found
+
+
+def _employer_after(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of a name closing a person's line or sentence after a comma (and a role), or an empty span.
+
+    `… siger direktør Anna Holm, Fjordvarme Nord.`, `Anna Holm, projektleder, Fjordvarme Nord` (end of line).
+    """
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    if i >= n or texts[i] != ",":
+        return 0, 0
+    j = i + 1
+    # A role between two commas (`projektleder`, `Head of Planning`, `projektleder / project manager`).
+    k = j
+    while k < n and k - j < 5 and not spaces[k] and texts[k] not in (",", ".", ";", ":") and (texts[k][:1].islower() or _is_role_word(texts[k]) or texts[k] == "/"):
+        k += 1
+    if k > j and k < n and texts[k] == "," and any(_is_role_word(text) for text in texts[j:k]):
+        j = k + 1
+    if j < n and lowers[j] in _ITEM_ARTICLES:
+        j += 1
+    end = _grow_name_right(tokens, j, limit=5)
+    if end == j:
+        return 0, 0
+    # The name ends the line or the sentence.
+    if end < n and not (spaces[end] and "\n" in texts[end]) and texts[end] not in (".", ";", ")", "–"):
+        return 0, 0
+    return j, end
 
 
 def _item_after(tokens: _Tokens, i: int) -> tuple[int, int]:

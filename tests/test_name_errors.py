@@ -359,3 +359,21 @@ def test_a_name_listed_beside_a_body_is_a_body(ner, lang, text, spans, name):
 def test_a_list_item_beside_a_body_that_is_no_body(ner, lang, text, spans, surface):
     ner(text, spans)
     assert surface not in orgs(text, lang)
+
+
+# A name closing a person's line or sentence after a comma (and a role) is the person's employer; a place is not.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected"),
+    [
+        ("da", "- Vi er glade, siger direktør Mette Holm Kjær, Fjordvarme Nord.", [], {"Fjordvarme Nord"}),
+        ("sv", "Kontakt\nElin Forsberg, digitaliseringschef, Lindeby Energi\nelin@lindeby.se", [], {"Lindeby Energi"}),
+        ("da", "Kontakt\nLouise Brandt, projektleder / project manager, Vesterby Havn\nlb@vesterby.dk", [],
+         {"Vesterby Havn"}),
+        ("en", "\"We are glad,\" said Fiona Reid, Tollan Data Works.", [], {"Tollan Data Works"}),
+        ("da", "- Vi er glade, siger Mette Holm Kjær, Odense.", [("Odense", "LOC")], set()),
+        ("de", "„Wir sind froh“, sagt Anna Vogel, Berlin.", [("Anna Vogel", "PER"), ("Berlin", "LOC")], set()),
+    ],
+)
+def test_a_name_after_a_person_and_a_comma_is_the_employer(ner, lang, text, spans, expected):
+    ner(text, spans)
+    assert orgs(text, lang) == expected
