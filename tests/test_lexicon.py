@@ -81,3 +81,12 @@ def test_given_names_come_from_the_build_script():
         header = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
         assert any("training/build_given_names.py" in line for line in header)
         assert not any("test" in line.replace("never a test split", "") for line in header), path.name
+
+
+def test_given_names_hold_no_function_words():
+    # NorNE tags a capitalised `The` inside English titles as PER; the build script drops stop words.
+    for path in LEXICON_DIR.glob("given_names.*.txt"):
+        lang = path.name.split(".")[1]
+        stop = {word.lower() for word in word_list("stopwords", lang) | word_list("stopwords", "en")}
+        names = word_list("given_names", lang)
+        assert names and not {name for name in names if name.lower() in stop}, path.name

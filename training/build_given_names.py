@@ -12,9 +12,10 @@ A word is a given name of a language when, in that language's sources, it opens 
 person name(s) of two or more words, is written as a name (a capital, then lower-case letters, one
 hyphen allowed: `Hans-Peter`), and is tagged inside a person more often than it stands capitalised
 outside any entity (`Per`, `Hans` are also Scandinavian function words: they stay only where the corpora
-say so). Some surnames that open a name written surname first stay too (`Putin`); the lists are small
-(100-600 names a language), which is what the training data can vouch for. The files ship; the corpora
-do not.
+say so). A word on the language's own stop-word list or the English one (pipeline/lexicon/stopwords.*.txt)
+is never a given name: NorNE tags a capitalised `The` inside English band and film names as PER. Some
+surnames that open a name written surname first stay too (`Putin`); the lists are small (100-600 names a
+language), which is what the training data can vouch for. The files ship; the corpora do not.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+from hitta.pipeline.lexicon import word_list
 from hitta.training import ner_corpora as nc
 
 MIN_NAMES = 1
@@ -48,8 +50,8 @@ HEADER = """\
 # Language: {lang}. Source: built by training/build_given_names.py from the person (PER) spans of
 # {sources}
 # (training splits, or the dev split where a corpus publishes none; never a test split): a word is listed when it
-# opens at least {minimum} multi-word person name(s), is written as a name, and is tagged in a person more often
-# than it stands capitalised outside names."""
+# opens at least {minimum} multi-word person name(s), is written as a name, is tagged in a person more often
+# than it stands capitalised outside names, and is on neither the language's nor the English stop-word list."""
 
 
 def sentences(corpora: Path, lang: str) -> Iterator[nc.Sentence]:
@@ -74,10 +76,13 @@ def given_names(corpora: Path, lang: str) -> list[str]:
             in_person.update(tokens[start:end])
             if end - start >= 2:
                 opened[tokens[start]].add(" ".join(tokens[start:end]))
+    function_words = {word.lower() for word in word_list("stopwords", lang) | word_list("stopwords", "en")}
     return sorted(
         word for word, names in opened.items()
         if len(names) >= MIN_NAMES and NAME.match(word) and in_person[word] > outside[word]
+        and word.lower() not in function_words
     )
+
 
 
 def main() -> None:
