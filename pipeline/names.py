@@ -143,6 +143,8 @@ _LOCATIVES_WITHOUT_AT = _LOCATIVES - {"at"}  # Danish and Norwegian `at` is `tha
 # Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
 # corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
+# Whether an NER 'person' named like a firm (`Lindeby Energi`) is taken as an organisation (_firm_named_as_person).
+RETYPE_PERSONS = True
 # Whether names listed next to an organisation are organisations too (_list_neighbours; bench toggle).
 CONTEXT_RULES = True
 
@@ -1557,6 +1559,27 @@ def _ner_person(
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
 
 
+def _firm_named_as_person(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> NameItem | None:
+    """Return an NER 'person' that is no person but a firm's name as an organisation item, else None.
+
+    The Swedish and Danish models call many firms without an institutional word persons (`Lindeby Energi`,
+    `Norrviks Fastigheter`): a place or proper name, then a common noun of the language as the head. A
+    person's name has no common noun at its end; a project's or programme's name is left out as for the NER's
+    organisations (_ner_organisation), and so is one whose first word is a common word (`Grön Framtid`).
+    """
+    # German capitalises every noun: there a common noun after a name says nothing (`von Ravenna Einkünfte`).
+    if lang not in ("sv", "da", "nb", "no", "nn"):
+        return None
+    words = text[start:end].split()
+    if len(words) < 2 or not all(_is_cap_word(word) for word in words):
+        return None
+    common = common_words(lang)
+    first, last = words[0].lower(), words[-1].lower()
+    if not common or last not in common or first in _neighbour_common_words() or first in STOPWORDS or words[0] in GIVEN_NAMES:
+        return None
+    return _ner_organisation(text, start, end, lang, rule_names)
+
+
 def _unknown_word_before_given_name(words: list[str]) -> bool:
     """Return True if a name of three or more words opens with a role word before a given name.
 
@@ -1626,7 +1649,13 @@ def merge_names(
         ner_organisations = [
             item for s, e, label in ner if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))
         ]
-        ner_persons = [item for s, e in _line_pieces(text, ner, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
+        ner_persons = []
+        for s, e in _line_pieces(text, ner, "PER"):
+            if item := _ner_person(text, s, e, tokens_at, lang):
+                ner_persons.append(item)
+            elif RETYPE_PERSONS and (item := _firm_named_as_person(text, s, e, lang, rule_names)):
+                ner_organisations.append(item)
+        ner_organisations.sort(key=lambda item: item["span"][0])
         organisations = _merge(organisations, person_rules, ner_organisations)
         persons = _merge(persons, organisations, ner_persons)
         organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)

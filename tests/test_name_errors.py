@@ -377,3 +377,23 @@ def test_a_list_item_beside_a_body_that_is_no_body(ner, lang, text, spans, surfa
 def test_a_name_after_a_person_and_a_comma_is_the_employer(ner, lang, text, spans, expected):
     ner(text, spans)
     assert orgs(text, lang) == expected
+
+
+# The Swedish and Danish models call firms without an institutional word persons: a name, then a common noun as
+# its head, is a firm; a person's name, a project's, one opening with a common word, and German nouns are not.
+@pytest.mark.parametrize(
+    ("lang", "text", "surface", "expected"),
+    [
+        ("sv", "Avtalet tecknades med Tallåsens Energi i våras.", "Tallåsens Energi", {"Tallåsens Energi"}),
+        ("da", "Arbejdet udføres af Kildemose Forsyning i år.", "Kildemose Forsyning", {"Kildemose Forsyning"}),
+        ("sv", "Avtalet tecknades med Maja Örnvik i våras.", "Maja Örnvik", set()),
+        ("sv", "Arbetet ingår i projektet Lindeby Energi i år.", "Lindeby Energi", set()),
+        ("da", "Målet er en Grøn Fremtid for alle.", "Grøn Fremtid", set()),
+        ("de", "Er bezog von Ravenna Einkünfte aus dem Dorf.", "Ravenna Einkünfte", set()),
+    ],
+)
+def test_a_firm_the_model_calls_a_person_is_an_organisation(ner, lang, text, surface, expected):
+    ner(text, [(surface, "PER")])
+    assert orgs(text, lang) == expected
+    if expected:
+        assert surface not in persons(text, lang)
