@@ -1463,6 +1463,16 @@ _PROJECT_WORD = re.compile(
 _PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
 
 
+# A name defined as a project by a copula and an indefinite article (`X är ett Interreg-projekt där …`, `X is an
+# Interreg Baltic Sea project that …`): the noun phrase up to a relative word, a preposition or punctuation ends
+# in its head. Copulas, articles and those words are closed-class grammar of sv/da/nb/de/en.
+_DEFINED_AS = re.compile(
+    r"(?<![\w-])([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})[ \t]+(?:är|er|ist|is|blir|wird)[ \t]+"
+    r"(?:ett|en|et|ei|ein|eine|an|a)[ \t]+((?:[\w-]+[ \t]+){0,5}?[\w-]+)"
+    r"(?=[ \t]*[.,;:!?()\n]|[ \t]+(?:som|der|die|das|that|which|who|där|hvor|wo|med|with|mit|för|for|für|i|in|på|om|about|und|og|och|and|zur|zum|von|of|til|till|to)(?![\w-]))"
+)
+
+
 @_per_document
 def _project_names(text: str) -> frozenset[str]:
     """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
@@ -1474,6 +1484,10 @@ def _project_names(text: str) -> frozenset[str]:
         name = _PROJECT_NAME.match(text, word.end())
         if name:
             found.add(name.group(1))
+    for defined in _DEFINED_AS.finditer(text):
+        head = defined.group(2).split()[-1].lower().rsplit("-", 1)[-1]
+        if head in PROGRAMME_WORDS or len(head) > 8 and head.endswith(PROGRAMME_ENDINGS):
+            found.add(defined.group(1))
     return frozenset(found)
 
 

@@ -313,6 +313,10 @@ def test_norwegian_registered_bodies_are_known(text, name):
     [
         ("da", "Forside › Projekter › Blå Fjord\nBlå Fjord – grøn turisme\nKommunen leder projektet Blå Fjord.", "Blå Fjord", "ORG"),
         ("sv", "Hem > Projekt > Gröna Gården\nGröna Gården är ett Interreg-projekt.", "Gröna Gården", "PER"),
+        # Defined as a project by a copula and an article, with no breadcrumb (cleaning drops navigation lines).
+        ("sv", "Gröna Gården\nGröna Gården är ett Interreg-projekt där tre kommuner deltar.", "Gröna Gården", "PER"),
+        ("en", "Blue Docks\nBlue Docks is an Interreg North Sea project that links ports.", "Blue Docks", "ORG"),
+        ("de", "Kühle Höfe\nKühle Höfe ist ein Verbundprojekt zur Hitzevorsorge.", "Kühle Höfe", "ORG"),
     ],
 )
 def test_a_project_name_is_no_body_or_person_anywhere_in_the_text(monkeypatch, lang, text, surface, label):
@@ -397,3 +401,14 @@ def test_a_firm_the_model_calls_a_person_is_an_organisation(ner, lang, text, sur
     assert orgs(text, lang) == expected
     if expected:
         assert surface not in persons(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("sv", "Vinnova är en myndighet som finansierar projekt."),
+        ("da", "Kildemose Forsyning er et selskab, der driver projekter."),
+    ],
+)
+def test_a_body_defined_by_another_noun_is_no_project(lang, text):
+    assert not names._project_names(text)
