@@ -412,3 +412,19 @@ def test_a_firm_the_model_calls_a_person_is_an_organisation(ner, lang, text, sur
 )
 def test_a_body_defined_by_another_noun_is_no_project(lang, text):
     assert not names._project_names(text)
+
+
+# A known body's acronym opening a compound with a funding noun names the funder (`EU-støtten` → EU); a compound of
+# another noun names no body (`EU-landene`).
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "EU-støtten udgør 2 mio. kr. af budgettet.", {"EU"}),
+        ("de", "Davon sind 1,1 Millionen Euro EU-Mittel.", {"EU"}),
+        ("nb", "EU-midlene går til tre kommuner.", {"EU"}),
+        ("da", "Alle EU-landene stemte for forslaget.", set()),
+        ("de", "Die EU-Bürger wählen im Juni.", set()),
+    ],
+)
+def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expected):
+    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
