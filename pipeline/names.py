@@ -1089,12 +1089,28 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
+        # The line right under a person's name line is their role, unit or employer, not a second person
+        # (`Anna Berg` / `Quartiersmanagement Nordstadt` / `Telefon …`), unless it opens with a given name or
+        # looks like a name: no common word and no compound longer than a role (two persons, one per line).
+        if spans and texts[i] not in GIVEN_NAMES and _line_under(tokens, spans[-1][1], i) and not _name_like(texts[i:_name_run_end(tokens, i)]):
+            continue
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
             # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
             start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
             spans.append((start, end))
             after_last = end
     return spans
+
+
+def _name_like(words: list[str]) -> bool:
+    """Return True if words could be a person's name: no common word of the languages read, no long compound."""
+    return all(len(part) < MIN_ROLE_COMPOUND for word in words for part in word.split("-")) \
+        and not any(part in _neighbour_common_words() for word in words for part in word.lower().split("-"))
+
+
+def _line_under(tokens: _Tokens, end: int, start: int) -> bool:
+    """Return True if token `start` opens the line right under a line that token `end` closes."""
+    return start == end + 1 and tokens.space[end] and tokens.text[end].count("\n") == 1 and not tokens.text[end].strip()
 
 
 def _street(tokens: _Tokens, end: int, words: list[str]) -> bool:
@@ -1688,7 +1704,7 @@ def merge_names(
         organisations = _merge(organisations, person_rules, ner_organisations)
         persons = _merge(persons, organisations, ner_persons)
         organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
-        return _acting_regions_only(text, organisations), persons
+        return _acting_regions_only(text, organisations), _not_named_elsewhere(text, persons, organisations)
     finally:
         _DOCUMENT_MEMO.reset(memo)
 
@@ -1934,6 +1950,19 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         previous_dropped_end = -1
         kept.append(item)
     return kept
+
+
+def _not_named_elsewhere(text: str, persons: list[NameItem], organisations: list[NameItem]) -> list[NameItem]:
+    """Return the persons whose name the text does not use for an organisation or a project at another place.
+
+    One text uses one name for one thing: `Stiftelsen Karin Dahl` or `projektet Karin Dahl` elsewhere makes the
+    bare `Karin Dahl` the foundation's or the project's.
+    """
+    if not CONTEXT_RULES or not persons:
+        return persons
+    bodies = " \n ".join(item["text"] for item in organisations)
+    projects = _project_names(text)
+    return [item for item in persons if item["name"] not in projects and not re.search(r"(?<!\w)" + re.escape(item["name"]) + r"(?!\w)", bodies)]
 
 
 def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:

@@ -428,3 +428,31 @@ def test_a_body_defined_by_another_noun_is_no_project(lang, text):
 )
 def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expected):
     assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+
+
+# A contact block names one person: the line right under the name line is their unit, role or employer.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("de", "Ansprechpartnerin\nJulia Berger\nQuartiersmanagement Altwiesen-Mitte\nTelefon 0721 55 43 21",
+         {"Julia Berger"}),
+        ("sv", "Kontakt\nJohan Pettersson\nSamhällsbyggnad Norrvik\nTelefon 070-123 45 67", {"Johan Pettersson"}),
+        # Two persons on consecutive lines stay two persons.
+        ("da", "Kontakt\nSøren Dahl Madsen\nMette Holm Kjær\nTlf. 72 36 45 12", {"Søren Dahl Madsen", "Mette Holm Kjær"}),
+    ],
+)
+def test_the_line_under_a_persons_name_is_no_second_person(lang, text, expected):
+    assert {item["name"] for item in find_persons(text, lang, use_ner=False)} == expected
+
+
+# One text uses one name for one thing: a name it gives an organisation or a project elsewhere is no person.
+@pytest.mark.parametrize(
+    ("lang", "text", "surface"),
+    [
+        ("sv", "Stiftelsen Karin Dahl delar ut priset. Karin Dahl grundades 1990.", "Karin Dahl"),
+        ("da", "Lone Holm er et projekt, der samler byens skoler. Lone Holm slutter i 2026.", "Lone Holm"),
+    ],
+)
+def test_a_name_used_for_a_body_or_project_is_no_person(ner, lang, text, surface):
+    ner(text, [(surface, "PER")])
+    assert surface not in persons(text, lang)
