@@ -13,7 +13,7 @@ form is what an annotator lists. Person items have `text` without an academic ti
 
 The extraction pipeline (pipeline/extract.py) calls the entry points at the end of this module as its
 components: person_rule_spans and person_rule_items, organisation_rule_items, merge_names. find_names runs
-the same on a text alone (find_organisations, find_persons: its two halves).
+the same on a text alone.
 
 Merge policy with the trained NER (merge_names, given the NER's entities: labels PER/ORG/LOC/MISC; no
 model for the language means none):
@@ -1710,7 +1710,8 @@ def merge_names(
 
 
 def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameItem], list[NameItem]]:
-    """Return every organisation and every person mention of a text (see find_organisations, find_persons).
+    """Return every organisation and every person mention of a text: lists of items with `text`, `span`, `name`
+    (normalised: genitive or title dropped) and `source`.
 
     The name layer of the extraction pipeline (pipeline/extract.py) run on a text alone: the text is
     tokenised here (in segments when it is long: only one segment's tokens exist at a time), the NER is
@@ -1743,16 +1744,6 @@ def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameIte
         return offset, kept[offset]
 
     return merge_names(text, lang, org_rules, person_rules, ner, tokens_at)
-
-
-def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
-    """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
-    return find_names(text, lang, use_ner)[0]
-
-
-def find_persons(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
-    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
-    return find_names(text, lang, use_ner)[1]
 
 
 # --------------------------------------------------------------------------------------------

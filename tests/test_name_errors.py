@@ -12,7 +12,7 @@ import re
 import pytest
 
 from hitta.pipeline import names
-from hitta.pipeline.names import find_organisations, find_persons
+from hitta.pipeline.names import find_names
 
 
 @pytest.fixture
@@ -31,12 +31,12 @@ def ner(monkeypatch):
 
 def orgs(text: str, lang: str) -> set[str]:
     """Return the organisation names found in a text."""
-    return {item["name"] for item in find_organisations(text, lang)}
+    return {item["name"] for item in find_names(text, lang)[0]}
 
 
 def persons(text: str, lang: str) -> set[str]:
     """Return the person names found in a text."""
-    return {item["name"] for item in find_persons(text, lang)}
+    return {item["name"] for item in find_names(text, lang)[1]}
 
 
 # Bodies with no institutional word in their name: the NER finds them, and no filter may drop them.
@@ -89,7 +89,7 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
 )
 def test_ner_false_positives_are_dropped(ner, lang, text, surface):
     ner(text, [(surface, "ORG")])
-    assert not {item["text"] for item in find_organisations(text, lang)} & {surface}
+    assert not {item["text"] for item in find_names(text, lang)[0]} & {surface}
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
-    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
 
 
 def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
@@ -207,7 +207,7 @@ def test_a_person_shaped_body_stays_an_organisation(ner):
     ],
 )
 def test_cue_phrases_name_only_bodies(lang, text, expected):
-    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
 
 
 # Regions and municipalities named only as geography are places, not bodies.
@@ -224,7 +224,7 @@ def test_cue_phrases_name_only_bodies(lang, text, expected):
     ],
 )
 def test_regions_named_as_geography_are_not_bodies(lang, text, expected):
-    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
 
 
 # A person and an organisation swapped: a body named by an administration compound is no person.
@@ -255,7 +255,7 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
     ],
 )
 def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
-    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
 
 
 # A unit or a body named by its kind of institution is an organisation, and no person.
@@ -289,7 +289,7 @@ def test_a_kind_of_institution_opens_a_name(ner, lang, text, name):
 def test_a_swedish_contact_keeps_its_role(text, role):
     from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 
-    people = find_persons(text, "sv", use_ner=False)
+    people = find_names(text, "sv", use_ner=False)[1]
     contacts = group_contacts(text, people, find_emails(text), find_phones(text, "sv"), [])
     assert [contact["role"] for contact in contacts] == [role]
 
@@ -304,7 +304,7 @@ def test_a_swedish_contact_keeps_its_role(text, role):
     ],
 )
 def test_norwegian_registered_bodies_are_known(text, name):
-    assert name in {item["name"] for item in find_organisations(text, "nb", use_ner=False)}
+    assert name in {item["name"] for item in find_names(text, "nb", use_ner=False)[0]}
 
 
 # A name the text gives a project is the project's wherever else it stands (a heading, a sentence start).
@@ -427,7 +427,7 @@ def test_a_body_defined_by_another_noun_is_no_project(lang, text):
     ],
 )
 def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expected):
-    assert {item["name"] for item in find_organisations(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
 
 
 # A contact block names one person: the line right under the name line is their unit, role or employer.
@@ -442,7 +442,7 @@ def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expec
     ],
 )
 def test_the_line_under_a_persons_name_is_no_second_person(lang, text, expected):
-    assert {item["name"] for item in find_persons(text, lang, use_ner=False)} == expected
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[1]} == expected
 
 
 # One text uses one name for one thing: a name it gives an organisation or a project elsewhere is no person.
