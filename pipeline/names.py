@@ -1784,16 +1784,22 @@ def _list_neighbours(
         if label == "PER":
             people.accept(start, end)
     found: list[NameItem] = []
-    anchors = [(item, True) for item in organisations] + [(item, False) for item in persons]
+    # What each anchor may have beside it: a body list items, a person an employer, an `About` heading its body.
+    anchors: list[tuple[tuple[int, int], str]] = [(tuple(item["span"]), "body") for item in organisations]
+    anchors += [(tuple(item["span"]), "person") for item in persons]
+    anchors += [((m.end(), m.end()), "about") for m in _ABOUT_HEADING.finditer(text)]
     while anchors:
-        item, body = anchors.pop()
-        offset, tokens = tokens_at(item["span"][0])
+        (anchor_start, anchor_end), kind = anchors.pop()
+        offset, tokens = tokens_at(anchor_start)
         idx = tokens.idx
-        first = bisect_right(idx, item["span"][0] - offset) - 1
-        last = bisect_right(idx, item["span"][1] - offset - 1) - 1
-        if first < 0 or last < first:
+        first = bisect_right(idx, anchor_start - offset) - 1
+        last = bisect_right(idx, anchor_end - offset - 1) - 1
+        if kind == "about":
+            spans = (_heading_name(tokens, first),)
+        elif first < 0 or last < first:
             continue
-        spans = (_item_after(tokens, last + 1), _item_before(tokens, first)) if body else (_employer_after(tokens, last + 1),)
+        else:
+            spans = (_item_after(tokens, last + 1), _item_before(tokens, first)) if kind == "body" else (_employer_after(tokens, last + 1),)
         for start, end in spans:
             if start >= end:
                 continue
@@ -1819,8 +1825,20 @@ def _list_neighbours(
             if new is not None:
                 taken.accept(char_start, char_end)
                 found.append(new)
-                anchors.append((new, True))
+                anchors.append(((char_start, char_end), "body"))
     return found
+
+
+# A heading line `About X` (`Om X`, `Über X`) opens the text's box about a body (`Om Fjordvarme Nord`); closed-class.
+_ABOUT_HEADING = re.compile(r"^[ \t]*(?:Om|About|Über)[ \t]+(?=[A-ZÄÖÜÅÆØ])", re.MULTILINE)
+
+
+def _heading_name(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the name filling the rest of a heading line from token i, or an empty span."""
+    end = _grow_name_right(tokens, i, limit=5)
+    if end == i or end < len(tokens.text) and not (tokens.space[end] and "\n" in tokens.text[end]):
+        return 0, 0
+    return i, end
 
 
 def _employer_after(tokens: _Tokens, i: int) -> tuple[int, int]:

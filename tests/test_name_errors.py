@@ -456,3 +456,17 @@ def test_the_line_under_a_persons_name_is_no_second_person(lang, text, expected)
 def test_a_name_used_for_a_body_or_project_is_no_person(ner, lang, text, surface):
     ner(text, [(surface, "PER")])
     assert surface not in persons(text, lang)
+
+
+# A heading `Om X` / `About X` / `Über X` opens the text's box about a body; not about a project or a place.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "Nyhed fra 2024.\n\nOm Fjordvarme Nord\nFjordvarme Nord leverer varme til byen.", {"Fjordvarme Nord"}),
+        ("en", "News.\n\nAbout Tollan Data Works\nThe firm builds software.", {"Tollan Data Works"}),
+        ("da", "Tekst.\n\nOm Blå Fjord\nBlå Fjord er et projekt, der samler tre byer.", set()),
+        ("da", "Tekst.\n\nOm Kildeparken\nKildeparken ligger i Horsens. Vi bor i Kildeparken.", set()),
+    ],
+)
+def test_an_about_heading_names_a_body(lang, text, expected):
+    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
