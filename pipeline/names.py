@@ -155,7 +155,7 @@ CONTEXT_RULES = True
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
     "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
-    "listed_companies", "union_acronyms",
+    "listed_companies", "union_acronyms", "research_institutes",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
