@@ -301,6 +301,9 @@ def test_a_swedish_contact_keeps_its_role(text, role):
         ("Teknologien kommer fra et selskap med utspring fra NTNU.", "NTNU"),
         ("Resultatene deles med andre kommuner gjennom KS.", "KS"),
         ("Den norske andelen finansieres av Kommunal- og distriktsdepartementet.", "Kommunal- og distriktsdepartementet"),
+        # Research institutes from the register of the state's basic funding.
+        ("Målingene gjøres av NORCE i samarbeid med kommunen.", "NORCE"),
+        ("Rapporten er skrevet av Transportøkonomisk institutt i fjor.", "Transportøkonomisk institutt"),
     ],
 )
 def test_norwegian_registered_bodies_are_known(text, name):
