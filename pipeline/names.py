@@ -681,6 +681,9 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 )
                 if start == i and name_before:
                     start = i - 1
+                # An acronym before a name opened by an adjective is the body's short name (`IVL Svenska Miljöinstitutet`).
+                elif start < i and start > 0 and _is_acronym(texts[start - 1]) and lowers[start - 1] not in STOPWORDS:
+                    start -= 1
                 found.append((_suspended_compound_start(tokens, start), i + 1, 2))
             elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))

@@ -118,6 +118,8 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
         ("de", "Bauherr ist die Dresdner Wohnungs- und Siedlungsgesellschaft mbH seit 2019.",
          {"Dresdner Wohnungs- und Siedlungsgesellschaft mbH"}),
         ("sv", "Studien gjordes vid Karlstads universitet under våren.", {"Karlstads universitet"}),
+        # An acronym before a name opened by an adjective is its short name.
+        ("sv", "Mätningarna görs av NKL Nordiska Klimatinstitutet i höst.", {"NKL Nordiska Klimatinstitutet"}),
         ("de", "Zuständig ist das Amt für Wasserwirtschaft, E-Mail: info@example.org", {"Amt für Wasserwirtschaft"}),
         ("sv", "Hon studerade vid Kingsbridge College of Music i tre år.", {"Kingsbridge College of Music"}),
         ("da", "Han underviser ved Harwick University i Leeds.", {"Harwick University"}),
