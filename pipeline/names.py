@@ -1791,15 +1791,19 @@ def _list_neighbours(
     anchors: list[tuple[tuple[int, int], str]] = [(tuple(item["span"]), "body") for item in organisations]
     anchors += [(tuple(item["span"]), "person") for item in persons]
     anchors += [((m.end(), m.end()), "about") for m in _ABOUT_HEADING.finditer(text)]
+    # Taken in text order (popped from the end), so a long text's segments are tokenised again at most once each.
+    anchors.sort(key=lambda anchor: anchor[0][0], reverse=True)
     while anchors:
         (anchor_start, anchor_end), kind = anchors.pop()
         offset, tokens = tokens_at(anchor_start)
         idx = tokens.idx
         first = bisect_right(idx, anchor_start - offset) - 1
         last = bisect_right(idx, anchor_end - offset - 1) - 1
+        if first < 0:
+            continue
         if kind == "about":
             spans = (_heading_name(tokens, first),)
-        elif first < 0 or last < first:
+        elif last < first:
             continue
         else:
             spans = (_item_after(tokens, last + 1), _item_before(tokens, first)) if kind == "body" else (_employer_after(tokens, last + 1),)
