@@ -1976,9 +1976,18 @@ def _not_named_elsewhere(text: str, persons: list[NameItem], organisations: list
     """
     if not CONTEXT_RULES or not persons:
         return persons
-    bodies = " \n ".join(item["text"] for item in organisations)
+    # Every run of up to MAX_PERSON_WORDS words of every distinct organisation name: one set lookup per person
+    # (searching all the names for each person was quadratic on a long text).
+    runs: set[str] = set()
+    for name in {item["name"] for item in organisations}:
+        words = name.split()
+        runs.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_PERSON_WORDS) + 1))
     projects = _project_names(text)
-    return [item for item in persons if item["name"] not in projects and not re.search(r"(?<!\w)" + re.escape(item["name"]) + r"(?!\w)", bodies)]
+    return [item for item in persons if item["name"] not in projects and item["name"] not in runs]
+
+
+# A person's name has at most this many words (a given name, middle names or initials, a surname, particles).
+MAX_PERSON_WORDS = 6
 
 
 def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:
