@@ -306,6 +306,8 @@ def test_a_swedish_contact_keeps_its_role(text, role):
         # Research institutes from the register of the state's basic funding.
         ("Målingene gjøres av NORCE i samarbeid med kommunen.", "NORCE"),
         ("Rapporten er skrevet av Transportøkonomisk institutt i fjor.", "Transportøkonomisk institutt"),
+        # State-owned companies (the state's ownership report).
+        ("Utbyggingen gjøres av Statnett og Nye Veier i 2025.", "Nye Veier"),
     ],
 )
 def test_norwegian_registered_bodies_are_known(text, name):
