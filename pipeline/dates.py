@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
-from hitta.pipeline.lexicon import any_language, endings, numbered
+from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
 from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
@@ -17,6 +17,7 @@ _MONTHS: dict[str, int] = numbered("months")
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
 _FULL_MONTH = longest_first(_MONTHS)
+_ENGLISH_MONTHS = frozenset(entry.split(" ", 1)[1] for entry in word_list("months", "en"))
 _ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
 _WEEKDAYS = any_language("weekdays")
 _WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"
@@ -77,8 +78,9 @@ _OTHER_FORMS = [
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
     # Danish 3/4-2024
     rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
-    # English: June 4, 2019
-    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
+    # English: June 4, 2019 / June 4 (the year from context; _point keeps that only for a capitalised English month)
+    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?"
+    rf"(?:,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}|(?![\w]|[.,/:–-]\d))",
     # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
     rf"(?P<my_m>{_FULL_MONTH}){_SP}"
@@ -333,8 +335,11 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 if point.end_day is not None and point.day >= point.end_day:
                     return None
             return _checked(point)
-        if g["en_y"]:
-            return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
+        if g["en_m"]:
+            if not g["en_y"] and (g["en_m"][:1].islower() or g["en_m"].lower() not in _ENGLISH_MONTHS):
+                return None  # `may 5`, `Mai 12 Teilnehmer`: only English writes the month before the day
+            year = int(g["en_y"]) if g["en_y"] else None
+            return _checked(_Point(start, end, year, _MONTHS[g["en_m"].lower()], int(g["en_d"])))
         if g["my_y"]:
             month = _MONTHS[g["my_m"].lower()]
             joined_by_and = (g["my_join"] or "").lower() in _AND_WORDS

@@ -348,3 +348,20 @@ def test_longest_first_alternation_takes_the_longest_word(words, text, longest):
 
     assert re.match(longest_first(words), text).group() == longest
     assert longest_first(words) == longest_first(reversed(words))
+
+
+# English writes the month before the day, also without a year (which then comes from the text); a lower-case
+# `may` and another language's month before a number are no date.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Published 3 January 2024. The hearing on March 12 is open.", [("3 January 2024", "2024-01-03", None),
+                                                                            ("March 12", "2024-03-12", None)]),
+        ("en", "Published 3 January 2024. From March 12 to April 3 the hall is shut.",
+         [("3 January 2024", "2024-01-03", None), ("From March 12 to April 3", "2024-03-12", "2024-04-03")]),
+        ("en", "Published 2024. Members may 5 times a year vote.", []),
+        ("de", "Im Jahr 2024: Mai 12 Teilnehmer kamen.", [("2024", "2024", None)]),
+    ],
+)
+def test_english_month_and_day_without_a_year(lang, text, expected):
+    assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == expected
