@@ -11,7 +11,8 @@ NER: a 1-worker and a 2-worker Dask LocalCluster (`ingest(..., cluster=ADDRESS)`
 their NER models before the clock starts, as throughput.py preloads them for local workers), then
 local `ingest(..., workers=2)`, then 2 Dask workers started with distributed's default settings
 (what `dask worker` processes have; `--cluster local` sets its own, corpus.cluster.LOCAL_CLUSTER_CONFIG).
-Each run reports wall and CPU seconds (the client's, and the workers' while the ingest ran). Targets:
+Each run reports wall and CPU seconds (the client's, and the workers' while the ingest ran), and per
+document; from the cluster runs, the ratio the CPU figures predict (predicted_two_vs_one). Targets:
 2 Dask workers ≥ 1.6 × 1; cluster with 2 workers ≥ 0.9 × `--workers 2`.
 
 client-memory: starts the real `dask scheduler` and two `dask worker` processes, then ingests each
@@ -156,6 +157,8 @@ def measure_ingest(corpus: Path, workers: int, cluster: bool, dask_defaults: boo
         "mode": "cluster" if cluster else "local", "workers": workers, "documents": len(paths),
         "dask_defaults": dask_defaults, "seconds": round(seconds, 3), "docs_per_second": round(len(paths) / seconds, 2),
         "client_cpu_seconds": round(client_cpu, 1), "workers_cpu_seconds": round(workers_cpu, 1),
+        "client_cpu_ms_per_document": round(1000 * client_cpu / len(paths), 2),
+        "workers_cpu_ms_per_document": round(1000 * workers_cpu / len(paths), 2),
         "cpu_ms_per_document": round(1000 * (client_cpu + workers_cpu) / len(paths), 1),
         "start_and_model_load_seconds": round(warm_seconds, 2), "new": counts["new"], "failed": counts["failed"],
     }
@@ -227,6 +230,17 @@ def measure_export(home: str, output: str) -> dict[str, Any]:
 # --- orchestration ---------------------------------------------------------------------------------
 
 
+def predicted_two_vs_one(run: dict[str, Any]) -> float:
+    """Return 2w / (w + c) from a cluster run's worker (w) and client (c) CPU per document.
+
+    On 2 cores, 1 worker runs at 1/w while the client has the other core; 2 workers share both
+    cores with the client, (w + c) per document over 2 cores. A figure the machine's load changes
+    little, unlike the ratio of wall times (it leaves out the serial start and end of an ingest).
+    """
+    workers, client = run["workers_cpu_ms_per_document"], run["client_cpu_ms_per_document"]
+    return round(2 * workers / (workers + client), 3)
+
+
 def run_throughput(args: argparse.Namespace) -> dict[str, Any]:
     corpus = Path(args.corpus) if args.corpus else Path(tempfile.gettempdir()) / f"hitta-corpus-{args.docs}"
     prepare_corpus(args.docs, corpus, args.seed, args.shared)
@@ -238,6 +252,7 @@ def run_throughput(args: argparse.Namespace) -> dict[str, Any]:
     ]
     one, two, local, defaults = (run["docs_per_second"] for run in runs)
     return {"runs": runs, "two_vs_one_dask_workers": round(two / one, 3),
+            "predicted_two_vs_one": {f"{run['workers']} worker(s)": predicted_two_vs_one(run) for run in runs[:2]},
             "cluster_2_vs_local_workers_2": round(two / local, 3),
             "dask_defaults_2_vs_local_workers_2": round(defaults / local, 3),
             "cpu_per_document_cluster_2_vs_local_2": round(runs[1]["cpu_ms_per_document"] / runs[2]["cpu_ms_per_document"], 3),

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped  # noqa: F401 - part of ingest's API
-from hitta.corpus.store import Store, path_text
+from hitta.corpus.store import RecordRow, Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
 if TYPE_CHECKING:
+    from hitta.index.fulltext import TextPostings
     from hitta.pipeline.record import TextToRecord
 
 STDIN_PATH = "-"
@@ -78,15 +79,23 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_texts(texts: list[TextToRecord]) -> list[dict[str, Any] | str]:
-    """Build the records of a batch of texts (language + extract) in a worker: a dict each, or why it failed."""
+def process_texts(texts: list[TextToRecord]) -> list[tuple[RecordRow, TextPostings | None] | str]:
+    """Build the records of a batch of texts (language + extract) in a worker, or say why one failed.
+
+    Each record comes as the store writes it, with its text's full-text postings: the JSON encoding
+    and the index's analysis are done here rather than in the process that writes the store and index.
+    """
+    from hitta.index.fulltext import index_postings
     from hitta.pipeline.record import build_records
 
-    return [
-        record.to_dict() if not isinstance(record, Exception)
-        else f"extraction failed ({type(record).__name__}: {record}); rerun with --debug for the traceback"
-        for record in build_records(texts)
-    ]
+    outcomes: list[tuple[RecordRow, TextPostings | None] | str] = []
+    for record in build_records(texts):
+        if isinstance(record, Exception):
+            outcomes.append(f"extraction failed ({type(record).__name__}: {record}); rerun with --debug for the traceback")
+        else:
+            data = record.to_dict()
+            outcomes.append((RecordRow.of(data), index_postings(data)))
+    return outcomes
 
 
 @dataclass
@@ -94,9 +103,10 @@ class _Job:
     path: str
     record_id: str
     previous_id: str | None
-    future: Future[list[dict[str, Any] | str]] | None = None
+    future: Future[list[tuple[RecordRow, TextPostings | None] | str]] | None = None
     slot: int = 0  # this text's place in the batch its future computes
-    record: dict[str, Any] | None = None  # until stored: then only its title is kept
+    record: RecordRow | None = None  # until stored: then only its title is kept
+    postings: TextPostings | None = None  # its text's full-text postings, until the feeder takes them
     title: str | None = None
     error: str | None = None
     aliases: list[str] = field(default_factory=list)
@@ -115,6 +125,7 @@ class _FullTextFeeder:
         self.fulltext = fulltext
         self.batch_size = batch_size
         self.ids: list[str] = []
+        self.analysed: dict[str, TextPostings | None] = {}  # postings made by the workers, by id, until written
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hitta-index") if background else None
         self.running: tuple[Future[int], list[str]] | None = None
 
@@ -131,11 +142,12 @@ class _FullTextFeeder:
         self.wait()
         ids = list(dict.fromkeys(self.ids))
         self.ids.clear()
+        analysed = {record_id: self.analysed.pop(record_id) for record_id in ids if record_id in self.analysed}
         if self.thread is None:
-            sync_fulltext(self.store, self.fulltext, ids)
+            sync_fulltext(self.store, self.fulltext, ids, analysed)
             return
         records, missing = fulltext_changes(self.store, ids)
-        self.running = (self.thread.submit(self.fulltext.update, records, missing), ids)
+        self.running = (self.thread.submit(self.fulltext.update, records, missing, analysed), ids)
 
     def wait(self) -> None:
         """Wait for the running batch; clear its pending to-dos (an error is raised, and they stay pending)."""
@@ -225,10 +237,11 @@ def ingest(
                     gone = store.detach_source(job.path)
                     if gone:
                         touched.append(gone)
-                store.put_record(job.record)
+                store.put_row(job.record)
                 # Stored: freed now, before the full-text index reads it back (a large text's record
                 # would otherwise be held twice).
-                job.title, job.record = job.record.get("title"), None
+                job.title, job.record = job.record.title, None
+                feeder.analysed[job.record_id], job.postings = job.postings, None
                 for alias in job.aliases:
                     store.add_source(job.record_id, alias)
                 touched.append(job.record_id)
@@ -258,7 +271,7 @@ def ingest(
         if isinstance(outcome, str):
             job.error = outcome
         else:
-            job.record = outcome
+            job.record, job.postings = outcome
         job.future = None
         ready.append(job)
         if len(ready) >= batch_size:

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from json.decoder import WHITESPACE, scanstring
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values  # noqa: F401 - re-exported
+from hitta.pipeline.entities import VALUE_TYPES, entity_key, entity_values, share_strings  # noqa: F401 - re-exported
 
 DB_NAME = "hitta.db"
 # Version 0 is a store without a schema_version row: its tables are those of version 1 (tables added
@@ -85,14 +85,10 @@ def json_loads_shared(data: str) -> Any:
     """Return json.loads(data), equal strings in its objects' values decoded as one object.
 
     A large text's record repeats its entities in hundreds of thousands of items: shared, their
-    strings take a fifth less memory (as extraction made them, pipeline.extract.share_strings).
+    strings take a fifth less memory (as extraction made them, pipeline.entities.share_strings).
     """
     shared: dict[str, str] = {}
-
-    def share(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        return {key: shared.setdefault(value, value) if type(value) is str else value for key, value in pairs}
-
-    return json.loads(data, object_pairs_hook=share)
+    return json.loads(data, object_hook=lambda item: share_strings([item], shared)[0])
 
 
 def _skip_space(data: str, position: int) -> int:
@@ -114,6 +110,29 @@ def _entity_rows(record: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
         if (kind, key) not in seen_keys:
             seen_keys.add((kind, key))
             yield record["id"], kind, value, key
+
+
+class RecordRow(NamedTuple):
+    """A record as the store writes it: its columns, its JSON (less source and sources), its entities rows, its paths.
+
+    Made where the record is made (an extraction worker: corpus.ingest.process_texts), so that the
+    process writing the store neither encodes the JSON nor looks for the entity values.
+    """
+
+    id: str
+    title: str
+    language: str
+    data: bytes | bytearray  # json_utf8 of the record less `source` and `sources`
+    entities: list[tuple[str, str, str, str]]  # _entity_rows
+    sources: list[str]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> RecordRow:
+        """Return the row of a record dict (`sources`, else `source`, are its paths)."""
+        body = {k: v for k, v in record.items() if k not in ("source", "sources")}
+        sources = record.get("sources", [record.get("source")])
+        return cls(record["id"], record["title"], record["language"], json_utf8(body), list(_entity_rows(record)),
+                   [path for path in sources if path])
 
 
 SCHEMA = """
@@ -596,23 +615,23 @@ class Store:
 
     def put_record(self, record: dict[str, Any]) -> None:
         """Insert or replace a record with its entity values; its `sources` are attached."""
-        now = time.time()
-        body = {k: v for k, v in record.items() if k not in ("source", "sources")}
+        self.put_row(RecordRow.of(record))
+
+    def put_row(self, row: RecordRow) -> None:
+        """Insert or replace a record made ready to store (RecordRow.of, in an extraction worker) as put_record does."""
         # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the cascade would
         # take the record's other source paths with it.
         self.db.execute(
             "INSERT INTO records(id, title, language, data, added) VALUES (?, ?, ?, CAST(? AS TEXT), ?) "
             "ON CONFLICT(id) DO UPDATE SET title = excluded.title, language = excluded.language, "
             "data = excluded.data",
-            (record["id"], record["title"], record["language"], json_utf8(body), now),
+            (row.id, row.title, row.language, row.data, time.time()),
         )
-        self.db.execute("DELETE FROM entities WHERE record_id = ?", (record["id"],))
-        self.db.executemany(
-            "INSERT OR IGNORE INTO entities(record_id, type, value, key) VALUES (?, ?, ?, ?)", _entity_rows(record)
-        )
-        for path in record.get("sources", [record.get("source")]):
+        self.db.execute("DELETE FROM entities WHERE record_id = ?", (row.id,))
+        self.db.executemany("INSERT OR IGNORE INTO entities(record_id, type, value, key) VALUES (?, ?, ?, ?)", row.entities)
+        for path in row.sources:
             if path:
-                self.add_source(record["id"], path)
+                self.add_source(row.id, path)
 
     def add_source(self, record_id: str, path: str) -> None:
         """Point a source path at a record (moving it from any record it pointed to)."""

@@ -68,13 +68,19 @@ def fulltext_changes(store: Store, ids: Iterable[str]) -> tuple[list[dict[str, A
     return present, missing
 
 
-def sync_fulltext(store: Store, fulltext: Any, ids: Iterable[str] | None = None) -> int:
-    """Write pending (or the given) records to the full-text index and delete vanished ones."""
+def sync_fulltext(store: Store, fulltext: Any, ids: Iterable[str] | None = None, analysed: Any = None) -> int:
+    """Write pending (or the given) records to the full-text index and delete vanished ones.
+
+    `analysed`: the postings of records' texts made by the extraction workers (FullTextIndex.update).
+    """
     todo = list(ids) if ids is not None else store.pending("fulltext")
     if not todo:
         return 0
     present, missing = fulltext_changes(store, todo)
-    fulltext.update(present, delete_ids=missing)
+    if analysed:
+        fulltext.update(present, delete_ids=missing, analysed=analysed)
+    else:
+        fulltext.update(present, delete_ids=missing)
     with store.transaction():
         store.clear_pending("fulltext", todo)
     return len(todo)

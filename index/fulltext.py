@@ -7,7 +7,7 @@ import struct
 import weakref
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,6 +55,9 @@ REBUILD_SEGMENT_DOCS = 20_000
 WRITER_LIMIT_MB = 512
 # Posting blocks are small; zlib on each of them cost a quarter of commit time and saved little disk.
 POSTING_COMPRESSION = 0
+# What whoosh's PostingPool.add counts for a posting's tuple and its objects, besides the lengths of its
+# field name, term (twice) and value (whoosh.writing.PostingPool.add).
+POSTING_OBJECT_SIZE = 150
 # Bytes of one-block terms' postings gathered before they are written (_OneBlockTerms).
 ONE_BLOCK_BUFFER = 1 << 20
 # Written beside the index; bumped whenever the schema or an analyser changes what gets indexed.
@@ -138,9 +141,15 @@ def record_years(record: dict[str, Any]) -> list[str]:
     return [str(year) for year in sorted(years)]
 
 
+def _content_field(record: dict[str, Any]) -> str:
+    """Return the text field a record's text goes to: its language's, or content_xx."""
+    language = record.get("language") or "und"
+    return f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
+
+
 def _document(record: dict[str, Any]) -> dict[str, Any]:
     language = record.get("language") or "und"
-    field = f"content_{language}" if language in STEMMED_LANGUAGES else "content_xx"
+    field = _content_field(record)
     budgets = [item["amount"] for item in record.get("budgets", []) if item.get("amount") is not None]
     doc: dict[str, Any] = {
         "id": record["id"],
@@ -229,22 +238,26 @@ def _add_document(writer: Any, **fields: Any) -> None:
             length = 0
             if field.indexed:
                 fieldformat, analyzer = field.format, field.analyzer
-                if type(fieldformat) is TermPositions and isinstance(analyzer, _WordAnalyzer) and isinstance(value, str):
+                made: tuple[list[bytes], list[bytes], list[int]] | None = None
+                if type(value) is TextPostings:  # analysed ahead; update() gives it only to a field it fits
+                    made = (value.terms, value.encoded, value.counts)
+                elif type(fieldformat) is TermPositions and isinstance(analyzer, _WordAnalyzer) and isinstance(value, str):
+                    made = _text_postings(analyzer, fieldformat, value)
+                if made is not None:
+                    terms, encoded, counts = made
                     boost = fieldformat.field_boost
-                    term_positions = analyzer.index_positions(value)
-                    counts = list(map(len, term_positions.values()))
-                    terms = list(map(str.encode, term_positions))
-                    encoded = list(map(fieldformat.encode, term_positions.values()))
                     weights = [float(count) * boost * 1.0 for count in counts]
                     postings = list(zip(repeat(fieldname), terms, repeat(docnum), weights, encoded))
-                    # PostingPool.add's size of each posting, summed (every encoded value holds bytes)
-                    size = (150 + len(fieldname)) * len(postings) + 2 * sum(map(len, terms)) + sum(map(len, encoded))
+                    size = _pool_size(fieldname, len(postings), sum(map(len, terms)), sum(map(len, encoded)))
                     if field.scorable:
                         length = sum(counts)
                 else:
                     entries = list(field.index(value))
                     postings = [(fieldname, tbytes, docnum, weight * 1.0, vbytes) for tbytes, _, weight, vbytes in entries]
-                    size = _pool_size(postings)
+                    size = _pool_size(
+                        fieldname, len(postings), sum(len(posting[1]) for posting in postings),
+                        sum(len(posting[4] or b"") for posting in postings),
+                    )
                     if field.scorable:
                         length = sum(freq for _, freq, _, _ in entries)
                 _pool_add(pool, postings, size)
@@ -266,9 +279,65 @@ def _plain_schema(schema: Any) -> bool:
     return all(not field.vector and not field.separate_spelling() for _, field in schema.items())
 
 
-def _pool_size(postings: list[tuple[str, bytes, int, float, bytes | None]]) -> int:
-    """Return the sum of the sizes whoosh's PostingPool.add counts for these postings."""
-    return sum(150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or "") for fieldname, tbytes, _, _, vbytes in postings)
+def _pool_size(fieldname: str, count: int, term_bytes: int, value_bytes: int) -> int:
+    """Return the size whoosh's PostingPool.add counts for `count` postings of a field whose terms and values total these bytes.
+
+    Per posting, POSTING_OBJECT_SIZE plus the field name's length, twice the term's and the value's.
+    """
+    return (POSTING_OBJECT_SIZE + len(fieldname)) * count + 2 * term_bytes + value_bytes
+
+
+@dataclass(frozen=True)
+class TextPostings:
+    """A text field's postings for one document, analysed ahead (in an extraction worker: index_postings).
+
+    Per distinct term, in order of first appearance: its UTF-8 bytes, its positions as TermPositions
+    encodes them, and its number of occurrences: what _add_document makes of the text itself.
+    `analyzer` is the cache key of the analyser that made them (_WordAnalyzer.cache_key).
+    """
+
+    analyzer: tuple[str, ...]
+    terms: list[bytes]
+    encoded: list[bytes]
+    counts: list[int]
+
+
+def _text_postings(analyzer: Any, fieldformat: Any, text: str) -> tuple[list[bytes], list[bytes], list[int]]:
+    """Return a text's terms (UTF-8), encoded positions and counts, as a _WordAnalyzer and TermPositions index it."""
+    term_positions = analyzer.index_positions(text)
+    counts = list(map(len, term_positions.values()))
+    return list(map(str.encode, term_positions)), list(map(fieldformat.encode, term_positions.values())), counts
+
+
+@lru_cache(maxsize=None)
+def _schema_field(fieldname: str) -> Any:
+    """Return a field of the index's schema (_schema), made once per process."""
+    return _schema()[fieldname]
+
+
+def index_postings(record: dict[str, Any]) -> TextPostings | None:
+    """Return the postings of a record's text in its content field, as FullTextIndex.update would make them.
+
+    Run where the record is made (an extraction worker), so that the process writing the index only
+    adds them (`update(..., analysed=...)`). None when the text cannot be analysed: the index then
+    analyses it itself and reports the error where it always has.
+    """
+    field = _schema_field(_content_field(record))
+    analyzer = field.analyzer
+    try:
+        terms, encoded, counts = _text_postings(analyzer, field.format, record.get("text") or "")
+    except Exception:  # noqa: BLE001 - e.g. a lone surrogate that cannot be encoded
+        return None
+    return TextPostings(analyzer.cache_key(), terms, encoded, counts)
+
+
+def _fits(field: Any, postings: TextPostings) -> bool:
+    """Return True when a field of a writer's schema indexes its text as the given postings were made."""
+    analyzer = field.analyzer
+    return (
+        type(field.format) is TermPositions and isinstance(analyzer, _WordAnalyzer)
+        and analyzer.cache_key() == postings.analyzer and not field.stored and not field.column_type
+    )
 
 
 def _pool_add(pool: Any, postings: list[tuple[str, bytes, int, float, bytes | None]], size: int) -> None:
@@ -603,16 +672,30 @@ class FullTextIndex:
         writer.fieldwriter.add_postings = lambda schema, lengths, items: _add_postings(fields_of(), schema, lengths, items)
         return writer
 
-    def update(self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> int:
-        """Add or replace records and delete ids in one commit; return the number written."""
+    def update(
+        self, records: Iterable[dict[str, Any]], delete_ids: Iterable[str] = (), analysed: Mapping[str, TextPostings | None] | None = None
+    ) -> int:
+        """Add or replace records and delete ids in one commit; return the number written.
+
+        `analysed` holds, by record id, the postings of a record's text made ahead (index_postings):
+        where its content field indexes as they were made, they are added without analysing the text.
+        """
         ix = self._open()
         writer = self._writer(ix)
+        schema = writer.schema
+        fast = bool(analysed) and _plain_schema(schema)
         written = 0
         try:
             for record_id in delete_ids:
                 writer.delete_by_term("id", record_id)
             for record in records:
-                writer.update_document(**_document(record))
+                fields = _document(record)
+                postings = analysed.get(record["id"]) if fast and analysed is not None else None
+                if postings is not None:
+                    name = _content_field(record)
+                    if name in schema and _fits(schema[name], postings):
+                        fields[name] = postings
+                writer.update_document(**fields)
                 written += 1
         except BaseException:
             writer.cancel()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 
+from hitta.pipeline.dates import DATE_RUN
 from hitta.pipeline.entities import ContactItem, EmailItem, PhoneItem
 from hitta.pipeline.lexicon import any_language
 from hitta.pipeline.scan import longest_first
@@ -46,18 +48,7 @@ _NOT_PHONE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{2}")
-# A run of dates, month-years and years joined by dashes or slashes ("04/2023 – 03/2026", "2023/24",
-# "2014-2020", "1.1.2021-31.12.2023") is a period, never a phone number, wherever the phone match starts in it.
-_DATE_TOKEN = (
-    r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)\d\d"  # 31.12.2023
-    r"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?"  # 2023-04, 2023-04-01
-    r"|(?:0?[1-9]|1[0-2])[./](?:19|20)\d\d"  # 04/2023, 4.2023
-    r"|(?:19|20)\d\d)"  # 2023
-)
 _YEAR_RANGE_SHAPE = re.compile(r"(?:19|20)\d\d[ \u00a0]?[-–/][ \u00a0]?\d{2,4}")  # also a mistyped "2016-1023"
-_DATE_RUN = re.compile(
-    rf"(?<![\d/.-]){_DATE_TOKEN}(?:[ \u00a0]?[-–/][ \u00a0]?(?:{_DATE_TOKEN}|\d\d(?!\d)))+(?![\d/])"
-)
 _AMOUNT_AFTER = re.compile(r"[ \u00a0]*(?:kr\b|kr\.|kronor|kroner|sek|dkk|nok|eur|euro|€|%|mio|mia|mrd|tkr)", re.IGNORECASE)
 
 # A word ending in a role word of pipeline/lexicon/contact_roles.<lang>.txt names the contact's role (`Projektleiterin`).
@@ -126,8 +117,7 @@ def find_phones(text: str, lang: str) -> list[PhoneItem]:
     region = _REGION_BY_LANGUAGE.get((lang or "").lower()[:2], "ZZ")
     items: list[dict[str, Any]] = []
     try:
-        matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-        for match in matcher:
+        for match in _PhoneMatcher(text, region):
             item = _phone_item(text, match.start, match.end, match.number)
             if item and _looks_like_phone(text, match.start, match.end):
                 items.append(item)
@@ -138,6 +128,59 @@ def find_phones(text: str, lang: str) -> list[PhoneItem]:
             items.append(item)
     return sorted(items, key=lambda item: item["span"][0])
 
+
+class _PhoneMatcher(phonenumbers.PhoneNumberMatcher):
+    """The library's matcher (leniency VALID) that passes over candidates with too few digits to be a valid number.
+
+    Most candidates in a write-up are years, counts and amounts ("3", "25", "2024"), each of which the matcher
+    parses and rejects at some cost. A number needs at least as many digits as the shortest national number of
+    its country: a candidate of fewer digits, with no "+" and no letter (letters can spell digits), is rejected
+    as the library would reject it. The same matches (tests/test_contacts.py compares them with the library's).
+    """
+
+    def __init__(self, text: str, region: str) -> None:
+        super().__init__(text, region, leniency=phonenumbers.Leniency.VALID)
+        self._fewest_digits = _fewest_digits(region)
+
+    def _extract_match(self, candidate: str, offset: int) -> Any:
+        """Return the library's match of a candidate, or None at once when it has too few digits."""
+        digits = 0
+        for char in candidate:
+            if char.isdigit() or char.isnumeric():
+                digits += 1
+            elif char.isalpha() or char in "+\uff0b":  # a plus sign (also full-width) brings a country code
+                return super()._extract_match(candidate, offset)
+        if digits < self._fewest_digits:
+            return None
+        return super()._extract_match(candidate, offset)
+
+
+@lru_cache(maxsize=64)
+def _fewest_digits(region: str) -> int:
+    """Return the fewest digits a number without a plus sign needs to be valid when read in a region.
+
+    Its country code comes from the region or after an international prefix (at least one digit, one of the
+    country code and a national number of at least MIN_NATIONAL_DIGITS). A region whose metadata rewrites
+    national numbers (a transform rule may add digits) gets no bound.
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    dialled_abroad = 2 + MIN_NATIONAL_DIGITS
+    if metadata is None:
+        return dialled_abroad
+    if metadata.national_prefix_transform_rule:
+        return 0
+    return min(dialled_abroad, min((length for length in metadata.general_desc.possible_length if length > 0), default=0))
+
+
+# The shortest national number of any country or non-geographic code in the library's metadata (4 digits in
+# phonenumbers 9).
+MIN_NATIONAL_DIGITS = min(
+    min((length for length in metadata.general_desc.possible_length if length > 0), default=0)
+    for metadata in [
+        *map(phonenumbers.PhoneMetadata.metadata_for_region, phonenumbers.SUPPORTED_REGIONS),
+        *map(phonenumbers.PhoneMetadata.metadata_for_nongeo_region, phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS),
+    ]
+)
 
 E164_MIN_LENGTH = 8  # '+' and at least 7 digits
 E164_MAX_LENGTH = 16  # '+' and at most 15 digits
@@ -172,7 +215,7 @@ def _looks_like_phone(text: str, start: int, end: int) -> bool:
         return False
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
-    for run in _DATE_RUN.finditer(text, line_start, line_end):
+    for run in DATE_RUN.finditer(text, line_start, line_end):
         if run.start() > start:
             break  # later runs cannot hold the match
         if end <= run.end():

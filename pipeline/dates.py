@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
-from hitta.pipeline.lexicon import any_language, endings, numbered
+from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
 from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
@@ -17,10 +17,14 @@ _MONTHS: dict[str, int] = numbered("months")
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
 _FULL_MONTH = longest_first(_MONTHS)
+_ENGLISH_MONTHS = frozenset(entry.split(" ", 1)[1] for entry in word_list("months", "en"))
 _ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
 _WEEKDAYS = any_language("weekdays")
 _WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_DAY_2 = r"(?:0[1-9]|[12]\d|3[01])"  # in two digits
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
 _NOT_BEFORE = r"(?<![\w.,/:])(?:(?<![^\W\d_]-)|(?<=mid-))"  # not glued to a word, number or URL (but "mid-2025")
@@ -59,12 +63,12 @@ _YEAR_PART_FORMS = [
 ]
 _OTHER_FORMS = [
     # 2016-06-15
-    rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+    rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>{_MONTH_2})-(?P<iso_d>{_DAY_2})(?!\d)",
     # 01.01.–31.12.2024, 1.1. bis 31.12.2025: the first date takes the second one's year
-    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>0?[1-9]|1[0-2])\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
-    rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>0?[1-9]|1[0-2])\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
+    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>{_MONTH})\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
+    rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>{_MONTH})\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
     # 18.11.2020, 18/11/2020, 07-12-2016
-    rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>0?[1-9]|1[0-2])(?P=num_sep)"
+    rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>{_MONTH})(?P=num_sep)"
     rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
     # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
     rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
@@ -73,17 +77,18 @@ _OTHER_FORMS = [
     rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
     # Danish 3/4-2024
-    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>0?[1-9]|1[0-2])-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
-    # English: June 4, 2019
-    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}",
+    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
+    # English: June 4, 2019 / June 4 (the year from context; _point keeps that only for a capitalised English month)
+    rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?"
+    rf"(?:,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}|(?![\w]|[.,/:–-]\d))",
     # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
     rf"(?P<my_m>{_FULL_MONTH}){_SP}"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
     # 05/2022, 05.2022
-    rf"{_NOT_BEFORE}(?P<my2_m>0[1-9]|1[0-2])[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
+    rf"{_NOT_BEFORE}(?P<my2_m>{_MONTH_2})[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
     # 2019-12
-    rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>0[1-9]|1[0-2])(?![\d-])",
+    rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>{_MONTH_2})(?![\d-])",
     # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
     rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
     r"(?![^\W\d_])",
@@ -93,6 +98,15 @@ _OTHER_FORMS = [
     rf"{_NOT_BEFORE}(?<!\d[-–])(?P<year>{_YEAR}){_NOT_AFTER}",
 ]
 _POINT = re.compile("|".join(_YEAR_PART_FORMS + _OTHER_FORMS), re.IGNORECASE)
+# A run of dates, month-years and years joined by dashes or slashes ("04/2023 – 03/2026", "2023/24", "2014-2020",
+# "1.1.2021-31.12.2023"): a period wherever a number inside it starts (pipeline.contacts: never a phone number).
+_RUN_DATE = (
+    rf"(?:{_DAY}[./-]{_MONTH}[./-]{_YEAR}"  # 31.12.2023
+    rf"|{_YEAR}-{_MONTH_2}(?:-{_DAY_2})?"  # 2023-04, 2023-04-01
+    rf"|{_MONTH}[./]{_YEAR}"  # 04/2023, 4.2023
+    rf"|{_YEAR})"  # 2023
+)
+DATE_RUN = re.compile(rf"(?<![\d/.-]){_RUN_DATE}(?:{_SP}?[-–/]{_SP}?(?:{_RUN_DATE}|\d\d(?!\d)))+(?![\d/])")
 # The same without the quarter forms, for offsets where no quarter can start (speed; same matches).
 _POINT_NO_PART = re.compile("|".join(_OTHER_FORMS), re.IGNORECASE)
 _AND_WORDS = frozenset(_AND_WORD_LIST)
@@ -190,6 +204,7 @@ _NAME_LEAD_MAX = max(
 _PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
 _NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
 _DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
+# What _word_before_digit reads backwards from a digit (tests/test_dates.py compares them).
 _WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+),?[ \u00a0]\Z")
 _WORD_START = re.compile(r"(?<![\w.])[^\W\d_]")
 
@@ -239,8 +254,8 @@ def _point_matches(text: str) -> list[re.Match[str]]:
     for digit in _DIGIT_RUN_START.finditer(text):
         position = digit.start()
         candidates.add(position)
-        lead = _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position)
-        if lead and (lead.group(1).lower() in _NAMES_BEFORE_DIGIT or has_case_exotic(lead.group(1))):
+        lead = _word_before_digit(text, position)
+        if lead and (lead.lower() in _NAMES_BEFORE_DIGIT or has_case_exotic(lead)):
             line_start = text.rfind("\n", 0, position) + 1
             window_start = max(line_start, position - _NAME_LEAD_MAX)
             candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
@@ -252,17 +267,28 @@ def _point_matches(text: str) -> list[re.Match[str]]:
         part_candidates.add(position)
         part_candidates.update(word.start() for word in _WORD_START.finditer(text, window_start, position))
         part_candidates.update(digit.start() for digit in _DIGIT_RUN_START.finditer(text, window_start, position))
-    if not part_candidates:
-        return matches_at(_POINT_NO_PART, text, sorted(candidates))
-    matches = []
-    end = 0
-    for start in sorted(candidates | part_candidates):
-        if start >= end:
-            match = (_POINT if start in part_candidates else _POINT_NO_PART).match(text, start)
-            if match:
-                matches.append(match)
-                end = match.end()
-    return matches
+    return matches_at(
+        _POINT_NO_PART, text, sorted(candidates | part_candidates),
+        lambda start: _POINT if start in part_candidates else _POINT_NO_PART,
+    )
+
+
+def _word_before_digit(text: str, position: int) -> str:
+    """Return group 1 of _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position), else "".
+
+    The letters ending right before the blank before a digit, a comma between them allowed ("Juni 4", "Freitag,
+    18."), read backwards from the digit: a search tries the pattern at every offset of the window.
+    """
+    window_start = max(0, position - _NAME_LEAD_MAX)
+    end = position - 1
+    if end < window_start or text[end] not in " \u00a0":
+        return ""
+    if end > window_start and text[end - 1] == ",":
+        end -= 1
+    start = end
+    while start > window_start and text[start - 1].isalnum() and not text[start - 1].isdecimal():  # [^\W\d_]
+        start -= 1
+    return text[start:end]
 
 
 def _part_hints(text: str) -> list[int]:
@@ -309,8 +335,11 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 if point.end_day is not None and point.day >= point.end_day:
                     return None
             return _checked(point)
-        if g["en_y"]:
-            return _checked(_Point(start, end, int(g["en_y"]), _MONTHS[g["en_m"].lower()], int(g["en_d"])))
+        if g["en_m"]:
+            if not g["en_y"] and (g["en_m"][:1].islower() or g["en_m"].lower() not in _ENGLISH_MONTHS):
+                return None  # `may 5`, `Mai 12 Teilnehmer`: only English writes the month before the day
+            year = int(g["en_y"]) if g["en_y"] else None
+            return _checked(_Point(start, end, year, _MONTHS[g["en_m"].lower()], int(g["en_d"])))
         if g["my_y"]:
             month = _MONTHS[g["my_m"].lower()]
             joined_by_and = (g["my_join"] or "").lower() in _AND_WORDS

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, SpanGroup
 from hitta.pipeline import names
 from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 from hitta.pipeline.dates import find_dates
-from hitta.pipeline.entities import ENTITY_TYPES, Entities
+from hitta.pipeline.entities import ENTITY_TYPES, Entities, share_strings
 from hitta.pipeline.money import find_budgets
 from hitta.pipeline.names import SEGMENT_CHARS, blank_pipeline, find_names, token_columns
 from hitta.pipeline.ner import ChunkedNER, KeepText, doc_text, load_ner
@@ -225,17 +225,3 @@ def extract_many(texts: Sequence[tuple[str, str, bool]]) -> list[Entities | Exce
             except Exception as exc:  # noqa: BLE001 - one bad text must not stop the others
                 results[number] = exc
     return results  # type: ignore[return-value]  # no None is left
-
-
-def share_strings(items: list[Any], shared: dict[str, str]) -> list[Any]:
-    """Make the equal string values of items one string object, the first met (kept in shared); return items.
-
-    Every occurrence of an entity is an item with its own copies of the same text, name, address or
-    date: in a long text that repeats a few entities, a fifth of the items' memory (and of what a
-    worker pickles to the parent, which keeps shared strings shared). Values are unchanged.
-    """
-    for item in items:
-        for key, value in item.items():  # replacing values keeps the keys: iterating stays valid
-            if type(value) is str:
-                item[key] = shared.setdefault(value, value)
-    return items

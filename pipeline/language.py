@@ -1,7 +1,8 @@
 """The language stage: per-paragraph language detection with langdetect's profiles plus a Scandinavian classifier.
 
 How a text is decided (`detect_line`):
-1. Fewer than MIN_LETTERS letters (URLs and e-mail addresses not counted) -> `und`.
+1. Fewer than MIN_LETTERS letters (URLs and e-mail addresses not counted) -> `und`; but a text whose letters are in
+   its URLs (a link on a line of its own) is decided from the URLs' words (`url_words`) when they are enough.
 2. A naive-Bayes scorer over langdetect's own n-gram profiles (only the allowed languages' profiles;
    `nb`/`nn` in the set mean langdetect's `no` profile) picks among the allowed set. It takes exactly
    the n-grams langdetect takes, but sums the log-probabilities of all of them instead of running
@@ -19,13 +20,15 @@ How a text is decided (`detect_line`):
 Speed: both scorers run on all paragraphs of a document at once with numpy (n-grams as integer keys
 looked up in a sorted table; the classifier's feature hashing is MurmurHash3 computed on arrays,
 each 4-byte block once per character position), so the cost is under 2 ms for a document of 6,000
-characters, with no per-text Python loop over n-grams. Every sum is still taken in the order of one
+characters, with no per-text Python loop over n-grams. The classifier's keys are sorted in runs of whole texts
+(SORT_RUN_CHARS), which gives the same array faster than one sort. Every sum is still taken in the order of one
 text alone (bincount adds in order), so a text's answer does not depend on the texts beside it.
 
 A document (`detect_language`) is split into paragraphs (blocks between blank lines, or lines when
 there are no blank lines); each is decided alone and `languages` lists every language with its
 share of the letters of the decided paragraphs (only those of at least RELIABLE_LETTERS letters
-when there are any, since short name or contact lines are often misjudged). Norwegian paragraphs
+when there are any, since short name or contact lines are often misjudged; a paragraph that is only a link stays
+undecided, as the document's own text decides). Norwegian paragraphs
 share one code: nb or nn when that variant holds NORWEGIAN_VARIANT_SURE of their letters, else no. The document language is the largest share, and
 its score = that share x the letter-weighted mean probability of its paragraphs (so a clean
 one-language text scores near its paragraphs' probability, a 60/40 mix at most 0.6).
@@ -58,12 +61,14 @@ SCANDINAVIAN = ("sv", "da", "no")
 NORWEGIAN_VARIANT_SURE = 0.97
 # The classifier must find Danish this many times as probable as Norwegian to call a text Danish: it called
 # 4 % of Bokmål sentences Danish and 0.3 % of Danish ones Norwegian. Chosen on one half of the first 400
-# langid lines of >= 40 characters (the even ones; the odd half only measured), see bench/langid_accuracy.py.
+# langid lines of >= 40 characters (the even ones; the odd half only measured), see bench/langid_halves.py.
 DANISH_OVER_NORWEGIAN = 2.0
 # A document's paragraphs are decided in batches of about this many characters, and a longer paragraph in pieces
 # of it (cut at whitespace): the vectorised scorers hold a few hundred bytes per character at once, so a 3 MB text
 # decided in one go needed 1 GB. Every paragraph shorter than this is decided exactly as alone.
 DECIDE_BATCH_CHARS = 200_000
+# The classifier's feature keys are sorted in runs of whole texts of about this many characters (about 4,000 keys).
+SORT_RUN_CHARS = 800
 LANGDETECT_SEED = 0
 # langdetect's constants: n-gram smoothing (alpha / BASE_FREQ), text cut-off and reporting threshold.
 LANGDETECT_SMOOTHING = 0.5 / 10_000
@@ -81,6 +86,10 @@ VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 5
 # The lookbehind starts an address only at the beginning of a run: without it the regex retries from
 # every character of a long run of word characters and dots (quadratic time).
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+# A URL's host (after the scheme, up to the path, query or fragment) and the rest.
+_URL_HOST = re.compile(r"(?:https?://)?([^/?#]*)(.*)", re.DOTALL)
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DIGITS = re.compile(r"\d+")
 # langdetect's cleaning_text: a text with twice as many characters >= U+0300 as ASCII letters loses its
@@ -522,7 +531,10 @@ def _gram_buckets(joined: str, code_points: np.ndarray, high: int, n_features: i
     char_offsets = np.flatnonzero((padded[: len(data)] & np.uint8(0xC0)) != np.uint8(0x80)).astype(np.int32)
     ends = np.concatenate([char_offsets, np.full(high + 1, len(data), dtype=np.int32)])
     # byte_length[n - 1, p]: the bytes of the n characters from p (ends[p + n] - ends[p]).
-    byte_length = (np.lib.stride_tricks.sliding_window_view(ends, positions)[1 : high + 1] - char_offsets).view(np.uint32)
+    byte_length = np.empty((high, positions), dtype=np.int32)
+    for size in range(1, high + 1):
+        np.subtract(ends[size : size + positions], char_offsets, out=byte_length[size - 1])
+    byte_length = byte_length.view(np.uint32)
     # The little-endian 32-bit word at every byte offset (zeros past the end).
     padded = padded.astype(np.uint32)
     words = padded[:-3] | (padded[1:-2] << np.uint32(8))
@@ -599,18 +611,26 @@ def _classifier_scores(texts: Sequence[str]) -> np.ndarray:
         wanted[size - 1, : 1 - size] = wanted[size - 2, : 1 - size] & ~space[size - 2 : -1]
     wanted[: low - 1] = False
     key_type = np.uint32 if len(texts) * model.n_features < 2**32 - 1 else np.uint64
-    # Keys text * n_features + bucket; the unwanted ones get a key above all others and are cut after sorting.
+    # Keys text * n_features + bucket, one per gram start (rows: gram sizes) and two per word for the space 1-grams.
     keys = _gram_buckets(joined, code_points, high, model.n_features).astype(key_type, copy=False)
     keys += owner[positions + space].astype(key_type) * key_type(model.n_features)
-    keys |= wanted.view(np.uint8).astype(key_type) - key_type(1)  # all ones where unwanted, without a branchy mask
-    n_keys = int(wanted.sum())
-    if low == 1:
-        word_counts = np.array([text.count(" ") + 1 if text else 0 for text in words])  # single spaces, none at the ends
-        space_keys = np.arange(len(texts), dtype=key_type) * key_type(model.n_features)
-        space_keys += key_type(_space_bucket(model.n_features))
-        keys = np.concatenate([keys.ravel(), np.repeat(space_keys, 2 * word_counts)])
-        n_keys += 2 * int(word_counts.sum())
-    keys = np.sort(keys.ravel())[:n_keys]
+    word_counts = np.array([text.count(" ") + 1 if text else 0 for text in words]) * (low == 1)  # single spaces
+    space_keys = np.repeat(np.arange(len(texts), dtype=key_type) * key_type(model.n_features), 2 * word_counts)
+    space_keys += key_type(_space_bucket(model.n_features))
+    space_ends = np.cumsum(2 * word_counts).tolist()
+    # The wanted keys sorted. A text's grams start in its own stretch of positions (" " + text) and its keys sort before
+    # the next text's, so runs of whole texts of about SORT_RUN_CHARS characters are sorted one by one: the same array,
+    # but numpy sorts a long array several times slower per key than short ones that stay in the CPU cache.
+    runs = []
+    first_text = run_start = 0
+    for text, end in enumerate(np.cumsum([len(text) + 1 for text in words]).tolist()):
+        last = text == len(words) - 1
+        if end - run_start >= SORT_RUN_CHARS or last:
+            run_end = len(code_points) if last else end  # the last run takes the closing space
+            spaces = space_keys[(space_ends[first_text - 1] if first_text else 0) : space_ends[text]]
+            runs.append(np.sort(np.concatenate([keys[:, run_start:run_end][wanted[:, run_start:run_end]], spaces])))
+            first_text, run_start = text + 1, end
+    keys = np.concatenate(runs)
     # The l2-normalised bucket counts of each text dotted with the weights; sorted, so each text is summed alone.
     first = np.empty(len(keys), dtype=bool)
     first[:1] = True
@@ -750,9 +770,13 @@ def langdetect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Seq
     return best, probabilities[best]
 
 
-def _decide(texts: Sequence[str], allowed: set[str]) -> list[_Decision]:
-    """Return each text's decision: the n-gram scorer's answer, re-decided by the classifier when Scandinavian."""
-    letters = _letter_counts(texts).tolist()
+def _decide(texts: Sequence[str], allowed: set[str], letters: list[int] | None = None) -> list[_Decision]:
+    """Return each text's decision: the n-gram scorer's answer, re-decided by the classifier when Scandinavian.
+
+    `letters` is count_letters of each text when the caller has it already.
+    """
+    if letters is None:
+        letters = _letter_counts(texts).tolist()
     decisions = [_Decision(UNDETERMINED, 0.0, count) for count in letters]
     long_enough = [index for index, count in enumerate(letters) if count >= MIN_LETTERS]
     if not long_enough:
@@ -780,9 +804,34 @@ def _decide(texts: Sequence[str], allowed: set[str]) -> list[_Decision]:
     return decisions
 
 
+def url_words(url: str) -> str:
+    """Return the words of a URL: the names of its host without a leading `www` and the top-level domain, and the
+    words of its path (file extensions dropped), query and fragment.
+
+    `https://www.kommun.se/bygga-bo/detaljplaner.html?visa=alla` gives `kommun bygga bo detaljplaner visa alla`.
+    """
+    host, rest = _URL_HOST.fullmatch(url).groups()
+    labels = host.rpartition("@")[2].partition(":")[0].split(".")
+    if labels[0].lower() == "www":
+        labels = labels[1:]
+    path, mark, query = rest.partition("?")
+    if not mark:
+        path, _, query = rest.partition("#")
+    segments = [segment.rpartition(".")[0] or segment for segment in path.split("/")]
+    return " ".join(_LETTER_RUN.findall(" ".join([*labels[:-1], *segments, query])))
+
+
 def detect_line(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> tuple[str, float]:
-    """Return (language code, probability) of one short text, or ('und', 0.0) if too short or undecidable."""
-    decision = _decide([text], set(supported) | set(others))[0]
+    """Return (language code, probability) of one short text, or ('und', 0.0) if too short or undecidable.
+
+    A text with too few letters outside its URLs (a link on a line of its own) is decided from the words of its URLs
+    (url_words) when they are enough. Within a document such a paragraph stays undecided: the document's text decides.
+    """
+    allowed = set(supported) | set(others)
+    decision = _decide([text], allowed)[0]
+    if decision.letters < MIN_LETTERS and ("://" in text or "www." in text):
+        worded = _URL.sub(lambda match: f" {url_words(match.group(0))} ", text)
+        decision = _decide([worded], allowed)[0]
     return decision.language, decision.probability
 
 
@@ -829,15 +878,32 @@ def _batches(texts: list[str], limit: int) -> Iterator[list[str]]:
         yield batch
 
 
+def _decided(paragraphs: list[str], letters: list[int], chosen: list[int], allowed: set[str]) -> list[tuple[str, int, float]]:
+    """Return (language, letters, probability) of the chosen paragraphs that are decided, in order."""
+    texts = [paragraphs[index] for index in chosen]
+    counts = [letters[index] for index in chosen]
+    decided = []
+    start = 0
+    for batch in _batches(texts, DECIDE_BATCH_CHARS):
+        for item in _decide(batch, allowed, counts[start : start + len(batch)]):
+            if item.language != UNDETERMINED:
+                decided.append((item.language, item.letters, item.probability))
+        start += len(batch)
+    return decided
+
+
 def detect_language(text: str, supported: Sequence[str] = SUPPORTED, others: Sequence[str] = OTHERS) -> Detection:
     """Return the document language, its score and each language's letter share over its paragraphs."""
     allowed = set(supported) | set(others)
     paragraphs = [piece for paragraph in split_paragraphs(text) for piece in _pieces(paragraph, DECIDE_BATCH_CHARS)]
-    decisions = [decision for batch in _batches(paragraphs, DECIDE_BATCH_CHARS) for decision in _decide(batch, allowed)]
-    decided = [(item.language, item.letters, item.probability) for item in decisions if item.language != UNDETERMINED]
-    # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones exist.
-    reliable = [item for item in decided if item[1] >= RELIABLE_LETTERS]
-    decided = _merge_norwegian(reliable or decided, allowed)
+    # Short paragraphs (names, contact lines, headings) are often misjudged: ignore them when longer ones are decided,
+    # so they are only decided when no longer one is (each paragraph's decision is its own, so this changes nothing).
+    letters = [count for batch in _batches(paragraphs, DECIDE_BATCH_CHARS) for count in _letter_counts(batch).tolist()]
+    long = [index for index, count in enumerate(letters) if count >= RELIABLE_LETTERS]
+    decided = _decided(paragraphs, letters, long, allowed)
+    if not decided:
+        decided = _decided(paragraphs, letters, [index for index, count in enumerate(letters) if count < RELIABLE_LETTERS], allowed)
+    decided = _merge_norwegian(decided, allowed)
     if not decided:
         # Only very short paragraphs (a list, a form): decide the text as one block instead.
         language, probability = detect_line(" ".join(paragraphs), supported, others)

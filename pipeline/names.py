@@ -13,7 +13,7 @@ form is what an annotator lists. Person items have `text` without an academic ti
 
 The extraction pipeline (pipeline/extract.py) calls the entry points at the end of this module as its
 components: person_rule_spans and person_rule_items, organisation_rule_items, merge_names. find_names runs
-the same on a text alone (find_organisations, find_persons: its two halves).
+the same on a text alone.
 
 Merge policy with the trained NER (merge_names, given the NER's entities: labels PER/ORG/LOC/MISC; no
 model for the language means none):
@@ -48,7 +48,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from hitta.pipeline.entities import NameItem
 from hitta.pipeline.lexicon import any_language, common_words, endings, numbered, word_list
-from hitta.pipeline.scan import Coverage
+from hitta.pipeline.scan import Coverage, has_case_exotic, matches_at
 
 # --------------------------------------------------------------------------------------------
 # Data lists: pipeline/lexicon/<concept>.<lang>.txt, each with a header naming its source (tests/test_lexicon.py).
@@ -143,6 +143,10 @@ _LOCATIVES_WITHOUT_AT = _LOCATIVES - {"at"}  # Danish and Norwegian `at` is `tha
 # Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
 # corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
+# Whether an NER 'person' named like a firm (`Lindeby Energi`) is taken as an organisation (_firm_named_as_person).
+RETYPE_PERSONS = True
+# Whether names listed next to an organisation are organisations too (_list_neighbours; bench toggle).
+CONTEXT_RULES = True
 
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
 # agencies and ministries, regions and municipalities in the forms that name the organisation (`Malmö stad`, not
@@ -151,7 +155,7 @@ DROP_BARE_PLACES = True
 KNOWN_BODY_LISTS = (
     "state_agencies", "ministries", "regions", "municipalities", "states", "universities", "parties", "parliaments",
     "local_government_associations", "chambers", "eu_bodies", "international_bodies", "state_companies",
-    "listed_companies", "union_acronyms",
+    "listed_companies", "union_acronyms", "research_institutes",
 )
 _KNOWN_BODIES = frozenset().union(*(any_language(concept) for concept in KNOWN_BODY_LISTS))
 # One-token names are read off the token columns; names of several words go to a PhraseMatcher.
@@ -163,6 +167,11 @@ FUND_PHRASES = tuple(sorted(any_language("eu_funds")))
 COMPOUND_ACRONYMS = frozenset(
     name for name in any_language("international_bodies") | any_language("chambers") if name.isupper() and len(name) <= 6
 )
+# Nouns for grants, funding and funded work, per language: a known body's acronym opening such a compound names the
+# funder, who acts (`EU-støtten`, `EU-Mittel` → EU); compounds of other nouns (`EU-landene`) name no body. DaN+ and
+# GermEval tag such compounds as the body's (ORGpart); klintan, the Swedish news corpus, tags none, and taking them
+# there lowered its ORG F1 (0.608 → 0.605, bench/extractor_corpora.py): Swedish has no list.
+FUNDER_ACRONYMS = frozenset(name for name in KNOWN_ORGANISATIONS if name.isupper() and len(name) <= 6)
 
 # Given names, read off the person spans of the NER training data (training/build_given_names.py); case-sensitive.
 # English function words are left out (`The`, a name in the Norwegian training spans, opens no English name);
@@ -247,7 +256,7 @@ def _anchor_kind(word: str, lang: str) -> int:
     """Return the bits of the anchors a word is (0 for most words)."""
     lower = word.lower()
     return (
-        KNOWN * _is_known_token(word)
+        KNOWN * _is_known_token(word, lang)
         | HEAD * _is_head_word(lower, lang)
         | CLOSING * (_closing_head(word) is not None)
         | PERSON * _is_person_part(word)
@@ -258,7 +267,7 @@ def _anchor_kind(word: str, lang: str) -> int:
         | KIND * lower.endswith(COMPANY_NOUNS)
         | OF_HEAD * (lower in OF_HEADS and word[:1].isupper())
         | SLASH * (word == "/")
-        | UNIT * (word[:1].isupper() and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
+        | UNIT * (word[:1].isupper() and lower.endswith(UNIT_ENDINGS) and any(lower.endswith(e) and len(lower) > len(e) + 2 for e in UNIT_ENDINGS))
     )
 
 
@@ -404,13 +413,19 @@ DEFINITE_ENDINGS = ("en", "et", "na", "ne", "an", "rne", "rna", "ia", "um", "ium
 GERMAN_GENITIVE_HEADS = ("ministerium", "verein", "verband", "amt", "institut", "zentrum", "kreis", "rat", "werk", "büro", "museum")
 
 
+_ACRONYM_GENITIVE = re.compile(r"[:’']s$")
+_WORD_OR_PART = re.compile(r"[\s-]")
+# What joins a compound's first part to the rest (`FN-målen`, `EU:s`, `SKR’s`).
+_COMPOUND_SPLIT = re.compile(r"[-:’']")
+
+
 def genitive_base_length(surface: str, lang: str) -> int:
     """Return the length of `surface` without a trailing genitive (`FN:s` → 2), else its length."""
-    if re.search(r"[:’']s$", surface):
+    if _ACRONYM_GENITIVE.search(surface):
         return len(surface) - 2
     if surface.endswith(("'", "’")) and len(surface) > 2:
         return len(surface) - 1
-    last = re.split(r"[\s-]", surface)[-1]
+    last = _WORD_OR_PART.split(surface)[-1]
     if len(last) < 3 or not last.endswith("s"):
         return len(surface)
     base = last[:-1]
@@ -672,6 +687,9 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 )
                 if start == i and name_before:
                     start = i - 1
+                # An acronym before a name opened by an adjective is the body's short name (`IVL Svenska Miljöinstitutet`).
+                elif start < i and start > 0 and _is_acronym(texts[start - 1]) and lowers[start - 1] not in STOPWORDS:
+                    start -= 1
                 found.append((_suspended_compound_start(tokens, start), i + 1, 2))
             elif text[:1].islower() and i > 0 and _adjective_before(tokens, i) < i:
                 found.append((i - 1, i + 1, 2))
@@ -804,7 +822,7 @@ def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[
 def _has_org_word(words: list[str], lang: str) -> bool:
     """Return True if a word says the name is an organisation: an acronym, a known body, a head or an org ending."""
     return any(
-        _is_acronym(word) or _is_known_token(word) or _closing_head(word) is not None
+        _is_acronym(word) or _is_known_token(word, lang) or _closing_head(word) is not None
         or _is_head_word(word.lower(), lang)
         for word in words
     )
@@ -856,12 +874,22 @@ def _looks_like_person(words: list[str]) -> bool:
     return len(words) >= 2 and words[0] in GIVEN_NAMES and all(_is_person_part(w) for w in words)
 
 
-def _is_known_token(text: str) -> bool:
+def _funder_compound(word: str, head: str, lang: str) -> bool:
+    """Return True for a funder's acronym joined to a funding noun of the language (`EU-støtten`, `EU-Mittel`)."""
+    return head in FUNDER_ACRONYMS and word[len(head):len(head) + 1] == "-" \
+        and word[len(head) + 1:].lower() in word_list("funding_nouns", _LIST_LANGUAGES.get(lang, lang))
+
+
+# Language codes whose lists are filed under another code.
+_LIST_LANGUAGES = {"no": "nb", "nn": "nb"}
+
+
+def _is_known_token(text: str, lang: str = "") -> bool:
     """Return True for a known body (`Vinnova`), its genitive (`Vinnovas`) or its acronym in a compound (`FN-målen`)."""
     if text in KNOWN_ORGANISATIONS:
         return True
-    base = re.split(r"[-:’']", text)[0]
-    if base != text and base in COMPOUND_ACRONYMS:
+    base = _COMPOUND_SPLIT.split(text, 1)[0]
+    if base != text and (base in COMPOUND_ACRONYMS or _funder_compound(text, base, lang)):
         return True
     # The genitive of an acronym takes a colon or apostrophe (`EU:s`, `SKR:s`), a name none (`Vinnovas`).
     if text[-2:] in (":s", "’s", "'s") and text[:-2] in KNOWN_ORGANISATIONS:
@@ -904,9 +932,9 @@ def _org_item(text: str, start: int, end: int, lang: str, source: str) -> dict[s
         end -= 1
         surface = surface[:-1]
     # Compounds with a known acronym keep the acronym only (`FN-målen` → `FN`).
-    head = re.split(r"[-:’']", surface)[0]
+    head = _COMPOUND_SPLIT.split(surface, 1)[0]
     # A compound naming an institution of the body is whole (`EU-Kommission`, `EU-kommissionen`).
-    if head != surface and head in COMPOUND_ACRONYMS and surface not in KNOWN_ORGANISATIONS \
+    if head != surface and (head in COMPOUND_ACRONYMS or _funder_compound(surface, head, lang)) and surface not in KNOWN_ORGANISATIONS \
             and not _institution_word(surface[len(head) + 1:].rsplit("-", 1)[-1].lower()):
         end = start + len(head)
     else:
@@ -965,13 +993,18 @@ def organisation_rule_items(text: str, tokens: _Tokens, person_spans: Sequence[t
     person_tokens = {i for start, end in person_spans for i in range(start, end)}
     candidates = [c for c in candidates if c[2] >= 3 or not any(i in person_tokens for i in range(c[0], c[1]))]
     # A known body inside a company name with a legal form is that company (`Google Inc.`, `Siemens Energy AG`).
+    # (The tokens inside such names as a set, and the span ends below: testing each candidate against every name
+    # was quadratic in the length of a text.)
     companies = [(c[0], c[1]) for c in candidates if c[2] == 3 and _closing_head(tokens.text[c[1] - 1]) is not None]
-    candidates = [c for c in candidates if not (c[2] == 4 and c[1] - c[0] == 1 and any(s <= c[0] and c[1] <= e and e - s > 1 for s, e in companies))]
+    in_company = {i for s, e in companies if e - s > 1 for i in range(s, e)}
+    candidates = [c for c in candidates if not (c[2] == 4 and c[1] - c[0] == 1 and c[0] in in_company)]
     spans = _select(candidates)
     # An acronym in parentheses right after an organisation is its abbreviation (`(SDFI)`).
+    ends = {e for _, e in spans}
     for start in _paren_acronym_starts(tokens):
-        if any(e == start for _, e in spans):
+        if start in ends:
             spans.append((start + 1, start + 2))
+            ends.add(start + 2)
     items = []
     for start, end in sorted(set(spans)):
         char_start, char_end = _char_span(tokens, start, end)
@@ -1070,12 +1103,28 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
+        # The line right under a person's name line is their role, unit or employer, not a second person
+        # (`Anna Berg` / `Quartiersmanagement Nordstadt` / `Telefon …`), unless it opens with a given name or
+        # looks like a name: no common word and no compound longer than a role (two persons, one per line).
+        if spans and texts[i] not in GIVEN_NAMES and _line_under(tokens, spans[-1][1], i) and not _name_like(texts[i:_name_run_end(tokens, i)]):
+            continue
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
             # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
             start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
             spans.append((start, end))
             after_last = end
     return spans
+
+
+def _name_like(words: list[str]) -> bool:
+    """Return True if words could be a person's name: no common word of the languages read, no long compound."""
+    return all(len(part) < MIN_ROLE_COMPOUND for word in words for part in word.split("-")) \
+        and not any(part in _neighbour_common_words() for word in words for part in word.lower().split("-"))
+
+
+def _line_under(tokens: _Tokens, end: int, start: int) -> bool:
+    """Return True if token `start` opens the line right under a line that token `end` closes."""
+    return start == end + 1 and tokens.space[end] and tokens.text[end].count("\n") == 1 and not tokens.text[end].strip()
 
 
 def _street(tokens: _Tokens, end: int, words: list[str]) -> bool:
@@ -1318,7 +1367,7 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
     if _sentence_start(text, start) and lower in common_words(lang):
         return False
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
-    if lower in _lowercase_words(text) or (not lower.isalnum() and _written_alone(text, lower)):
+    if (lower.islower() or not lower.isalnum()) and _written_alone(text, lower):
         return False
     if lang in ("sv", "da", "nb", "no", "nn") and _definite_common_noun(lower, lang):
         return False
@@ -1374,7 +1423,7 @@ def _sentence_start(text: str, start: int) -> bool:
 HEADING_MAX_WORDS = 4
 HEADING_WINDOW = 2000
 
-# The scans of a whole text that the NER filters ask of every candidate (_lowercase_words, _place_words, the
+# The scans of a whole text that the NER filters ask of every candidate (_place_words, _project_names, the
 # memo of _written_alone) are remembered while merge_names decides one text, in a memo of that call only:
 # nothing of a text outlives its merge. Outside a merge they are computed afresh.
 _DOCUMENT_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("names_document_memo", default=None)
@@ -1404,17 +1453,45 @@ def _written_alone_memo(text: str) -> dict[str, bool]:
 
 
 def _written_alone(text: str, word: str) -> bool:
-    """Return True if `word` occurs in text exactly as given, not inside a longer word."""
+    """Return True if `word` occurs in text exactly as given, not inside a longer word.
+
+    As a regex search for the word between two non-word characters (_is_word_char), but str.find jumps to the
+    occurrences: a pattern opening with a lookbehind is tried at every offset of the text.
+    """
     memo = _written_alone_memo(text)
     if word not in memo:
-        memo[word] = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+        memo[word] = False
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end])):
+                memo[word] = True
+                break
+            at = text.find(word, at + 1)
     return memo[word]
 
 
-@_per_document
-def _lowercase_words(text: str) -> frozenset[str]:
-    """Return the words a text writes in lower case (one pass per text, not one search per candidate)."""
-    return frozenset(filter(str.islower, re.findall(r"\w+", text)))
+def _is_word_char(char: str) -> bool:
+    """Return True for a character that re's word class matches (str.isalnum or "_")."""
+    return char.isalnum() or char == "_"
+
+
+def _run_start(text: str, end: int, hyphens: bool = True) -> int:
+    """Return where the run of word characters (and hyphens) ending at `end` starts."""
+    start = end
+    while start > 0 and (_is_word_char(text[start - 1]) or hyphens and text[start - 1] == "-"):
+        start -= 1
+    return start
+
+
+def _char_offsets(text: str, char: str) -> list[int]:
+    """Return the offsets of every occurrence of a character in text."""
+    offsets = []
+    at = text.find(char)
+    while at >= 0:
+        offsets.append(at)
+        at = text.find(char, at + 1)
+    return offsets
 
 
 # The lookahead only lets the engine skip offsets where no preposition can start; it matches nothing itself.
@@ -1422,8 +1499,8 @@ _AFTER_LOCATIVE = re.compile(
     r"\b(?=[" + "".join(sorted({word[0] for word in LOCATIVE_PREPOSITIONS})) + r"])(?:" + "|".join(LOCATIVE_PREPOSITIONS) + r")\s+(\w[\w-]*)",
     flags=re.IGNORECASE,
 )
-# A word before '/' (`Vestby/`): anchored at the start of a run of word characters and hyphens, so a
-# word not followed by '/' is tried once, not once per letter (the same matches as `(\w[\w-]*)/`).
+# A word before '/' (`Vestby/`): anchored at the start of a run of word characters and hyphens (the same
+# matches as `(\w[\w-]*)/`). It is tried only at the start of the run before each '/' (_place_words).
 _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 
 
@@ -1431,8 +1508,10 @@ _BEFORE_SLASH = re.compile(r"(?<![\w-])-*(\w[\w-]*)/")
 def _place_words(text: str) -> frozenset[str]:
     """Return the lower-cased words a text uses as places: after a locative preposition, or before '/'."""
     after = _AFTER_LOCATIVE.findall(text)
-    dateline = _BEFORE_SLASH.findall(text)
-    return frozenset(word.lower() for word in after + dateline)
+    # A match starts where the run of word characters and hyphens before its '/' starts (the lookbehind allows
+    # no other start): those offsets alone give the matches of _BEFORE_SLASH.finditer(text).
+    slashes = matches_at(_BEFORE_SLASH, text, [_run_start(text, slash) for slash in _char_offsets(text, "/")])
+    return frozenset(word.lower() for word in after + [match.group(1) for match in slashes])
 
 
 _ACRONYM_AFTER = re.compile(r"(\w[\w-]*)\s*\(\s*([A-ZÄÖÜÅÆØ][A-ZÄÖÜÅÆØ0-9+]{1,9})\s*\)")
@@ -1444,8 +1523,25 @@ def _programme_acronyms(text: str) -> frozenset[str]:
     """Return the acronyms the text defines as a programme's (`… Demonstrationsprogram (EUDP)`, `EUDP (… program)`)."""
     if "(" not in text:
         return frozenset()
-    found = {m.group(2) for m in _ACRONYM_AFTER.finditer(text) if _is_programme([m.group(1)])}
-    found.update(m.group(1) for m in _ACRONYM_BEFORE.finditer(text) if _is_programme(m.group(2).split()))
+    # Both patterns are tried only before a "(" (matches_at; the same matches as finditer over the text): a
+    # match of _ACRONYM_AFTER starts at the first word character of the run of word characters and hyphens
+    # before the "(" and its blanks (from any later one of them it would match alike), one of _ACRONYM_BEFORE
+    # at most ten characters before them.
+    after_starts, before_starts = [], set()
+    for paren in _char_offsets(text, "("):
+        blank = paren
+        while blank > 0 and text[blank - 1].isspace():  # \s
+            blank -= 1
+        start = _run_start(text, blank)
+        while start < blank and text[start] == "-":
+            start += 1
+        if start < blank:
+            after_starts.append(start)
+        before_starts.update(range(max(0, blank - 10), blank - 1))
+    found = {m.group(2) for m in matches_at(_ACRONYM_AFTER, text, after_starts) if _is_programme([m.group(1)])}
+    found.update(
+        m.group(1) for m in matches_at(_ACRONYM_BEFORE, text, sorted(before_starts)) if _is_programme(m.group(2).split())
+    )
     return frozenset(found)
 
 
@@ -1459,6 +1555,16 @@ _PROJECT_WORD = re.compile(
 _PROJECT_NAME = re.compile(r"[ \t]*[:>›»]?[ \t]*[„“\"']?([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})")
 
 
+# A name defined as a project by a copula and an indefinite article (`X är ett Interreg-projekt där …`, `X is an
+# Interreg Baltic Sea project that …`): the noun phrase up to a relative word, a preposition or punctuation ends
+# in its head. Copulas, articles and those words are closed-class grammar of sv/da/nb/de/en.
+_DEFINED_AS = re.compile(
+    r"(?<![\w-])([A-ZÄÖÜÅÆØ][\w-]*(?:[ \t]+[A-ZÄÖÜÅÆØ0-9][\w-]*){0,3})[ \t]+(?:är|er|ist|is|blir|wird)[ \t]+"
+    r"(?:ett|en|et|ei|ein|eine|an|a)[ \t]+((?:[\w-]+[ \t]+){0,5}?[\w-]+)"
+    r"(?=[ \t]*[.,;:!?()\n]|[ \t]+(?:som|der|die|das|that|which|who|där|hvor|wo|med|with|mit|för|for|für|i|in|på|om|about|und|og|och|and|zur|zum|von|of|til|till|to)(?![\w-]))"
+)
+
+
 @_per_document
 def _project_names(text: str) -> frozenset[str]:
     """Return the names the text gives a project or programme (`projektet Grön Kust`, `Projekter › Grön Kust`).
@@ -1466,11 +1572,40 @@ def _project_names(text: str) -> frozenset[str]:
     A name the text introduces as a project's is the project's wherever else it stands (a heading, a sentence start).
     """
     found = set()
-    for word in _PROJECT_WORD.finditer(text):
+    for word in _project_words(text):
         name = _PROJECT_NAME.match(text, word.end())
         if name:
             found.add(name.group(1))
+    for defined in _DEFINED_AS.finditer(text):
+        head = defined.group(2).split()[-1].lower().rsplit("-", 1)[-1]
+        if head in PROGRAMME_WORDS or len(head) > 8 and head.endswith(PROGRAMME_ENDINGS):
+            found.add(defined.group(1))
     return frozenset(found)
+
+
+def _project_words(text: str) -> list[re.Match[str]]:
+    """Return the matches of _PROJECT_WORD.finditer(text), trying the pattern only where one can start.
+
+    A match is a whole run of word characters and hyphens ending in a listed word: plain searches of the
+    lower-cased text find those words, and the pattern is tried at the start of each run one ends. (A letter
+    that matches case-insensitively but lower-cases otherwise, scan.CASE_EXOTIC, falls back to finditer.)
+    """
+    if has_case_exotic(text):
+        return list(_PROJECT_WORD.finditer(text))
+    lowered = text.lower()
+    starts = set()
+    for word in _PROJECT_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            starts.add(_run_start(text, at))
+            at = lowered.find(word, at + 1)
+    return matches_at(_PROJECT_WORD, text, sorted(starts))
+
+
+# The words searched for: a listed word holding another (`projektet`, `modellprojekt`) is in the same run as it.
+_PROJECT_WORDS = tuple(
+    sorted(word for word in PROGRAMME_WORDS | PROGRAMME_PLURALS if not any(other in word for other in PROGRAMME_WORDS | PROGRAMME_PLURALS if other != word))
+)
 
 
 def _after_programme_word(text: str, start: int) -> bool:
@@ -1555,6 +1690,27 @@ def _ner_person(
     return {"text": surface, "span": [start, start + len(surface)], "name": " ".join(words), "source": "ner"}
 
 
+def _firm_named_as_person(text: str, start: int, end: int, lang: str, rule_names: set[str]) -> NameItem | None:
+    """Return an NER 'person' that is no person but a firm's name as an organisation item, else None.
+
+    The Swedish and Danish models call many firms without an institutional word persons (`Lindeby Energi`,
+    `Norrviks Fastigheter`): a place or proper name, then a common noun of the language as the head. A
+    person's name has no common noun at its end; a project's or programme's name is left out as for the NER's
+    organisations (_ner_organisation), and so is one whose first word is a common word (`Grön Framtid`).
+    """
+    # German capitalises every noun: there a common noun after a name says nothing (`von Ravenna Einkünfte`).
+    if lang not in ("sv", "da", "nb", "no", "nn"):
+        return None
+    words = text[start:end].split()
+    if len(words) < 2 or not all(_is_cap_word(word) for word in words):
+        return None
+    common = common_words(lang)
+    first, last = words[0].lower(), words[-1].lower()
+    if not common or last not in common or first in _neighbour_common_words() or first in STOPWORDS or words[0] in GIVEN_NAMES:
+        return None
+    return _ner_organisation(text, start, end, lang, rule_names)
+
+
 def _unknown_word_before_given_name(words: list[str]) -> bool:
     """Return True if a name of three or more words opens with a role word before a given name.
 
@@ -1618,22 +1774,30 @@ def merge_names(
         organisations = _propagate(text, org_rules, lang)
         persons = _outside_organisations(person_rules, organisations)
         if not ner:
+            organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
             return _acting_regions_only(text, organisations), persons
         rule_names = {item["name"] for item in organisations}
         ner_organisations = [
             item for s, e, label in ner if label == "ORG" and (item := _ner_organisation(text, s, e, lang, rule_names))
         ]
-        ner_persons = [item for s, e in _line_pieces(text, ner, "PER") if (item := _ner_person(text, s, e, tokens_at, lang))]
-        return (
-            _acting_regions_only(text, _merge(organisations, person_rules, ner_organisations)),
-            _merge(persons, organisations, ner_persons),
-        )
+        ner_persons = []
+        for s, e in _line_pieces(text, ner, "PER"):
+            if item := _ner_person(text, s, e, tokens_at, lang):
+                ner_persons.append(item)
+            elif RETYPE_PERSONS and (item := _firm_named_as_person(text, s, e, lang, rule_names)):
+                ner_organisations.append(item)
+        ner_organisations.sort(key=lambda item: item["span"][0])
+        organisations = _merge(organisations, person_rules, ner_organisations)
+        persons = _merge(persons, organisations, ner_persons)
+        organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
+        return _acting_regions_only(text, organisations), _not_named_elsewhere(text, persons, organisations)
     finally:
         _DOCUMENT_MEMO.reset(memo)
 
 
 def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameItem], list[NameItem]]:
-    """Return every organisation and every person mention of a text (see find_organisations, find_persons).
+    """Return every organisation and every person mention of a text: lists of items with `text`, `span`, `name`
+    (normalised: genitive or title dropped) and `source`.
 
     The name layer of the extraction pipeline (pipeline/extract.py) run on a text alone: the text is
     tokenised here (in segments when it is long: only one segment's tokens exist at a time), the NER is
@@ -1668,14 +1832,196 @@ def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameIte
     return merge_names(text, lang, org_rules, person_rules, ner, tokens_at)
 
 
-def find_organisations(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
-    """Return every organisation mention: `text`, `span`, `name` (normalised) and `source`."""
-    return find_names(text, lang, use_ner)[0]
+# --------------------------------------------------------------------------------------------
+# Document context: names that stand where the text's organisations stand.
+
+# Links between the items of a list of bodies, and the articles an item may open with (`und die Gemeinde X`).
+_ITEM_LINKS = frozenset(", og och und and & sowie samt".split())
+_ITEM_ARTICLES = frozenset("die der das den dem the det".split())
+# What may follow the last word of a list item: a link, the end of a clause, or a line break.
+_ITEM_ENDS = frozenset(", og och und and & sowie samt . ; : ) –".split())
 
 
-def find_persons(text: str, lang: str, use_ner: bool = True) -> list[NameItem]:
-    """Return every person mention: `text` (without title), `span`, `name` and `source`."""
-    return find_names(text, lang, use_ner)[1]
+def _with_neighbours(
+    text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
+    ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> list[NameItem]:
+    """Return the organisations with the names listed next to them or put after a person (_list_neighbours)."""
+    extra = _list_neighbours(text, lang, organisations, persons, ner, tokens_at) if CONTEXT_RULES else []
+    return sorted(organisations + extra, key=lambda item: item["span"][0]) if extra else organisations
+
+
+def _list_neighbours(
+    text: str, lang: str, organisations: list[NameItem], persons: list[NameItem],
+    ner: Sequence[tuple[int, int, str]], tokens_at: Callable[[int], tuple[int, _Tokens]],
+) -> list[NameItem]:
+    """Return names listed next to an organisation (`Stadt X und die Gemeinde Y`, `City of X, Y Region and Z`)
+    and employers put after a person (`siger direktør Anna Holm, Fjordvarme Nord.`, `Anna Holm, projektleder, X`).
+
+    Such a name is a body unless something says otherwise: the NER calls it a place, it is a person, a
+    programme, a common-word phrase or a word the text uses as a common noun or a place.
+    """
+    taken = Coverage(len(text))
+    for item in (*organisations, *persons):
+        taken.accept(*item["span"])
+    places, entities, people = Coverage(len(text)), Coverage(len(text)), Coverage(len(text))
+    for start, end, label in ner:
+        (places if label == "LOC" else entities).accept(start, end)
+        if label == "PER":
+            people.accept(start, end)
+    found: list[NameItem] = []
+    # What each anchor may have beside it: a body list items, a person an employer, an `About` heading its body.
+    anchors: list[tuple[tuple[int, int], str]] = [(tuple(item["span"]), "body") for item in organisations]
+    anchors += [(tuple(item["span"]), "person") for item in persons]
+    anchors += [((m.end(), m.end()), "about") for m in _ABOUT_HEADING.finditer(text)]
+    # Taken in text order (popped from the end), so a long text's segments are tokenised again at most once each.
+    anchors.sort(key=lambda anchor: anchor[0][0], reverse=True)
+    while anchors:
+        (anchor_start, anchor_end), kind = anchors.pop()
+        offset, tokens = tokens_at(anchor_start)
+        idx = tokens.idx
+        first = bisect_right(idx, anchor_start - offset) - 1
+        last = bisect_right(idx, anchor_end - offset - 1) - 1
+        if first < 0:
+            continue
+        if kind == "about":
+            spans = (_heading_name(tokens, first),)
+        elif last < first:
+            continue
+        else:
+            spans = (_item_after(tokens, last + 1), _item_before(tokens, first)) if kind == "body" else (_employer_after(tokens, last + 1),)
+        for start, end in spans:
+            if start >= end:
+                continue
+            char_start, char_end = _char_span(tokens, start, end)
+            char_start, char_end = char_start + offset, char_end + offset
+            words = tokens.text[start:end]
+            # A place the NER sees is no body, unless an institutional word names it one (`Gemeinde X`).
+            if taken.overlaps(char_start, char_end) or places.overlaps(char_start, char_end) \
+                    and not (_has_org_word(words, lang) or words[0].lower() in NAMED_HEADS):
+                continue
+            # One word beside a body is as often a noun of an enumeration (`mit Leib und Seele`) or a place:
+            # it needs the NER's own entity on it.
+            if end - start == 1 and not entities.overlaps(char_start, char_end) or words[-1].endswith("-"):
+                continue
+            # A name the NER calls a person and shaped like one (no common word in it) is one, though the person
+            # filters found no cue for it (`Tallåsens Energi` has a common word: a firm).
+            if people.overlaps(char_start, char_end) and all(_is_person_part(word) for word in words) \
+                    and _free_of_common_words(words, lang):
+                continue
+            if not _listed_body(text, words, char_start, lang):
+                continue
+            new = _org_item(text, char_start, char_end, lang, "rule")
+            if new is not None:
+                taken.accept(char_start, char_end)
+                found.append(new)
+                anchors.append(((char_start, char_end), "body"))
+    return found
+
+
+# A heading line `About X` (`Om X`, `Über X`) opens the text's box about a body (`Om Fjordvarme Nord`); closed-class.
+_ABOUT_HEADING = re.compile(r"^[ \t]*(?:Om|About|Über)[ \t]+(?=[A-ZÄÖÜÅÆØ])", re.MULTILINE)
+
+
+def _heading_name(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the name filling the rest of a heading line from token i, or an empty span."""
+    end = _grow_name_right(tokens, i, limit=5)
+    if end == i or end < len(tokens.text) and not (tokens.space[end] and "\n" in tokens.text[end]):
+        return 0, 0
+    return i, end
+
+
+def _employer_after(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of a name closing a person's line or sentence after a comma (and a role), or an empty span.
+
+    `… siger direktør Anna Holm, Fjordvarme Nord.`, `Anna Holm, projektleder, Fjordvarme Nord` (end of line).
+    """
+    texts, lowers, spaces = tokens.text, tokens.lower, tokens.space
+    n = len(texts)
+    if i >= n or texts[i] != ",":
+        return 0, 0
+    j = i + 1
+    # A role between two commas (`projektleder`, `Head of Planning`, `projektleder / project manager`).
+    k = j
+    while k < n and k - j < 5 and not spaces[k] and texts[k] not in (",", ".", ";", ":") and (texts[k][:1].islower() or _is_role_word(texts[k]) or texts[k] == "/"):
+        k += 1
+    if k > j and k < n and texts[k] == "," and any(_is_role_word(text) for text in texts[j:k]):
+        j = k + 1
+    if j < n and lowers[j] in _ITEM_ARTICLES:
+        j += 1
+    end = _grow_name_right(tokens, j, limit=5)
+    if end == j:
+        return 0, 0
+    # The name ends the line or the sentence.
+    if end < n and not (spaces[end] and "\n" in texts[end]) and texts[end] not in (".", ";", ")", "–"):
+        return 0, 0
+    return j, end
+
+
+def _item_after(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the list item after a body ending before token i, or an empty span."""
+    texts, lowers = tokens.text, tokens.lower
+    n = len(texts)
+    if i >= n or lowers[i] not in _ITEM_LINKS:
+        return 0, 0
+    j = i + 1
+    # An article after a conjunction opens the next item (`und die Gemeinde X`); after a comma it may open a
+    # relative clause (`…, die Erfahrungen einbringt`).
+    if j < n and lowers[j] in _ITEM_ARTICLES and lowers[i] != ",":
+        j += 1
+    end = _grow_name_right(tokens, j, limit=4)
+    # A run cut short (by the length limit or a role word) is no whole item, and one word before a lower-case
+    # word is mostly an adjective or a noun of a phrase (`the Finnish housing company`).
+    if end == j or end < n and (_is_name_part(texts[end]) or _is_role_word(texts[end])):
+        return 0, 0
+    if end - j == 1 and end < n and texts[end][:1].islower():
+        return 0, 0
+    return j, end
+
+
+def _item_before(tokens: _Tokens, i: int) -> tuple[int, int]:
+    """Return the token span of the list item before a body starting at token i, or an empty span."""
+    texts, lowers = tokens.text, tokens.lower
+    k = i - 1
+    if k >= 0 and lowers[k] in _ITEM_ARTICLES:
+        k -= 1
+    if k < 1 or lowers[k] not in _ITEM_LINKS:
+        return 0, 0
+    start = _grow_name_left(tokens, k, limit=4)
+    # The second part of a coordinated compound is no item (`Teknik- og Miljøforvaltning`).
+    if start == k or start >= 2 and lowers[start - 1] in _ITEM_LINKS and texts[start - 2].endswith("-"):
+        return 0, 0
+    # The item opens the list: a line, a sentence, a clause or a list link stands before it (an article may).
+    before = start - 1
+    if before >= 0 and lowers[before] in _ITEM_ARTICLES:
+        before -= 1
+    if before >= 0 and not (tokens.space[before] and "\n" in texts[before]) and lowers[before] not in _ITEM_ENDS \
+            and not (lowers[before][:1].islower() and lowers[before].isalpha()):
+        return 0, 0
+    return start, k
+
+
+def _listed_body(text: str, words: list[str], start: int, lang: str) -> bool:
+    """Return True if a list item next to a body can be a body: no person, programme, common phrase or place."""
+    surface = " ".join(words)
+    lowers = [word.lower() for word in words]
+    if all(lower in STOPWORDS for lower in lowers) or surface.lower() in UNNAMED_REFERENCES or surface.lower() in NOT_STANDALONE_ORGS:
+        return False
+    if _is_programme(words) or _looks_like_person(words):
+        return False
+    # Words in capitals longer than an acronym are shouted text (`BOLIGEN, HAVEN OG VEJEN`), not a name.
+    if any(word.isupper() and len(word) >= MIN_SHOUTED_WORD for word in words):
+        return False
+    if _after_programme_word(text, start) or surface in _project_names(text) or surface in _programme_acronyms(text):
+        return False
+    if _common_phrase(surface, lang, heading=False):
+        return False
+    if len(words) == 1:
+        # A common word of the language alone is a noun (German capitalises every noun: `Erfahrungen`).
+        if lowers[0] in common_words(lang):
+            return False
+        return _plausible_single_org(text, words[0], start, lang) and not _used_as_place_elsewhere(text, words[0], start, lang)
+    return not any(_used_as_place_elsewhere(text, word, start, lang) for word in words[:1])
 
 
 def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
@@ -1703,6 +2049,28 @@ def _acting_regions_only(text: str, items: list[dict]) -> list[dict]:
         previous_dropped_end = -1
         kept.append(item)
     return kept
+
+
+def _not_named_elsewhere(text: str, persons: list[NameItem], organisations: list[NameItem]) -> list[NameItem]:
+    """Return the persons whose name the text does not use for an organisation or a project at another place.
+
+    One text uses one name for one thing: `Stiftelsen Karin Dahl` or `projektet Karin Dahl` elsewhere makes the
+    bare `Karin Dahl` the foundation's or the project's.
+    """
+    if not CONTEXT_RULES or not persons:
+        return persons
+    # Every run of up to MAX_PERSON_WORDS words of every distinct organisation name: one set lookup per person
+    # (searching all the names for each person was quadratic on a long text).
+    runs: set[str] = set()
+    for name in {item["name"] for item in organisations}:
+        words = name.split()
+        runs.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_PERSON_WORDS) + 1))
+    projects = _project_names(text)
+    return [item for item in persons if item["name"] not in projects and item["name"] not in runs]
+
+
+# A person's name has at most this many words (a given name, middle names or initials, a surname, particles).
+MAX_PERSON_WORDS = 6
 
 
 def _line_pieces(text: str, spans: tuple[tuple[int, int, str], ...], label: str) -> list[tuple[int, int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Letters that case-insensitive matching pairs with an ASCII or Nordic letter although str.lower() does
 # not turn them into it (dotted and dotless i, long s) or only by the full mapping (Kelvin and Ångström
@@ -12,9 +12,19 @@ from collections.abc import Iterable
 CASE_EXOTIC = frozenset("\u0130\u0131\u017f\u212a\u212b")
 
 
+_CASE_EXOTIC_LETTERS = tuple(sorted(CASE_EXOTIC))
+
+
 def has_case_exotic(text: str) -> bool:
-    """Return True when text holds a letter of CASE_EXOTIC."""
-    return not CASE_EXOTIC.isdisjoint(text)
+    """Return True when text holds a letter of CASE_EXOTIC.
+
+    One substring test per letter: each is a search in C (none at all in a text of characters below U+0100),
+    where a set test hashes every character of the text.
+    """
+    for letter in _CASE_EXOTIC_LETTERS:
+        if letter in text:
+            return True
+    return False
 
 
 def longest_first(words: Iterable[str]) -> str:
@@ -26,18 +36,21 @@ def longest_first(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=lambda word: (-len(word), word)))
 
 
-def matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: list[int], pattern_at: Callable[[int], re.Pattern[str]] | None = None
+) -> list[re.Match[str]]:
     """Return what pattern.finditer(text) returns, given sorted offsets that include every possible match start.
 
     Python's re cannot skip ahead on a pattern that starts with a lookbehind or a long case-insensitive
     word list, so finditer tries it at every offset; a cheap scan for the few places a match can start
-    (a digit, an "@") and pattern.match there gives the same matches many times faster.
+    (a digit, an "@") and pattern.match there gives the same matches many times faster. pattern_at(offset),
+    where given, names the pattern to try at an offset instead (one whose alternatives can start there).
     """
     matches = []
     end = 0
     for start in starts:
         if start >= end:
-            match = pattern.match(text, start)
+            match = (pattern_at(start) if pattern_at else pattern).match(text, start)
             if match:
                 matches.append(match)
                 end = match.end()

@@ -327,3 +327,34 @@ def test_word_matches_from_postings_equal_whoosh_matchers(segmented_index, monke
     assert segmented_index.word_matches(plan, ids) == fast
     counts = [count for count, _ in fast.values()]
     assert fast["unknown"] == (0, False) and max(counts) >= 2 and min(counts[:-1]) >= 1
+
+
+def test_postings_made_ahead_write_the_bytes_the_writer_makes_itself(tmp_path):
+    # An extraction worker analyses a record's text (index_postings); update(analysed=...) then only adds the
+    # postings, and the index files are those of analysing the text in the writer.
+    from hitta.index.analysis import TermPositions
+    from hitta.index.fulltext import TextPostings, index_postings
+
+    records = generated_records(300, seed=5)
+    records[7]["language"] = "en"  # content_xx: the plain analyser
+    records[8]["text"] = " ".join(["energi"] * 300)
+    records[8]["id"] = "energi-300"
+    analysed = {record["id"]: index_postings(record) for record in records}
+    assert analysed[records[7]["id"]].analyzer == ("plain",)
+
+    def build(home, made):
+        index = FullTextIndex(home)
+        for start in range(0, 300, 100):
+            assert index.update(records[start : start + 100], analysed=made) == 100
+        index.update(records[:2], delete_ids=[records[50]["id"]], analysed=made)
+        return _segment_files(index.directory)
+
+    expected = build(tmp_path / "writer", None)
+    assert build(tmp_path / "ahead", analysed) == expected
+    # The postings given are what gets written (one term each here) ...
+    one_term = {key: TextPostings(made.analyzer, [b"ett"], [TermPositions().encode([0])], [1])
+                for key, made in analysed.items()}
+    assert build(tmp_path / "given", one_term) != expected
+    # ... unless another analyser than the field's made them: then the writer analyses the text.
+    other = {key: TextPostings(("language", "xx"), made.terms, made.encoded, made.counts) for key, made in one_term.items()}
+    assert build(tmp_path / "other", other) == expected

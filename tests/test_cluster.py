@@ -225,9 +225,10 @@ def fail_or_die(texts: list[str]) -> list[str]:
     return [f"extraction failed (ValueError: {text})" if "raise" in text else text.upper() for text in texts]
 
 
-def worker_setup(dask_worker: Any) -> tuple[str | None, bool]:
-    """What a worker process runs with: the malloc trim threshold its nanny gave it, and the profiler."""
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), "profile" in dask_worker.periodic_callbacks
+def worker_setup(dask_worker: Any) -> tuple[str | None, bool, float]:
+    """What a worker process runs with: the malloc trim threshold its nanny gave it, the profiler, the system monitor's period (ms)."""
+    monitor = dask_worker.periodic_callbacks["monitor"].callback_time
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), "profile" in dask_worker.periodic_callbacks, monitor
 
 
 def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_path):
@@ -241,8 +242,10 @@ def test_a_batch_that_keeps_killing_workers_fails_only_the_text_that_kills(tmp_p
             assert batch.result() is outcomes  # every text of the batch asks; the batch runs once
             # distributed's debugging log of recent messages would hold the texts of past batches
             assert executor.client.scheduler_comm.recent_message_log.maxlen == 0
-            # --cluster local workers run as local ones do: glibc's malloc thresholds, no profiler
-            assert set(executor.client.run(worker_setup).values()) == {(None, False)}
+            # --cluster local workers run as local ones do: glibc's malloc thresholds, no profiler; the
+            # system monitor samples every 10 s, as the scheduler's in this process
+            assert set(executor.client.run(worker_setup).values()) == {(None, False, 10_000)}
+            assert executor.cluster.scheduler.periodic_callbacks["monitor"].callback_time == 10_000
         finally:
             executor.shutdown()
     assert outcomes[0] == "SV" and outcomes[3] == "DA"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import phonenumbers
 import pytest
 
 from hitta.pipeline import contacts
@@ -237,6 +238,25 @@ def test_odd_input_never_raises(text: str) -> None:
 def test_gated_email_and_phone_shape_matching_finds_what_a_full_scan_finds(text: str) -> None:
     assert [m.span() for m in contacts._email_matches(text)] == [m.span() for m in contacts._EMAIL.finditer(text)]
     assert [m.span() for m in contacts._phone_shapes(text)] == [m.span() for m in contacts._PHONE_SHAPE.finditer(text)]
+
+
+# The matcher passes over candidates with too few digits to be valid (speed): the library's own matcher finds the
+# same numbers, here on candidates of every length up to a valid number and around it.
+@pytest.mark.parametrize("region", ["SE", "DK", "DE", "NO", "GB", "ZZ"])
+def test_phone_matcher_finds_what_the_library_matcher_finds(region: str) -> None:
+    text = (
+        "1 12 123 1234 12345 123456 1234567 12345678 08-12 34 5 040-159 97 51 +45 33 66 33 66 +4 +45 1 +49 (0) 228 "
+        "570-083 0049 228 57 0049 1 3366 33 66 00 45 3366 3366 0228/216-246 1-800-FLOWERS 030 1234 x12 "
+        "tlf. 33 66 33 66, Tel. 0221 123456, år 2024, 2014-2020, 12 500 000 kr, +46 8 123 456 78, \uff0b46 8 1234567, "
+        "the shortest valid numbers of some regions: 0208509 (SE), 06586 (NO), 1697 (DE)"
+    )
+
+    def found(matches: Any) -> list[tuple[int, int, str]]:
+        return [(m.start, m.end, phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)) for m in matches]
+
+    fast = found(contacts._PhoneMatcher(text, region))
+    assert fast == found(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
+    assert fast  # the text holds valid numbers of every region (ZZ: those with a plus)
 
 
 def _role_before_by_scan(text: str, window_start: int, start: int) -> tuple[int, int] | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hitta.pipeline import dates
 from hitta.pipeline.dates import find_dates
@@ -164,6 +166,21 @@ def test_odd_input_never_raises(text: str) -> None:
     ],
 )
 def test_gated_date_matching_finds_what_a_full_scan_finds(text: str) -> None:
+    assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
+
+
+DATE_PIECES = st.sampled_from(
+    [" ", "\u00a0", ",", ", ", "Mai", "juni", "Freitag", "den", "x", "²", "_", "3", "18.", "2020", "-", "/", "\n",
+     "Q3", "kvartal", "abcdefghijklmnopqrstuvwxyz"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DATE_PIECES, max_size=25).map("".join))
+def test_word_before_digit_reads_what_the_pattern_finds(text: str) -> None:
+    for position in range(len(text) + 1):
+        lead = dates._WORD_BEFORE_DIGIT.search(text, max(0, position - dates._NAME_LEAD_MAX), position)
+        assert dates._word_before_digit(text, position) == (lead.group(1) if lead else "")
     assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
 
 
@@ -331,3 +348,20 @@ def test_longest_first_alternation_takes_the_longest_word(words, text, longest):
 
     assert re.match(longest_first(words), text).group() == longest
     assert longest_first(words) == longest_first(reversed(words))
+
+
+# English writes the month before the day, also without a year (which then comes from the text); a lower-case
+# `may` and another language's month before a number are no date.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Published 3 January 2024. The hearing on March 12 is open.", [("3 January 2024", "2024-01-03", None),
+                                                                            ("March 12", "2024-03-12", None)]),
+        ("en", "Published 3 January 2024. From March 12 to April 3 the hall is shut.",
+         [("3 January 2024", "2024-01-03", None), ("From March 12 to April 3", "2024-03-12", "2024-04-03")]),
+        ("en", "Published 2024. Members may 5 times a year vote.", []),
+        ("de", "Im Jahr 2024: Mai 12 Teilnehmer kamen.", [("2024", "2024", None)]),
+    ],
+)
+def test_english_month_and_day_without_a_year(lang, text, expected):
+    assert [(d["text"], d["start"], d["end"]) for d in find_dates(text, lang)] == expected

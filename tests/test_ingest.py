@@ -190,3 +190,32 @@ def test_a_text_failing_in_a_batch_fails_alone(tmp_path, monkeypatch):
     (failure,) = summary.failures
     assert failure.path.endswith("broken_002.txt")
     assert failure.reason == "extraction failed (ValueError: cannot read this one); rerun with --debug for the traceback"
+
+
+def index_contents(home: Path) -> dict:
+    """Return every indexed (field, term) with each document id's positions (or weight), read from the index."""
+    from hitta.index.fulltext import FullTextIndex
+
+    index = FullTextIndex(home)
+    with index._searching() as searcher:
+        reader = searcher.reader()
+        ids = reader.column_reader("id")
+        contents = {}
+        for field, term in reader.all_terms():
+            postings = reader.postings(field, term)
+            kind = "positions" if postings.supports("positions") else "weight"
+            contents[(field, term)] = {ids[docnum]: value for docnum, value in postings.items_as(kind)}
+        return contents
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_workers_postings_index_what_a_reindex_does(runner, tmp_path, workers):
+    # Ingest adds the postings the extraction workers made of each text; a reindex analyses the texts itself.
+    home = tmp_path / "home"
+    result = runner.invoke(cli, ["--home", str(home), "ingest", str(SAMPLES_DIR), "--workers", workers, "-q"])
+    assert result.exit_code == 0, result.output
+    ingested = index_contents(home)
+    assert len(ingested) > 1000
+    result = runner.invoke(cli, ["--home", str(home), "reindex"])
+    assert result.exit_code == 0, result.output
+    assert index_contents(home) == ingested

@@ -274,3 +274,54 @@ def test_spelling_vote(text, expected):
 )
 def test_bokmal_and_danish_lines(text, allowed):
     assert detect_line(text)[0] in allowed
+
+
+def test_classifier_scores_of_many_texts_equal_each_alone() -> None:
+    # The feature keys are sorted in runs of whole texts (SORT_RUN_CHARS): several runs, a text longer than a run,
+    # empty texts at the ends and in between.
+    import numpy as np
+
+    from hitta.pipeline.language import SORT_RUN_CHARS, _classifier_scores
+
+    texts = ["", SV_PARAGRAPH, "x", DE_PARAGRAPH * 10, "", *BOKMAAL, LINES[3][1] * 3, "Ål 7 ÅL", ""]
+    assert len(DE_PARAGRAPH * 10) > SORT_RUN_CHARS and sum(map(len, texts)) > 3 * SORT_RUN_CHARS
+    together = _classifier_scores(texts)
+    assert np.array_equal(together, np.vstack([_classifier_scores([text]) for text in texts]))
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("https://www.kommun.se/bygga-bo/detaljplaner.html?visa=alla", "kommun bygga bo detaljplaner visa alla"),
+        ("http://example.org", "example"),
+        ("www.stadt.de/rathaus/", "stadt rathaus"),
+        ("https://anna@intranet.kommune.no:8443/saker/2021/vedtak.pdf#side-3", "intranet kommune saker vedtak side"),
+        ("https://de.wikipedia.org/wiki/Straßenbahn_Leipzig", "de wikipedia wiki Straßenbahn Leipzig"),
+    ],
+)
+def test_url_words(url: str, words: str) -> None:
+    from hitta.pipeline.language import url_words
+
+    assert url_words(url) == words
+
+
+@pytest.mark.parametrize(
+    "expected, line",
+    [
+        ("sv", "https://www.kommun.se/nyheter/2021/ny-forskola-byggs-i-norra-delen-av-staden"),
+        ("de", "Siehe https://www.stadt.de/rathaus/buergerservice/anmeldung-einer-wohnung.html"),
+        ("en", "http://www.example.com/news/local-council-approves-new-bridge-over-the-river.html"),
+    ],
+)
+def test_a_line_that_is_only_a_url_is_decided_by_its_words(expected: str, line: str) -> None:
+    assert detect_line(line)[0] == expected
+
+
+@pytest.mark.parametrize("line", ["_" * 45, "-----=====-----=====-----", "https://x.se/a1/b2 42", "info@kommun.se www.kommun.se"])
+def test_a_line_without_words_stays_undetermined(line: str) -> None:
+    assert detect_line(line) == (UNDETERMINED, 0.0)
+
+
+def test_a_url_paragraph_adds_no_language_to_a_document() -> None:
+    text = f"{SV_PARAGRAPH}\n\nhttp://www.example.com/news/local-council-approves-new-bridge-over-the-river.html"
+    assert detect_language(text).languages == [{"language": "sv", "share": 1.0}]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hitta.pipeline import names
-from hitta.pipeline.names import find_names, find_organisations, find_persons, normalise_name
+from hitta.pipeline.names import find_names, normalise_name
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "samples").glob("*.txt"))
 SAMPLE_LANGUAGES = {"000": "sv", "001": "da", "002": "de", "003": "da", "004": "de"}
@@ -18,12 +18,12 @@ SAMPLE_LANGUAGES = {"000": "sv", "001": "da", "002": "de", "003": "da", "004": "
 
 def org_texts(text: str, lang: str) -> set[str]:
     """Return the distinct organisation surfaces found by the rules."""
-    return {item["text"] for item in find_organisations(text, lang, use_ner=False)}
+    return {item["text"] for item in find_names(text, lang, use_ner=False)[0]}
 
 
 def person_texts(text: str, lang: str) -> set[str]:
     """Return the distinct person surfaces found by the rules."""
-    return {item["text"] for item in find_persons(text, lang, use_ner=False)}
+    return {item["text"] for item in find_names(text, lang, use_ner=False)[1]}
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_ignores_non_persons(lang, text):
 
 def test_person_text_and_span_leave_out_the_title():
     text = "erklärt Dr. Stephanie Arens, Leiterin des Programms"
-    [person] = find_persons(text, "de", use_ner=False)
+    [person] = find_names(text, "de", use_ner=False)[1]
     assert person["text"] == person["name"] == "Stephanie Arens"
     assert text[person["span"][0]:person["span"][1]] == "Stephanie Arens"
     assert person["source"] == "rule"
@@ -122,7 +122,7 @@ def test_person_text_and_span_leave_out_the_title():
 
 def test_organisation_span_leaves_out_the_genitive():
     text = "Detta ingår i Tillväxtverkets arbete."
-    [org] = find_organisations(text, "sv", use_ner=False)
+    [org] = find_names(text, "sv", use_ner=False)[0]
     assert org == {"text": "Tillväxtverket", "span": [14, 28], "name": "Tillväxtverket", "source": "rule"}
 
 
@@ -154,7 +154,7 @@ def test_normalise_name(name, lang, expected):
 def test_item_text_is_its_span_in_samples(path):
     text = path.read_text(encoding="utf-8")
     lang = SAMPLE_LANGUAGES[path.stem[:3]]
-    items = find_organisations(text, lang, use_ner=False) + find_persons(text, lang, use_ner=False)
+    items = find_names(text, lang, use_ner=False)[0] + find_names(text, lang, use_ner=False)[1]
     assert items
     for item in items:
         start, end = item["span"]
@@ -164,7 +164,7 @@ def test_item_text_is_its_span_in_samples(path):
 
 @pytest.mark.parametrize("lang", ["nb", "en", "nl", "und", "xx"])
 def test_any_language_code_works(lang):
-    assert find_organisations("Husbanken og Region Nordland samarbeider.", lang, use_ner=False)
+    assert find_names("Husbanken og Region Nordland samarbeider.", lang, use_ner=False)[0]
 
 
 TEXT = "Kontakt: Tine Nielsen\nSorø Kommune og Grøn Fremtid arbejder med Vestby, sagde Poul. Han bor i Vestby."
@@ -192,19 +192,19 @@ def fake_ner(monkeypatch):
 
 
 def test_ner_merge_keeps_rules_and_adds_only_new_items(fake_ner):
-    orgs = find_organisations(TEXT, "da")
+    orgs, persons = find_names(TEXT, "da")
     assert [(item["text"], item["source"]) for item in orgs] == [("Sorø Kommune", "rule"), ("Grøn Fremtid", "ner")]
-    persons = find_persons(TEXT, "da")
     assert [(item["text"], item["source"]) for item in persons] == [("Tine Nielsen", "rule")]
 
 
 def test_use_ner_false_ignores_the_model(fake_ner):
-    assert [item["source"] for item in find_organisations(TEXT, "da", use_ner=False)] == ["rule"]
+    # `Grøn Fremtid` is found by the list rule (listed beside `Sorø Kommune`), not taken from the model.
+    assert {item["source"] for item in find_names(TEXT, "da", use_ner=False)[0]} == {"rule"}
 
 
 def test_missing_ner_model_means_rules_only():
     # No model is shipped for this code, so the NER contributes nothing.
-    assert find_organisations("Sorø Kommune", "qq") == find_organisations("Sorø Kommune", "qq", use_ner=False)
+    assert find_names("Sorø Kommune", "qq")[0] == find_names("Sorø Kommune", "qq", use_ner=False)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +300,26 @@ def test_fast_scans_equal_the_plain_patterns_on_any_text(text, surface):
     assert names._place_words(text) == plain_place_words(text)
 
 
+SCAN_PIECES = st.sampled_from([
+    "projekt", "Projekter", "PROGRAM", "programmet", "İ", "ſ", "-", "--", " ", "\n", "(", ")", " (", "EUDP", "SE9+",
+    "AB", "Ä", "x", "_", "1", "+", "Stadt", "/", "a-", ":", "›", "Grøn",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SCAN_PIECES, max_size=30).map("".join), st.sampled_from(["projekt", "ab", "x", "a-b", "stadt", ""]))
+def test_scans_before_anchors_equal_the_patterns_over_the_whole_text(text, word):
+    assert [m.span() for m in names._project_words(text)] == [m.span() for m in names._PROJECT_WORD.finditer(text)]
+    after = {m.group(2): m.group(1) for m in names._ACRONYM_AFTER.finditer(text)}
+    before = {m.group(1): m.group(2) for m in names._ACRONYM_BEFORE.finditer(text)}
+    everything = lambda words: True  # noqa: E731 - every acronym, not only a programme's
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(names, "_is_programme", everything)
+        assert names._programme_acronyms(text) == frozenset(after) | frozenset(before)
+    plain_alone = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+    assert names._written_alone(text, word) == plain_alone
+
+
 # --------------------------------------------------------------------------------------------
 # The extraction pipeline's components (one Doc, the model's tokens) find what find_names finds on the
 # text alone (its own tokens, the NER's spans asked apart).
@@ -386,10 +406,10 @@ def test_long_texts_are_read_in_segments_with_the_same_items(monkeypatch):
     paragraphs = [f"{LINEAR_LINE}\nKontakt: Lena Berg, Region Gotland (RG), {i} lena@gotland.se" for i in range(40)]
     text = "\n\n".join(paragraphs)
     monkeypatch.setattr(names, "_ner_spans", _line_ner)
-    whole = find_organisations(text, "sv"), find_persons(text, "sv")
+    whole = find_names(text, "sv")
     monkeypatch.setattr(names, "SEGMENT_CHARS", 2_000)
     assert len(names._segments(text)) > 5
-    assert (find_organisations(text, "sv"), find_persons(text, "sv")) == whole
+    assert find_names(text, "sv") == whole
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,8 +468,8 @@ def _kept_from_ner(monkeypatch, text: str, lang: str, surface: str, label: str) 
     """Return True if an NER span of `surface` with this label survives as an item of its type."""
     start = text.index(surface)
     monkeypatch.setattr(names, "_ner_spans", lambda text, lang: [(start, start + len(surface), label)])
-    finder = find_organisations if label == "ORG" else find_persons
-    return surface in {item["text"] for item in finder(text, lang)}
+    organisations, persons = find_names(text, lang)
+    return surface in {item["text"] for item in (organisations if label == "ORG" else persons)}
 
 
 def test_ner_organisations_with_a_name_are_kept(monkeypatch):
@@ -499,4 +519,4 @@ def test_ner_compounds_of_a_name_and_an_institution(lang, text, surface, kept, m
     ],
 )
 def test_regions_named_only_as_geography_are_no_organisations(lang, text, expected):
-    assert [item["text"] for item in find_organisations(text, lang, use_ner=False)] == expected
+    assert [item["text"] for item in find_names(text, lang, use_ner=False)[0]] == expected

@@ -21,7 +21,7 @@ from hitta.pipeline.contacts import find_emails, find_phones, group_contacts
 from hitta.pipeline.dates import find_dates
 from hitta.pipeline.language import detect_language
 from hitta.pipeline.money import find_budgets
-from hitta.pipeline.names import find_organisations, find_persons
+from hitta.pipeline.names import find_names
 from hitta.pipeline.read import decode_bytes, html_to_text
 
 # --------------------------------------------------------------------------------------------
@@ -352,8 +352,8 @@ def test_find_phones_are_e164(text: str, lang: str) -> None:
 @given(EXTRACTOR_TEXT, LANGS)
 @example("Kontakt: Tine Ane Nielsen, projektleder i Københavns Kommune (KK), tlf. 33 66 33 66", "da")
 @example("Dr. Anna von der Berg, Stadt Köln GmbH", "de")
-def test_find_organisations_and_persons_without_ner_keep_the_contract(text: str, lang: str) -> None:
-    for items in (find_organisations(text, lang, use_ner=False), find_persons(text, lang, use_ner=False)):
+def test_find_names_without_ner_keeps_the_contract(text: str, lang: str) -> None:
+    for items in find_names(text, lang, use_ner=False):
         assert_items_in_text(items, text)
         for item in items:
             assert isinstance(item["name"], str) and item["name"].strip(), item
@@ -365,8 +365,8 @@ def test_find_organisations_and_persons_without_ner_keep_the_contract(text: str,
 @example("Projektleder Tine Ane Nielsen fra Københavns Kommune og Realdania har fået 5 mio. kr.", "da")
 @example("Projektledare Anna Svensson på Malmö stad och Region Skåne leder Case Sofielund.", "sv")
 @example("Dr. Jürgen Müller von der Stadt Köln leitet das Projekt mit der EU-Kommission.", "de")
-def test_find_organisations_and_persons_with_ner_keep_the_contract(text: str, lang: str) -> None:
-    for items in (find_organisations(text, lang), find_persons(text, lang)):
+def test_find_names_with_ner_keeps_the_contract(text: str, lang: str) -> None:
+    for items in find_names(text, lang):
         assert_items_in_text(items, text)
         for item in items:
             assert item["source"] in ("rule", "ner"), item
@@ -378,10 +378,9 @@ def test_find_organisations_and_persons_with_ner_keep_the_contract(text: str, la
 @example("Kontakt\nAnna Svensson\nProjektledare, Malmö stad\nanna.svensson@malmo.se\n040-34 10 00", "sv")
 @example("Tine Ane Nielsen\nTine Ane Nielsen, tlf. 33 66 33 66\nbw6v@okf.kk.dk", "da")
 def test_group_contacts_points_at_extracted_items(text: str, lang: str) -> None:
-    persons = find_persons(text, lang, use_ner=False)
+    organisations, persons = find_names(text, lang, use_ner=False)
     emails = find_emails(text)
     phones = find_phones(text, lang)
-    organisations = find_organisations(text, lang, use_ner=False)
     contacts = group_contacts(text, persons, emails, phones, organisations)
     addresses = {item["address"] for item in emails}
     numbers = {item["e164"] for item in phones}
@@ -409,10 +408,10 @@ def test_group_contacts_survives_persons_with_broken_spans(persons: list[dict[st
 # Regression (fixed 2026-11-22): names._doc tokenises the whole text with a blank spaCy pipeline whose
 # max_length is 1,000,000: a longer text raises ValueError E088 and ingest drops the whole document
 # ('extraction failed')
-@pytest.mark.parametrize("extractor", [find_organisations, find_persons])
-def test_names_accept_texts_over_a_million_characters(extractor: Callable[..., list[dict[str, Any]]]) -> None:
+def test_names_accept_texts_over_a_million_characters() -> None:
     text = "Kontakt: Anna Svensson, Malmö stad\n" + "\n" * 1_000_000
-    assert_items_in_text(extractor(text, "sv", use_ner=False), text)
+    for items in find_names(text, "sv", use_ner=False):
+        assert_items_in_text(items, text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,8 +440,8 @@ EXTRACTORS: dict[str, tuple[Callable[[str], Any], int]] = {
     "find_dates": (lambda text: find_dates(text, "de"), LINE),
     "find_emails": (find_emails, LINE),
     "find_phones": (lambda text: find_phones(text, "sv"), LINE),
-    "find_organisations": (lambda text: find_organisations(text, "de", use_ner=False), LINE // 5),
-    "find_persons": (lambda text: find_persons(text, "sv", use_ner=False), LINE // 5),
+    "find_names de": (lambda text: find_names(text, "de", use_ner=False), LINE // 5),
+    "find_names sv": (lambda text: find_names(text, "sv", use_ner=False), LINE // 5),
     "clean_text": (clean_text, LINE),
     "html_to_text": (html_to_text, LINE),
     # Regression: its URL/e-mail pattern once retried from every character of a long run (11 s on 50,000 digits).
@@ -520,10 +519,10 @@ def test_ner_organisation_filters_are_not_quadratic(monkeypatch: pytest.MonkeyPa
     spans = tuple((start, start + len(word), "ORG") for start, word in zip(offsets, words))
     quarter = len("".join(pieces[:150]))
     monkeypatch.setattr(names, "_ner_spans", lambda text, lang: tuple(s for s in spans if s[1] <= len(text)))
-    find_organisations("samarbejdet med Kommunen", "da")  # warm-up: pipelines and matchers
+    find_names("samarbejdet med Kommunen", "da")[0]  # warm-up: pipelines and matchers
     found: list[list[dict[str, Any]]] = []
-    small = cpu_seconds(lambda: find_organisations(text[:quarter], "da"))
-    large = cpu_seconds(lambda: found.append(find_organisations(text, "da")))
+    small = cpu_seconds(lambda: find_names(text[:quarter], "da")[0])
+    large = cpu_seconds(lambda: found.append(find_names(text, "da")[0]))
     assert_items_in_text(found[0], text)
     assert grows_linearly(small, large), f"150 names {small:.3f} s, 600 names {large:.3f} s CPU"
 
@@ -550,9 +549,9 @@ CONTEXT = st.sampled_from(
 
 def _record_for(text: str, lang: str) -> dict[str, Any]:
     """Return a record dict as build_record makes it, rules only (no language detection, no NER)."""
-    persons = find_persons(text, lang, use_ner=False)
+    persons = find_names(text, lang, use_ner=False)[1]
     emails, phones = find_emails(text), find_phones(text, lang)
-    organisations = find_organisations(text, lang, use_ner=False)
+    organisations = find_names(text, lang, use_ner=False)[0]
     return {
         "id": "0" * 16, "title": text.splitlines()[0] if text.strip() else "", "text": text,
         "organisations": organisations, "persons": persons, "budgets": [], "dates": [], "emails": emails,

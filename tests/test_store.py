@@ -428,3 +428,41 @@ def test_a_store_from_a_newer_hitta_is_refused_and_an_older_one_migrated(tmp_pat
         db.execute("DELETE FROM meta WHERE name = 'schema_version'")
     with Store(home) as store:  # a store from before the version row: migrated, version written
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+
+
+def test_a_large_records_equal_strings_decode_as_one_object():
+    # json_loads_shared shares equal values as extraction did (pipeline.entities.share_strings); json.loads does not.
+    from hitta.corpus.store import json_loads_shared
+
+    data = json.dumps({"persons": [{"text": "Anna " + "Berg", "name": "Anna Berg"}] * 3, "title": "Anna Berg"})
+    decoded = json_loads_shared(data)
+    assert decoded == json.loads(data)
+    assert decoded["persons"][0]["text"] is decoded["persons"][2]["name"] is decoded["title"]
+    assert json.loads(data)["persons"][0]["text"] is not json.loads(data)["persons"][2]["name"]
+
+
+def test_a_row_made_in_a_worker_stores_what_put_record_stores(tmp_path):
+    # Extraction workers send RecordRow.of(record) (pickled); the store writes it as put_record writes the dict.
+    import pickle
+    import sqlite3
+
+    from hitta.corpus.store import RecordRow
+
+    record = make_record("Malmö stad och Region Skåne, 2 miljoner kronor.", "a.txt",
+                         organisations=[ORG, {**ORG, "span": [20, 35]}, {"text": "Region Skåne", "span": [15, 27], "name": "Region Skåne", "source": "ner"}])
+    record["sources"] = ["a.txt", "b.txt"]
+    row = pickle.loads(pickle.dumps(RecordRow.of(record)))
+    assert row.entities == [(record["id"], "organisations", "Tillväxtverket", "tillväxtverket"),
+                            (record["id"], "organisations", "Region Skåne", "region skåne")]
+
+    def stored(home, put):
+        with Store(home) as store, store.transaction():
+            put(store)
+        db = sqlite3.connect(home / "hitta.db")
+        return [db.execute(query).fetchall() for query in (
+            "SELECT id, title, language, data FROM records", "SELECT * FROM entities ORDER BY type, key",
+            "SELECT path, record_id, position FROM sources ORDER BY path")]
+
+    expected = stored(tmp_path / "dict", lambda store: store.put_record(record))
+    assert stored(tmp_path / "row", lambda store: store.put_row(row)) == expected
+    assert json.loads(expected[0][0][3]) == {k: v for k, v in record.items() if k not in ("source", "sources")}
