@@ -20,6 +20,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+from langid_accuracy import ACCEPTED, read_lines
+
 from hitta.pipeline.language import MIN_LETTERS, count_letters, detect_lines
 
 FILES = ("sv", "da", "de", "nb", "en", "nl")
@@ -32,8 +34,7 @@ def line_sets(shared: Path) -> dict[str, list[tuple[str, str]]]:
     """Return the (file name, line) pairs of the sets A, B and rest."""
     sets: dict[str, list[tuple[str, str]]] = {"A": [], "B": [], "rest": []}
     for name in FILES:
-        text = (shared / "corpora" / "langid" / f"{name}.txt").read_text(encoding="utf-8")
-        lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= MIN_CHARS]
+        lines = [line for line in read_lines(shared / "corpora" / "langid" / f"{name}.txt") if len(line) >= MIN_CHARS]
         for number, line in enumerate(lines[:REST_END]):
             sets["AB"[number % 2] if number < LINES else "rest"].append((name, line))
     return sets
@@ -52,7 +53,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for key in ("A", "B", "A+B", "rest"):
         rows = [row for part in key.split("+") for row in results[part]]
-        right = [code in ({"nb", "no"} if name == "nb" else {name}) for name, _, code in rows]
+        right = [code in ACCEPTED.get(name, {name}) for name, _, code in rows]
         wordless = [count_letters(line) < MIN_LETTERS for _, line, _ in rows]
         nb = sum(name == "nb" for name, _, _ in rows)
         nb_da = sum(name == "nb" and code == "da" for name, _, code in rows)
@@ -62,7 +63,7 @@ def main() -> None:
               f"{sum(others) / len(others):.4f} | " + ", ".join(f"{k} {v}" for k, v in wrong.most_common()) + " |")
     if args.errors:
         for (name, line, code) in results[args.errors]:
-            if code not in ({"nb", "no"} if name == "nb" else {name}):
+            if code not in ACCEPTED.get(name, {name}):
                 print(f"{name}->{code}\t{line}")
 
 

@@ -174,9 +174,7 @@ def entities_of(doc: Doc) -> Entities:
 def _shared_entities(lists: dict[str, list[Any]]) -> Entities:
     """Return the seven entity lists as Entities (ENTITY_TYPES order), equal strings shared across them."""
     shared: dict[str, str] = {}
-    items = {key: share_strings(lists[key], shared)
-             for key in ("organisations", "persons", "emails", "phones", "budgets", "dates", "contacts")}
-    return Entities(**{key: items[key] for key in ENTITY_TYPES})  # type: ignore[typeddict-item]
+    return Entities(**{key: share_strings(lists[key], shared) for key in ENTITY_TYPES})  # type: ignore[typeddict-item]
 
 
 def extract_entities(text: str, lang: str, use_ner: bool = True) -> Entities:

@@ -83,10 +83,10 @@ CLASSIFIER_FILE = Path(__file__).parent / "langid" / "scandi.npz"
 # Stored with the weights too; the loader rebuilds the feature hashing from the stored copy.
 VECTORIZER_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": [1, 5], "n_features": 2**18}
 
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 # The lookbehind starts an address only at the beginning of a run: without it the regex retries from
 # every character of a long run of word characters and dots (quadratic time).
-_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
+_URL_OR_EMAIL = re.compile(_URL.pattern + r"|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
 # A URL's host (after the scheme, up to the path, query or fragment) and the rest.
 _URL_HOST = re.compile(r"(?:https?://)?([^/?#]*)(.*)", re.DOTALL)
 _LETTER_RUN = re.compile(r"[^\W\d_]+")

@@ -84,7 +84,6 @@ def given_names(corpora: Path, lang: str) -> list[str]:
     )
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
