@@ -140,12 +140,15 @@ NAME_CONNECTORS = frozenset("og och und and for för für of i de der des du la 
 LOCATIVE_PREPOSITIONS = ("i", "in", "im", "på", "aus", "nach", "från", "fra", "till", "til", "ved", "vid", "bei", "um", "at", "near")
 _LOCATIVES = frozenset(LOCATIVE_PREPOSITIONS)
 _LOCATIVES_WITHOUT_AT = _LOCATIVES - {"at"}  # Danish and Norwegian `at` is `that`
+# Swedish, Danish and Norwegian (nb, no, nn): the languages of the Nordic rules (definite forms, `X i <place>`).
+NORDIC_LANGUAGES = ("sv", "da", "nb", "no", "nn")
 # Whether a one-word NER organisation used as a place elsewhere in the same text is dropped (judged on the
 # corpus test sets, bench/extractor_corpora.py).
 DROP_BARE_PLACES = True
 # Whether an NER 'person' named like a firm (`Lindeby Energi`) is taken as an organisation (_firm_named_as_person).
 RETYPE_PERSONS = True
-# Whether names listed next to an organisation are organisations too (_list_neighbours; bench toggle).
+# Whether names listed next to an organisation, or after a person, are organisations too (_list_neighbours).
+# RETYPE_PERSONS and CONTEXT_RULES are switches for scoring without these rules by hand; no bench or test sets them.
 CONTEXT_RULES = True
 
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
@@ -436,7 +439,7 @@ def genitive_base_length(surface: str, lang: str) -> int:
     if base in KNOWN_ORGANISATIONS or base.isupper():
         return len(surface) - 1
     lower = base.lower()
-    if lang == "de" or lang not in ("sv", "da", "nb", "no", "nn"):
+    if lang == "de" or lang not in NORDIC_LANGUAGES:
         # Only a one-word German name loses its genitive: `… des Saarlandes` is part of a longer name.
         for ending in GERMAN_GENITIVE_HEADS if last == surface else ():
             if lower.endswith(ending) and _is_cap_word(last):
@@ -683,7 +686,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 # In sv/da, which write common nouns in lower case, so does a name word inside a sentence
                 # (`Hafnia Kapitalbank`); at a sentence start it may just be capitalised there.
                 name_before = i > 0 and _is_cap_word(texts[i - 1]) and lowers[i - 1] not in STOPWORDS and (
-                    texts[i - 1].endswith("s") or lang in ("sv", "da", "nb", "no", "nn") and not _token_sentence_start(tokens, i - 1)
+                    texts[i - 1].endswith("s") or lang in NORDIC_LANGUAGES and not _token_sentence_start(tokens, i - 1)
                 )
                 if start == i and name_before:
                     start = i - 1
@@ -743,7 +746,7 @@ def _company_name_start(tokens: _Tokens, start: int, left: int, lang: str) -> in
     if start < left:
         while start >= 2 and texts[start - 1] == "&" and _is_name_part(texts[start - 2]):
             start = _grow_name_left(tokens, start - 1)
-        if lang in ("sv", "da", "nb", "no", "nn") and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
+        if lang in NORDIC_LANGUAGES and start >= 2 and lowers[start - 1] == "i" and _is_name_part(texts[start - 2]) \
                 and not _token_sentence_start(tokens, start - 2) and lowers[start - 2] not in STOPWORDS:
             start = _grow_name_left(tokens, start - 1)
         while start < left - 1 and lowers[start].endswith(COMPANY_NOUNS):
@@ -1369,7 +1372,7 @@ def _plausible_single_org(text: str, word: str, start: int, lang: str) -> bool:
     # A word also written in lower case (`information`) or in a definite form (`Kravet`) is a noun.
     if (lower.islower() or not lower.isalnum()) and _written_alone(text, lower):
         return False
-    if lang in ("sv", "da", "nb", "no", "nn") and _definite_common_noun(lower, lang):
+    if lang in NORDIC_LANGUAGES and _definite_common_noun(lower, lang):
         return False
     return not (DROP_BARE_PLACES and _used_as_place_elsewhere(text, word, start, lang))
 
@@ -1484,13 +1487,13 @@ def _run_start(text: str, end: int, hyphens: bool = True) -> int:
     return start
 
 
-def _char_offsets(text: str, char: str) -> list[int]:
-    """Return the offsets of every occurrence of a character in text."""
+def _offsets(text: str, part: str) -> list[int]:
+    """Return the offsets of every occurrence of `part` in text (overlapping ones too)."""
     offsets = []
-    at = text.find(char)
+    at = text.find(part)
     while at >= 0:
         offsets.append(at)
-        at = text.find(char, at + 1)
+        at = text.find(part, at + 1)
     return offsets
 
 
@@ -1510,7 +1513,7 @@ def _place_words(text: str) -> frozenset[str]:
     after = _AFTER_LOCATIVE.findall(text)
     # A match starts where the run of word characters and hyphens before its '/' starts (the lookbehind allows
     # no other start): those offsets alone give the matches of _BEFORE_SLASH.finditer(text).
-    slashes = matches_at(_BEFORE_SLASH, text, [_run_start(text, slash) for slash in _char_offsets(text, "/")])
+    slashes = matches_at(_BEFORE_SLASH, text, [_run_start(text, slash) for slash in _offsets(text, "/")])
     return frozenset(word.lower() for word in after + [match.group(1) for match in slashes])
 
 
@@ -1528,7 +1531,7 @@ def _programme_acronyms(text: str) -> frozenset[str]:
     # before the "(" and its blanks (from any later one of them it would match alike), one of _ACRONYM_BEFORE
     # at most ten characters before them.
     after_starts, before_starts = [], set()
-    for paren in _char_offsets(text, "("):
+    for paren in _offsets(text, "("):
         blank = paren
         while blank > 0 and text[blank - 1].isspace():  # \s
             blank -= 1
@@ -1595,10 +1598,7 @@ def _project_words(text: str) -> list[re.Match[str]]:
     lowered = text.lower()
     starts = set()
     for word in _PROJECT_WORDS:
-        at = lowered.find(word)
-        while at >= 0:
-            starts.add(_run_start(text, at))
-            at = lowered.find(word, at + 1)
+        starts.update(_run_start(text, at) for at in _offsets(lowered, word))
     return matches_at(_PROJECT_WORD, text, sorted(starts))
 
 
@@ -1699,7 +1699,7 @@ def _firm_named_as_person(text: str, start: int, end: int, lang: str, rule_names
     organisations (_ner_organisation), and so is one whose first word is a common word (`Grön Framtid`).
     """
     # German capitalises every noun: there a common noun after a name says nothing (`von Ravenna Einkünfte`).
-    if lang not in ("sv", "da", "nb", "no", "nn"):
+    if lang not in NORDIC_LANGUAGES:
         return None
     words = text[start:end].split()
     if len(words) < 2 or not all(_is_cap_word(word) for word in words):
