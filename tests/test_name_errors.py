@@ -29,14 +29,14 @@ def ner(monkeypatch):
     return use
 
 
-def orgs(text: str, lang: str) -> set[str]:
+def orgs(text: str, lang: str, use_ner: bool = True) -> set[str]:
     """Return the organisation names found in a text."""
-    return {item["name"] for item in find_names(text, lang)[0]}
+    return {item["name"] for item in find_names(text, lang, use_ner)[0]}
 
 
-def persons(text: str, lang: str) -> set[str]:
+def persons(text: str, lang: str, use_ner: bool = True) -> set[str]:
     """Return the person names found in a text."""
-    return {item["name"] for item in find_names(text, lang)[1]}
+    return {item["name"] for item in find_names(text, lang, use_ner)[1]}
 
 
 # Bodies with no institutional word in their name: the NER finds them, and no filter may drop them.
@@ -154,7 +154,7 @@ def test_a_place_elsewhere_in_the_text_drops_the_bare_name(ner):
     ],
 )
 def test_names_are_neither_cut_nor_glued(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected
 
 
 def test_an_ner_span_cut_in_a_coordinated_compound_goes_on_to_its_head(ner):
@@ -209,7 +209,7 @@ def test_a_person_shaped_body_stays_an_organisation(ner):
     ],
 )
 def test_cue_phrases_name_only_bodies(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected
 
 
 # Regions and municipalities named only as geography are places, not bodies.
@@ -226,7 +226,7 @@ def test_cue_phrases_name_only_bodies(lang, text, expected):
     ],
 )
 def test_regions_named_as_geography_are_not_bodies(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected
 
 
 # A person and an organisation swapped: a body named by an administration compound is no person.
@@ -257,7 +257,7 @@ def test_an_administration_is_an_organisation_not_a_person(ner, lang, text, name
     ],
 )
 def test_a_firm_named_after_its_kind_is_an_organisation(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected
 
 
 # A unit or a body named by its kind of institution is an organisation, and no person.
@@ -311,7 +311,7 @@ def test_a_swedish_contact_keeps_its_role(text, role):
     ],
 )
 def test_norwegian_registered_bodies_are_known(text, name):
-    assert name in {item["name"] for item in find_names(text, "nb", use_ner=False)[0]}
+    assert name in orgs(text, "nb", use_ner=False)
 
 
 # A name the text gives a project is the project's wherever else it stands (a heading, a sentence start).
@@ -434,7 +434,7 @@ def test_a_body_defined_by_another_noun_is_no_project(lang, text):
     ],
 )
 def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected
 
 
 # A contact block names one person: the line right under the name line is their unit, role or employer.
@@ -449,7 +449,7 @@ def test_a_funders_acronym_in_a_funding_compound_is_the_funder(lang, text, expec
     ],
 )
 def test_the_line_under_a_persons_name_is_no_second_person(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[1]} == expected
+    assert persons(text, lang, use_ner=False) == expected
 
 
 # One text uses one name for one thing: a name it gives an organisation or a project elsewhere is no person.
@@ -476,4 +476,4 @@ def test_a_name_used_for_a_body_or_project_is_no_person(ner, lang, text, surface
     ],
 )
 def test_an_about_heading_names_a_body(lang, text, expected):
-    assert {item["name"] for item in find_names(text, lang, use_ner=False)[0]} == expected
+    assert orgs(text, lang, use_ner=False) == expected

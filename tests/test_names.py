@@ -154,7 +154,8 @@ def test_normalise_name(name, lang, expected):
 def test_item_text_is_its_span_in_samples(path):
     text = path.read_text(encoding="utf-8")
     lang = SAMPLE_LANGUAGES[path.stem[:3]]
-    items = find_names(text, lang, use_ner=False)[0] + find_names(text, lang, use_ner=False)[1]
+    organisations, persons = find_names(text, lang, use_ner=False)
+    items = organisations + persons
     assert items
     for item in items:
         start, end = item["span"]
