@@ -77,10 +77,7 @@ def sync_fulltext(store: Store, fulltext: Any, ids: Iterable[str] | None = None,
     if not todo:
         return 0
     present, missing = fulltext_changes(store, todo)
-    if analysed:
-        fulltext.update(present, delete_ids=missing, analysed=analysed)
-    else:
-        fulltext.update(present, delete_ids=missing)
+    fulltext.update(present, delete_ids=missing, analysed=analysed)
     with store.transaction():
         store.clear_pending("fulltext", todo)
     return len(todo)
