@@ -380,14 +380,14 @@ def _mask(leaves: list[tuple[Any, int]], total: int, query: Any, within: np.ndar
     """Return the documents a query made of the parts filter_mask reads matches, or None for any other query."""
     from whoosh import query as wq
 
-    from hitta.index.mentions import WrittenName
     from hitta.index.query import Alternatives
 
     kind = type(query)
-    if kind is wq.Term or kind is WrittenName:
+    written = callable(getattr(query, "docs_in", None))  # index.mentions.WrittenName (which imports this module)
+    if kind is wq.Term or written:
         mask = np.zeros(total, dtype=bool)
         for subsearcher, offset in leaves:
-            if kind is WrittenName:
+            if written:
                 size = subsearcher.reader().doc_count_all()
                 among = np.flatnonzero(within[offset : offset + size]) if within is not None else None
                 found = np.array(query.docs_in(subsearcher, among), dtype=np.int64)
