@@ -15,11 +15,8 @@ time per process. Faults:
 from __future__ import annotations
 
 import copy
-import ctypes
 import gc
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +25,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from hitta import __version__
-from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, tune_malloc
 
 LOCAL = "local"  # --cluster local: a LocalCluster of worker processes on this machine
 CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
@@ -39,7 +36,7 @@ SLOTS_REFRESH = 10.0  # seconds between looks at how many worker threads the clu
 # of past batches (RSS 460 MiB after 2,400 documents and still growing). Nothing is kept here.
 DASK_CONFIG = {"distributed.admin.low-level-log-length": 0}
 # A LocalCluster is ours to set up (a cluster given by address is its owner's). Its workers get what
-# local worker processes have: glibc's own malloc thresholds (see HittaWorkerPlugin), no statistical
+# local worker processes have: ingest's malloc settings (see HittaWorkerPlugin), no statistical
 # profiler sampling the task every 10 ms, the nannies' memory checks and every server's event-loop
 # tick measured once a second instead of every 100 and 20 ms, and every server's system monitor (the
 # dashboard's CPU, memory and disk charts) sampled every 10 s instead of every 0.5 s. Idle, the
@@ -59,10 +56,7 @@ LOCAL_CLUSTER_CONFIG = {
 # threshold at 128 KiB: every array of a batch above that is mapped and unmapped again, page by page.
 # A worker doing extraction then took 2.6 times the minor page faults and 1.8 times the system time of
 # a local worker process on the same 400 texts (6.2 vs 3.4 s of sys), about 15 % more CPU in all.
-# glibc cannot turn its dynamic thresholds back on, so the plugin sets them to the ceilings that
-# dynamic adjustment goes up to on 64-bit Linux (mmap 32 MiB, trim twice that): sys 1.8 s.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, glibc's malloc.h
-MMAP_THRESHOLD_MAX = 32 * 2**20
+# The plugin sets malloc as ingest sets it for its local workers (corpus.executors.tune_malloc).
 
 _batch_lock = threading.Lock()  # one batch at a time per worker process, however many threads it has
 
@@ -85,22 +79,9 @@ class HittaWorkerPlugin(WorkerPlugin):
     name = "hitta"
 
     def setup(self, worker: Any) -> None:
-        """Raise the cycle collector's threshold (see corpus.executors.GC_THRESHOLD); undo the nanny's malloc trim."""
+        """Raise the cycle collector's threshold (see corpus.executors.GC_THRESHOLD); set malloc as for local workers (tune_malloc)."""
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-        if os.environ.get("MALLOC_TRIM_THRESHOLD_"):
-            relax_malloc()
-
-
-def relax_malloc() -> bool:
-    """Set glibc's mmap and trim thresholds to its dynamic ceilings; return False where there is no glibc mallopt."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # another C library (musl has no mallopt)
-        return False
-    mmap_set = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
-    return bool(mmap_set and mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_MAX))
+        tune_malloc()
 
 
 def start_local_cluster(workers: int) -> Any:

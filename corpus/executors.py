@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
+import ctypes
+import sys
+
 # Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
 # whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
 # threshold ingest is about 2 % faster (bench: 300 documents, 1 worker, 20.9 s → 20.4 s); the
 # collector still runs, and the setting is restored when ingest returns. Workers run with it too.
 GC_THRESHOLD = 50_000
 
+# glibc's malloc during extraction (tune_malloc). The NER model's arrays of a batch are freed together,
+# and glibc gives the top of its heap back to the system whenever more than its trim threshold is free
+# there (by default twice the largest block it has seen freed, a few MiB), so every batch faulted its
+# arrays in again, page by page: 2,700 minor page faults per document, 8 ms of CPU in a 1-worker
+# ingest (NER 55 → 47.5 ms/doc, system time 11 → 3 ms/doc; BENCHMARKS.md, "Ninth session"). Big blocks
+# come from the heap up to the ceiling of glibc's own dynamic mmap threshold (32 MiB on 64-bit Linux),
+# the heap grows 64 MiB at a time and keeps up to 256 MiB free at its top.
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # mallopt parameters, glibc's malloc.h
+MMAP_THRESHOLD_MAX = 32 * 2**20
+MALLOC_TRIM = 256 * 2**20
+MALLOC_TOP_PAD = 64 * 2**20
+
 
 class ExtractionStopped(Exception):
     """Raised by an extraction executor that can run no more batches (corpus.cluster: the scheduler is gone)."""
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """Return this process's C library when it is glibc (it has mallopt and malloc_trim), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None)
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None  # musl has neither
+
+
+def tune_malloc() -> bool:
+    """Set glibc's malloc for extraction (see MALLOC_TRIM above); return False where there is no glibc.
+
+    The settings stay for the life of the process (glibc cannot go back to its dynamic thresholds) and
+    are inherited by the worker processes forked after them; give_back_memory returns what is free.
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    return all([libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX), libc.mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM),
+                libc.mallopt(M_TOP_PAD, MALLOC_TOP_PAD)])
+
+
+def give_back_memory() -> None:
+    """Return the free memory of glibc's heap to the system (what tune_malloc lets it keep), where there is glibc."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)

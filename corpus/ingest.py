@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped  # noqa: F401 - part of ingest's API
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, give_back_memory, tune_malloc  # noqa: F401 - part of ingest's API
 from hitta.corpus.store import RecordRow, Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
@@ -215,6 +215,7 @@ def ingest(
         executor = ClusterExecutor(cluster, workers)
     store = Store(home, timeout=lock_timeout)
     fulltext = FullTextIndex(home, lock_timeout=lock_timeout)
+    tune_malloc()  # before the pool forks its workers: they inherit it
     if executor is None:
         executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _InlineExecutor()
     in_flight: deque[_Job] = deque()
@@ -358,4 +359,5 @@ def ingest(
                 store.close()
             finally:
                 gc.set_threshold(*gc_threshold)
+                give_back_memory()
     return summary

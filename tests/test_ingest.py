@@ -157,6 +157,43 @@ def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch
     assert gc.get_threshold() == before
 
 
+MALLOC_FAULTS = """
+import resource, sys
+from concurrent.futures import ProcessPoolExecutor
+from hitta.corpus.ingest import ingest
+
+def faults():
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        blocks = [bytearray(2**20) for _ in range(24)]  # 24 MiB live at once, in 1 MiB blocks, then all freed
+        del blocks
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start
+
+def settled():
+    faults()  # the first round may fault: a trimmed heap, or pages shared with a forked process
+    return faults()
+
+before = settled()
+ingest(sys.argv[1:-1], sys.argv[-1], workers=1, use_ner=False)
+after = settled()
+with ProcessPoolExecutor(max_workers=1) as pool:  # as ingest's workers are made: forked after the settings
+    child = pool.submit(settled).result()
+print(before, after, child)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_ingest_keeps_freed_arrays_in_the_heap_instead_of_faulting_them_in_again(tmp_path):
+    # By default glibc gives the free top of its heap back once it exceeds twice the largest block freed
+    # (here 2 MiB), so each round's 24 MiB are faulted in again, 6,144 pages; ingest's malloc settings
+    # (corpus.executors.tune_malloc) keep them, in ingest's process and the workers it forks.
+    paths = make_corpus(tmp_path / "docs", 2, "malloc")
+    done = subprocess.run([sys.executable, "-c", MALLOC_FAULTS, *map(str, paths), str(tmp_path / "home")],
+                          capture_output=True, text=True, check=True)
+    before, after, child = map(int, done.stdout.split())
+    assert before >= 4 * 6144 and after < 256 and child < 256
+
+
 def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_path, monkeypatch):
     from hitta.corpus import ingest as ingest_module
 
