@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import sys
 
+from hitta.pipeline.ner import LONG_TEXT_CHARS
+
 # Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
 # whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
 # threshold ingest is about 2 % faster (bench: 300 documents, 1 worker, 20.9 s → 20.4 s); the
@@ -22,6 +24,15 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # mallopt parameters
 MMAP_THRESHOLD_MAX = 32 * 2**20
 MALLOC_TRIM = 256 * 2**20
 MALLOC_TOP_PAD = 64 * 2**20
+# From a text over this many characters on, the process (an ingest's, a worker's) runs leaner
+# (lean_malloc: blocks over 8 MiB mapped apart and given back when freed, the heap trimmed beyond 16 MiB
+# free): such a text's peak memory is what counts. A 5 MiB text (bench/large_text.py, one worker):
+# 220 MiB over the baseline and 66 s with glibc's dynamic thresholds, 261 MiB with tune_malloc's
+# settings, 195 MiB and 71 s with these (glibc's starting values, 128 KiB: 188 MiB but 97 s).
+LEAN_MALLOC_CHARS = LONG_TEXT_CHARS
+LEAN_MMAP_THRESHOLD = 8 * 2**20
+LEAN_TRIM = 16 * 2**20
+GLIBC_TOP_PAD = 128 * 2**10  # glibc's default top pad (mallopt(3))
 
 
 class ExtractionStopped(Exception):
@@ -42,11 +53,25 @@ def tune_malloc() -> bool:
     The settings stay for the life of the process (glibc cannot go back to its dynamic thresholds) and
     are inherited by the worker processes forked after them; give_back_memory returns what is free.
     """
+    return _set_malloc(MMAP_THRESHOLD_MAX, MALLOC_TRIM, MALLOC_TOP_PAD)
+
+
+def _set_malloc(mmap_threshold: int, trim: int, top_pad: int) -> bool:
     libc = _glibc()
     if libc is None:
         return False
-    return all([libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX), libc.mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM),
-                libc.mallopt(M_TOP_PAD, MALLOC_TOP_PAD)])
+    return all([libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold), libc.mallopt(M_TRIM_THRESHOLD, trim),
+                libc.mallopt(M_TOP_PAD, top_pad)])
+
+
+def lean_malloc() -> bool:
+    """Set glibc's malloc for long texts (LEAN_MMAP_THRESHOLD above), and give back what is free.
+
+    The process keeps them until tune_malloc is called again (by the next ingest).
+    """
+    done = _set_malloc(LEAN_MMAP_THRESHOLD, LEAN_TRIM, GLIBC_TOP_PAD)
+    give_back_memory()
+    return done
 
 
 def give_back_memory() -> None:

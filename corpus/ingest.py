@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, give_back_memory, tune_malloc  # noqa: F401 - part of ingest's API
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, LEAN_MALLOC_CHARS, give_back_memory, lean_malloc, tune_malloc  # noqa: F401 - part of ingest's API
 from hitta.corpus.store import RecordRow, Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
 
@@ -89,6 +89,8 @@ def process_texts(texts: list[TextToRecord]) -> list[tuple[RecordRow, TextPostin
     from hitta.pipeline.record import build_records
 
     outcomes: list[tuple[RecordRow, TextPostings | None] | str] = []
+    if any(len(text.clean_text) > LEAN_MALLOC_CHARS for text in texts):
+        lean_malloc()
     for record in build_records(texts):
         if isinstance(record, Exception):
             outcomes.append(f"extraction failed ({type(record).__name__}: {record}); rerun with --debug for the traceback")
@@ -325,6 +327,8 @@ def ingest(
                 feeder.add([new_id] + ([gone] if gone else []))
                 report(IngestResult(item.path, "duplicate", new_id, reason="same text already stored"))
                 continue
+            if len(clean) > LEAN_MALLOC_CHARS:  # this process stores and indexes its record: lean from now on
+                lean_malloc()
             job = _Job(item.path, new_id, previous)
             by_id[new_id] = job
             if gathering and sum(len(text.clean_text) for _, text in gathering) + len(clean) > EXTRACT_BATCH_CHARS:

@@ -194,6 +194,21 @@ def test_ingest_keeps_freed_arrays_in_the_heap_instead_of_faulting_them_in_again
     assert before >= 4 * 6144 and after < 256 and child < 256
 
 
+def test_a_long_text_switches_the_process_to_lean_malloc_settings(tmp_path, monkeypatch):
+    from hitta.corpus import ingest as ingest_module
+
+    calls = []
+    monkeypatch.setattr(ingest_module, "lean_malloc", lambda: calls.append("lean"))
+    monkeypatch.setattr(ingest_module, "tune_malloc", lambda: calls.append("tune"))
+    paths = make_corpus(tmp_path / "docs", 2, "lean")
+    ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1, use_ner=False)
+    assert calls == ["tune"]  # short texts: the settings made for batches of them
+    monkeypatch.setattr(ingest_module, "LEAN_MALLOC_CHARS", 10)  # both texts are long now
+    calls.clear()
+    ingest_module.ingest([str(p) for p in paths], tmp_path / "home2", workers=1, use_ner=False)
+    assert calls == ["tune", "lean", "lean", "lean"]  # where the ingest meets each, and the batch holding them
+
+
 def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_path, monkeypatch):
     from hitta.corpus import ingest as ingest_module
 
