@@ -629,9 +629,8 @@ class Store:
         )
         self.db.execute("DELETE FROM entities WHERE record_id = ?", (row.id,))
         self.db.executemany("INSERT OR IGNORE INTO entities(record_id, type, value, key) VALUES (?, ?, ?, ?)", row.entities)
-        for path in row.sources:
-            if path:
-                self.add_source(row.id, path)
+        for path in row.sources:  # RecordRow.of left out empty paths
+            self.add_source(row.id, path)
 
     def add_source(self, record_id: str, path: str) -> None:
         """Point a source path at a record (moving it from any record it pointed to)."""
