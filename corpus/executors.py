@@ -26,7 +26,8 @@ MALLOC_TRIM = 256 * 2**20
 MALLOC_TOP_PAD = 64 * 2**20
 # From a text over this many characters on, the process (an ingest's, a worker's) runs leaner
 # (lean_malloc: blocks over 8 MiB mapped apart and given back when freed, the heap trimmed beyond 16 MiB
-# free): such a text's peak memory is what counts. A 5 MiB text (bench/large_text.py, one worker):
+# free), and so does the semantic build after extraction: there peak memory is what counts (1,200
+# generated documents: peak 864 MiB with glibc's dynamic thresholds, 937 with tune_malloc's, 833 lean). A 5 MiB text (bench/large_text.py, one worker):
 # 220 MiB over the baseline and 66 s with glibc's dynamic thresholds, 261 MiB with tune_malloc's
 # settings, 195 MiB and 71 s with these (glibc's starting values, 128 KiB: 188 MiB but 97 s).
 LEAN_MALLOC_CHARS = LONG_TEXT_CHARS

@@ -357,6 +357,7 @@ def ingest(
             if stopped:  # the records stored so far reach the full-text index too: `hitta check` passes
                 sync_fulltext(store, fulltext)
             if store.pending("semantic"):
+                lean_malloc()  # extraction is over: the build's peak memory counts (corpus.executors)
                 sync_semantic(store)
         finally:
             try:

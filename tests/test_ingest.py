@@ -160,6 +160,8 @@ def test_ingest_raises_the_gc_threshold_only_while_it_runs(tmp_path, monkeypatch
 MALLOC_FAULTS = """
 import resource, sys
 from concurrent.futures import ProcessPoolExecutor
+import hitta.pipeline.record
+from hitta.corpus.executors import tune_malloc
 from hitta.corpus.ingest import ingest
 
 def faults():
@@ -173,25 +175,28 @@ def settled():
     faults()  # the first round may fault: a trimmed heap, or pages shared with a forked process
     return faults()
 
+during = []
+build_records = hitta.pipeline.record.build_records
+hitta.pipeline.record.build_records = lambda texts: during.append(settled()) or build_records(texts)
 before = settled()
 ingest(sys.argv[1:-1], sys.argv[-1], workers=1, use_ner=False)
-after = settled()
+tune_malloc()
 with ProcessPoolExecutor(max_workers=1) as pool:  # as ingest's workers are made: forked after the settings
     child = pool.submit(settled).result()
-print(before, after, child)
+print(before, max(during), child)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
-def test_ingest_keeps_freed_arrays_in_the_heap_instead_of_faulting_them_in_again(tmp_path):
+def test_extraction_keeps_freed_arrays_in_the_heap_instead_of_faulting_them_in_again(tmp_path):
     # By default glibc gives the free top of its heap back once it exceeds twice the largest block freed
     # (here 2 MiB), so each round's 24 MiB are faulted in again, 6,144 pages; ingest's malloc settings
-    # (corpus.executors.tune_malloc) keep them, in ingest's process and the workers it forks.
+    # (corpus.executors.tune_malloc) keep them while it extracts, and the worker processes forked after them too.
     paths = make_corpus(tmp_path / "docs", 2, "malloc")
     done = subprocess.run([sys.executable, "-c", MALLOC_FAULTS, *map(str, paths), str(tmp_path / "home")],
                           capture_output=True, text=True, check=True)
-    before, after, child = map(int, done.stdout.split())
-    assert before >= 4 * 6144 and after < 256 and child < 256
+    before, during, child = map(int, done.stdout.split())
+    assert before >= 4 * 6144 and during < 256 and child < 256
 
 
 def test_a_long_text_switches_the_process_to_lean_malloc_settings(tmp_path, monkeypatch):
@@ -202,11 +207,11 @@ def test_a_long_text_switches_the_process_to_lean_malloc_settings(tmp_path, monk
     monkeypatch.setattr(ingest_module, "tune_malloc", lambda: calls.append("tune"))
     paths = make_corpus(tmp_path / "docs", 2, "lean")
     ingest_module.ingest([str(p) for p in paths], tmp_path / "home", workers=1, use_ner=False)
-    assert calls == ["tune"]  # short texts: the settings made for batches of them
+    assert calls == ["tune", "lean"]  # short texts: the settings made for batches of them, lean for the semantic build
     monkeypatch.setattr(ingest_module, "LEAN_MALLOC_CHARS", 10)  # both texts are long now
     calls.clear()
     ingest_module.ingest([str(p) for p in paths], tmp_path / "home2", workers=1, use_ner=False)
-    assert calls == ["tune", "lean", "lean", "lean"]  # where the ingest meets each, and the batch holding them
+    assert calls == ["tune", "lean", "lean", "lean", "lean"]  # where the ingest meets each, the batch holding them, the build
 
 
 def test_batched_extraction_gives_the_records_of_one_text_at_a_time(runner, tmp_path, monkeypatch):
