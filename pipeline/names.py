@@ -762,12 +762,17 @@ def _company_name_end(tokens: _Tokens, start: int, end: int, head: str | None) -
     return end
 
 
+def _line_break(tokens: _Tokens, i: int) -> bool:
+    """Return True if token i is whitespace holding a line break."""
+    return tokens.space[i] and "\n" in tokens.text[i]
+
+
 def _token_sentence_start(tokens: _Tokens, i: int) -> bool:
     """Return True if token i opens the text, a line or a sentence."""
     k = i - 1
-    while k >= 0 and tokens.space[k] and "\n" not in tokens.text[k]:
+    while k >= 0 and tokens.space[k] and not _line_break(tokens, k):
         k -= 1
-    return k < 0 or "\n" in tokens.text[k] or tokens.text[k] in (".", "!", "?", ":", "–", "-", "\"", "”", "“")
+    return k < 0 or _line_break(tokens, k) or tokens.text[k] in (".", "!", "?", ":", "–", "-", "\"", "”", "“")
 
 
 def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[int, int, int]]:
@@ -783,7 +788,7 @@ def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[
             # One source credit (`Foto: Nordlys Arkitekter og Landskab`) is one name.
             whole = lowers[i] in ("kilde", "källa", "quelle", "foto", "grafik", "text", "bildquelle")
             starts.append((i + 2, whole))
-        if i + 1 < n and spaces[i + 1] and "\n" in texts[i + 1]:
+        if i + 1 < n and _line_break(tokens, i + 1):
             line_labels.add(i + 2)
             starts.append((i + 2, False))
     found: list[tuple[int, int, int]] = []
@@ -801,7 +806,7 @@ def _label_rules(tokens: _Tokens, cue_ends: list[int], lang: str) -> list[tuple[
             if end == j:
                 break
             words = texts[j:end]
-            line_end = end >= n or (spaces[end] and "\n" in texts[end])
+            line_end = end >= n or _line_break(tokens, end)
             if start in line_labels and not line_end:
                 break
             lone = len(words) == 1 and (words[0] in GIVEN_NAMES or whole and not (_is_acronym(words[0]) or _org_ending(words[0].lower(), lang)))
@@ -1145,7 +1150,7 @@ def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
     before: list[int] = []  # indices of the (up to three) tokens before the name on its line
     for k in reversed(range(max(0, start - 3), start)):
         if spaces[k]:
-            if "\n" in texts[k]:
+            if _line_break(tokens, k):
                 break
             continue
         before.insert(0, k)
@@ -1164,8 +1169,8 @@ def _person_cue(tokens: _Tokens, start: int, end: int) -> bool:
     if len(after) >= 3 and after[0] == "(" and after[2] == ")" and len(after[1]) <= 2 and after[1].isupper():
         return True
     # A line holding only the name, followed by a contact or role line.
-    line_start = start == 0 or (spaces[start - 1] and "\n" in texts[start - 1])
-    if line_start and end < n and spaces[end] and "\n" in texts[end]:
+    line_start = start == 0 or _line_break(tokens, start - 1)
+    if line_start and end < n and _line_break(tokens, end):
         nxt = end + 1 if end + 1 < n else None
         if nxt is not None and (lowers[nxt].rstrip(".:") in CONTACT_LINE_WORDS or _is_role_word(texts[nxt]) or tokens.doc[nxt].like_num or texts[nxt].startswith("+")):
             return True
@@ -1187,7 +1192,7 @@ def _role_line_follows(tokens: _Tokens, end: int) -> bool:
     lines = 0
     for k in range(end, min(end + 16, len(tokens.text))):
         text = tokens.text[k]
-        if tokens.space[k] and "\n" in text:
+        if _line_break(tokens, k):
             lines += 1
             if lines > 2:
                 return False
@@ -1926,7 +1931,7 @@ _ABOUT_HEADING = re.compile(r"^[ \t]*(?:Om|About|Über)[ \t]+(?=[A-ZÄÖÜÅÆØ
 def _heading_name(tokens: _Tokens, i: int) -> tuple[int, int]:
     """Return the token span of the name filling the rest of a heading line from token i, or an empty span."""
     end = _grow_name_right(tokens, i, limit=5)
-    if end == i or end < len(tokens.text) and not (tokens.space[end] and "\n" in tokens.text[end]):
+    if end == i or end < len(tokens.text) and not _line_break(tokens, end):
         return 0, 0
     return i, end
 
@@ -1953,7 +1958,7 @@ def _employer_after(tokens: _Tokens, i: int) -> tuple[int, int]:
     if end == j:
         return 0, 0
     # The name ends the line or the sentence.
-    if end < n and not (spaces[end] and "\n" in texts[end]) and texts[end] not in (".", ";", ")", "–"):
+    if end < n and not _line_break(tokens, end) and texts[end] not in (".", ";", ")", "–"):
         return 0, 0
     return j, end
 
@@ -1995,7 +2000,7 @@ def _item_before(tokens: _Tokens, i: int) -> tuple[int, int]:
     before = start - 1
     if before >= 0 and lowers[before] in _ITEM_ARTICLES:
         before -= 1
-    if before >= 0 and not (tokens.space[before] and "\n" in texts[before]) and lowers[before] not in _ITEM_ENDS \
+    if before >= 0 and not _line_break(tokens, before) and lowers[before] not in _ITEM_ENDS \
             and not (lowers[before][:1].islower() and lowers[before].isalpha()):
         return 0, 0
     return start, k
