@@ -390,13 +390,15 @@ def test_a_name_after_a_person_and_a_comma_is_the_employer(ner, lang, text, span
     assert orgs(text, lang) == expected
 
 
-# The Swedish and Danish models call firms without an institutional word persons: a name, then a common noun as
-# its head, is a firm; a person's name, a project's, one opening with a common word, and German nouns are not.
+# The Swedish model calls firms without an institutional word persons: a name, then a common noun as its head, is a
+# firm; a person's name, a project's, one opening with a common word, and German nouns are not. Danish is left out
+# (names.RETYPE_PERSONS: no gain on any Danish set), so there such an NER 'person' is neither.
 @pytest.mark.parametrize(
     ("lang", "text", "surface", "expected"),
     [
         ("sv", "Avtalet tecknades med Tallåsens Energi i våras.", "Tallåsens Energi", {"Tallåsens Energi"}),
-        ("da", "Arbejdet udføres af Kildemose Forsyning i år.", "Kildemose Forsyning", {"Kildemose Forsyning"}),
+        ("sv", "Arbetet utförs av Kildemose Försörjning i år.", "Kildemose Försörjning", {"Kildemose Försörjning"}),
+        ("da", "Arbejdet udføres af Kildemose Forsyning i år.", "Kildemose Forsyning", set()),
         ("sv", "Avtalet tecknades med Maja Örnvik i våras.", "Maja Örnvik", set()),
         ("sv", "Arbetet ingår i projektet Lindeby Energi i år.", "Lindeby Energi", set()),
         ("da", "Målet er en Grøn Fremtid for alle.", "Grøn Fremtid", set()),
