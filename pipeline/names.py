@@ -1075,6 +1075,21 @@ def _is_initial(text: str) -> bool:
     return bool(_INITIALS.fullmatch(text))
 
 
+# A regnal number closing a name (`Karl XII`, `Johannes Paul II.`): Roman, 1 to 39. German writes it as an ordinal,
+# with a full stop that belongs to the name (GermEval tags `Karl V.`).
+_REGNAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+
+
+def _is_regnal(word: str) -> bool:
+    """Return True for a regnal number (`XII`, `II.`, `I.`); a bare `I` is left out (Danish `I` is `you`, English `I`)."""
+    numeral = word.removesuffix(".")
+    return bool(numeral) and (numeral != "I" or numeral != word) and bool(_REGNAL.fullmatch(numeral))
+
+
+# A regnal number right after an NER person span (`Paulus` | ` VI`), which belongs to the name.
+_REGNAL_AFTER = re.compile(r"[ \t]+([IVX]+\.?)(?!\w)")
+
+
 def _name_run_end(tokens: _Tokens, start: int) -> int:
     """Return the end of a run of up to four name words, with particles after a given name."""
     texts, lowers = tokens.text, tokens.lower
@@ -1093,6 +1108,9 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
         if words and _is_initial(texts[end]) and end + 1 < n and _is_person_part(texts[end + 1]):
             end += 1
             continue
+        # A regnal number closes the name (`Karl XII`; `Karl V.`, not an initial since no name word follows).
+        if words and _is_regnal(texts[end]):
+            return end + 1
         # Particles inside a name (`Ursula von der Leyen`) only when a given name opens it.
         j = end
         while j < n and j - end < 2 and lowers[j] in PARTICLES:
@@ -1114,7 +1132,8 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
         if i < after_last or i + 1 >= n:
             continue
         # A name of two or more words goes on with a name word, an initial or a particle (most capitalised words do not).
-        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])):
+        if not (_is_person_part(texts[i + 1]) or lowers[i + 1] in PARTICLES or _is_initial(texts[i + 1]) or _CAMEL_SURNAME.fullmatch(texts[i + 1])
+                or _is_regnal(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
         # The line right under a person's name line is their role, unit or employer, not a second person
@@ -1683,18 +1702,26 @@ def _ner_person(
     while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
+    following = _REGNAL_AFTER.match(text, end)
+    if following and _is_regnal(following.group(1)):
+        end = following.end(1)
     surface = text[start:end].rstrip(".,:")
+    # German writes a regnal number as an ordinal, whose full stop is part of the name (`Karl V.`).
+    if lang == "de" and surface and text[start + len(surface):start + len(surface) + 1] == "." and _is_regnal(surface.split()[-1] + "."):
+        surface += "."
     words = surface.split()
+    regnal = len(words) >= 2 and _is_regnal(words[-1])
+    name_words = words[:-1] if regnal else words  # a one-word name with a regnal number is whole (`Karl XII`)
     if len(words) < 2:  # spans come cut at line breaks (_line_pieces)
         return None
-    if not all(_is_person_part(w) or _CAMEL_SURNAME.fullmatch(w) or w.lower() in PARTICLES or _is_initial(w) for w in words):
+    if not all(_is_person_part(w) or _CAMEL_SURNAME.fullmatch(w) or w.lower() in PARTICLES or _is_initial(w) for w in name_words):
         return None
-    if _is_initial(words[-1]) or not (_is_person_part(words[-1]) or _CAMEL_SURNAME.fullmatch(words[-1])):
+    if _is_initial(name_words[-1]) or not (_is_person_part(name_words[-1]) or _CAMEL_SURNAME.fullmatch(name_words[-1])):
         return None
     # A name right after a project or programme word names that project (`projektet Grön Framtid`).
     if _after_programme_word(text, start) or surface in _project_names(text):
         return None
-    if words[0] not in GIVEN_NAMES and not _free_of_common_words(words, lang):
+    if words[0] not in GIVEN_NAMES and not _free_of_common_words(name_words, lang):
         offset, tokens = tokens_at(start)
         if not _ner_person_plausible(start - offset, end - offset, tokens):
             return None

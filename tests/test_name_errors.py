@@ -479,3 +479,25 @@ def test_a_name_used_for_a_body_or_project_is_no_person(ner, lang, text, surface
 )
 def test_an_about_heading_names_a_body(lang, text, expected):
     assert orgs(text, lang, use_ner=False) == expected
+
+
+# A regnal number closes a person's name (`Karl XII`), with the full stop of the German ordinal (`Karl V.`); found by
+# the rules after a given name and kept on an NER person; an initial before a surname stays an initial.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected"),
+    [
+        ("sv", "Slottet byggdes åt Gustav III under 1770-talet.", [], {"Gustav III"}),
+        ("de", "Unter Friedrich II. wuchs die Stadt rasch.", [], {"Friedrich II."}),
+        ("de", "Die Burg fiel 1620 an Otto I. und blieb bei ihm.", [], {"Otto I."}),
+        ("de", "Die Burg fiel 1620 an Ludolf I. und blieb bei ihm.", [("Ludolf I", "PER")], {"Ludolf I."}),
+        ("de", "Das Kloster stiftete Papst Johannes Paul II. im Jahr 1990.", [], {"Johannes Paul II."}),
+        ("sv", "Templet restes av farao Amenhotep III vid floden.", [("Amenhotep", "PER")], {"Amenhotep III"}),
+        ("de", "Die Münze zeigt Theoderich IV. mit Krone.", [("Theoderich IV", "PER")], {"Theoderich IV."}),
+        ("de", "Den Vertrag unterschrieb Henrik S. Nissen allein.", [], {"Henrik S. Nissen"}),
+        ("da", "Mødet blev ledet af Anne Holm, og I kan læse referatet.", [], {"Anne Holm"}),
+        ("de", "Die Tabelle steht in Kapitel IV des Berichts.", [], set()),
+    ],
+)
+def test_a_regnal_number_closes_a_persons_name(ner, lang, text, spans, expected):
+    ner(text, spans)
+    assert persons(text, lang) == expected
