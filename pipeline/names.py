@@ -1086,6 +1086,23 @@ def _is_regnal(word: str) -> bool:
     return bool(numeral) and (numeral != "I" or numeral != word) and bool(_REGNAL.fullmatch(numeral))
 
 
+def _before_possessed_noun(words: list[str], lang: str) -> int:
+    """Return how many of a German name's words are the name: up to a genitive, before the noun it governs.
+
+    German capitalises every noun, so the noun after a genitive name runs on as if a name word (`Auf Maria
+    Lindners Betreiben`, `Karl Brehms Karriere`); a name word in -s that is no given name (`Andreas`) and comes after
+    the first is such a genitive when a word that is no given name, particle or regnal number follows it.
+    """
+    if lang != "de":
+        return len(words)
+    for k in range(1, len(words) - 1):
+        word, after = words[k], words[k + 1]
+        if word.endswith("s") and len(word) > 3 and word not in GIVEN_NAMES and after not in GIVEN_NAMES \
+                and after.lower() not in PARTICLES and not _is_regnal(after) and not _is_initial(after):
+            return k + 1
+    return len(words)
+
+
 # A regnal number right after an NER person span (`Paulus` | ` VI`), which belongs to the name.
 _REGNAL_AFTER = re.compile(r"[ \t]+([IVX]+\.?)(?!\w)")
 
@@ -1122,7 +1139,7 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
     return end
 
 
-def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
+def person_rule_spans(tokens: _Tokens, lang: str = "") -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
@@ -1136,6 +1153,7 @@ def person_rule_spans(tokens: _Tokens) -> list[tuple[int, int]]:
                 or _is_regnal(texts[i + 1])):
             continue
         end = _name_run_end(tokens, i)
+        end = i + _before_possessed_noun(texts[i:end], lang)
         # The line right under a person's name line is their role, unit or employer, not a second person
         # (`Anna Berg` / `Quartiersmanagement Nordstadt` / `Telefon …`), unless it opens with a given name or
         # looks like a name: no common word and no compound longer than a role (two persons, one per line).
@@ -1710,6 +1728,10 @@ def _ner_person(
     if lang == "de" and surface and text[start + len(surface):start + len(surface) + 1] == "." and _is_regnal(surface.split()[-1] + "."):
         surface += "."
     words = surface.split()
+    kept = _before_possessed_noun(words, lang)
+    if kept < len(words):
+        surface = surface[:[word.end() for word in re.finditer(r"\S+", surface)][kept - 1]]
+        words = words[:kept]
     regnal = len(words) >= 2 and _is_regnal(words[-1])
     name_words = words[:-1] if regnal else words  # a one-word name with a regnal number is whole (`Karl XII`)
     if len(words) < 2:  # spans come cut at line breaks (_line_pieces)
@@ -1851,7 +1873,7 @@ def find_names(text: str, lang: str, use_ner: bool = True) -> tuple[list[NameIte
     kept: dict[int, _Tokens] = {}
     for offset, piece in segments:
         tokens = token_columns(nlp(piece), piece, lang)
-        spans = person_rule_spans(tokens)
+        spans = person_rule_spans(tokens, lang)
         org_rules += _shifted(organisation_rule_items(piece, tokens, spans, lang), offset)
         person_rules += _shifted(person_rule_items(piece, tokens, spans), offset)
         if len(segments) == 1:

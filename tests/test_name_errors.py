@@ -501,3 +501,20 @@ def test_an_about_heading_names_a_body(lang, text, expected):
 def test_a_regnal_number_closes_a_persons_name(ner, lang, text, spans, expected):
     ner(text, spans)
     assert persons(text, lang) == expected
+
+
+# German capitalises the noun a genitive name governs: the name ends at the genitive (`Auf Maria Lindners Betreiben`);
+# a given name in -s inside a name (`Hans Andreas Schmidt`) and a regnal number after a genitive are no such case.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected"),
+    [
+        ("de", "Auf Maria Lindners Betreiben wurde der Verein gegründet.", [], {"Maria Lindners"}),
+        ("de", "Karl Brehms Karriere begann in Hamburg.", [], {"Karl Brehms"}),
+        ("de", "Damals prägte Ludolf Brehms Werkstatt den Ort.", [("Ludolf Brehms Werkstatt", "PER")], {"Ludolf Brehms"}),
+        ("de", "Am Abend sprach Hans Andreas Schmidt im Rathaus.", [], {"Hans Andreas Schmidt"}),
+        ("de", "Nach dem Sieg Heinrichs II. wuchs die Stadt.", [("Heinrichs II.", "PER")], {"Heinrichs II."}),
+    ],
+)
+def test_a_german_name_ends_at_its_genitive(ner, lang, text, spans, expected):
+    ner(text, spans)
+    assert persons(text, lang) == expected
