@@ -671,7 +671,7 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                         start = left_name
                     found.append((start, end, 3))
                     continue
-            if has_next and not spaces[i + 1]:
+            if has_next and not spaces[i + 1] and not _common_noun_after_head(lowers[i + 1], lang):
                 if lower in ("abteilung", "afdeling", "avdelning", "referat", "fachbereich"):
                     end = _prepositional_name_end(tokens, i + 1)
                 else:
@@ -731,6 +731,14 @@ def _head_rules(tokens: _Tokens, lang: str) -> list[tuple[int, int, int]]:
                 if not all(name.lower() in STOPWORDS for name in names):
                     found.append((start, end, 3))
     return found
+
+
+def _common_noun_after_head(lower: str, lang: str) -> bool:
+    """Return True if the word after a German head is a common noun, no name (`Grundschule Sträucher pflanzen`).
+
+    German capitalises every noun, so a head followed by one (`Verein Lobbybesuche organisieren`) looks like a name.
+    """
+    return lang == "de" and lower in common_words(lang)
 
 
 def _split_legal_form_ends(tokens: _Tokens) -> list[int]:
@@ -1161,8 +1169,9 @@ def person_rule_spans(tokens: _Tokens, lang: str = "") -> list[tuple[int, int]]:
             continue
         if end - i >= 2 and _person_cue(tokens, i, end) and not _street(tokens, end, texts[i:end]):
             # An unknown role before a given name is no part of the name (`Trafikplanlægger Mads Overgaard`).
-            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) else i
-            spans.append((start, end))
+            start = i + 1 if _unknown_word_before_given_name(texts[i:end]) or _german_noun_before_name(texts[i:end], lang) else i
+            if end - start >= 2:  # a full name: a role or noun and one name word is none (`Apostel Simon`)
+                spans.append((start, end))
             after_last = end
     return spans
 
@@ -1717,7 +1726,8 @@ def _ner_person(
 ) -> dict[str, Any] | None:
     """Return an NER PER span as an item if it is a plausible full name without a title, else None."""
     words = text[start:end].split()
-    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)):
+    while words and (words[0].lower() in TITLES or _is_role_word(words[0]) or _unknown_word_before_given_name(words)
+                     or _german_noun_before_name(words, lang)):
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
         words = words[1:]
     following = _REGNAL_AFTER.match(text, end)
@@ -1781,6 +1791,14 @@ def _unknown_word_before_given_name(words: list[str]) -> bool:
     if len(words) < 3 or words[0] in GIVEN_NAMES or words[1] not in GIVEN_NAMES:
         return False
     return len(words[0]) >= MIN_ROLE_COMPOUND or words[0].lower() in _neighbour_common_words()
+
+
+def _german_noun_before_name(words: list[str], lang: str) -> bool:
+    """Return True if a German name opens with a common noun, a role or title the lists do not hold (`Apostel Simon`,
+    `Musikjournalistin Karla Höcker`, `BVV-Vorsteher Jens Kahl`): German capitalises it as it does a name word."""
+    if lang != "de" or len(words) < 2 or words[0] in GIVEN_NAMES or not _is_person_part(words[1]):
+        return False
+    return words[0].rsplit("-", 1)[-1].lower() in common_words(lang)
 
 
 # A capitalised word this long before a given name is a compound role word (`Trafikplanlægger`), not a first name.

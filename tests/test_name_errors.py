@@ -518,3 +518,34 @@ def test_a_regnal_number_closes_a_persons_name(ner, lang, text, spans, expected)
 def test_a_german_name_ends_at_its_genitive(ner, lang, text, spans, expected):
     ner(text, spans)
     assert persons(text, lang) == expected
+
+
+# German capitalises a common noun before a name (`König`, `Leitung`) as it does a name word: it is no part of the
+# person, and with one name word left no full name remains; a given name that is also a word (`Ernst`) stays.
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        ("Im Jahr 900 erklärte König Aldric den Frieden.", [], set()),
+        ("Im Jahr 900 unterschrieb König Aldric den Frieden.", [("König Aldric", "PER")], set()),
+        ("Die Runde moderierte Leitung Thaddäus Kolbinger souverän.", [("Leitung Thaddäus Kolbinger", "PER")],
+         {"Thaddäus Kolbinger"}),
+        ("Gestern unterschrieb Ernst Vogel den Vertrag.", [("Ernst Vogel", "PER")], {"Ernst Vogel"}),
+    ],
+)
+def test_a_german_noun_before_a_name_is_no_part_of_it(ner, text, spans, expected):
+    ner(text, spans)
+    assert persons(text, "de") == expected
+
+
+# German capitalises every noun: a head followed by a common noun names no body (`die Schule Anfang der 1990er`,
+# `die Abteilung Ende Mai`), a head followed by a name does (`Schule Eichholz`).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Schule Anfang der 1990er Jahre war klein.", set()),
+        ("Die Abteilung Ende Mai zog um.", set()),
+        ("Die Schule Eichholz zog um.", {"Schule Eichholz"}),
+    ],
+)
+def test_a_german_head_before_a_common_noun_names_no_body(text, expected):
+    assert orgs(text, "de", use_ner=False) == expected
