@@ -119,6 +119,8 @@ PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer
 # Last words of names of laws, events, prizes and places, which the NER takes for organisations
 # (`Inflation Reduction Act`, `Tech Park`, `Kiel Week`).
 THING_HEADS = any_language("thing_heads")
+# English nouns of geographic features (`Lake`, `Mount`, `Harbor`): a name holding one is a place.
+PLACE_HEADS = any_language("place_heads")
 # Kinds of company put before a name in apposition (`bostadsbolaget X`, `boligselskabet X`, `Energieversorger X`).
 COMPANY_NOUNS = endings("company_nouns")
 # Words opening or closing the name of a region, county or district.
@@ -1305,7 +1307,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
     # A determiner and a number (`Die 3`, `Den 12.`) or a number alone names nothing.
     if not (surface[0].isupper() or _lowercase_name(surface)) or all(w in STOPWORDS or not any(c.isalpha() for c in w) for w in lowers):
         return None
-    if surface.upper() in CURRENCY_CODES or (len(words) > 1 and lowers[-1] in THING_HEADS):
+    if surface.upper() in CURRENCY_CODES or (len(words) > 1 and (lowers[-1] in THING_HEADS or lowers[-1] in PLACE_HEADS)):
         return None
     # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
     if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
@@ -1750,8 +1752,9 @@ def _ner_person(
         return None
     if _is_initial(name_words[-1]) or not (_is_person_part(name_words[-1]) or _CAMEL_SURNAME.fullmatch(name_words[-1])):
         return None
-    # A name right after a project or programme word names that project (`projektet Grön Framtid`).
-    if _after_programme_word(text, start) or surface in _project_names(text):
+    # A name right after a project or programme word names that project (`projektet Grön Framtid`); a place noun
+    # makes a place (`Rudyard Lake`, `Mount Kenya`).
+    if _after_programme_word(text, start) or surface in _project_names(text) or any(w.lower() in PLACE_HEADS for w in words):
         return None
     if words[0] not in GIVEN_NAMES and not _free_of_common_words(name_words, lang):
         offset, tokens = tokens_at(start)

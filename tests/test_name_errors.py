@@ -549,3 +549,20 @@ def test_a_german_noun_before_a_name_is_no_part_of_it(ner, text, spans, expected
 )
 def test_a_german_head_before_a_common_noun_names_no_body(text, expected):
     assert orgs(text, "de", use_ner=False) == expected
+
+
+# A name holding an English noun of a geographic feature is a place, whatever the NER calls it (`Corran Lake`,
+# `Mount Elvar`); a street name may stand for a body and is left to the NER.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected_orgs", "expected_persons"),
+    [
+        ("sv", "Vi vandrade runt Corran Lake i helgen.", [("Corran Lake", "PER")], set(), set()),
+        ("de", "Der Blick reicht bis zum Mount Elvar im Süden.", [("Mount Elvar", "PER")], set(), set()),
+        ("sv", "Färjan lade till vid Tollan Bay på morgonen.", [("Tollan Bay", "ORG")], set(), set()),
+        ("sv", "Avtalet skrevs under av Maja Örnvik i går.", [("Maja Örnvik", "PER")], set(), {"Maja Örnvik"}),
+    ],
+)
+def test_a_geographic_feature_makes_a_place(ner, lang, text, spans, expected_orgs, expected_persons):
+    ner(text, spans)
+    assert orgs(text, lang) == expected_orgs
+    assert persons(text, lang) == expected_persons
