@@ -1309,8 +1309,8 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
         return None
     if surface.upper() in CURRENCY_CODES or (len(words) > 1 and (lowers[-1] in THING_HEADS or lowers[-1] in PLACE_HEADS)):
         return None
-    # A street (`Skovmærkevej`) or a letter-and-number code (`Q3`, a quarter) names no body.
-    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface)):
+    # A street (`Skovmærkevej`), a letter-and-number code (`Q3`, a quarter) or a Roman number (`Artikel XIII`) names no body.
+    if len(words) == 1 and (lowers[0].endswith(STREET_WORDS) or _CODE.fullmatch(surface) or _is_regnal(surface)):
         return None
     # Lower-case words inside a name are connectors or adjectives of a name closed by a capitalised word
     # (`Styrelsen for …`, `Det radikale Venstre`), else it is a phrase (`Den danske kvinde får`).

@@ -77,6 +77,7 @@ def test_bodies_without_an_institutional_word_are_kept(ner, lang, text, name):
         ("da", "Kontakt: Kommunen i Ravnsholt, tlf. 12 34 56 78.", "Kommunen"),  # an unnamed reference
         ("da", "Kommunen omdanner Birkemosevej til en grøn vej.", "Birkemosevej"),  # a street
         ("sv", "En första utvärdering publiceras Q3 2025.", "Q3"),  # a quarter
+        ("de", "Das regelt Artikel XIII der Satzung.", "XIII"),  # a Roman number
         ("da", "Kommunen leder Interreg-projektet Blå Kyst Syd.", "Blå Kyst Syd"),  # after a compound with `projekt`
         # EU programmes by name, and an acronym the text defines as a programme's.
         ("da", "Projektet får støtte fra LIFE og fra Horisont Europa.", "LIFE"),
