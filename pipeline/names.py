@@ -121,6 +121,9 @@ PROGRAMME_PLURALS = frozenset("projekter projekte projects prosjekter programmer
 THING_HEADS = any_language("thing_heads")
 # English nouns of geographic features (`Lake`, `Mount`, `Harbor`): a name holding one is a place.
 PLACE_HEADS = any_language("place_heads")
+# Country and territory names (CLDR), lower-cased: the NER's organisation of that name is the country, a place
+# (`Rusland har besluttet`: the corpora tag it LOC, and an annotator lists no country as an organisation).
+COUNTRIES = any_language("countries")
 # Kinds of company put before a name in apposition (`bostadsbolaget X`, `boligselskabet X`, `Energieversorger X`).
 COMPANY_NOUNS = endings("company_nouns")
 # Words opening or closing the name of a region, county or district.
@@ -1327,7 +1330,7 @@ def _ner_organisation(text: str, start: int, end: int, lang: str, rule_names: se
         return None
     end = start + _acronym_of_compound(surface)
     item = _org_item(text, start, end, lang, "ner")
-    if item is None:
+    if item is None or item["name"].lower() in COUNTRIES:
         return None
     if len(words) == 1 and item["name"] not in rule_names and surface[0].isupper() and not _plausible_single_org(text, item["text"], start, lang):
         return None
@@ -2087,6 +2090,8 @@ def _listed_body(text: str, words: list[str], start: int, lang: str) -> bool:
     surface = " ".join(words)
     lowers = [word.lower() for word in words]
     if all(lower in STOPWORDS for lower in lowers) or surface.lower() in UNNAMED_REFERENCES or surface.lower() in NOT_STANDALONE_ORGS:
+        return False
+    if normalise_name(surface, lang).lower() in COUNTRIES:
         return False
     if _is_programme(words) or _looks_like_person(words):
         return False

@@ -567,3 +567,26 @@ def test_a_geographic_feature_makes_a_place(ner, lang, text, spans, expected_org
     ner(text, spans)
     assert orgs(text, lang) == expected_orgs
     assert persons(text, lang) == expected_persons
+
+
+# A country is a place, not an organisation, whatever the NER calls it or whatever it is listed beside (lexicon
+# countries.*, from CLDR); the bodies of countries (`FN`, `Europäische Union`) are no countries.
+@pytest.mark.parametrize(
+    ("lang", "text", "spans", "expected"),
+    [
+        ("da", "I går meddelte Rusland, at aftalen står ved magt.", [("Rusland", "ORG")], set()),
+        ("sv", "Saudiarabiens regering avböjde förslaget.", [("Saudiarabiens", "ORG")], set()),
+        ("de", "Die Stadt Kellbach und Dänemark unterzeichnen heute.", [("Dänemark", "ORG")], {"Stadt Kellbach"}),
+        ("sv", "Avtalet godkändes av FN i våras.", [("FN", "ORG")], {"FN"}),
+        ("de", "Gefördert wird es von der Europäischen Union.", [("Europäischen Union", "ORG")], {"Europäischen Union"}),
+    ],
+)
+def test_a_country_is_no_organisation(ner, lang, text, spans, expected):
+    ner(text, spans)
+    assert orgs(text, lang) == expected
+
+
+def test_the_country_lists_hold_countries_only():
+    # Built from CLDR by training/build_countries.py; its groupings of countries (EU, UN) are bodies and left out.
+    assert {"sverige", "danmark", "deutschland", "norge", "sweden"} <= names.COUNTRIES
+    assert not {"europeiska unionen", "den europæiske union", "europäische union", "fn", "united nations"} & names.COUNTRIES
