@@ -70,9 +70,12 @@ _OTHER_FORMS = [
     # 18.11.2020, 18/11/2020, 07-12-2016
     rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>{_MONTH})(?P=num_sep)"
     rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
+    # am 14.10. / den 3.4.: a numeric day and month with their full stops, the year from context (_DAY_MONTH_LEADS)
+    rf"{_NOT_BEFORE}(?P<dm_d>{_DAY})\.(?P<dm_m>{_MONTH})\.(?![\w.,/:-]|{_SP}?\d)",
     # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
     rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
-    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
+    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}"
+    rf"|{_SP}(?P<txt_and>{'|'.join(_AND_WORD_LIST)}){_SP}(?:(?:den|dem){_SP})?))?"
     rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
     rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
@@ -85,6 +88,8 @@ _OTHER_FORMS = [
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
     rf"(?P<my_m>{_FULL_MONTH}){_SP}"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
+    # Jan. 2025, dec. 2025: an abbreviated month with its full stop and a year
+    rf"(?<![\w.])(?P<mya_m>{_ABBR_MONTH})\.{_SP}(?P<mya_y>{_YEAR}){_NOT_AFTER}",
     # 05/2022, 05.2022
     rf"{_NOT_BEFORE}(?P<my2_m>{_MONTH_2})[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
     # 2019-12
@@ -119,9 +124,11 @@ _RANGE_GAP = re.compile(
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
-# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …").
+# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …", "fr.o.m. 1 mars
+# t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
-    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$",
+    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between|från{_SP}+och{_SP}+med"
+    rf"|fra{_SP}+og{_SP}+med|fr\.?{_SP}?o\.?{_SP}?m\.?|f\.{_SP}?o\.{_SP}?m\.?|fom)(?:{_SP}+(?:den|dem))?{_SP}+$",
     re.IGNORECASE,
 )
 _BETWEEN_OPENER = re.compile(
@@ -141,6 +148,11 @@ _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECA
 # Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
 _FROM_TIME_LEADS = any_language("from_time_leads")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
+# Prepositions and articles that make "14.10." a day and month, not a section or list number.
+_DAY_MONTH_LEADS = frozenset(
+    ["am", "vom", "bis", "ab", "seit", "zum", "den", "dem", "per", "fra", "från", "til", "till", "inden", "senast",
+     "senest", "innen", "spätestens", "før", "före", "vor"]
+)
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
@@ -161,6 +173,9 @@ _END_OPENER = re.compile(
 # date it is more often the scheduled point ("flyttas till andra kvartalet"). Danish/Norwegian "til" before a
 # year more often names what money is for ("puljen til 2025"); "frem til", "indtil", "innen" end periods there.
 _TO_BEFORE_YEAR = re.compile(rf"(?<![\w])till{_SP}+$", re.IGNORECASE)
+# After "at the longest"/"all the way" it ends a period before any date ("längst till 31 december 2028"); the
+# adverb stays out of the span.
+_TO_AFTER_LONGEST = re.compile(rf"(?<![\w])(?:längst|ända){_SP}+(?P<to>till(?:{_SP}+den)?){_SP}+$", re.IGNORECASE)
 # A year noun between an interval word and a bare year belongs to the span ("bis zum Jahr 2030", "by the year 2030").
 _YEAR_NOUN_BEFORE = re.compile(rf"(?<![\w])(?:(?:dem|zum|the){_SP}+)?(?:jahre?|år|year){_SP}+$", re.IGNORECASE)
 # A Swedish genitive year ("till 2025 års budget") labels a thing: no interval word joins it.
@@ -202,10 +217,10 @@ _NAME_LEAD_MAX = max(
 )
 # "vierten und ersten " before "Quartal": two ordinals and a joining word.
 _PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
-_NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
+_NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_MONTH_ABBREVIATIONS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
 _DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
 # What _word_before_digit reads backwards from a digit (tests/test_dates.py compares them).
-_WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+),?[ \u00a0]\Z")
+_WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+)[,.]?[ \u00a0]\Z")
 _WORD_START = re.compile(r"(?<![\w.])[^\W\d_]")
 
 
@@ -276,14 +291,14 @@ def _point_matches(text: str) -> list[re.Match[str]]:
 def _word_before_digit(text: str, position: int) -> str:
     """Return group 1 of _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position), else "".
 
-    The letters ending right before the blank before a digit, a comma between them allowed ("Juni 4", "Freitag,
-    18."), read backwards from the digit: a search tries the pattern at every offset of the window.
+    The letters ending right before the blank before a digit, a comma or full stop between them allowed ("Juni 4",
+    "Freitag, 18.", "Jan. 2025"), read backwards from the digit: a search tries the pattern at every offset of the window.
     """
     window_start = max(0, position - _NAME_LEAD_MAX)
     end = position - 1
     if end < window_start or text[end] not in " \u00a0":
         return ""
-    if end > window_start and text[end - 1] == ",":
+    if end > window_start and text[end - 1] in ",.":
         end -= 1
     start = end
     while start > window_start and text[start - 1].isalnum() and not text[start - 1].isdecimal():  # [^\W\d_]
@@ -325,12 +340,20 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             return _checked(_Point(start, end, int(g["dk_y"]), int(g["dk_m"]), int(g["dk_d"])))
         if g["num_y"]:
             return _checked(_Point(start, end, int(g["num_y"]), int(g["num_m"]), int(g["num_d"])))
+        if g["dm_d"]:
+            lead = _WORD_BEFORE.search(text, max(0, start - 20), start)
+            if not lead or lead.group(1).lower() not in _DAY_MONTH_LEADS:
+                return None  # "Kapitel 3.4.", a list number
+            return _checked(_Point(start, end, None, int(g["dm_m"]), int(g["dm_d"])))
         if g["txt_d"]:
             month = _MONTHS.get((g["txt_m"] or "").lower()) or _MONTH_ABBREVIATIONS.get((g["txt_ma"] or "").lower())
             year = int(g["txt_y"]) if g["txt_y"] else None
             point = _Point(start, end, year, month, int(g["txt_d"]), has_weekday=bool(g["txt_wd"]))
-            if g["txt_d0"]:
-                # "18.-19. November 2020": a range of days inside one month.
+            if g["txt_and"] and not _BETWEEN_OPENER.search(text, max(0, start - 20), start):
+                # "am 1. und 15. März" names two days: the span is the second one's.
+                point.start = match.start("txt_d")
+            elif g["txt_d0"]:
+                # "18.-19. November 2020", "zwischen dem 1. und 15. März": a range of days inside one month.
                 point.day, point.end_day = int(g["txt_d0"]), point.day
                 if point.end_day is not None and point.day >= point.end_day:
                     return None
@@ -350,6 +373,8 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 first_month = _MONTHS[g["my_m0"].lower()]
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
             return _Point(start, end, int(g["my_y"]), month)
+        if g["mya_y"]:
+            return _Point(start, end, int(g["mya_y"]), _MONTH_ABBREVIATIONS[g["mya_m"].lower()])
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:
@@ -484,14 +509,15 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     end_opener = _END_OPENER.search(text, window, head)
     if not end_opener and item["start_point"].bare_year and not _is_range(item["start_point"]):
         end_opener = _TO_BEFORE_YEAR.search(text, window, head)
+    longest = None if end_opener else _TO_AFTER_LONGEST.search(text, window, head)
     from_word = _FROM_WORD.search(text, window, head)
     if from_word and not _from_starts_period(text, from_word.start(), item):
         from_word = None
     if start_opener or from_word:
         item["start"] = (start_opener or from_word).start()
         item["kind"] = "from"
-    elif end_opener:
-        item["start"] = end_opener.start()
+    elif end_opener or longest:
+        item["start"] = end_opener.start() if end_opener else longest.start("to")
         item["kind"] = "until"
 
 
@@ -556,19 +582,24 @@ def _is_name_label(text: str, start: int) -> bool:
 
 
 def _fill_missing_years(items: list[dict[str, Any]]) -> None:
-    """Give day-month dates without a year the year of the nearest full date (else nearest year)."""
+    """Give day-month dates without a year the year of the nearest full date (else nearest year).
+
+    The start of a range takes its end's year first ("vom 7. April bis 25. Juli 2025"), so such a range is a
+    full date for the dates near it.
+    """
+    for item in items:
+        first, last = item["start_point"], item["end_point"]
+        if last is not None and first.year is None and last.year is not None:
+            first.year = last.year
+        elif last is not None and last.year is None and first.year is not None:
+            last.year = first.year
     dated = [item for item in items if item["start_point"].year is not None]
     full = [item for item in dated if item["start_point"].month is not None]
     pool = full or dated
     pool_starts = [item["start"] for item in pool]
     for item in items:
         for point in (item["start_point"], item["end_point"]):
-            if point is None or point.year is not None:
-                continue
-            partner = item["end_point"] if point is item["start_point"] else item["start_point"]
-            if partner is not None and partner.year is not None:
-                point.year = partner.year
-            elif pool:
+            if point is not None and point.year is None and pool:
                 point.year = _nearest(pool, pool_starts, item["start"])["start_point"].year
 
 

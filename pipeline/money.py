@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from hitta.pipeline.entities import BudgetItem
-from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.lexicon import any_language, word_list
 from hitta.pipeline.scan import Coverage, matches_at
 
 
@@ -71,7 +71,7 @@ _MULTIPLIER = "|".join(pattern for pattern, _ in _MULTIPLIERS)
 _CURRENCY_AFTER = (
     r"(?:svenska|danska|norska|danske|norske|svenske|dänische|schwedische|norwegische)\s+kron(?:or|er|en|a)"
     r"|kronor|kronur|kroner|krone|krona|kr\.|kr|SEK|DKK|NOK|EUR|Euros?|euros?|€|USD|US-Dollar|dollars?|\$|GBP|£|CHF"
-    r"|(?-i:D-Mark|DM|Mark)|Pfund|Franken"
+    r"|(?-i:D-Mark|DM|Mark)|Pfund|pounds?|pund|Franken"
 )
 # Compound tokens that carry their own multiplier: "12 mnkr", "MSEK 3,2", "200 TEUR".
 _COMPOUND = {
@@ -155,7 +155,9 @@ _BARE_FOLLOWERS = {
 _MONEY_CONTEXT = re.compile(
     r"budget|stöd|støtte|tilskud|tilskott|tilskudd|bidrag|medel|midler|midlar|finansi|bevilj|bevilg|anslag|"
     r"pulje|förder|zuschuss|mittel|investi|kosten|kostnad|omkostning|koster|kostar|euro|kron|grant|fund|"
-    r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift",
+    r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift|"
+    # verbs of paying and contributing, at a word start ("Anzahl" counts, "display" shows)
+    r"(?<![^\W\d_])(?:bidra|contribut|übernimm|bezahl|zahlt|betal|pays?(?![^\W\d_])|paid)",
     re.IGNORECASE,
 )
 
@@ -289,7 +291,7 @@ def _currency_code(word: str, lang: str, text: str) -> str | None:
         return "CHF"
     if lower in {"d-mark", "dm", "mark"}:
         return "DEM"
-    if lower == "pfund":
+    if lower in {"pfund", "pound", "pounds", "pund"}:
         return "GBP"
     if lower in {"kroner", "krone"}:
         return "NOK" if lang in {"nb", "nn", "no"} else "DKK"
@@ -373,7 +375,7 @@ def _bare_items(text: str, lang: str, explicit: _Explicit, number_starts: list[i
     """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
     items = []
     for match in matches_at(_AMOUNT_BARE, text, number_starts):
-        if not _follows_like_money(text, match.end()):
+        if not _follows_like_money(text, match.end(), lang):
             continue
         value = parse_number(match.group("num"), lang)
         if value is None or match.group("num").lower() in _NUMBER_WORDS and _vague_before(text, match.start()):
@@ -413,7 +415,7 @@ def _cued_items(text: str, lang: str, explicit: _Explicit, digit_starts: list[in
         if inside >= 0 and explicit.ends[inside] > start:
             continue  # part of an amount written with its currency
         value = parse_number(match.group(), lang)
-        if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end):
+        if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end, lang):
             continue
         window = text[max(0, start - CUE_WINDOW):start]
         cues = list(_MONEY_CONTEXT.finditer(window))
@@ -432,20 +434,30 @@ def _cued_items(text: str, lang: str, explicit: _Explicit, digit_starts: list[in
     return items
 
 
-def _follows_like_money(text: str, end: int) -> bool:
-    """Tell whether the text after a bare amount allows it to be money (not "5 millioner indbyggere")."""
+def _follows_like_money(text: str, end: int, lang: str) -> bool:
+    """Tell whether the text after a bare amount allows it to be money (not "5 millioner indbyggere").
+
+    In German, which capitalises every noun, a lower-case word that ends the clause is its verb ("…, von denen
+    der Bund 2,5 Mio. trägt."), not the thing counted.
+    """
     rest = text[end:end + 40]
     stripped = rest.lstrip(" \u00a0\t")
     if not stripped or stripped[0] in ".,;:!?)]}–—-\"”“'’\n\r":
         return True
-    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`).
-    if text[end - 1:end] == "." and stripped[0].isupper():
-        return True
     word = re.match(r"[^\W\d_][\w.]*", stripped)
+    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`);
+    # German capitalises nouns too (`1,5 Mio. Einwohner`), so there the next word must open sentences.
+    if text[end - 1:end] == "." and stripped[0].isupper():
+        return lang != "de" or bool(word) and word.group(0).rstrip(".").lower() in word_list("stopwords", "de")
     if not word:
         return False
     token = word.group(0).rstrip(".").lower()
+    if lang == "de" and _CLAUSE_FINAL_WORD.match(stripped):
+        return True
     return token in _BARE_FOLLOWERS and not word.group(0)[0].isupper()
+
+
+_CLAUSE_FINAL_WORD = re.compile(r"[^\W\d_A-ZÄÖÜ][^\W\d_]*(?=[.,;:!?](?!\w))")
 
 
 def _context_currency(
