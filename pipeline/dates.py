@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
-from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
+from hitta.pipeline.lexicon import any_language, endings, numbered
 from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
@@ -17,7 +17,7 @@ _MONTHS: dict[str, int] = numbered("months")
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
 _FULL_MONTH = longest_first(_MONTHS)
-_ENGLISH_MONTHS = frozenset(entry.split(" ", 1)[1] for entry in word_list("months", "en"))
+_ENGLISH_MONTHS = frozenset(numbered("months", "en"))
 _ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
 _WEEKDAYS = any_language("weekdays")
 _WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"

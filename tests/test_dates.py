@@ -403,3 +403,13 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
     assert found(text, lang) == expected
+
+
+def test_numbered_reads_one_language_or_all() -> None:
+    from hitta.pipeline.lexicon import numbered
+
+    english = numbered("months", "en")
+    assert english["may"] == 5 and "mai" not in english and "maj" not in english
+    assert dates._ENGLISH_MONTHS == frozenset(english)
+    assert numbered("months")["maj"] == 5 and set(english) < set(numbered("months"))
+    assert numbered("months", "xx") == {}
