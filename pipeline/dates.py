@@ -193,9 +193,11 @@ _PERIOD_PART = re.compile(
 # Capitalised words before a bare year that are time words, not the name the year labels.
 _TIME_WORDS = any_language("time_words")  # pipeline/lexicon/time_words.<lang>.txt
 _TIME_NOUN_SUFFIXES = endings("time_noun_endings")  # pipeline/lexicon/time_noun_endings.<lang>.txt
-# Numbers followed by these are amounts or counts, not years.
+# Numbers followed by these are amounts or counts, not years (a currency followed by a number leads that number:
+# "in 2025 € 1,2 miljoen").
 _UNIT_AFTER = re.compile(
-    r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$|%|procent|prozent|prosent"
+    r"[ \u00a0]?(?:(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$)(?![ \u00a0]?\d)"
+    r"|%|procent|prozent|prosent"
     r"|mio\b|mill\b|miljon|million|mia\b|mrd\b|miljard|milliard|tsd\b|tusen|tusind|tausend"
     r"|m\b|m²|m2\b|km\b|kvm|tons?\b|kg\b|mw\b|kw\b|gwh|stk|st\.|einwohner|invånare|indbyggere|innbyggere"
     r"|menschen|personer|personen|mennesker|adresser|adressen|bostäder|boliger|wohnungen|lägenheter|deltagare"
@@ -206,7 +208,7 @@ _UNIT_AFTER = re.compile(
 _UNIT_BEFORE = re.compile(
     r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE
 )
-_POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)")
+_POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
 # Every date expression holds a digit. One that starts with a word (weekday or month name) has its first

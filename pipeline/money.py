@@ -100,7 +100,7 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # After a leading currency, English "€1.5m" / "EUR 2bn" short multipliers are safe to read.
-_LEADING_CURRENCIES = ["EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", *_COMPOUND_WORDS]
+_LEADING_CURRENCIES = ["EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", "kr", *_COMPOUND_WORDS]
 _AMOUNT_BEFORE = re.compile(
     rf"(?<![^\W\d_])(?P<cur>{_prefix_tree(_LEADING_CURRENCIES)})"
     rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
@@ -331,7 +331,16 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
         return None
     if match.group("num").lower() in _NUMBER_WORDS and (multiplier == 1 or _vague_before(text, match.start())):
         return None  # "en kr" or "ein Euro" is not a figure worth reporting, nor "flera hundra miljoner kronor"
-    return _item(text, match.start(), match.end(), value * multiplier, currency)
+    end = match.end()
+    if lang in _KRONE_WITHOUT_STOP and match.group().endswith("kr.") and _SENTENCE_END.match(text, end):
+        end -= 1  # "… 1 500 000 kr. Projektet …": the sentence's full stop
+    return _item(text, match.start(), end, value * multiplier, currency)
+
+
+# Swedish and Norwegian write "kr" without a full stop (Språkrådet in both countries; Danish writes "kr."), so a
+# full stop after it that ends the sentence is the sentence's.
+_KRONE_WITHOUT_STOP = frozenset({"sv", "nb", "nn", "no"})
+_SENTENCE_END = re.compile(r"\s*\Z|[ \t\u00a0]*\n|[ \u00a0]+[A-ZÅÄÖÆØ]")
 
 
 # Quantifiers that make a number word vague: "flera hundra miljoner", "several hundred million", "einige

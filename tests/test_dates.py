@@ -399,6 +399,10 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("de", "Stand: Okt. 2024", [("Okt. 2024", "2024-10", None)]),
         ("en", "Last updated Sept. 2025 by the secretariat.", [("Sept. 2025", "2025-09", None)]),
         ("sv", "Rapporten kom i dec. 2024.", [("dec. 2024", "2024-12", None)]),
+        # A postcode before its town and a full stop; a year before an amount's leading currency sign.
+        ("da", "Adresse: Smallegade 1, 2000 Frederiksberg. Åbent siden 2019.", [("siden 2019", "2019", None)]),
+        ("nl", "De gemeente trekt in 2025 € 1,2 miljoen uit.", [("2025", "2025", None)]),
+        ("de", "Der Beitrag beträgt 2025 € pro Kopf.", []),
     ],
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:

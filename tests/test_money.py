@@ -244,6 +244,12 @@ def test_issue_14_budget_error_types(lang, text, expected):
         ("de", "Alle Beträge in Euro. Die Gemeinde übernimmt zusätzlich 300.000.", [("300.000", 300_000, "EUR")]),
         ("sv", "Belopp i kronor. Kommunen bidrar med 450 000 till förstudien.", [("450 000", 450_000, "SEK")]),
         ("de", "Beträge in Euro. Die Anzahl der Besuche lag bei 300.000 im Jahr.", []),
+        # Norwegian "kr" before the amount, without a full stop.
+        ("nb", "I løpet av 2024 ble det bevilget kr 1,2 millioner.", [("kr 1,2 millioner", 1_200_000, "NOK")]),
+        # Swedish and Norwegian "kr" takes no full stop: one that ends the sentence is not the amount's; Danish "kr." is.
+        ("sv", "Kommunen bidrar med 1 500 000 kr. Regionen står för resten.", [("1 500 000 kr", 1_500_000, "SEK")]),
+        ("sv", "Totalt 3,5 milj. kr.\nFinansiär: regionen", [("3,5 milj. kr", 3_500_000, "SEK")]),
+        ("da", "Kommunen bidrager med 1.500.000 kr. Regionen betaler resten.", [("1.500.000 kr.", 1_500_000, "DKK")]),
     ],
 )
 def test_written_set_budget_error_types(lang, text, expected):
