@@ -156,7 +156,8 @@ _DAY_MONTH_LEADS = frozenset(
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
-    rf"|and{_SP}+onwards)",
+    rf"|and{_SP}+onwards|til{_SP}+i{_SP}*dag|till{_SP}+i{_SP}*dag|til{_SP}+nå|till{_SP}+nu|bis{_SP}+heute|to{_SP}+date"
+    rf"|until{_SP}+(?:today|now)|tot{_SP}+(?:nu|heden))(?![\w])",
     re.IGNORECASE,
 )
 _END_OPENER = re.compile(
@@ -165,7 +166,7 @@ _END_OPENER = re.compile(
     rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk"
     rf"|tills|intill|före|inntil|innen|før|vor(?:{_SP}+dem)?"
     rf"|bis{_SP}+einschließlich|by|through|up{_SP}+(?:to|until)|(?:no|not){_SP}+later{_SP}+than|before|prior{_SP}+to"
-    rf"|tot)"
+    rf"|tot|t/m)"
     rf"(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
@@ -187,12 +188,15 @@ _PERIOD_PART = re.compile(
     rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
     rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|utgangen{_SP}+av|begynnelsen{_SP}+av"
     rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of"
-    rf"|start{_SP}+of|middle{_SP}+of)(?:{_SP}+|(?<=mid)-)$",
+    rf"|start{_SP}+of|middle{_SP}+of|eind|begin|halverwege|(?:voorjaar|najaar|zomer|winter|herfst){_SP}+van)"
+    rf"(?:{_SP}+|(?<=mid)-)$",
     re.IGNORECASE,
 )
 # Capitalised words before a bare year that are time words, not the name the year labels.
 _TIME_WORDS = any_language("time_words")  # pipeline/lexicon/time_words.<lang>.txt
 _TIME_NOUN_SUFFIXES = endings("time_noun_endings")  # pipeline/lexicon/time_noun_endings.<lang>.txt
+# Nouns for a year's budget, accounts or report ("Haushaltsplan 2025"): pipeline/lexicon/year_document_endings.<lang>.txt
+_YEAR_DOCUMENT_SUFFIXES = endings("year_document_endings")
 # Numbers followed by these are amounts or counts, not years (a currency followed by a number leads that number:
 # "in 2025 € 1,2 miljoen").
 _UNIT_AFTER = re.compile(
@@ -205,8 +209,11 @@ _UNIT_AFTER = re.compile(
     r"|arbetstillfällen|arbejdspladser|jobs|mitarbeiter|anställda|ansatte|medarbejdere|uhr\b)",
     re.IGNORECASE,
 )
+# Numbers after these are amounts, case and file numbers ("sak 12/2024", "Drucksache 2024/0123"), pages or times.
 _UNIT_BEFORE = re.compile(
-    r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE
+    r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.|sak|sag|saksnr\.?"
+    r"|sagsnr\.?|ärende|dnr\.?|j\.?nr\.?|journalnr\.?|az\.?|aktenzeichen|drucksache|vorlage|ref\.?)[ \u00a0]?$",
+    re.IGNORECASE,
 )
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
@@ -578,7 +585,7 @@ def _is_name_label(text: str, start: int) -> bool:
     core = word.lower()
     if core in _TIME_WORDS or core in _MONTHS or core in _MONTH_ABBREVIATIONS:
         return False
-    if core.endswith(_TIME_NOUN_SUFFIXES):
+    if core.endswith(_TIME_NOUN_SUFFIXES) or core.endswith(_YEAR_DOCUMENT_SUFFIXES):
         return False
     return any(char.isupper() or char.isdigit() for char in word)
 

@@ -157,7 +157,10 @@ _MONEY_CONTEXT = re.compile(
     r"pulje|förder|zuschuss|mittel|investi|kosten|kostnad|omkostning|koster|kostar|euro|kron|grant|fund|"
     r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift|"
     # verbs of paying and contributing, at a word start ("Anzahl" counts, "display" shows)
-    r"(?<![^\W\d_])(?:bidra|contribut|übernimm|bezahl|zahlt|betal|pays?(?![^\W\d_])|paid)",
+    r"(?<![^\W\d_])(?:bidra|contribut|übernimm|bezahl|zahlt|betal|pays?(?![^\W\d_])|paid"
+    # and of receiving ("har fått 2,1 millioner fra …"; a counted thing after the number still rules it out)
+    r"|fått|fick|fikk|fik(?![^\W\d_])|erhielt|erhalten|erhält|bekommt|bekam|receiv|modtag|modtog|mottok|mottar"
+    r"|mottatt|mottog|erhöll|erhållit)",
     re.IGNORECASE,
 )
 

@@ -403,6 +403,20 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("da", "Adresse: Smallegade 1, 2000 Frederiksberg. Åbent siden 2019.", [("siden 2019", "2019", None)]),
         ("nl", "De gemeente trekt in 2025 € 1,2 miljoen uit.", [("2025", "2025", None)]),
         ("de", "Der Beitrag beträgt 2025 € pro Kopf.", []),
+        # An open start followed by "until today" keeps its "from" word.
+        ("da", "Indsatsen har kørt fra 2019 til i dag.", [("fra 2019", "2019", None)]),
+        ("sv", "Nätverket har samarbetat från 2017 till idag.", [("från 2017", "2017", None)]),
+        # Case and file numbers are no month-years.
+        ("nb", "Fylkestinget vedtok saken 14.03.2024 (sak 12/2024).", [("14.03.2024", "2024-03-14", None)]),
+        ("sv", "Beslutet (ärende 03/2024) fattades i maj 2024.", [("maj 2024", "2024-05", None)]),
+        # Dutch period parts and "t/m".
+        ("nl", "Eind 2025 moet alles klaar zijn; begin 2026 volgt de evaluatie.",
+         [("Eind 2025", "2025", None), ("begin 2026", "2026", None)]),
+        ("nl", "In het voorjaar van 2025 start de aanbesteding, die loopt t/m 2026.",
+         [("voorjaar van 2025", "2025", None), ("t/m 2026", None, "2026")]),
+        # A year after a budget, accounts or report noun is the year it covers, not a name's label.
+        ("de", "Der Haushaltsplan 2025 sieht neue Radwege vor, die Agenda 2030 nennt Ziele.", [("2025", "2025", None)]),
+        ("sv", "Årsredovisningen 2024 visar ett överskott.", [("2024", "2024", None)]),
     ],
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:

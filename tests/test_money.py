@@ -250,6 +250,9 @@ def test_issue_14_budget_error_types(lang, text, expected):
         ("sv", "Kommunen bidrar med 1 500 000 kr. Regionen står för resten.", [("1 500 000 kr", 1_500_000, "SEK")]),
         ("sv", "Totalt 3,5 milj. kr.\nFinansiär: regionen", [("3,5 milj. kr", 3_500_000, "SEK")]),
         ("da", "Kommunen bidrager med 1.500.000 kr. Regionen betaler resten.", [("1.500.000 kr.", 1_500_000, "DKK")]),
+        # A verb of receiving is a money cue for a bare amount in the text's language; a counted thing is not money.
+        ("nb", "Kommunen har fått 2,1 millioner fra Miljødirektoratet.", [("2,1 millioner", 2_100_000, "NOK")]),
+        ("nb", "Kommunen har fått 2,1 millioner besøkende.", []),
     ],
 )
 def test_written_set_budget_error_types(lang, text, expected):
