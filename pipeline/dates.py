@@ -215,6 +215,11 @@ _UNIT_BEFORE = re.compile(
     r"|sagsnr\.?|ärende|dnr\.?|j\.?nr\.?|journalnr\.?|az\.?|aktenzeichen|drucksache|vorlage|ref\.?)[ \u00a0]?$",
     re.IGNORECASE,
 )
+# A number before a counted plural ("1950 lägenheter", "2000 nya bostäder", "2080 Haushalten") is no year:
+# pipeline/lexicon/count_nouns.<lang>.txt and count_adjectives.<lang>.txt.
+_COUNT_NOUNS = any_language("count_nouns")
+_COUNT_ADJECTIVES = any_language("count_adjectives")
+_NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
@@ -557,6 +562,8 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return True
     before = text[max(0, point.start - 3):point.start]
     after = text[point.end:point.end + 3]
+    if _counts_something(text, point.end):
+        return False
     # Phone fragments: "08 681 2019 12".
     if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
         return False
@@ -567,6 +574,15 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
     return not _is_name_label(text, point.start)
+
+
+def _counts_something(text: str, end: int) -> bool:
+    """Tell whether the words after a number are a counted plural, or a count adjective and one."""
+    words = _NEXT_TWO_WORDS.match(text, end)
+    if not words:
+        return False
+    first, second = words.group(1).lower(), (words.group(2) or "").lower()
+    return first in _COUNT_NOUNS or (first in _COUNT_ADJECTIVES and second in _COUNT_NOUNS)
 
 
 def _is_name_label(text: str, start: int) -> bool:

@@ -43,7 +43,8 @@ def _prefix_tree(words: list[str]) -> str:
 # Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
 _SEP = "[ \u00a0\u202f\u2009.]"
 # At most four groups (up to 999 999 999 999): a bounded repeat keeps long runs of digit groups linear.
-_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d+)?|\d+(?:[.,]\d+)?"
+# Two or more comma groups are English thousands in any language ("€3,450,000").
+_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d+)?|\d{{1,3}}(?:,\d{{3}}){{2,4}}(?:\.\d+)?|\d+(?:[.,]\d+)?"
 _NUMBER = rf"(?<![\d.,])(?:{_DIGITS})(?![\d])"
 
 _NUMBER_WORDS = {
@@ -236,6 +237,8 @@ def parse_number(raw: str, lang: str) -> float | None:
     compact = re.sub(r"[ \u00a0\u202f\u2009]", "", raw)
     if not compact or not compact[0].isdigit():
         return None
+    if re.fullmatch(r"\d{1,3}(,\d{3}){2,}(\.\d+)?", compact):
+        return float(compact.replace(",", "")) if len(compact) <= 18 else None
     if lang == "en":
         # English: comma groups thousands, dot marks decimals.
         if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", compact):

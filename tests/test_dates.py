@@ -417,6 +417,14 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         # A year after a budget, accounts or report noun is the year it covers, not a name's label.
         ("de", "Der Haushaltsplan 2025 sieht neue Radwege vor, die Agenda 2030 nennt Ziele.", [("2025", "2025", None)]),
         ("sv", "Årsredovisningen 2024 visar ett överskott.", [("2024", "2024", None)]),
+        # A number of 1900-2100 before a counted plural (or a count adjective and one) counts it.
+        ("sv", "Kommunen planerar för 2000 nya bostäder fram till 2035.", [("fram till 2035", None, "2035")]),
+        ("da", "Området rummer 1980 almene boliger og blev bygget i 1972.", [("1972", "1972", None)]),
+        ("de", "Im Quartier leben 1900 Menschen in 2080 Haushalten, seit 2019 mehr.", [("seit 2019", "2019", None)]),
+        ("en", "The estate has 1920 homes, built in 1968.", [("1968", "1968", None)]),
+        ("nl", "De wijk telt 1960 woningen uit 1962.", [("1962", "1962", None)]),
+        # A Dutch weekday before its date is part of the span, as in the other languages.
+        ("nl", "Maandag 3 maart 2025 start de inspraak.", [("Maandag 3 maart 2025", "2025-03-03", None)]),
     ],
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:

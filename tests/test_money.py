@@ -253,6 +253,9 @@ def test_issue_14_budget_error_types(lang, text, expected):
         # A verb of receiving is a money cue for a bare amount in the text's language; a counted thing is not money.
         ("nb", "Kommunen har fått 2,1 millioner fra Miljødirektoratet.", [("2,1 millioner", 2_100_000, "NOK")]),
         ("nb", "Kommunen har fått 2,1 millioner besøkende.", []),
+        # Two or more comma groups are thousands in any language.
+        ("en", "Total budget: €3,450,000", [("€3,450,000", 3_450_000, "EUR")]),
+        ("de", "Das Budget beträgt EUR 1,250,000.", [("EUR 1,250,000", 1_250_000, "EUR")]),
     ],
 )
 def test_written_set_budget_error_types(lang, text, expected):
