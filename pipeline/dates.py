@@ -28,14 +28,14 @@ _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
 _NOT_BEFORE = r"(?<![\w.,/:])(?:(?<![^\W\d_]-)|(?<=mid-))"  # not glued to a word, number or URL (but "mid-2025")
-_NOT_AFTER = r"(?![\w]|[.,/:-]\d|-[^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023"
+_NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
 
 # Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
 # Quartal 2024", "Q1–Q2 2026", "second half of 2025"). Each is the run of months it covers.
 _ORDINALS = numbered("ordinals")
 _YEAR_PARTS = numbered("year_parts")  # noun -> months per part
 _ORDINAL = (
-    r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)"
+    r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)|(?-i:I{1,3}|IV)\."  # 3. / 3:e / 3rd / III.
     rf"|{longest_first(_ORDINALS)})"
 )
 _PART_NOUN = longest_first(_YEAR_PARTS)
@@ -73,11 +73,11 @@ _OTHER_FORMS = [
     # am 14.10. / den 3.4.: a numeric day and month with their full stops, the year from context (_DAY_MONTH_LEADS)
     rf"{_NOT_BEFORE}(?P<dm_d>{_DAY})\.(?P<dm_m>{_MONTH})\.(?![\w.,/:-]|{_SP}?\d)",
     # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
-    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
+    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:(?:den|dem|d\.){_SP})?)?"
     rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}"
     rf"|{_SP}(?P<txt_and>{'|'.join(_AND_WORD_LIST)}){_SP}(?:(?:den|dem){_SP})?))?"
     rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
-    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
+    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}|{_SP}?[-–]{_SP}?{_DAY}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
     # Danish 3/4-2024
     rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
@@ -88,8 +88,9 @@ _OTHER_FORMS = [
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
     rf"(?P<my_m>{_FULL_MONTH}){_SP}"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
-    # Jan. 2025, dec. 2025: an abbreviated month with its full stop and a year
-    rf"(?<![\w.])(?P<mya_m>{_ABBR_MONTH})\.{_SP}(?P<mya_y>{_YEAR}){_NOT_AFTER}",
+    # Jan. 2025, dec. 2025: an abbreviated month with its full stop and a year; Jan–Mar 2025
+    rf"(?<![\w.])(?:(?P<mya_m0>{_ABBR_MONTH})\.?{_SP}?[-–]{_SP}?)?(?P<mya_m>{_ABBR_MONTH})(?(mya_m0)\.?|\.)"
+    rf"{_SP}(?P<mya_y>{_YEAR}){_NOT_AFTER}",
     # 05/2022, 05.2022
     rf"{_NOT_BEFORE}(?P<my2_m>{_MONTH_2})[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
     # 2019-12
@@ -127,12 +128,12 @@ _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:
 # Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …", "fr.o.m. 1 mars
 # t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
-    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between|från{_SP}+och{_SP}+med"
+    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen|från{_SP}+och{_SP}+med"
     rf"|fra{_SP}+og{_SP}+med|fr\.?{_SP}?o\.?{_SP}?m\.?|f\.{_SP}?o\.{_SP}?m\.?|fom)(?:{_SP}+(?:den|dem))?{_SP}+$",
     re.IGNORECASE,
 )
 _BETWEEN_OPENER = re.compile(
-    rf"(?<![\w])(?:zwischen|mellan|mellem|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE
+    rf"(?<![\w])(?:zwischen|mellan|mellem|mellom|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE
 )
 
 # Interval words kept in the span: a start only, or an end only.
@@ -388,7 +389,11 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
             return _Point(start, end, int(g["my_y"]), month)
         if g["mya_y"]:
-            return _Point(start, end, int(g["mya_y"]), _MONTH_ABBREVIATIONS[g["mya_m"].lower()])
+            month = _MONTH_ABBREVIATIONS[g["mya_m"].lower()]
+            if g["mya_m0"]:
+                first_month = _MONTH_ABBREVIATIONS[g["mya_m0"].lower()]
+                return _Point(start, end, int(g["mya_y"]), first_month, end_month=month) if first_month < month else None
+            return _Point(start, end, int(g["mya_y"]), month)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:
@@ -431,8 +436,13 @@ def _year_part(match: re.Match[str]) -> _Point | None:
 
 
 def _ordinal(word: str) -> int:
-    """Return the number of an ordinal: "3.", "3:e", "3rd", "dritten"."""
-    return int(word[0]) if word[0].isdigit() else _ORDINALS[word.lower()]
+    """Return the number of an ordinal: "3.", "3:e", "3rd", "III.", "dritten"."""
+    if word[0].isdigit():
+        return int(word[0])
+    return _ROMAN.get(word, 0) or _ORDINALS[word.lower()]
+
+
+_ROMAN = {"I.": 1, "II.": 2, "III.": 3, "IV.": 4}
 
 
 def _checked(point: _Point) -> _Point | None:
@@ -573,7 +583,9 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
-    return not _is_name_label(text, point.start)
+    # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"); only a
+    # single year labels it.
+    return point.end_year is not None or not _is_name_label(text, point.start)
 
 
 def _counts_something(text: str, end: int) -> bool:

@@ -151,7 +151,7 @@ _BARE_FOLLOWERS = {
     "hat", "haben", "hade", "havde", "af", "av", "på", "auf", "med", "mit", "mot", "mod", "bis", "eller",
     "oder", "or", "samt", "sowie", "ut", "ud", "tilldelas", "beviljas", "bevilges", "fordeles", "fördelas",
     "bevilget", "beviljat", "bereitgestellt", "zur", "per", "pr.", "om", "um", "over", "över", "über",
-    "mere", "mer", "mehr", "mindre", "weniger", "less", "more",
+    "mere", "mer", "mehr", "mindre", "weniger", "less", "more", "uit", "voor", "naar", "wordt", "worden",
 }
 _MONEY_CONTEXT = re.compile(
     r"budget|stöd|støtte|tilskud|tilskott|tilskudd|bidrag|medel|midler|midlar|finansi|bevilj|bevilg|anslag|"

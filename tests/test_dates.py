@@ -425,6 +425,22 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("nl", "De wijk telt 1960 woningen uit 1962.", [("1962", "1962", None)]),
         # A Dutch weekday before its date is part of the span, as in the other languages.
         ("nl", "Maandag 3 maart 2025 start de inspraak.", [("Maandag 3 maart 2025", "2025-03-03", None)]),
+        ("da", "Næste møde: tirsdag d. 11. marts 2025 kl. 16.30.", [("tirsdag d. 11. marts 2025", "2025-03-11", None)]),
+        # Norwegian and Dutch "between" open a range.
+        ("nb", "Prosjektet gjennomføres mellom 2024 og 2026 i tre bydeler.", [("mellom 2024 og 2026", "2024", "2026")]),
+        ("nl", "Tussen 2022 en 2024 zijn woningen verduurzaamd.", [("Tussen 2022 en 2024", "2022", "2024")]),
+        # Half-years by the German, Danish and Swedish noun for a half; roman quarter numbers.
+        ("de", "In der zweiten Jahreshälfte 2025 wird die Brücke gesperrt.", [("zweiten Jahreshälfte 2025", "2025-07", "2025-12")]),
+        ("da", "I anden halvdel af 2025 inviteres borgerne.", [("anden halvdel af 2025", "2025-07", "2025-12")]),
+        ("de", "Im III. Quartal 2025 beginnt der Rückbau.", [("III. Quartal 2025", "2025-07", "2025-09")]),
+        # Abbreviated months in ranges.
+        ("sv", "Workshopserien pågår 1 jan–31 mar 2025.", [("1 jan–31 mar 2025", "2025-01-01", "2025-03-31")]),
+        ("en", "Works are planned for Jan–Mar 2025.", [("Jan–Mar 2025", "2025-01", "2025-03")]),
+        # A year range after a name is the period its programme covers; a single year after a name labels it.
+        ("da", "Projektet er en del af Interreg Øresund-Kattegat-Skagerrak 2021-2027.", [("2021-2027", "2021", "2027")]),
+        ("en", "Horizon Europe 2021–2027 funds the work, as Agenda 2030 says.", [("2021–2027", "2021", "2027")]),
+        # Directive numbers are no year ranges.
+        ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:

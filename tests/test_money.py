@@ -256,6 +256,9 @@ def test_issue_14_budget_error_types(lang, text, expected):
         # Two or more comma groups are thousands in any language.
         ("en", "Total budget: €3,450,000", [("€3,450,000", 3_450_000, "EUR")]),
         ("de", "Das Budget beträgt EUR 1,250,000.", [("EUR 1,250,000", 1_250_000, "EUR")]),
+        # Dutch prepositions after a bare amount, as the Nordic and German ones.
+        ("nl", "De kosten zijn 4,8 miljoen euro, waarvan 1,2 miljoen uit het fonds.",
+         [("4,8 miljoen euro", 4_800_000, "EUR"), ("1,2 miljoen", 1_200_000, "EUR")]),
     ],
 )
 def test_written_set_budget_error_types(lang, text, expected):
