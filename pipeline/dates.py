@@ -86,7 +86,7 @@ _OTHER_FORMS = [
     rf"(?:,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}|(?![\w]|[.,/:–-]\d))",
     # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
-    rf"(?P<my_m>{_FULL_MONTH}){_SP}"
+    rf"(?P<my_m>{_FULL_MONTH})(?:,?{_SP}|{_SP}of{_SP})"  # "Juli 2016", "July, 2005", "February of 1966"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
     # Jan. 2025, dec. 2025: an abbreviated month with its full stop and a year; Jan–Mar 2025
     rf"(?<![\w.])(?:(?P<mya_m0>{_ABBR_MONTH})\.?{_SP}?[-–]{_SP}?)?(?P<mya_m>{_ABBR_MONTH})(?(mya_m0)\.?|\.)"
@@ -188,7 +188,8 @@ _PERIOD_PART = re.compile(
     rf"|hösten|våren|sommaren|vintern|början{_SP}+av|slutet{_SP}+av|mitten{_SP}+av|utgången{_SP}+av"
     rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
     rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|utgangen{_SP}+av|begynnelsen{_SP}+av"
-    rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of"
+    rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|(?:spring|summer|autumn|fall|winter)(?:{_SP}+of)?"
+    rf"|end{_SP}+of|beginning{_SP}+of"
     rf"|start{_SP}+of|middle{_SP}+of|eind|begin|halverwege|(?:voorjaar|najaar|zomer|winter|herfst){_SP}+van)"
     rf"(?:{_SP}+|(?<=mid)-)$",
     re.IGNORECASE,
@@ -196,7 +197,8 @@ _PERIOD_PART = re.compile(
 # Capitalised words before a bare year that are time words, not the name the year labels.
 _TIME_WORDS = any_language("time_words")  # pipeline/lexicon/time_words.<lang>.txt
 _TIME_NOUN_SUFFIXES = endings("time_noun_endings")  # pipeline/lexicon/time_noun_endings.<lang>.txt
-# Nouns for a year's budget, accounts or report ("Haushaltsplan 2025"): pipeline/lexicon/year_document_endings.<lang>.txt
+# Nouns for a year's budget, accounts or report ("Haushaltsplan 2025"):
+# pipeline/lexicon/year_document_endings.<lang>.txt
 _YEAR_DOCUMENT_SUFFIXES = endings("year_document_endings")
 # Numbers followed by these are amounts or counts, not years (a currency followed by a number leads that number:
 # "in 2025 € 1,2 miljoen").
@@ -232,7 +234,9 @@ _NAME_LEAD_MAX = max(
 )
 # "vierten und ersten " before "Quartal": two ordinals and a joining word.
 _PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
-_NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_MONTH_ABBREVIATIONS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
+_NAMES_BEFORE_DIGIT = frozenset(
+    [*_MONTHS, *_MONTH_ABBREVIATIONS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den", "of"]  # "February of 1966"
+)
 _DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
 # What _word_before_digit reads backwards from a digit (tests/test_dates.py compares them).
 _WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+)[,.]?[ \u00a0]\Z")
@@ -307,7 +311,8 @@ def _word_before_digit(text: str, position: int) -> str:
     """Return group 1 of _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position), else "".
 
     The letters ending right before the blank before a digit, a comma or full stop between them allowed ("Juni 4",
-    "Freitag, 18.", "Jan. 2025"), read backwards from the digit: a search tries the pattern at every offset of the window.
+    "Freitag, 18.", "Jan. 2025"), read backwards from the digit: a search tries the pattern at every offset of the
+    window.
     """
     window_start = max(0, position - _NAME_LEAD_MAX)
     end = position - 1
@@ -392,7 +397,9 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             month = _MONTH_ABBREVIATIONS[g["mya_m"].lower()]
             if g["mya_m0"]:
                 first_month = _MONTH_ABBREVIATIONS[g["mya_m0"].lower()]
-                return _Point(start, end, int(g["mya_y"]), first_month, end_month=month) if first_month < month else None
+                if first_month >= month:
+                    return None
+                return _Point(start, end, int(g["mya_y"]), first_month, end_month=month)
             return _Point(start, end, int(g["mya_y"]), month)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))

@@ -101,7 +101,9 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # After a leading currency, English "€1.5m" / "EUR 2bn" short multipliers are safe to read.
-_LEADING_CURRENCIES = ["EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", "kr", *_COMPOUND_WORDS]
+_LEADING_CURRENCIES = [
+    "EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", "kr", *_COMPOUND_WORDS
+]
 _AMOUNT_BEFORE = re.compile(
     rf"(?<![^\W\d_])(?P<cur>{_prefix_tree(_LEADING_CURRENCIES)})"
     rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"

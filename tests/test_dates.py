@@ -439,6 +439,10 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         # A year range after a name is the period its programme covers; a single year after a name labels it.
         ("da", "Projektet er en del af Interreg Øresund-Kattegat-Skagerrak 2021-2027.", [("2021-2027", "2021", "2027")]),
         ("en", "Horizon Europe 2021–2027 funds the work, as Agenda 2030 says.", [("2021–2027", "2021", "2027")]),
+        # English "of" between a season or month and its year; a comma between month and year.
+        ("en", "It started in the summer of 2001 and peaked in February of 2002.",
+         [("summer of 2001", "2001", None), ("February of 2002", "2002-02", None)]),
+        ("en", "The exhibition opened in July, 2005 in Hong Kong.", [("July, 2005", "2005-07", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
