@@ -222,7 +222,9 @@ _UNIT_BEFORE = re.compile(
 # pipeline/lexicon/count_nouns.<lang>.txt and count_adjectives.<lang>.txt.
 _COUNT_NOUNS = any_language("count_nouns")
 _COUNT_ADJECTIVES = any_language("count_adjectives")
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
 _NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
+_COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
@@ -579,7 +581,7 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return True
     before = text[max(0, point.start - 3):point.start]
     after = text[point.end:point.end + 3]
-    if _counts_something(text, point.end):
+    if _counts_something(text, point.start, point.end):
         return False
     # Phone fragments: "08 681 2019 12".
     if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
@@ -590,13 +592,19 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
-    # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"); only a
-    # single year labels it.
-    return point.end_year is not None or not _is_name_label(text, point.start)
+    # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"), and the
+    # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
+    if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):
+        return True
+    return not _is_name_label(text, point.start)
 
 
-def _counts_something(text: str, end: int) -> bool:
-    """Tell whether the words after a number are a counted plural, or a count adjective and one."""
+def _counts_something(text: str, start: int, end: int) -> bool:
+    """Tell whether the words after a number are a counted plural, or a count adjective and one, or whether a
+    counted plural labels it ("Boliger: 2040")."""
+    label = _LABEL_BEFORE.search(text, max(0, start - 40), start)
+    if label and label.group(1).lower() in _COUNT_NOUNS:
+        return True
     words = _NEXT_TWO_WORDS.match(text, end)
     if not words:
         return False

@@ -443,6 +443,10 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("en", "It started in the summer of 2001 and peaked in February of 2002.",
          [("summer of 2001", "2001", None), ("February of 2002", "2002-02", None)]),
         ("en", "The exhibition opened in July, 2005 in Hong Kong.", [("July, 2005", "2005-07", None)]),
+        # A counted plural as the label of a number; a copyright line's year; a holiday noun before a year.
+        ("da", "Periode: 2024-2027\nBoliger: 2040\nBeboere: ca. 4.500", [("2024-2027", "2024", "2027")]),
+        ("de", "Impressum | © Stadt Kassel 2025", [("2025", "2025", None)]),
+        ("de", "Beginn der Bauarbeiten: Sommerferien 2025.", [("2025", "2025", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
