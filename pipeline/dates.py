@@ -128,7 +128,8 @@ _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:
 # Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …", "fr.o.m. 1 mars
 # t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
-    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen|från{_SP}+och{_SP}+med"
+    rf"(?<![\w])(?:von|vom|ab|vanaf|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen"
+    rf"|från{_SP}+och{_SP}+med"
     rf"|fra{_SP}+og{_SP}+med|fr\.?{_SP}?o\.?{_SP}?m\.?|f\.{_SP}?o\.{_SP}?m\.?|fom)(?:{_SP}+(?:den|dem))?{_SP}+$",
     re.IGNORECASE,
 )
@@ -184,7 +185,9 @@ _YEAR_NOUN_BEFORE = re.compile(rf"(?<![\w])(?:(?:dem|zum|the){_SP}+)?(?:jahre?|�
 _GENITIVE_YEAR = re.compile(rf"{_SP}+års?(?![^\W\d_])", re.IGNORECASE)
 # Part-of-period words kept in the span ("Ende 2022", "hösten 2016-2018", "i slutet av 2020").
 _PERIOD_PART = re.compile(
-    rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|sommer|herbst|winter"
+    rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|(?:früh|spät)?(?:sommer|herbst)|winter"
+    rf"|jahres(?:ende|anfang|beginn|mitte)|(?:sen|för|for)?sommar(?:en)?|(?:sen|for)sommeren|senhøsten|senhösten"
+    rf"|year[- ]end|(?:early|late|mid)[ -](?:spring|summer|autumn|fall|winter)"
     rf"|hösten|våren|sommaren|vintern|början{_SP}+av|slutet{_SP}+av|mitten{_SP}+av|utgången{_SP}+av"
     rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
     rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|utgangen{_SP}+av|begynnelsen{_SP}+av"

@@ -56,6 +56,8 @@ _NUMBER_WORDS = {
     "tio": 10, "ti": 10, "zehn": 10, "ten": 10, "tien": 10, "halv": 0.5, "halb": 0.5, "halbe": 0.5,
     "elva": 11, "elleve": 11, "elf": 11, "tolv": 12, "zwölf": 12, "tjugo": 20, "tyve": 20,
     "zwanzig": 20, "tjue": 20, "hundra": 100, "hundrede": 100, "hundre": 100, "hundert": 100,
+    # a half with its article: "en halv miljon", "eine halbe Million", "half a million"
+    "en halv": 0.5, "eine halbe": 0.5, "einer halben": 0.5, "halben": 0.5, "half a": 0.5,
 }
 _WORD_NUMBER = _prefix_tree(sorted(_NUMBER_WORDS, key=len, reverse=True))
 
@@ -104,10 +106,13 @@ _AMOUNT_AFTER = re.compile(
 _LEADING_CURRENCIES = [
     "EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", "kr", *_COMPOUND_WORDS
 ]
+# A multiplier may lead the currency ("Mio. EUR 1,2", table headings); Danish and Norwegian close a whole amount
+# with ",-" ("kr. 250.000,-").
 _AMOUNT_BEFORE = re.compile(
+    rf"(?:(?<![^\W\d_])(?<!\d[ \u00a0\u202f])(?P<pmult>{_MULTIPLIER})[ \u00a0\u202f])?"
     rf"(?<![^\W\d_])(?P<cur>{_prefix_tree(_LEADING_CURRENCIES)})"
-    rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
-    rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?",
+    rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})(?:,[-–](?![\w-]))?"
+    rf"(?(pmult)|(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?)",
     re.IGNORECASE,
 )
 _AMOUNT_BARE = re.compile(
@@ -140,7 +145,9 @@ def _first_letter_dispatch(words: list[str]) -> str:
 _WORD_NUMBER_START = re.compile(_first_letter_dispatch(sorted(_NUMBER_WORDS, key=len, reverse=True)))
 # _AMOUNT_BEFORE ends its currency right before the number or one space before it, on one of these letters.
 _LEADING_CURRENCY_LAST = frozenset(word[-1].lower() for word in _LEADING_CURRENCIES)
-_LEADING_CURRENCY_MAX = max(map(len, _LEADING_CURRENCIES)) + 1
+_LEADING_CURRENCY_MAX = max(map(len, _LEADING_CURRENCIES)) + 1 + max(
+    len(word) for pattern, _ in _MULTIPLIERS for word in pattern.split("|")
+) + 1  # "Mio. EUR 1,2"
 
 _DEFAULT_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "de": "EUR", "nl": "EUR"}
 _KRONE_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK"}
@@ -324,7 +331,7 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
     groups = match.groupdict()
     compound = groups.get("compound")
     currency_word = groups.get("cur")
-    multiplier = _multiplier_value(groups.get("mult"), lang)
+    multiplier = _multiplier_value(groups.get("mult") or groups.get("pmult"), lang)
     if currency_word and currency_word.lower() in _COMPOUND:
         compound, currency_word = currency_word, None
     if compound:

@@ -447,6 +447,15 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("da", "Periode: 2024-2027\nBoliger: 2040\nBeboere: ca. 4.500", [("2024-2027", "2024", "2027")]),
         ("de", "Impressum | © Stadt Kassel 2025", [("2025", "2025", None)]),
         ("de", "Beginn der Bauarbeiten: Sommerferien 2025.", [("2025", "2025", None)]),
+        # "ab" opens a range as "von" does; compound period parts (year end, early and late seasons).
+        ("de", "Ab 1. März bis 30. April 2025 können Anträge gestellt werden.",
+         [("Ab 1. März bis 30. April 2025", "2025-03-01", "2025-04-30")]),
+        ("de", "Zum Jahresende 2025 zieht die Verwaltung Bilanz, im Frühsommer 2026 folgt ein Fest.",
+         [("Jahresende 2025", "2025", None), ("Frühsommer 2026", "2026", None)]),
+        ("sv", "Under sensommaren 2025 invigs parken.", [("sensommaren 2025", "2025", None)]),
+        ("nb", "Anlegget skal stå ferdig på sensommeren 2027.", [("sensommeren 2027", "2027", None)]),
+        ("en", "By year-end 2025 the first sites are ready; in late summer 2026 the rest.",
+         [("By year-end 2025", None, "2025"), ("late summer 2026", "2026", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],

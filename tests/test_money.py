@@ -256,6 +256,13 @@ def test_issue_14_budget_error_types(lang, text, expected):
         # Two or more comma groups are thousands in any language.
         ("en", "Total budget: €3,450,000", [("€3,450,000", 3_450_000, "EUR")]),
         ("de", "Das Budget beträgt EUR 1,250,000.", [("EUR 1,250,000", 1_250_000, "EUR")]),
+        # A half with its article; a multiplier before the currency; Danish ",-" after a leading currency.
+        ("sv", "Projektet har fått en halv miljon kronor från Boverket.", [("en halv miljon kronor", 500_000, "SEK")]),
+        ("de", "Der Bund gibt eine halbe Million Euro dazu.", [("eine halbe Million Euro", 500_000, "EUR")]),
+        ("en", "Half a million euros is available.", [("Half a million euros", 500_000, "EUR")]),
+        ("de", "Insgesamt sind Mio. EUR 1,2 vorgesehen, davon TEUR 250 für Personal.",
+         [("Mio. EUR 1,2", 1_200_000, "EUR"), ("TEUR 250", 250_000, "EUR")]),
+        ("da", "Tilskuddet på kr. 250.000,- blev udbetalt i marts.", [("kr. 250.000,-", 250_000, "DKK")]),
         # Dutch prepositions after a bare amount, as the Nordic and German ones.
         ("nl", "De kosten zijn 4,8 miljoen euro, waarvan 1,2 miljoen uit het fonds.",
          [("4,8 miljoen euro", 4_800_000, "EUR"), ("1,2 miljoen", 1_200_000, "EUR")]),
