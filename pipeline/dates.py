@@ -27,7 +27,7 @@ _MONTH = r"(?:0?[1-9]|1[0-2])"
 _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
 _YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
 _SP = r"[ \u00a0]"  # dates never span a line break
-_NOT_BEFORE = r"(?<![\w.,/:])(?:(?<![^\W\d_]-)|(?<=mid-))"  # not glued to a word, number or URL (but "mid-2025")
+_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"  # nor "COM(2021)"  # not glued to a word, number or URL (but "mid-2025")
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
 
 # Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
@@ -49,7 +49,7 @@ _PART_NOUN_STEMS = tuple(
 )
 
 # Words joining two month names that share one year: "to" words make a range; "and" words only after "between".
-_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot"]
+_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot en met", "t/m", "tot"]
 _AND_WORD_LIST = ["und", "och", "og", "and", "en"]
 _MONTH_JOIN = "|".join(_TO_WORD_LIST + _AND_WORD_LIST)
 
@@ -65,7 +65,7 @@ _OTHER_FORMS = [
     # 2016-06-15
     rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>{_MONTH_2})-(?P<iso_d>{_DAY_2})(?!\d)",
     # 01.01.–31.12.2024, 1.1. bis 31.12.2025: the first date takes the second one's year
-    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>{_MONTH})\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
+    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?:(?P<nr_m0>{_MONTH})\.)?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
     rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>{_MONTH})\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
     # 18.11.2020, 18/11/2020, 07-12-2016
     rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>{_MONTH})(?P=num_sep)"
@@ -79,8 +79,8 @@ _OTHER_FORMS = [
     rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
     rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}|{_SP}?[-–]{_SP}?{_DAY}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
-    # Danish 3/4-2024
-    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
+    # Danish 3/4-2024, Swedish 12/3 2025
+    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})(?:-|{_SP})(?P<dk_y>{_YEAR}){_NOT_AFTER}",
     # English: June 4, 2019 / June 4 (the year from context; _point keeps that only for a capitalised English month)
     rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?"
     rf"(?:,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}|(?![\w]|[.,/:–-]\d))",
@@ -120,7 +120,8 @@ _AND_WORDS = frozenset(_AND_WORD_LIST)
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
     rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot"
-    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through)"
+    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through"
+    rf"|tot{_SP}+en{_SP}+met|t/m)"
     rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
@@ -155,7 +156,7 @@ _DAY_MONTH_LEADS = frozenset(
     ["am", "vom", "bis", "ab", "seit", "zum", "den", "dem", "per", "fra", "från", "til", "till", "inden", "senast",
      "senest", "innen", "spätestens", "før", "före", "vor"]
 )
-_SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
+_SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:;\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
     rf"|and{_SP}+onwards|til{_SP}+i{_SP}*dag|till{_SP}+i{_SP}*dag|til{_SP}+nå|till{_SP}+nu|bis{_SP}+heute|to{_SP}+date"
@@ -166,6 +167,7 @@ _END_OPENER = re.compile(
     rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.?{_SP}o\.?{_SP}m\.?|t\.o\.m\.?"
     rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
     rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk"
+    rf"|frem{_SP}+mod|fram{_SP}+mot"
     rf"|tills|intill|före|inntil|innen|før|vor(?:{_SP}+dem)?"
     rf"|bis{_SP}+einschließlich|by|through|up{_SP}+(?:to|until)|(?:no|not){_SP}+later{_SP}+than|before|prior{_SP}+to"
     rf"|tot|t/m)"
@@ -176,6 +178,13 @@ _END_OPENER = re.compile(
 # date it is more often the scheduled point ("flyttas till andra kvartalet"). Danish/Norwegian "til" before a
 # year more often names what money is for ("puljen til 2025"); "frem til", "indtil", "innen" end periods there.
 _TO_BEFORE_YEAR = re.compile(rf"(?<![\w])till{_SP}+$", re.IGNORECASE)
+# Any "to" before the end of a period ends it ("til udgangen af 2026", "to the end of 2027").
+_TO_BEFORE_END_PART = re.compile(rf"(?<![\w])(?:til|till|to(?:{_SP}+the)?){_SP}+$", re.IGNORECASE)
+_END_PART = re.compile(
+    rf"(?:udgangen|slutningen|utgangen|slutten|slutet|utgången|end|ende|jahresende|year[- ]end)(?![\w])",
+    re.IGNORECASE,
+)
+_PART_LINK_BEFORE = re.compile(rf"(?<![\w])(?:ved|vid|i|per|at|im|zum|zur){_SP}+$", re.IGNORECASE)
 # After "at the longest"/"all the way" it ends a period before any date ("längst till 31 december 2028"); the
 # adverb stays out of the span.
 _TO_AFTER_LONGEST = re.compile(rf"(?<![\w])(?:längst|ända){_SP}+(?P<to>till(?:{_SP}+den)?){_SP}+$", re.IGNORECASE)
@@ -228,6 +237,7 @@ _COUNT_ADJECTIVES = any_language("count_adjectives")
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
 _NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
+_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[A-ZÆØÅ]|NV|NØ|SV|SØ)(?!\w)")
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
@@ -356,7 +366,9 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
         if g["iso_y"]:
             return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
         if g["nr_y"]:
-            year, first, last = int(g["nr_y"]), (int(g["nr_m0"]), int(g["nr_d0"])), (int(g["nr_m"]), int(g["nr_d"]))
+            # "15.-17.5.2025": the first day shares the second one's month
+            first = (int(g["nr_m0"] or g["nr_m"]), int(g["nr_d0"]))
+            year, last = int(g["nr_y"]), (int(g["nr_m"]), int(g["nr_d"]))
             if not first < last:  # "15.12.–15.01.2025": only the dated end is sure
                 return _checked(_Point(match.start("nr_d"), end, year, last[0], last[1]))
             point = _checked(_Point(start, end, year, first[0], first[1], end_day=last[1], end_month=last[0]))
@@ -540,11 +552,17 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     if item["start_point"].bare_year and not item.get("period_part"):
         year_noun = _YEAR_NOUN_BEFORE.search(text, max(0, head - 15), head)
         head = year_noun.start() if year_noun else head
+    elif item.get("period_part"):
+        # "senest ved udgangen af 2026": a preposition between the interval word and the period part
+        link = _PART_LINK_BEFORE.search(text, max(0, head - 8), head)
+        head = link.start() if link and _END_OPENER.search(text, max(0, link.start() - 30), link.start()) else head
     window = max(0, head - 30)
     start_opener = _START_OPENER.search(text, window, head)
     end_opener = _END_OPENER.search(text, window, head)
     if not end_opener and item["start_point"].bare_year and not _is_range(item["start_point"]):
         end_opener = _TO_BEFORE_YEAR.search(text, window, head)
+    if not end_opener and item.get("period_part") and _END_PART.match(text, item["start"]):
+        end_opener = _TO_BEFORE_END_PART.search(text, window, head)  # "til udgangen af 2026"
     longest = None if end_opener else _TO_AFTER_LONGEST.search(text, window, head)
     from_word = _FROM_WORD.search(text, window, head)
     if from_word and not _from_starts_period(text, from_word.start(), item):
@@ -595,6 +613,8 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
+    if _POSTCODE_DISTRICT.match(text, point.end):
+        return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
     # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
     if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):

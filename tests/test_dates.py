@@ -456,6 +456,26 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("nb", "Anlegget skal stå ferdig på sensommeren 2027.", [("sensommeren 2027", "2027", None)]),
         ("en", "By year-end 2025 the first sites are ready; in late summer 2026 the rest.",
          [("By year-end 2025", None, "2025"), ("late summer 2026", "2026", None)]),
+        # Danish/Norwegian "frem mod"/"fram mot", Dutch "tot en met" and "t/m" end periods and ranges.
+        ("da", "Kommunen vil frem mod 2030 plante nye træer.", [("frem mod 2030", None, "2030")]),
+        ("nb", "Vi skal kutte utslippene fram mot 2035.", [("fram mot 2035", None, "2035")]),
+        ("nl", "Het programma loopt van 2024 tot en met 2027.", [("van 2024 tot en met 2027", "2024", "2027")]),
+        ("nl", "Van januari tot en met maart 2025 worden de plannen uitgewerkt.",
+         [("Van januari tot en met maart 2025", "2025-01", "2025-03")]),
+        # An interval word before a period part, with a preposition between or "to" before an end part.
+        ("da", "Byggeriet står færdigt senest ved udgangen af 2026.", [("senest ved udgangen af 2026", None, "2026")]),
+        ("da", "Projektet løber til udgangen af 2026.", [("til udgangen af 2026", None, "2026")]),
+        ("en", "The survey runs to the end of 2027 and reports at the end of 2028.",
+         [("to the end of 2027", None, "2027"), ("end of 2028", "2028", None)]),
+        # A year in parentheses glued to a code is no date; Swedish day/month and year; a numeric day range.
+        ("nl", "Zie ook COM(2021) 550 van de Commissie.", []),
+        ("sv", "Nästa möte äger rum den 12/3 2025.", [("12/3 2025", "2025-03-12", None)]),
+        ("de", "Die Tagung findet vom 15.-17.5.2025 in Erfurt statt.", [("vom 15.-17.5.2025", "2025-05-15", "2025-05-17")]),
+        # A Danish postcode before a town and its district letter, wherever the address stands.
+        ("da", "Kontakt os på 2100 København Ø, hvor vi har holdt til siden 2019.", [("siden 2019", "2019", None)]),
+        # A list of dates under a heading of dates; "from" after a semicolon opens a period.
+        ("de", "Termine 2025\n14.02.2025 Auftakt", [("2025", "2025", None), ("14.02.2025", "2025-02-14", None)]),
+        ("en", "Timeline: 2024 – feasibility; from 2027 – operation.", [("2024", "2024", None), ("from 2027", "2027", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
