@@ -141,7 +141,8 @@ _BETWEEN_OPENER = re.compile(
 # Interval words kept in the span: a start only, or an end only.
 _START_OPENER = re.compile(
     rf"(?<![\w])(?:seit(?:{_SP}+(?:dem|den))?|ab(?:{_SP}+(?:dem|den))?|sedan(?:{_SP}+den)?|siden(?:{_SP}+den)?"
-    rf"|från{_SP}+och{_SP}+med|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?|fra{_SP}+og{_SP}+med|f\.o\.m\.?|fom"
+    rf"|(?:från{_SP}+och{_SP}+med|fra{_SP}+og{_SP}+med)(?:{_SP}+den)?|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?"
+    rf"|f\.o\.m\.?|fom"
     rf"|från{_SP}+den|fra{_SP}+den|(?:allt|ända){_SP}*sedan|helt{_SP}+siden|since|ever{_SP}+since|as{_SP}+of|as{_SP}+from"
     rf"|(?:starting|beginning)(?:{_SP}+(?:in|from|on))?|vanaf|sinds|sedert)(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,

@@ -476,6 +476,9 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         # A list of dates under a heading of dates; "from" after a semicolon opens a period.
         ("de", "Termine 2025\n14.02.2025 Auftakt", [("2025", "2025", None), ("14.02.2025", "2025-02-14", None)]),
         ("en", "Timeline: 2024 – feasibility; from 2027 – operation.", [("2024", "2024", None), ("from 2027", "2027", None)]),
+        # "från och med den" / "fra og med den" open a period as "från den" does (found on the fresh part of the set).
+        ("sv", "Från och med den 1 maj 2025 höjs avgiften.", [("Från och med den 1 maj 2025", "2025-05-01", None)]),
+        ("da", "Fra og med den 1. juni 2025 gælder nye regler.", [("Fra og med den 1. juni 2025", "2025-06-01", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
