@@ -479,6 +479,11 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         # "från och med den" / "fra og med den" open a period as "från den" does (found on the fresh part of the set).
         ("sv", "Från och med den 1 maj 2025 höjs avgiften.", [("Från och med den 1 maj 2025", "2025-05-01", None)]),
         ("da", "Fra og med den 1. juni 2025 gælder nye regler.", [("Fra og med den 1. juni 2025", "2025-06-01", None)]),
+        # Verbs of starting, opening and introducing before "fra"/"från"/"from" + a year make it a start.
+        ("da", "Ordningen starter fra 2026 i hele kommunen.", [("fra 2026", "2026", None)]),
+        ("sv", "Tjänsten införs från 2026 i alla stadsdelar.", [("från 2026", "2026", None)]),
+        ("nb", "Tilskuddet gis fra 2025 til lag og foreninger.", [("fra 2025", "2025", None)]),
+        ("da", "Kommunen fik midler fra 2023 til legepladser.", [("2023", "2023", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
