@@ -25,7 +25,7 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _DAY_2 = r"(?:0[1-9]|[12]\d|3[01])"  # in two digits
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
-_YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
+_YEAR = r"(?:1[89]\d\d|20\d\d|2100)"  # plausible years only: 1800-2100 (a bare year before 1900 needs a time word)
 _SP = r"[ \u00a0]"  # dates never span a line break
 _NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"  # nor "COM(2021)"  # not glued to a word, number or URL (but "mid-2025")
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
@@ -96,7 +96,7 @@ _OTHER_FORMS = [
     # 2019-12
     rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>{_MONTH_2})(?![\d-])",
     # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
-    rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
+    rf"(?<![\w.])(?P<dec>\d0|(?:18|19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
     r"(?![^\W\d_])",
     # 2014-2020, 2016-18, 2023–24, 2021/2022
     rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
@@ -427,6 +427,8 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             decade = int(g["dec"])
             if decade < 100:
                 decade += 2000 if decade <= 20 else 1900  # "20er Jahre" are the 2020s, "30-talet" the 1930s
+            if decade % 100 == 0 and "tal" in match.group().lower():
+                return _Point(start, end, decade, end_year=decade + 99)  # "1800-talet", "1900-tallet": a century
             return _Point(start, end, decade, end_year=decade + 9)
         if g["yr_a"]:
             first = int(g["yr_a"])
@@ -601,6 +603,8 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return False
     if not point.bare_year or item["kind"] != "point" or item.get("period_part"):
         return True
+    if point.year is not None and point.year < 1900 and not _old_year_lead(text, point.start):
+        return False  # "rund 1850", "Nr. 1875": a bare number below 1900 is a year only after a time word or a verb
     before = text[max(0, point.start - 3):point.start]
     after = text[point.end:point.end + 3]
     if _counts_something(text, point.start, point.end):
@@ -621,6 +625,26 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):
         return True
     return not _is_name_label(text, point.start)
+
+
+def _old_year_lead(text: str, start: int) -> bool:
+    """Tell whether the word before a number below 1900 makes it a year: a time word ("i 1889", "seit 1875", "anno
+    1850") or another lower-case word ("byggdes 1889"), but no approximator ("rund 1850", "cirka 1800": counts)."""
+    lead = _WORD_BEFORE.search(text, max(0, start - 20), start)
+    if not lead:
+        return False
+    word = lead.group(1).lower()
+    if word in _APPROXIMATORS:
+        return False
+    return word in _TIME_WORDS or lead.group(1).islower()
+
+
+# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers plus
+# these approximators.
+_APPROXIMATORS = any_language("vague_quantifiers") | frozenset(
+    ["ca", "cirka", "circa", "etwa", "rund", "ungefähr", "omkring", "omtrent", "about", "around", "approximately",
+     "nearly", "knapp", "knapt", "drygt", "über", "over", "mehr", "more", "than", "als", "än", "end", "nær", "nästan"]
+)
 
 
 def _counts_something(text: str, start: int, end: int) -> bool:

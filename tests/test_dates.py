@@ -484,6 +484,10 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
         ("sv", "Tjänsten införs från 2026 i alla stadsdelar.", [("från 2026", "2026", None)]),
         ("nb", "Tilskuddet gis fra 2025 til lag og foreninger.", [("fra 2025", "2025", None)]),
         ("da", "Kommunen fik midler fra 2023 til legepladser.", [("2023", "2023", None)]),
+        # Years before 1900 after a time word; a Nordic "-talet"/"-tallet" of a round hundred is a century.
+        ("sv", "Saluhallen byggdes 1889 och renoverades på 1900-talet.", [("1889", "1889", None), ("1900-talet", "1900", "1999")]),
+        ("da", "Kvarteret er fra 1800-tallet, og i 1875 kom banen.", [("1800-tallet", "1800", "1899"), ("1875", "1875", None)]),
+        ("de", "Zum Fest kamen rund 1850 Gäste, die Halle steht seit 1888.", [("seit 1888", "1888", None)]),
         # Directive numbers are no year ranges.
         ("de", "Gemäß der Richtlinie 2014/24/EU ist eine Ausschreibung nötig.", []),
     ],
