@@ -1096,7 +1096,7 @@ _REGNAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 def _is_regnal(word: str) -> bool:
     """Return True for a regnal number (`XII`, `II.`, `I.`); a bare `I` is left out (Danish `I` is `you`, English `I`)."""
     numeral = word.removesuffix(".")
-    return bool(numeral) and (numeral != "I" or numeral != word) and bool(_REGNAL.fullmatch(numeral))
+    return bool(numeral) and word != "I" and bool(_REGNAL.fullmatch(numeral))
 
 
 def _before_possessed_noun(words: list[str], lang: str) -> int:
