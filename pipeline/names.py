@@ -1820,6 +1820,35 @@ def _ner_person_plausible(start: int, end: int, tokens: _Tokens) -> bool:
     return first is not None and _person_cue(tokens, first.start, first.end)
 
 
+def _widened(
+    persons: list[NameItem], ner_persons: list[NameItem], organisations: list[NameItem], length: int, lang: str
+) -> list[NameItem]:
+    """Return the rule persons, each replaced by an NER person that holds it and more name words (`Carol Ann Duffy` for
+    the rule's `Ann Duffy`: the rules start a name at a known given name, and miss a first name they do not know).
+
+    The NER person passed its filters (_ner_person); one overlapping an organisation is left out. In German, which
+    capitalises every noun, a word before the rule's name is as often a noun or title (`des Diakons Johann X`,
+    `Sultan Osman I.`): there only an NER person starting where the rule's does widens it (`Johann VI.`).
+    """
+    if not persons or not ner_persons:
+        return persons
+    bodies = Coverage(length)
+    for item in organisations:
+        bodies.accept(*item["span"])
+    wider = sorted((item for item in ner_persons if not bodies.overlaps(*item["span"])), key=lambda item: item["span"][0])
+    starts = [item["span"][0] for item in wider]
+    result = []
+    for item in persons:
+        start, end = item["span"]
+        k = bisect_right(starts, start) - 1
+        holder = wider[k] if k >= 0 else None
+        if holder is not None and holder["span"][1] >= end and holder["span"][1] - holder["span"][0] > end - start \
+                and (lang != "de" or holder["span"][0] == start):
+            item = holder
+        result.append(item)
+    return result
+
+
 def _merge(rule_items: list[dict], other_rule_items: list[dict], ner_items: list[dict]) -> list[dict]:
     """Return rule items plus the NER items that overlap no rule item of either type."""
     merged = list(rule_items)
@@ -1872,7 +1901,7 @@ def merge_names(
                 ner_organisations.append(item)
         ner_organisations.sort(key=lambda item: item["span"][0])
         organisations = _merge(organisations, person_rules, ner_organisations)
-        persons = _merge(persons, organisations, ner_persons)
+        persons = _merge(_widened(persons, ner_persons, organisations, len(text), lang), organisations, ner_persons)
         organisations = _with_neighbours(text, lang, organisations, persons, ner, tokens_at)
         return _acting_regions_only(text, organisations), _not_named_elsewhere(text, persons, organisations)
     finally:
