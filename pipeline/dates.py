@@ -27,7 +27,8 @@ _MONTH = r"(?:0?[1-9]|1[0-2])"
 _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
 _YEAR = r"(?:1[89]\d\d|20\d\d|2100)"  # plausible years only: 1800-2100 (a bare year before 1900 needs a time word)
 _SP = r"[ \u00a0]"  # dates never span a line break
-_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"  # nor "COM(2021)"  # not glued to a word, number or URL (but "mid-2025")
+# Not glued to a word, number, URL or a code's parenthesis ("COM(2021)"), but "mid-2025".
+_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
 
 # Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
@@ -126,7 +127,7 @@ _RANGE_GAP = re.compile(
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
-# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …", "fr.o.m. 1 mars
+# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 mars … till den …", "fr.o.m. 1 mars
 # t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
     rf"(?<![\w])(?:von|vom|ab|vanaf|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen"
@@ -152,11 +153,9 @@ _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECA
 # Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
 _FROM_TIME_LEADS = any_language("from_time_leads")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
-# Prepositions and articles that make "14.10." a day and month, not a section or list number.
-_DAY_MONTH_LEADS = frozenset(
-    ["am", "vom", "bis", "ab", "seit", "zum", "den", "dem", "per", "fra", "från", "til", "till", "inden", "senast",
-     "senest", "innen", "spätestens", "før", "före", "vor"]
-)
+# Prepositions and articles that make "14.10." a day and month, not a section or list number:
+# pipeline/lexicon/day_month_leads.<lang>.txt.
+_DAY_MONTH_LEADS = any_language("day_month_leads")
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:;\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
@@ -620,7 +619,7 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return False
     if _POSTCODE_DISTRICT.match(text, point.end):
         return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
-    # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"), and the
+    # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
     if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):
         return True
@@ -639,12 +638,9 @@ def _old_year_lead(text: str, start: int) -> bool:
     return word in _TIME_WORDS or lead.group(1).islower()
 
 
-# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers plus
-# these approximators.
-_APPROXIMATORS = any_language("vague_quantifiers") | frozenset(
-    ["ca", "cirka", "circa", "etwa", "rund", "ungefähr", "omkring", "omtrent", "about", "around", "approximately",
-     "nearly", "knapp", "knapt", "drygt", "über", "over", "mehr", "more", "than", "als", "än", "end", "nær", "nästan"]
-)
+# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers.<lang>.txt
+# and approximators.<lang>.txt.
+_APPROXIMATORS = any_language("vague_quantifiers") | any_language("approximators")
 
 
 def _counts_something(text: str, start: int, end: int) -> bool:
