@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
@@ -612,18 +613,38 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
         return False
     # Danish/Norwegian postcodes in address lines: "Ved Stranden 8, 2000 Frederiksberg".
+    # (The line's text before the number is read backwards from it, never copied: a long line holds many years.)
     line_start = text.rfind("\n", 0, point.start) + 1
-    lead = text[line_start:point.start].rstrip()
-    postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
+    lead_end = point.start
+    while lead_end > line_start and text[lead_end - 1].isspace():
+        lead_end -= 1
+    postcode_lead = text[lead_end - 1] == "," if lead_end > line_start else lang in {"da", "nb", "nn", "no"}
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
     if _POSTCODE_DISTRICT.match(text, point.end):
         return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
     # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
-    if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):
+    if point.end_year is not None or _copyright_between(text, line_start, point.start):
         return True
     return not _is_name_label(text, point.start)
+
+
+@lru_cache(maxsize=1)
+def _copyright_marks(text: str) -> tuple[list[int], list[int]]:
+    """Return the starts and ends of the copyright marks of a text, in order (they never overlap)."""
+    marks = list(_COPYRIGHT.finditer(text))
+    return [mark.start() for mark in marks], [mark.end() for mark in marks]
+
+
+def _copyright_between(text: str, start: int, end: int) -> bool:
+    """Tell whether a copyright mark lies within text[start:end], as _COPYRIGHT.search(text, start, end) does.
+
+    The marks of the whole text are found once: a search per year from its line's start is quadratic in a long line.
+    """
+    starts, ends = _copyright_marks(text)
+    k = bisect_left(starts, start)
+    return k < len(starts) and ends[k] <= end
 
 
 def _old_year_lead(text: str, start: int) -> bool:
