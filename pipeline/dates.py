@@ -238,7 +238,9 @@ _COUNT_ADJECTIVES = any_language("count_adjectives")
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
 _NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
-_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[A-ZÆØÅ]|NV|NØ|SV|SØ)(?!\w)")
+# The postal district letters of Danish towns ("København Ø", "Aarhus C", "Odense SV"; PostNord's Danish postcodes):
+# any other capital after a word is no district ("i 2025 Region H", "Etapp A").
+_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[CKMNSVØ]|NV|NØ|SV|SØ)(?!\w)")
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 

@@ -507,6 +507,21 @@ def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str,
     assert found(text, lang) == expected
 
 
+# A number before a town and a Danish postal district letter is a postcode; before a name and any other capital it
+# is a year (the district rule once dropped every year before a capitalised word and a capital). Made-up texts.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "I 2025 Region H betaler resten.", [("2025", "2025", None)]),
+        ("sv", "Under 2024 Etapp A klar, sedan etapp B.", [("2024", "2024", None)]),
+        ("de", "Geplant sind 2026 Bauteil B und später Bauteil C.", [("2026", "2026", None)]),
+        ("da", "Besøg os på 5230 Odense M eller 8000 Aarhus C siden 2020.", [("siden 2020", "2020", None)]),
+    ],
+)
+def test_only_a_danish_district_letter_makes_a_postcode(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    assert found(text, lang) == expected
+
+
 def test_numbered_reads_one_language_or_all() -> None:
     from hitta.pipeline.lexicon import numbered
 
