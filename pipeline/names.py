@@ -159,7 +159,8 @@ RETYPE_PERSONS = frozenset({"sv"})
 # Whether names listed next to an organisation, or after a person, are organisations too (_list_neighbours): kept in
 # every language (ninth session: ORG F1 up on DaN+ and UNER PUD sv, level on the others; NorNE bokmål test, rules
 # alone, one more true organisation).
-# RETYPE_PERSONS and CONTEXT_RULES are switches for scoring without these rules by hand; no bench or test sets them.
+# Set by hand to score without these rules (RETYPE_PERSONS to an empty set, CONTEXT_RULES to False); no bench or
+# test sets them.
 CONTEXT_RULES = True
 
 # Known bodies, each list from an official register named in its header (exact surface, case-sensitive): state
@@ -1152,7 +1153,7 @@ def _name_run_end(tokens: _Tokens, start: int) -> int:
     return end
 
 
-def person_rule_spans(tokens: _Tokens, lang: str = "") -> list[tuple[int, int]]:
+def person_rule_spans(tokens: _Tokens, lang: str) -> list[tuple[int, int]]:
     """Return token spans of person names: given name + surname, or name words next to a cue."""
     texts, lowers = tokens.text, tokens.lower
     n = len(texts)
