@@ -592,6 +592,14 @@ def test_the_country_lists_hold_countries_only():
     # Built from CLDR by training/build_countries.py; its groupings of countries (EU, UN) are bodies and left out.
     assert {"sverige", "danmark", "deutschland", "norge", "sweden"} <= names.COUNTRIES
     assert not {"europeiska unionen", "den europæiske union", "europäische union", "fn", "united nations"} & names.COUNTRIES
+    # No body of the registers the rules know is a country, and every language lists the whole world.
+    from hitta.pipeline.lexicon import any_language, word_list
+
+    for concept in ("international_bodies", "eu_bodies", "parliaments", "parties", "ministries", "state_agencies",
+                    "municipalities", "regions", "states"):
+        assert not {name.lower() for name in any_language(concept)} & names.COUNTRIES, concept
+    for lang in ("sv", "da", "nb", "de", "en"):
+        assert len(word_list("countries", lang)) >= 240, lang
 
 
 # A rule person starts at a known given name; the NER's person holding it and a first name the lists miss is the
