@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
-from hitta.pipeline.lexicon import any_language, endings, numbered, word_list
+from hitta.pipeline.lexicon import any_language, endings, numbered
 from hitta.pipeline.scan import has_case_exotic, longest_first, matches_at
 
 # Month and weekday names: pipeline/lexicon/{months,month_abbreviations,weekdays}.<lang>.txt (each with its source).
@@ -17,7 +18,7 @@ _MONTHS: dict[str, int] = numbered("months")
 _MONTH_ABBREVIATIONS = numbered("month_abbreviations")
 
 _FULL_MONTH = longest_first(_MONTHS)
-_ENGLISH_MONTHS = frozenset(entry.split(" ", 1)[1] for entry in word_list("months", "en"))
+_ENGLISH_MONTHS = frozenset(numbered("months", "en"))
 _ABBR_MONTH = longest_first(_MONTH_ABBREVIATIONS)
 _WEEKDAYS = any_language("weekdays")
 _WEEKDAY = rf"(?:{longest_first(_WEEKDAYS)})(?:en)?"
@@ -25,17 +26,18 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _DAY_2 = r"(?:0[1-9]|[12]\d|3[01])"  # in two digits
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
-_YEAR = r"(?:19\d\d|20\d\d|2100)"  # plausible years only: 1900-2100
+_YEAR = r"(?:1[89]\d\d|20\d\d|2100)"  # plausible years only: 1800-2100 (a bare year before 1900 needs a time word)
 _SP = r"[ \u00a0]"  # dates never span a line break
-_NOT_BEFORE = r"(?<![\w.,/:])(?:(?<![^\W\d_]-)|(?<=mid-))"  # not glued to a word, number or URL (but "mid-2025")
-_NOT_AFTER = r"(?![\w]|[.,/:-]\d|-[^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023"
+# Not glued to a word, number, URL or a code's parenthesis ("COM(2021)"), but "mid-2025".
+_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"
+_NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
 
 # Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
 # Quartal 2024", "Q1–Q2 2026", "second half of 2025"). Each is the run of months it covers.
 _ORDINALS = numbered("ordinals")
 _YEAR_PARTS = numbered("year_parts")  # noun -> months per part
 _ORDINAL = (
-    r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)"
+    r"(?:[1-4](?:\.|:[ae]|st|nd|rd|th|e)|(?-i:I{1,3}|IV)\."  # 3. / 3:e / 3rd / III.
     rf"|{longest_first(_ORDINALS)})"
 )
 _PART_NOUN = longest_first(_YEAR_PARTS)
@@ -49,7 +51,7 @@ _PART_NOUN_STEMS = tuple(
 )
 
 # Words joining two month names that share one year: "to" words make a range; "and" words only after "between".
-_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot"]
+_TO_WORD_LIST = ["bis", "till", "til", "to", "until", "through", "tot en met", "t/m", "tot"]
 _AND_WORD_LIST = ["und", "och", "og", "and", "en"]
 _MONTH_JOIN = "|".join(_TO_WORD_LIST + _AND_WORD_LIST)
 
@@ -65,32 +67,38 @@ _OTHER_FORMS = [
     # 2016-06-15
     rf"{_NOT_BEFORE}(?P<iso_y>{_YEAR})-(?P<iso_m>{_MONTH_2})-(?P<iso_d>{_DAY_2})(?!\d)",
     # 01.01.–31.12.2024, 1.1. bis 31.12.2025: the first date takes the second one's year
-    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?P<nr_m0>{_MONTH})\.(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
+    rf"{_NOT_BEFORE}(?P<nr_d0>{_DAY})\.(?:(?P<nr_m0>{_MONTH})\.)?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)"
     rf"(?:{_SP}(?:den|zum))?{_SP})(?P<nr_d>{_DAY})\.(?P<nr_m>{_MONTH})\.(?P<nr_y>{_YEAR}){_NOT_AFTER}",
     # 18.11.2020, 18/11/2020, 07-12-2016
     rf"{_NOT_BEFORE}(?P<num_d>{_DAY})(?P<num_sep>[./-])(?P<num_m>{_MONTH})(?P=num_sep)"
     rf"(?P<num_y>{_YEAR}){_NOT_AFTER}",
+    # am 14.10. / den 3.4.: a numeric day and month with their full stops, the year from context (_DAY_MONTH_LEADS)
+    rf"{_NOT_BEFORE}(?P<dm_d>{_DAY})\.(?P<dm_m>{_MONTH})\.(?![\w.,/:-]|{_SP}?\d)",
     # [Freitag, ][18.-]18. November[,] 2020 / 17 mar 2021 / 18. November
-    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:den{_SP})?)?"
-    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}))?"
+    rf"(?<![\w.])(?:(?P<txt_wd>{_WEEKDAY}),?{_SP}(?:(?:den|dem|d\.){_SP})?)?"
+    rf"(?:(?P<txt_d0>{_DAY})\.?(?:{_SP}?[-–]{_SP}?|{_SP}(?:bis|till|til|to|until)(?:{_SP}(?:den|zum))?{_SP}"
+    rf"|{_SP}(?P<txt_and>{'|'.join(_AND_WORD_LIST)}){_SP}(?:(?:den|dem){_SP})?))?"
     rf"(?P<txt_d>{_DAY})(?:\.|st|nd|rd|th|:[ae])?(?:{_SP}of)?{_SP}?"  # 18. / 3rd (of) / 3:e
-    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}))"
+    rf"(?:(?P<txt_m>{_FULL_MONTH})|(?P<txt_ma>{_ABBR_MONTH})\.?(?=,?{_SP}{_YEAR}|{_SP}?[-–]{_SP}?{_DAY}))"
     rf"(?![^\W\d_])(?:,?{_SP}(?P<txt_y>{_YEAR}){_NOT_AFTER})?",
-    # Danish 3/4-2024
-    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})-(?P<dk_y>{_YEAR}){_NOT_AFTER}",
+    # Danish 3/4-2024, Swedish 12/3 2025
+    rf"{_NOT_BEFORE}(?P<dk_d>{_DAY})/(?P<dk_m>{_MONTH})(?:-|{_SP})(?P<dk_y>{_YEAR}){_NOT_AFTER}",
     # English: June 4, 2019 / June 4 (the year from context; _point keeps that only for a capitalised English month)
     rf"(?<![\w.])(?P<en_m>{_FULL_MONTH}){_SP}(?P<en_d>{_DAY})(?:st|nd|rd|th)?"
     rf"(?:,{_SP}(?P<en_y>{_YEAR}){_NOT_AFTER}|(?![\w]|[.,/:–-]\d))",
     # Juli 2016, april–juni 2021, März bis Juni 2025, (zwischen) Januar und März 2025
     rf"(?<![\w.])(?:(?P<my_m0>{_FULL_MONTH})(?:{_SP}?[-–]{_SP}?|{_SP}(?P<my_join>{_MONTH_JOIN}){_SP}))?"
-    rf"(?P<my_m>{_FULL_MONTH}){_SP}"
+    rf"(?P<my_m>{_FULL_MONTH})(?:,?{_SP}|{_SP}of{_SP})"  # "Juli 2016", "July, 2005", "February of 1966"
     rf"(?P<my_y>{_YEAR}){_NOT_AFTER}",
+    # Jan. 2025, dec. 2025: an abbreviated month with its full stop and a year; Jan–Mar 2025
+    rf"(?<![\w.])(?:(?P<mya_m0>{_ABBR_MONTH})\.?{_SP}?[-–]{_SP}?)?(?P<mya_m>{_ABBR_MONTH})(?(mya_m0)\.?|\.)"
+    rf"{_SP}(?P<mya_y>{_YEAR}){_NOT_AFTER}",
     # 05/2022, 05.2022
     rf"{_NOT_BEFORE}(?P<my2_m>{_MONTH_2})[./](?P<my2_y>{_YEAR}){_NOT_AFTER}",
     # 2019-12
     rf"{_NOT_BEFORE}(?P<ym_y>{_YEAR})-(?P<ym_m>{_MONTH_2})(?![\d-])",
     # 20er Jahre, 1990er-Jahren, 1990-talet, 2020'erne, 2020-tallet, the 2030s
-    rf"(?<![\w.])(?P<dec>\d0|(?:19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
+    rf"(?<![\w.])(?P<dec>\d0|(?:18|19|20)\d0)(?:er[-{_SP[1:-1]}]Jahren?|-talet|-tallet|['’]erne|(?<=\d{{4}})['’]?s)"
     r"(?![^\W\d_])",
     # 2014-2020, 2016-18, 2023–24, 2021/2022
     rf"{_NOT_BEFORE}(?<!\d[-–])(?P<yr_a>{_YEAR})(?:[-–/](?P<yr_b>{_YEAR})|[-–/](?P<yr_s>\d\d)){_NOT_AFTER}",
@@ -114,24 +122,29 @@ _AND_WORDS = frozenset(_AND_WORD_LIST)
 # Words between two points that make one range of them.
 _RANGE_GAP = re.compile(
     rf"^(?:{_SP}*[-–—]{{1,2}}{_SP}*|{_SP}+(?:(?:og|och){_SP}+(?:frem|fram){_SP}+)?(?:bis|till|til|to|until|tot"
-    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through)"
+    rf"|till{_SP}+och{_SP}+med|til{_SP}+og{_SP}+med|t\.{_SP}?o\.{_SP}?m\.|bis{_SP}+einschließlich|through"
+    rf"|tot{_SP}+en{_SP}+met|t/m)"
     rf"{_SP}+(?:(?:den|dem|zum|zur){_SP}+)?)$",
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
-# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …").
+# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 mars … till den …", "fr.o.m. 1 mars
+# t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
-    rf"(?<![\w])(?:von|vom|från|fra|frå|from|van|zwischen|mellan|mellem|between)(?:{_SP}+(?:den|dem))?{_SP}+$",
+    rf"(?<![\w])(?:von|vom|ab|vanaf|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen"
+    rf"|från{_SP}+och{_SP}+med"
+    rf"|fra{_SP}+og{_SP}+med|fr\.?{_SP}?o\.?{_SP}?m\.?|f\.{_SP}?o\.{_SP}?m\.?|fom)(?:{_SP}+(?:den|dem))?{_SP}+$",
     re.IGNORECASE,
 )
 _BETWEEN_OPENER = re.compile(
-    rf"(?<![\w])(?:zwischen|mellan|mellem|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE
+    rf"(?<![\w])(?:zwischen|mellan|mellem|mellom|between|tussen){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE
 )
 
 # Interval words kept in the span: a start only, or an end only.
 _START_OPENER = re.compile(
     rf"(?<![\w])(?:seit(?:{_SP}+(?:dem|den))?|ab(?:{_SP}+(?:dem|den))?|sedan(?:{_SP}+den)?|siden(?:{_SP}+den)?"
-    rf"|från{_SP}+och{_SP}+med|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?|fra{_SP}+og{_SP}+med|f\.o\.m\.?|fom"
+    rf"|(?:från{_SP}+och{_SP}+med|fra{_SP}+og{_SP}+med)(?:{_SP}+den)?|fr\.?{_SP}o\.?{_SP}m\.?|fr\.o\.m\.?"
+    rf"|f\.o\.m\.?|fom"
     rf"|från{_SP}+den|fra{_SP}+den|(?:allt|ända){_SP}*sedan|helt{_SP}+siden|since|ever{_SP}+since|as{_SP}+of|as{_SP}+from"
     rf"|(?:starting|beginning)(?:{_SP}+(?:in|from|on))?|vanaf|sinds|sedert)(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
@@ -141,19 +154,24 @@ _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECA
 # Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
 _FROM_TIME_LEADS = any_language("from_time_leads")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
-_SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:\n•])[\s\u00a0]*$")
+# Prepositions and articles that make "14.10." a day and month, not a section or list number:
+# pipeline/lexicon/day_month_leads.<lang>.txt.
+_DAY_MONTH_LEADS = any_language("day_month_leads")
+_SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:;\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
-    rf"|and{_SP}+onwards)",
+    rf"|and{_SP}+onwards|til{_SP}+i{_SP}*dag|till{_SP}+i{_SP}*dag|til{_SP}+nå|till{_SP}+nu|bis{_SP}+heute|to{_SP}+date"
+    rf"|until{_SP}+(?:today|now)|tot{_SP}+(?:nu|heden))(?![\w])",
     re.IGNORECASE,
 )
 _END_OPENER = re.compile(
     rf"(?<![\w])(?:bis(?:{_SP}+(?:zum|zur|spätestens))?|spätestens|till{_SP}+och{_SP}+med|t\.?{_SP}o\.?{_SP}m\.?|t\.o\.m\.?"
     rf"|senast(?:{_SP}+den)?|senest(?:{_SP}+den)?|fram{_SP}+till(?:{_SP}+den)?|frem{_SP}+til(?:{_SP}+den)?"
     rf"|til{_SP}+og{_SP}+med|indtil(?:{_SP}+den)?|inden(?:{_SP}+den)?|until|innan|tot{_SP}+en{_SP}+met|uiterlijk"
+    rf"|frem{_SP}+mod|fram{_SP}+mot"
     rf"|tills|intill|före|inntil|innen|før|vor(?:{_SP}+dem)?"
     rf"|bis{_SP}+einschließlich|by|through|up{_SP}+(?:to|until)|(?:no|not){_SP}+later{_SP}+than|before|prior{_SP}+to"
-    rf"|tot)"
+    rf"|tot|t/m)"
     rf"(?:{_SP}+the)?{_SP}+$",
     re.IGNORECASE,
 )
@@ -161,26 +179,45 @@ _END_OPENER = re.compile(
 # date it is more often the scheduled point ("flyttas till andra kvartalet"). Danish/Norwegian "til" before a
 # year more often names what money is for ("puljen til 2025"); "frem til", "indtil", "innen" end periods there.
 _TO_BEFORE_YEAR = re.compile(rf"(?<![\w])till{_SP}+$", re.IGNORECASE)
+# Any "to" before the end of a period ends it ("til udgangen af 2026", "to the end of 2027").
+_TO_BEFORE_END_PART = re.compile(rf"(?<![\w])(?:til|till|to(?:{_SP}+the)?){_SP}+$", re.IGNORECASE)
+_END_PART = re.compile(
+    rf"(?:udgangen|slutningen|utgangen|slutten|slutet|utgången|end|ende|jahresende|year[- ]end)(?![\w])",
+    re.IGNORECASE,
+)
+_PART_LINK_BEFORE = re.compile(rf"(?<![\w])(?:ved|vid|i|per|at|im|zum|zur){_SP}+$", re.IGNORECASE)
+# After "at the longest"/"all the way" it ends a period before any date ("längst till 31 december 2028"); the
+# adverb stays out of the span.
+_TO_AFTER_LONGEST = re.compile(rf"(?<![\w])(?:längst|ända){_SP}+(?P<to>till(?:{_SP}+den)?){_SP}+$", re.IGNORECASE)
 # A year noun between an interval word and a bare year belongs to the span ("bis zum Jahr 2030", "by the year 2030").
 _YEAR_NOUN_BEFORE = re.compile(rf"(?<![\w])(?:(?:dem|zum|the){_SP}+)?(?:jahre?|år|year){_SP}+$", re.IGNORECASE)
 # A Swedish genitive year ("till 2025 års budget") labels a thing: no interval word joins it.
 _GENITIVE_YEAR = re.compile(rf"{_SP}+års?(?![^\W\d_])", re.IGNORECASE)
 # Part-of-period words kept in the span ("Ende 2022", "hösten 2016-2018", "i slutet av 2020").
 _PERIOD_PART = re.compile(
-    rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|sommer|herbst|winter"
+    rf"(?<![\w])(?:ende|anfang|mitte|beginn|frühjahr|frühling|(?:früh|spät)?(?:sommer|herbst)|winter"
+    rf"|jahres(?:ende|anfang|beginn|mitte)|(?:sen|för|for)?sommar(?:en)?|(?:sen|for)sommeren|senhøsten|senhösten"
+    rf"|year[- ]end|(?:early|late|mid)[ -](?:spring|summer|autumn|fall|winter)"
     rf"|hösten|våren|sommaren|vintern|början{_SP}+av|slutet{_SP}+av|mitten{_SP}+av|utgången{_SP}+av"
     rf"|efteråret|foråret|sommeren|vinteren|høsten|slutningen{_SP}+af|begyndelsen{_SP}+af|midten{_SP}+af"
     rf"|udgangen{_SP}+af|starten{_SP}+af|slutten{_SP}+av|starten{_SP}+av|utgangen{_SP}+av|begynnelsen{_SP}+av"
-    rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|spring|summer|autumn|fall|end{_SP}+of|beginning{_SP}+of"
-    rf"|start{_SP}+of|middle{_SP}+of)(?:{_SP}+|(?<=mid)-)$",
+    rf"|midten{_SP}+av|primo|ultimo|medio|early|late|mid|(?:spring|summer|autumn|fall|winter)(?:{_SP}+of)?"
+    rf"|end{_SP}+of|beginning{_SP}+of"
+    rf"|start{_SP}+of|middle{_SP}+of|eind|begin|halverwege|(?:voorjaar|najaar|zomer|winter|herfst){_SP}+van)"
+    rf"(?:{_SP}+|(?<=mid)-)$",
     re.IGNORECASE,
 )
 # Capitalised words before a bare year that are time words, not the name the year labels.
 _TIME_WORDS = any_language("time_words")  # pipeline/lexicon/time_words.<lang>.txt
 _TIME_NOUN_SUFFIXES = endings("time_noun_endings")  # pipeline/lexicon/time_noun_endings.<lang>.txt
-# Numbers followed by these are amounts or counts, not years.
+# Nouns for a year's budget, accounts or report ("Haushaltsplan 2025"):
+# pipeline/lexicon/year_document_endings.<lang>.txt
+_YEAR_DOCUMENT_SUFFIXES = endings("year_document_endings")
+# Numbers followed by these are amounts or counts, not years (a currency followed by a number leads that number:
+# "in 2025 € 1,2 miljoen").
 _UNIT_AFTER = re.compile(
-    r"[ \u00a0]?(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$|%|procent|prozent|prosent"
+    r"[ \u00a0]?(?:(?:kr\b|kr\.|kronor|kroner|sek\b|dkk\b|nok\b|eur\b|euros?\b|€|\$)(?![ \u00a0]?\d)"
+    r"|%|procent|prozent|prosent"
     r"|mio\b|mill\b|miljon|million|mia\b|mrd\b|miljard|milliard|tsd\b|tusen|tusind|tausend"
     r"|m\b|m²|m2\b|km\b|kvm|tons?\b|kg\b|mw\b|kw\b|gwh|stk|st\.|einwohner|invånare|indbyggere|innbyggere"
     r"|menschen|personer|personen|mennesker|adresser|adressen|bostäder|boliger|wohnungen|lägenheter|deltagare"
@@ -188,10 +225,23 @@ _UNIT_AFTER = re.compile(
     r"|arbetstillfällen|arbejdspladser|jobs|mitarbeiter|anställda|ansatte|medarbejdere|uhr\b)",
     re.IGNORECASE,
 )
+# Numbers after these are amounts, case and file numbers ("sak 12/2024", "Drucksache 2024/0123"), pages or times.
 _UNIT_BEFORE = re.compile(
-    r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.)[ \u00a0]?$", re.IGNORECASE
+    r"(?<![\w])(?:€|\$|eur|sek|dkk|nok|kr\.?|nr\.?|no\.|§|kl\.|klockan|seite|side|sida|s\.|sak|sag|saksnr\.?"
+    r"|sagsnr\.?|ärende|dnr\.?|j\.?nr\.?|journalnr\.?|az\.?|aktenzeichen|drucksache|vorlage|ref\.?)[ \u00a0]?$",
+    re.IGNORECASE,
 )
-_POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|\s*$|\s*\n)")
+# A number before a counted plural ("1950 lägenheter", "2000 nya bostäder", "2080 Haushalten") is no year:
+# pipeline/lexicon/count_nouns.<lang>.txt and count_adjectives.<lang>.txt.
+_COUNT_NOUNS = any_language("count_nouns")
+_COUNT_ADJECTIVES = any_language("count_adjectives")
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
+_NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
+_COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
+# The postal district letters of Danish towns ("København Ø", "Aarhus C", "Odense SV"; PostNord's Danish postcodes):
+# any other capital after a word is no district ("i 2025 Region H", "Etapp A").
+_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[CKMNSVØ]|NV|NØ|SV|SØ)(?!\w)")
+_POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
 # Every date expression holds a digit. One that starts with a word (weekday or month name) has its first
@@ -202,10 +252,12 @@ _NAME_LEAD_MAX = max(
 )
 # "vierten und ersten " before "Quartal": two ordinals and a joining word.
 _PART_LEAD_MAX = 2 * max(map(len, _ORDINALS)) + len(" till ") + 1
-_NAMES_BEFORE_DIGIT = frozenset([*_MONTHS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den"])
+_NAMES_BEFORE_DIGIT = frozenset(
+    [*_MONTHS, *_MONTH_ABBREVIATIONS, *_WEEKDAYS, *(day + "en" for day in _WEEKDAYS), "den", "of"]  # "February of 1966"
+)
 _DIGIT_RUN_START = re.compile(r"\d(?<!\d\d)")
 # What _word_before_digit reads backwards from a digit (tests/test_dates.py compares them).
-_WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+),?[ \u00a0]\Z")
+_WORD_BEFORE_DIGIT = re.compile(r"([^\W\d_]+)[,.]?[ \u00a0]\Z")
 _WORD_START = re.compile(r"(?<![\w.])[^\W\d_]")
 
 
@@ -276,14 +328,15 @@ def _point_matches(text: str) -> list[re.Match[str]]:
 def _word_before_digit(text: str, position: int) -> str:
     """Return group 1 of _WORD_BEFORE_DIGIT.search(text, max(0, position - _NAME_LEAD_MAX), position), else "".
 
-    The letters ending right before the blank before a digit, a comma between them allowed ("Juni 4", "Freitag,
-    18."), read backwards from the digit: a search tries the pattern at every offset of the window.
+    The letters ending right before the blank before a digit, a comma or full stop between them allowed ("Juni 4",
+    "Freitag, 18.", "Jan. 2025"), read backwards from the digit: a search tries the pattern at every offset of the
+    window.
     """
     window_start = max(0, position - _NAME_LEAD_MAX)
     end = position - 1
     if end < window_start or text[end] not in " \u00a0":
         return ""
-    if end > window_start and text[end - 1] == ",":
+    if end > window_start and text[end - 1] in ",.":
         end -= 1
     start = end
     while start > window_start and text[start - 1].isalnum() and not text[start - 1].isdecimal():  # [^\W\d_]
@@ -316,7 +369,9 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
         if g["iso_y"]:
             return _checked(_Point(start, end, int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
         if g["nr_y"]:
-            year, first, last = int(g["nr_y"]), (int(g["nr_m0"]), int(g["nr_d0"])), (int(g["nr_m"]), int(g["nr_d"]))
+            # "15.-17.5.2025": the first day shares the second one's month
+            first = (int(g["nr_m0"] or g["nr_m"]), int(g["nr_d0"]))
+            year, last = int(g["nr_y"]), (int(g["nr_m"]), int(g["nr_d"]))
             if not first < last:  # "15.12.–15.01.2025": only the dated end is sure
                 return _checked(_Point(match.start("nr_d"), end, year, last[0], last[1]))
             point = _checked(_Point(start, end, year, first[0], first[1], end_day=last[1], end_month=last[0]))
@@ -325,12 +380,20 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             return _checked(_Point(start, end, int(g["dk_y"]), int(g["dk_m"]), int(g["dk_d"])))
         if g["num_y"]:
             return _checked(_Point(start, end, int(g["num_y"]), int(g["num_m"]), int(g["num_d"])))
+        if g["dm_d"]:
+            lead = _WORD_BEFORE.search(text, max(0, start - 20), start)
+            if not lead or lead.group(1).lower() not in _DAY_MONTH_LEADS:
+                return None  # "Kapitel 3.4.", a list number
+            return _checked(_Point(start, end, None, int(g["dm_m"]), int(g["dm_d"])))
         if g["txt_d"]:
             month = _MONTHS.get((g["txt_m"] or "").lower()) or _MONTH_ABBREVIATIONS.get((g["txt_ma"] or "").lower())
             year = int(g["txt_y"]) if g["txt_y"] else None
             point = _Point(start, end, year, month, int(g["txt_d"]), has_weekday=bool(g["txt_wd"]))
-            if g["txt_d0"]:
-                # "18.-19. November 2020": a range of days inside one month.
+            if g["txt_and"] and not _BETWEEN_OPENER.search(text, max(0, start - 20), start):
+                # "am 1. und 15. März" names two days: the span is the second one's.
+                point.start = match.start("txt_d")
+            elif g["txt_d0"]:
+                # "18.-19. November 2020", "zwischen dem 1. und 15. März": a range of days inside one month.
                 point.day, point.end_day = int(g["txt_d0"]), point.day
                 if point.end_day is not None and point.day >= point.end_day:
                     return None
@@ -350,6 +413,14 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
                 first_month = _MONTHS[g["my_m0"].lower()]
                 return _Point(start, end, int(g["my_y"]), first_month, end_month=month) if first_month < month else None
             return _Point(start, end, int(g["my_y"]), month)
+        if g["mya_y"]:
+            month = _MONTH_ABBREVIATIONS[g["mya_m"].lower()]
+            if g["mya_m0"]:
+                first_month = _MONTH_ABBREVIATIONS[g["mya_m0"].lower()]
+                if first_month >= month:
+                    return None
+                return _Point(start, end, int(g["mya_y"]), first_month, end_month=month)
+            return _Point(start, end, int(g["mya_y"]), month)
         if g["my2_y"]:
             return _Point(start, end, int(g["my2_y"]), int(g["my2_m"]))
         if g["ym_y"]:
@@ -358,6 +429,8 @@ def _point(text: str, match: re.Match[str]) -> _Point | None:
             decade = int(g["dec"])
             if decade < 100:
                 decade += 2000 if decade <= 20 else 1900  # "20er Jahre" are the 2020s, "30-talet" the 1930s
+            if decade % 100 == 0 and "tal" in match.group().lower():
+                return _Point(start, end, decade, end_year=decade + 99)  # "1800-talet", "1900-tallet": a century
             return _Point(start, end, decade, end_year=decade + 9)
         if g["yr_a"]:
             first = int(g["yr_a"])
@@ -392,8 +465,13 @@ def _year_part(match: re.Match[str]) -> _Point | None:
 
 
 def _ordinal(word: str) -> int:
-    """Return the number of an ordinal: "3.", "3:e", "3rd", "dritten"."""
-    return int(word[0]) if word[0].isdigit() else _ORDINALS[word.lower()]
+    """Return the number of an ordinal: "3.", "3:e", "3rd", "III.", "dritten"."""
+    if word[0].isdigit():
+        return int(word[0])
+    return _ROMAN.get(word, 0) or _ORDINALS[word.lower()]
+
+
+_ROMAN = {"I.": 1, "II.": 2, "III.": 3, "IV.": 4}
 
 
 def _checked(point: _Point) -> _Point | None:
@@ -479,19 +557,26 @@ def _attach_prefixes(text: str, item: dict[str, Any]) -> None:
     if item["start_point"].bare_year and not item.get("period_part"):
         year_noun = _YEAR_NOUN_BEFORE.search(text, max(0, head - 15), head)
         head = year_noun.start() if year_noun else head
+    elif item.get("period_part"):
+        # "senest ved udgangen af 2026": a preposition between the interval word and the period part
+        link = _PART_LINK_BEFORE.search(text, max(0, head - 8), head)
+        head = link.start() if link and _END_OPENER.search(text, max(0, link.start() - 30), link.start()) else head
     window = max(0, head - 30)
     start_opener = _START_OPENER.search(text, window, head)
     end_opener = _END_OPENER.search(text, window, head)
     if not end_opener and item["start_point"].bare_year and not _is_range(item["start_point"]):
         end_opener = _TO_BEFORE_YEAR.search(text, window, head)
+    if not end_opener and item.get("period_part") and _END_PART.match(text, item["start"]):
+        end_opener = _TO_BEFORE_END_PART.search(text, window, head)  # "til udgangen af 2026"
+    longest = None if end_opener else _TO_AFTER_LONGEST.search(text, window, head)
     from_word = _FROM_WORD.search(text, window, head)
     if from_word and not _from_starts_period(text, from_word.start(), item):
         from_word = None
     if start_opener or from_word:
         item["start"] = (start_opener or from_word).start()
         item["kind"] = "from"
-    elif end_opener:
-        item["start"] = end_opener.start()
+    elif end_opener or longest:
+        item["start"] = end_opener.start() if end_opener else longest.start("to")
         item["kind"] = "until"
 
 
@@ -520,18 +605,78 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return False
     if not point.bare_year or item["kind"] != "point" or item.get("period_part"):
         return True
+    if point.year is not None and point.year < 1900 and not _old_year_lead(text, point.start):
+        return False  # "rund 1850", "Nr. 1875": a bare number below 1900 is a year only after a time word or a verb
     before = text[max(0, point.start - 3):point.start]
     after = text[point.end:point.end + 3]
+    if _counts_something(text, point.start, point.end):
+        return False
     # Phone fragments: "08 681 2019 12".
     if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
         return False
     # Danish/Norwegian postcodes in address lines: "Ved Stranden 8, 2000 Frederiksberg".
+    # (The line's text before the number is read backwards from it, never copied: a long line holds many years.)
     line_start = text.rfind("\n", 0, point.start) + 1
-    lead = text[line_start:point.start].rstrip()
-    postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
+    lead_end = point.start
+    while lead_end > line_start and text[lead_end - 1].isspace():
+        lead_end -= 1
+    postcode_lead = text[lead_end - 1] == "," if lead_end > line_start else lang in {"da", "nb", "nn", "no"}
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
+    if _POSTCODE_DISTRICT.match(text, point.end):
+        return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
+    # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
+    # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
+    if point.end_year is not None or _copyright_between(text, line_start, point.start):
+        return True
     return not _is_name_label(text, point.start)
+
+
+@lru_cache(maxsize=1)
+def _copyright_marks(text: str) -> tuple[list[int], list[int]]:
+    """Return the starts and ends of the copyright marks of a text, in order (they never overlap)."""
+    marks = list(_COPYRIGHT.finditer(text))
+    return [mark.start() for mark in marks], [mark.end() for mark in marks]
+
+
+def _copyright_between(text: str, start: int, end: int) -> bool:
+    """Tell whether a copyright mark lies within text[start:end], as _COPYRIGHT.search(text, start, end) does.
+
+    The marks of the whole text are found once: a search per year from its line's start is quadratic in a long line.
+    """
+    starts, ends = _copyright_marks(text)
+    k = bisect_left(starts, start)
+    return k < len(starts) and ends[k] <= end
+
+
+def _old_year_lead(text: str, start: int) -> bool:
+    """Tell whether the word before a number below 1900 makes it a year: a time word ("i 1889", "seit 1875", "anno
+    1850") or another lower-case word ("byggdes 1889"), but no approximator ("rund 1850", "cirka 1800": counts)."""
+    lead = _WORD_BEFORE.search(text, max(0, start - 20), start)
+    if not lead:
+        return False
+    word = lead.group(1).lower()
+    if word in _APPROXIMATORS:
+        return False
+    return word in _TIME_WORDS or lead.group(1).islower()
+
+
+# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers.<lang>.txt
+# and approximators.<lang>.txt.
+_APPROXIMATORS = any_language("vague_quantifiers") | any_language("approximators")
+
+
+def _counts_something(text: str, start: int, end: int) -> bool:
+    """Tell whether the words after a number are a counted plural, or a count adjective and one, or whether a
+    counted plural labels it ("Boliger: 2040")."""
+    label = _LABEL_BEFORE.search(text, max(0, start - 40), start)
+    if label and label.group(1).lower() in _COUNT_NOUNS:
+        return True
+    words = _NEXT_TWO_WORDS.match(text, end)
+    if not words:
+        return False
+    first, second = words.group(1).lower(), (words.group(2) or "").lower()
+    return first in _COUNT_NOUNS or (first in _COUNT_ADJECTIVES and second in _COUNT_NOUNS)
 
 
 def _is_name_label(text: str, start: int) -> bool:
@@ -550,25 +695,30 @@ def _is_name_label(text: str, start: int) -> bool:
     core = word.lower()
     if core in _TIME_WORDS or core in _MONTHS or core in _MONTH_ABBREVIATIONS:
         return False
-    if core.endswith(_TIME_NOUN_SUFFIXES):
+    if core.endswith(_TIME_NOUN_SUFFIXES) or core.endswith(_YEAR_DOCUMENT_SUFFIXES):
         return False
     return any(char.isupper() or char.isdigit() for char in word)
 
 
 def _fill_missing_years(items: list[dict[str, Any]]) -> None:
-    """Give day-month dates without a year the year of the nearest full date (else nearest year)."""
+    """Give day-month dates without a year the year of the nearest full date (else nearest year).
+
+    The start of a range takes its end's year first ("vom 7. April bis 25. Juli 2025"), so such a range is a
+    full date for the dates near it.
+    """
+    for item in items:
+        first, last = item["start_point"], item["end_point"]
+        if last is not None and first.year is None and last.year is not None:
+            first.year = last.year
+        elif last is not None and last.year is None and first.year is not None:
+            last.year = first.year
     dated = [item for item in items if item["start_point"].year is not None]
     full = [item for item in dated if item["start_point"].month is not None]
     pool = full or dated
     pool_starts = [item["start"] for item in pool]
     for item in items:
         for point in (item["start_point"], item["end_point"]):
-            if point is None or point.year is not None:
-                continue
-            partner = item["end_point"] if point is item["start_point"] else item["start_point"]
-            if partner is not None and partner.year is not None:
-                point.year = partner.year
-            elif pool:
+            if point is not None and point.year is None and pool:
                 point.year = _nearest(pool, pool_starts, item["start"])["start_point"].year
 
 

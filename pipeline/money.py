@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import BudgetItem
-from hitta.pipeline.lexicon import any_language
+from hitta.pipeline.lexicon import any_language, word_list
 from hitta.pipeline.scan import Coverage, matches_at
 
 
@@ -43,7 +43,8 @@ def _prefix_tree(words: list[str]) -> str:
 # Thousands groups may be separated by space, no-break space, thin space or dot; never by a newline.
 _SEP = "[ \u00a0\u202f\u2009.]"
 # At most four groups (up to 999 999 999 999): a bounded repeat keeps long runs of digit groups linear.
-_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d+)?|\d+(?:[.,]\d+)?"
+# Two or more comma groups are English thousands in any language ("€3,450,000").
+_DIGITS = rf"\d{{1,3}}(?:{_SEP}\d{{3}}){{1,4}}(?:,\d+)?|\d{{1,3}}(?:,\d{{3}}){{2,4}}(?:\.\d+)?|\d+(?:[.,]\d+)?"
 _NUMBER = rf"(?<![\d.,])(?:{_DIGITS})(?![\d])"
 
 _NUMBER_WORDS = {
@@ -55,6 +56,8 @@ _NUMBER_WORDS = {
     "tio": 10, "ti": 10, "zehn": 10, "ten": 10, "tien": 10, "halv": 0.5, "halb": 0.5, "halbe": 0.5,
     "elva": 11, "elleve": 11, "elf": 11, "tolv": 12, "zwölf": 12, "tjugo": 20, "tyve": 20,
     "zwanzig": 20, "tjue": 20, "hundra": 100, "hundrede": 100, "hundre": 100, "hundert": 100,
+    # a half with its article: "en halv miljon", "eine halbe Million", "half a million"
+    "en halv": 0.5, "eine halbe": 0.5, "einer halben": 0.5, "halben": 0.5, "half a": 0.5,
 }
 _WORD_NUMBER = _prefix_tree(sorted(_NUMBER_WORDS, key=len, reverse=True))
 
@@ -71,7 +74,7 @@ _MULTIPLIER = "|".join(pattern for pattern, _ in _MULTIPLIERS)
 _CURRENCY_AFTER = (
     r"(?:svenska|danska|norska|danske|norske|svenske|dänische|schwedische|norwegische)\s+kron(?:or|er|en|a)"
     r"|kronor|kronur|kroner|krone|krona|kr\.|kr|SEK|DKK|NOK|EUR|Euros?|euros?|€|USD|US-Dollar|dollars?|\$|GBP|£|CHF"
-    r"|(?-i:D-Mark|DM|Mark)|Pfund|Franken"
+    r"|(?-i:D-Mark|DM|Mark)|Pfund|pounds?|pund|Franken"
 )
 # Compound tokens that carry their own multiplier: "12 mnkr", "MSEK 3,2", "200 TEUR".
 _COMPOUND = {
@@ -100,11 +103,16 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # After a leading currency, English "€1.5m" / "EUR 2bn" short multipliers are safe to read.
-_LEADING_CURRENCIES = ["EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", *_COMPOUND_WORDS]
+_LEADING_CURRENCIES = [
+    "EUR", "€", "SEK", "DKK", "NOK", "CHF", "USD", "US$", "$", "£", "GBP", "kr.", "kr", *_COMPOUND_WORDS
+]
+# A multiplier may lead the currency ("Mio. EUR 1,2", table headings); Danish and Norwegian close a whole amount
+# with ",-" ("kr. 250.000,-").
 _AMOUNT_BEFORE = re.compile(
+    rf"(?:(?<![^\W\d_])(?<!\d[ \u00a0\u202f])(?P<pmult>{_MULTIPLIER})[ \u00a0\u202f])?"
     rf"(?<![^\W\d_])(?P<cur>{_prefix_tree(_LEADING_CURRENCIES)})"
-    rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})"
-    rf"(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?",
+    rf"[ \u00a0\u202f]?(?P<num>{_NUMBER})(?:,[-–](?![\w-]))?"
+    rf"(?(pmult)|(?:[ \u00a0\u202f]?(?P<mult>{_MULTIPLIER}|m|k){_END})?)",
     re.IGNORECASE,
 )
 _AMOUNT_BARE = re.compile(
@@ -137,7 +145,9 @@ def _first_letter_dispatch(words: list[str]) -> str:
 _WORD_NUMBER_START = re.compile(_first_letter_dispatch(sorted(_NUMBER_WORDS, key=len, reverse=True)))
 # _AMOUNT_BEFORE ends its currency right before the number or one space before it, on one of these letters.
 _LEADING_CURRENCY_LAST = frozenset(word[-1].lower() for word in _LEADING_CURRENCIES)
-_LEADING_CURRENCY_MAX = max(map(len, _LEADING_CURRENCIES)) + 1
+_LEADING_CURRENCY_MAX = max(map(len, _LEADING_CURRENCIES)) + 1 + max(
+    len(word) for pattern, _ in _MULTIPLIERS for word in pattern.split("|")
+) + 1  # "Mio. EUR 1,2"
 
 _DEFAULT_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "de": "EUR", "nl": "EUR"}
 _KRONE_CURRENCY = {"sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK"}
@@ -150,12 +160,17 @@ _BARE_FOLLOWERS = {
     "hat", "haben", "hade", "havde", "af", "av", "på", "auf", "med", "mit", "mot", "mod", "bis", "eller",
     "oder", "or", "samt", "sowie", "ut", "ud", "tilldelas", "beviljas", "bevilges", "fordeles", "fördelas",
     "bevilget", "beviljat", "bereitgestellt", "zur", "per", "pr.", "om", "um", "over", "över", "über",
-    "mere", "mer", "mehr", "mindre", "weniger", "less", "more",
+    "mere", "mer", "mehr", "mindre", "weniger", "less", "more", "uit", "voor", "naar", "wordt", "worden",
 }
 _MONEY_CONTEXT = re.compile(
     r"budget|stöd|støtte|tilskud|tilskott|tilskudd|bidrag|medel|midler|midlar|finansi|bevilj|bevilg|anslag|"
     r"pulje|förder|zuschuss|mittel|investi|kosten|kostnad|omkostning|koster|kostar|euro|kron|grant|fund|"
-    r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift",
+    r"afsat|afsæt|avsatt|avsätt|satsar|satsning|tildel|tilldel|pengar|penge|penger|geld|ausgaben|utgift|udgift|"
+    # verbs of paying and contributing, at a word start ("Anzahl" counts, "display" shows)
+    r"(?<![^\W\d_])(?:bidra|contribut|übernimm|bezahl|zahlt|betal|pays?(?![^\W\d_])|paid"
+    # and of receiving ("har fått 2,1 millioner fra …"; a counted thing after the number still rules it out)
+    r"|fått|fick|fikk|fik(?![^\W\d_])|erhielt|erhalten|erhält|bekommt|bekam|receiv|modtag|modtog|mottok|mottar"
+    r"|mottatt|mottog|erhöll|erhållit)",
     re.IGNORECASE,
 )
 
@@ -231,6 +246,8 @@ def parse_number(raw: str, lang: str) -> float | None:
     compact = re.sub(r"[ \u00a0\u202f\u2009]", "", raw)
     if not compact or not compact[0].isdigit():
         return None
+    if re.fullmatch(r"\d{1,3}(,\d{3}){2,}(\.\d+)?", compact):
+        return float(compact.replace(",", "")) if len(compact) <= 18 else None
     if lang == "en":
         # English: comma groups thousands, dot marks decimals.
         if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", compact):
@@ -289,7 +306,7 @@ def _currency_code(word: str, lang: str, text: str) -> str | None:
         return "CHF"
     if lower in {"d-mark", "dm", "mark"}:
         return "DEM"
-    if lower == "pfund":
+    if lower in {"pfund", "pound", "pounds", "pund"}:
         return "GBP"
     if lower in {"kroner", "krone"}:
         return "NOK" if lang in {"nb", "nn", "no"} else "DKK"
@@ -301,9 +318,13 @@ def _krone_for_text(lang: str, text: str) -> str:
     """Return the krone currency implied by the language, or by the text's own words."""
     if lang in _KRONE_CURRENCY:
         return _KRONE_CURRENCY[lang]
-    if "kronor" in text:
-        return "SEK"
-    return "DKK"
+    return "SEK" if _says_kronor(text) else "DKK"
+
+
+@lru_cache(maxsize=1)
+def _says_kronor(text: str) -> bool:
+    """Tell whether a text holds the Swedish "kronor"; once per text, not once per amount in it."""
+    return "kronor" in text
 
 
 def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any] | None:
@@ -314,7 +335,7 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
     groups = match.groupdict()
     compound = groups.get("compound")
     currency_word = groups.get("cur")
-    multiplier = _multiplier_value(groups.get("mult"), lang)
+    multiplier = _multiplier_value(groups.get("mult") or groups.get("pmult"), lang)
     if currency_word and currency_word.lower() in _COMPOUND:
         compound, currency_word = currency_word, None
     if compound:
@@ -329,7 +350,16 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
         return None
     if match.group("num").lower() in _NUMBER_WORDS and (multiplier == 1 or _vague_before(text, match.start())):
         return None  # "en kr" or "ein Euro" is not a figure worth reporting, nor "flera hundra miljoner kronor"
-    return _item(text, match.start(), match.end(), value * multiplier, currency)
+    end = match.end()
+    if lang in _KRONE_WITHOUT_STOP and match.group().endswith("kr.") and _SENTENCE_END.match(text, end):
+        end -= 1  # "… 1 500 000 kr. Projektet …": the sentence's full stop
+    return _item(text, match.start(), end, value * multiplier, currency)
+
+
+# Swedish and Norwegian write "kr" without a full stop (Språkrådet in both countries; Danish writes "kr."), so a
+# full stop after it that ends the sentence is the sentence's.
+_KRONE_WITHOUT_STOP = frozenset({"sv", "nb", "nn", "no"})
+_SENTENCE_END = re.compile(r"\s*\Z|[ \t\u00a0]*\n|[ \u00a0]+[A-ZÅÄÖÆØ]")
 
 
 # Quantifiers that make a number word vague: "flera hundra miljoner", "several hundred million", "einige
@@ -373,7 +403,7 @@ def _bare_items(text: str, lang: str, explicit: _Explicit, number_starts: list[i
     """Return amounts written without currency ("136 miljoner") whose currency is clear from context."""
     items = []
     for match in matches_at(_AMOUNT_BARE, text, number_starts):
-        if not _follows_like_money(text, match.end()):
+        if not _follows_like_money(text, match.end(), lang):
             continue
         value = parse_number(match.group("num"), lang)
         if value is None or match.group("num").lower() in _NUMBER_WORDS and _vague_before(text, match.start()):
@@ -413,7 +443,7 @@ def _cued_items(text: str, lang: str, explicit: _Explicit, digit_starts: list[in
         if inside >= 0 and explicit.ends[inside] > start:
             continue  # part of an amount written with its currency
         value = parse_number(match.group(), lang)
-        if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end):
+        if value is None or value < MIN_CUED_AMOUNT or not _follows_like_money(text, end, lang):
             continue
         window = text[max(0, start - CUE_WINDOW):start]
         cues = list(_MONEY_CONTEXT.finditer(window))
@@ -432,20 +462,30 @@ def _cued_items(text: str, lang: str, explicit: _Explicit, digit_starts: list[in
     return items
 
 
-def _follows_like_money(text: str, end: int) -> bool:
-    """Tell whether the text after a bare amount allows it to be money (not "5 millioner indbyggere")."""
+def _follows_like_money(text: str, end: int, lang: str) -> bool:
+    """Tell whether the text after a bare amount allows it to be money (not "5 millioner indbyggere").
+
+    In German, which capitalises every noun, a lower-case word that ends the clause is its verb ("…, von denen
+    der Bund 2,5 Mio. trägt."), not the thing counted.
+    """
     rest = text[end:end + 40]
     stripped = rest.lstrip(" \u00a0\t")
     if not stripped or stripped[0] in ".,;:!?)]}–—-\"”“'’\n\r":
         return True
-    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`).
-    if text[end - 1:end] == "." and stripped[0].isupper():
-        return True
     word = re.match(r"[^\W\d_][\w.]*", stripped)
+    # An abbreviation's full stop also ends the sentence when a capital follows (`… med 187 mio. Kommunen …`);
+    # German capitalises nouns too (`1,5 Mio. Einwohner`), so there the next word must open sentences.
+    if text[end - 1:end] == "." and stripped[0].isupper():
+        return lang != "de" or bool(word) and word.group(0).rstrip(".").lower() in word_list("stopwords", "de")
     if not word:
         return False
     token = word.group(0).rstrip(".").lower()
+    if lang == "de" and _CLAUSE_FINAL_WORD.match(stripped):
+        return True
     return token in _BARE_FOLLOWERS and not word.group(0)[0].isupper()
+
+
+_CLAUSE_FINAL_WORD = re.compile(r"[^\W\d_A-ZÄÖÜ][^\W\d_]*(?=[.,;:!?](?!\w))")
 
 
 def _context_currency(

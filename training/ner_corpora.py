@@ -8,6 +8,7 @@ The per-format quirks are documented in corpora/README.md.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -49,9 +50,24 @@ def map_nested_label(label: str) -> str | None:
     return base if base in LABELS else None
 
 
+# LER types that name a work rather than a person/organisation/place: laws (GS), ordinances (VO), EU
+# norms (EUN), regulations (VS), contracts (VT), court decisions (RS), literature (LIT). GermEval tags
+# such names OTH (MISC: "Weimarer Verfassung", book titles); LER has no MISC, so with `misc_missing`
+# they are marked missing instead of O. MobIE `money` likewise ("Euro" is OTH in GermEval).
+LER_MISC_LIKE = frozenset(("GS", "VO", "EUN", "VS", "VT", "RS", "LIT"))
+MOBIE_MISC_LIKE = frozenset(("money",))
+# "" as a mapped label means *missing*: spaCy learns neither entity nor O for the token.
+MISSING = ""
+
+
 def map_ler_label(label: str) -> str | None:
     """Map a fine-grained LER label to PER/ORG/LOC; legal norms, decisions etc. are dropped."""
     return LER_LABELS.get(label)
+
+
+def map_ler_label_misc_missing(label: str) -> str | None:
+    """Map an LER label as map_ler_label, but works (laws, decisions, literature) to missing."""
+    return MISSING if label in LER_MISC_LIKE else LER_LABELS.get(label)
 
 
 def map_mobie_label(label: str) -> str | None:
@@ -63,6 +79,11 @@ def map_mobie_label(label: str) -> str | None:
     if label.startswith("location"):
         return "LOC"
     return None
+
+
+def map_mobie_label_misc_missing(label: str) -> str | None:
+    """Map a MobIE label as map_mobie_label, but money amounts (currency names) to missing."""
+    return MISSING if label in MOBIE_MISC_LIKE else map_mobie_label(label)
 
 
 NORNE_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE_LOC": "LOC", "GPE_ORG": "ORG",
@@ -81,7 +102,10 @@ def map_plain_label(label: str) -> str | None:
 
 
 def normalise_bio(tags: list[str], map_label: LabelMap) -> list[str]:
-    """Map raw BIO tags to the shared labels; dropped types become O, stray I- tags become B-."""
+    """Map raw BIO tags to the shared labels; dropped types become O, stray I- tags become B-.
+
+    A label mapped to MISSING ("") gives the token the missing tag "".
+    """
     out: list[str] = []
     previous = "O"
     for raw in tags:
@@ -92,6 +116,8 @@ def normalise_bio(tags: list[str], map_label: LabelMap) -> list[str]:
             mapped = map_label(label)
             if mapped is None or prefix not in ("B", "I"):
                 tag = "O"
+            elif mapped == MISSING:
+                tag = MISSING
             elif prefix == "I" and previous in (f"B-{mapped}", f"I-{mapped}"):
                 tag = f"I-{mapped}"
             else:
@@ -164,19 +190,27 @@ def read_uner(path: Path) -> Iterator[Sentence]:
         yield list(zip([f[1] for f in fields], tags))
 
 
-def read_ler(path: Path) -> Iterator[Sentence]:
-    """Read German LER CoNLL (`token<SPACE>tag`, CRLF), mapping its 19 types to PER/ORG/LOC."""
+def read_ler(path: Path, misc_missing: bool = False) -> Iterator[Sentence]:
+    """Read German LER CoNLL (`token<SPACE>tag`, CRLF), mapping its 19 types to PER/ORG/LOC.
+
+    `misc_missing` marks the names of works (LER_MISC_LIKE) missing instead of O.
+    """
+    map_label = map_ler_label_misc_missing if misc_missing else map_ler_label
     for block in read_blocks(path, lambda line: False):
         fields = [line.rsplit(" ", 1) for line in block]
-        tags = normalise_bio([f[-1] for f in fields], map_ler_label)
+        tags = normalise_bio([f[-1] for f in fields], map_label)
         yield list(zip([f[0] for f in fields], tags))
 
 
-def read_mobie(path: Path) -> Iterator[Sentence]:
-    """Read MobIE CoNLL-03 (`token POS chunk NER`, TAB), skipping -DOCSTART- lines."""
+def read_mobie(path: Path, misc_missing: bool = False) -> Iterator[Sentence]:
+    """Read MobIE CoNLL-03 (`token POS chunk NER`, TAB), skipping -DOCSTART- lines.
+
+    `misc_missing` marks money amounts (MOBIE_MISC_LIKE) missing instead of O.
+    """
+    map_label = map_mobie_label_misc_missing if misc_missing else map_mobie_label
     for block in read_blocks(path, lambda line: line.startswith("-DOCSTART-")):
         fields = [line.split("\t") for line in block]
-        tags = normalise_bio([f[3] for f in fields], map_mobie_label)
+        tags = normalise_bio([f[3] for f in fields], map_label)
         yield list(zip([f[0] for f in fields], tags))
 
 
@@ -355,9 +389,32 @@ def group_sentences(sentences: list[Sentence], size: int) -> list[Sentence]:
     return [[pair for sentence in sentences[i:i + size] for pair in sentence] for i in range(0, len(sentences), size)]
 
 
+# A word must be tagged MISC this often in the main corpus to count as a MISC word: one-off title
+# words ("…", "a", "Auto" in a single work's title) do not make a word a name.
+MISC_WORD_MIN_COUNT = 2
+
+
+def misc_words(sentences: list[Sentence], min_count: int = MISC_WORD_MIN_COUNT) -> frozenset[str]:
+    """Return the words tagged MISC at least `min_count` times and more often MISC than O (e.g. "Euro")."""
+    misc, outside = Counter(), Counter()
+    for sentence in sentences:
+        for token, tag in sentence:
+            if tag.endswith("-MISC"):
+                misc[token] += 1
+            elif tag == "O":
+                outside[token] += 1
+    return frozenset(word for word, count in misc.items() if count >= min_count and count > outside[word])
+
+
+def mark_missing(sentences: Iterable[Sentence], words: frozenset[str]) -> list[Sentence]:
+    """Mark every O token whose word is in `words` missing (a corpus without MISC calls such words O)."""
+    return [[(token, MISSING if tag == "O" and token in words else tag) for token, tag in sentence]
+            for sentence in sentences]
+
+
 def has_entity(sentence: Sentence) -> bool:
-    """Tell whether a sentence has at least one entity tag."""
-    return any(tag != "O" for _, tag in sentence)
+    """Tell whether a sentence has at least one entity tag (a missing tag is not one)."""
+    return any(tag not in ("O", MISSING) for _, tag in sentence)
 
 
 def write_docbin(sentences: Iterable[Sentence], lang: str, path: Path) -> int:

@@ -2,7 +2,8 @@
 
 Converts the training/dev corpora to DocBin in training/work/LANG/, trains with
 training/ner_LANG.cfg and copies the best model (by dev F1) to pipeline/models/LANG/.
-No test split is read here: test sets are only touched by training/evaluate_ner.py.
+No test split hitta is scored on is read here: those are only touched by training/evaluate_ner.py and
+bench/extractor_corpora.py (`--all-mobie-ler` reads the MobIE and LER test splits, which no bench scores).
 """
 
 from __future__ import annotations
@@ -56,16 +57,19 @@ def smartdata_sentences(corpora: Path) -> list[nc.Sentence]:
 
 
 def training_data(
-    lang: str, corpora: Path, extra: bool = True, smartdata: bool = True, augment: int = 0, mobie_ler: bool = True
+    lang: str, corpora: Path, extra: bool = True, smartdata: bool = True, augment: int = 0, mobie_ler: bool = True,
+    misc_missing: bool = False, all_mobie_ler: bool = False,
 ) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
-    """Return (train, dev) sentences for a language; test splits are never read.
+    """Return (train, dev) sentences for a language; the test splits hitta is scored on are never read.
 
     `extra` adds the corpora beyond the main one (Danish: NorNE; Swedish: DaN+ news train and
     NorNE; German: MobIE and LER, which are other domains and have no MISC, and with `smartdata`
     DFKI SmartData news/web/tweets, no MISC either). `augment` adds that many mention-replaced
     copies of each sentence of the main corpus (names drawn from all the training sentences; for
     German they replace the verbatim GermEval repeats). `mobie_ler=False` leaves MobIE and LER out of
-    the German extra data.
+    the German extra data. `misc_missing` marks in MobIE, LER and SmartData (which have no MISC) the
+    names of works and money amounts, and the words GermEval mostly tags MISC, *missing* instead of O.
+    `all_mobie_ler` adds MobIE dev+test and LER test (thinned as LER dev): not test sets of ours.
     """
     if lang == "da":
         base = corpora / "da" / "danplus"
@@ -87,13 +91,20 @@ def training_data(
     if lang == "de":
         germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
         germeval_train, germeval_dev = split_tail(germeval, HELD_OUT_SHARE)
-        mobie = list(nc.read_mobie(corpora / "de" / "mobie" / "train.conll2003"))
-        ler = thin_empty(list(nc.read_ler(corpora / "de" / "ler" / "ler_dev.conll")), LER_EMPTY_KEEP_EVERY)
+        mobie_files = ["train", "dev", "test"] if all_mobie_ler else ["train"]
+        mobie = [sentence for name in mobie_files
+                 for sentence in nc.read_mobie(corpora / "de" / "mobie" / f"{name}.conll2003", misc_missing)]
+        ler_files = ["dev", "test"] if all_mobie_ler else ["dev"]
+        ler = [sentence for name in ler_files for sentence in
+               thin_empty(list(nc.read_ler(corpora / "de" / "ler" / f"ler_{name}.conll", misc_missing)),
+                          LER_EMPTY_KEEP_EVERY)]
         if not extra:
             return germeval_train + nc.replace_mentions(germeval_train, germeval_train, augment), germeval_dev
         train = mobie + ler if mobie_ler else []
         if smartdata:
             train += smartdata_sentences(corpora)
+        if misc_missing:
+            train = nc.mark_missing(train, nc.misc_words(germeval_train))
         if augment:
             return germeval_train + nc.replace_mentions(germeval_train, germeval_train + train, augment) + train, germeval_dev
         return germeval_train * GERMEVAL_REPEAT + train, germeval_dev
@@ -143,6 +154,10 @@ def main() -> None:
                         help="German with --extra: add DFKI SmartData v1 (default yes)")
     parser.add_argument("--mobie-ler", action=argparse.BooleanOptionalAction, default=True,
                         help="German with --extra: add MobIE and LER (default yes)")
+    parser.add_argument("--misc-missing", action="store_true",
+                        help="German: mark works, money and GermEval's MISC words missing, not O, in MobIE/LER/SmartData")
+    parser.add_argument("--all-mobie-ler", action="store_true",
+                        help="German: add MobIE dev+test and LER test (thinned) to the training data")
     parser.add_argument("--group", type=int, default=1,
                         help="train on documents of N consecutive sentences instead of one (default 1)")
     parser.add_argument("--augment", type=int, default=0,
@@ -162,7 +177,8 @@ def main() -> None:
         work = WORK / f"{lang}-{args.name}"
 
     train, dev = training_data(lang, args.corpora, extra=extra, smartdata=args.smartdata, augment=args.augment,
-                               mobie_ler=args.mobie_ler)
+                               mobie_ler=args.mobie_ler, misc_missing=args.misc_missing,
+                               all_mobie_ler=args.all_mobie_ler)
     n_train = nc.write_docbin(nc.group_sentences(train, args.group), lang, work / "train.spacy")
     n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
     print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
@@ -194,6 +210,7 @@ def main() -> None:
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
     summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained,
                "smartdata": args.smartdata, "augment": args.augment, "mobie_ler": args.mobie_ler,
+               "misc_missing": args.misc_missing, "all_mobie_ler": args.all_mobie_ler,
                "group": args.group,
                "overrides": args.set, "train_sentences": n_train, "dev_sentences": n_dev,
                "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}

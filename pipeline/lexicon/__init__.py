@@ -44,10 +44,13 @@ def endings(concept: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def numbered(concept: str) -> dict[str, int]:
-    """Return the `<number> <word>` entries of every language's list of a concept as {word: number} (months)."""
+def numbered(concept: str, lang: str | None = None) -> dict[str, int]:
+    """Return the `<number> <word>` entries of a concept's lists as {word: number} (months).
+
+    Every language's list together, or only `lang`'s list when a language is given.
+    """
     table: dict[str, int] = {}
-    for entry in sorted(any_language(concept)):
+    for entry in sorted(any_language(concept) if lang is None else word_list(concept, lang)):
         number, word = entry.split(" ", 1)
         table[word] = int(number)
     return table
