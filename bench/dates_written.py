@@ -41,6 +41,7 @@ class Text:
 
     @property
     def half(self) -> str:
+        """Return the half the text belongs to: tune (odd ids), report (even ids) or fresh (from FRESH_FROM on)."""
         number = int(self.ident.lstrip("w"))
         return HALVES[2] if number >= FRESH_FROM else HALVES[0] if number % 2 else HALVES[1]
 
@@ -133,6 +134,7 @@ def _same(got: tuple[Any, Any], want: tuple[Any, Any]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print the texts per half and each half's scores per type; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", choices=HALVES, help="print the misses and false finds of one half")
     args = parser.parse_args(argv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
@@ -27,7 +28,8 @@ _MONTH = r"(?:0?[1-9]|1[0-2])"
 _MONTH_2 = r"(?:0[1-9]|1[0-2])"  # in two digits
 _YEAR = r"(?:1[89]\d\d|20\d\d|2100)"  # plausible years only: 1800-2100 (a bare year before 1900 needs a time word)
 _SP = r"[ \u00a0]"  # dates never span a line break
-_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"  # nor "COM(2021)"  # not glued to a word, number or URL (but "mid-2025")
+# Not glued to a word, number, URL or a code's parenthesis ("COM(2021)"), but "mid-2025".
+_NOT_BEFORE = r"(?<![\w.,/:])(?<![^\W\d_]\()(?:(?<![^\W\d_]-)|(?<=mid-))"
 _NOT_AFTER = r"(?![\w]|[.,/:-]\d|[-/][^\W\d_])"  # not "2030-mål", "2018:152", "2019/20", "2016-1023", "2014/24/EU"
 
 # Quarters and half-years: pipeline/lexicon/{ordinals,year_parts}.<lang>.txt ("3. kvartal 2025", "im dritten
@@ -126,7 +128,7 @@ _RANGE_GAP = re.compile(
     re.IGNORECASE,
 )
 _RANGE_AND_GAP = re.compile(rf"^{_SP}+(?:{'|'.join(_AND_WORD_LIST)}){_SP}+(?:(?:den|dem){_SP}+)?$", re.IGNORECASE)
-# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 augusti … till den …", "fr.o.m. 1 mars
+# Words before a range that belong to it ("von 2019 bis 2024", "från den 1 mars … till den …", "fr.o.m. 1 mars
 # t.o.m. 30 april").
 _RANGE_OPENER = re.compile(
     rf"(?<![\w])(?:von|vom|ab|vanaf|från|fra|frå|from|van|zwischen|mellan|mellem|mellom|between|tussen"
@@ -152,11 +154,9 @@ _FROM_WORD = re.compile(rf"(?<![\w])(?:fra|från|from|frå){_SP}+$", re.IGNORECA
 # Verbs before it that make it a start ("skal fra 2025 levere"): pipeline/lexicon/from_time_leads.<lang>.txt.
 _FROM_TIME_LEADS = any_language("from_time_leads")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \u00a0]+\Z")
-# Prepositions and articles that make "14.10." a day and month, not a section or list number.
-_DAY_MONTH_LEADS = frozenset(
-    ["am", "vom", "bis", "ab", "seit", "zum", "den", "dem", "per", "fra", "från", "til", "till", "inden", "senast",
-     "senest", "innen", "spätestens", "før", "före", "vor"]
-)
+# Prepositions and articles that make "14.10." a day and month, not a section or list number:
+# pipeline/lexicon/day_month_leads.<lang>.txt.
+_DAY_MONTH_LEADS = any_language("day_month_leads")
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?:;\n•])[\s\u00a0]*$")
 _ONWARD = re.compile(
     rf"{_SP}+(?:og{_SP}+frem|och{_SP}+framåt|och{_SP}+framöver|og{_SP}+fremover|og{_SP}+utover|onwards"
@@ -238,7 +238,10 @@ _COUNT_ADJECTIVES = any_language("count_adjectives")
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
 _NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
-_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[A-ZÆØÅ]|NV|NØ|SV|SØ)(?!\w)")
+# The postal district letters of Danish towns ("København Ø", "Aarhus C", "Odense SV"; PostNord's Danish postcodes),
+# in Danish texts only: any other capital after a word is no district ("i 2025 Region H", "Etapp A"), nor is a
+# district letter in another language ("In 2026 Building C opens").
+_POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[CKMNSVØ]|NV|NØ|SV|SØ)(?!\w)")
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
 
@@ -613,18 +616,38 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     if re.search(r"\d[ \u00a0/]$", before) or re.match(r"[ \u00a0]\d\d", after):
         return False
     # Danish/Norwegian postcodes in address lines: "Ved Stranden 8, 2000 Frederiksberg".
+    # (The line's text before the number is read backwards from it, never copied: a long line holds many years.)
     line_start = text.rfind("\n", 0, point.start) + 1
-    lead = text[line_start:point.start].rstrip()
-    postcode_lead = lead.endswith(",") or (not lead and lang in {"da", "nb", "nn", "no"})
+    lead_end = point.start
+    while lead_end > line_start and text[lead_end - 1].isspace():
+        lead_end -= 1
+    postcode_lead = text[lead_end - 1] == "," if lead_end > line_start else lang in {"da", "nb", "nn", "no"}
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
-    if _POSTCODE_DISTRICT.match(text, point.end):
+    if lang == "da" and _POSTCODE_DISTRICT.match(text, point.end):
         return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
-    # A year range after a name is the period the name's programme or plan covers ("Interreg 2014-2020"), and the
+    # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
-    if point.end_year is not None or _COPYRIGHT.search(text, line_start, point.start):
+    if point.end_year is not None or _copyright_between(text, line_start, point.start):
         return True
     return not _is_name_label(text, point.start)
+
+
+@lru_cache(maxsize=1)
+def _copyright_marks(text: str) -> tuple[list[int], list[int]]:
+    """Return the starts and ends of the copyright marks of a text, in order (they never overlap)."""
+    marks = list(_COPYRIGHT.finditer(text))
+    return [mark.start() for mark in marks], [mark.end() for mark in marks]
+
+
+def _copyright_between(text: str, start: int, end: int) -> bool:
+    """Tell whether a copyright mark lies within text[start:end], as _COPYRIGHT.search(text, start, end) does.
+
+    The marks of the whole text are found once: a search per year from its line's start is quadratic in a long line.
+    """
+    starts, ends = _copyright_marks(text)
+    k = bisect_left(starts, start)
+    return k < len(starts) and ends[k] <= end
 
 
 def _old_year_lead(text: str, start: int) -> bool:
@@ -639,12 +662,9 @@ def _old_year_lead(text: str, start: int) -> bool:
     return word in _TIME_WORDS or lead.group(1).islower()
 
 
-# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers plus
-# these approximators.
-_APPROXIMATORS = any_language("vague_quantifiers") | frozenset(
-    ["ca", "cirka", "circa", "etwa", "rund", "ungefähr", "omkring", "omtrent", "about", "around", "approximately",
-     "nearly", "knapp", "knapt", "drygt", "über", "over", "mehr", "more", "than", "als", "än", "end", "nær", "nästan"]
-)
+# Words that make a number an estimate of a count ("rund 1850 Gäste"): pipeline/lexicon/vague_quantifiers.<lang>.txt
+# and approximators.<lang>.txt.
+_APPROXIMATORS = any_language("vague_quantifiers") | any_language("approximators")
 
 
 def _counts_something(text: str, start: int, end: int) -> bool:

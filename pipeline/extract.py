@@ -91,7 +91,7 @@ def _component(function: Callable[[Doc, str], Doc]) -> Callable[[Doc, str], Doc]
 def person_rules(doc: Doc, lang: str) -> Doc:
     """Persons the rules find: doc.spans["person_rules"] (token spans)."""
     text, tokens = _columns(doc, lang)
-    spans = names.person_rule_spans(tokens)
+    spans = names.person_rule_spans(tokens, lang)
     items = names.person_rule_items(text, tokens, spans)
     doc.spans["person_rules"] = SpanGroup(doc, name="person_rules", spans=[doc[start:end] for start, end in spans],
                                           attrs={"items": items})

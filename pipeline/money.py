@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import BudgetItem
@@ -318,9 +318,13 @@ def _krone_for_text(lang: str, text: str) -> str:
     """Return the krone currency implied by the language, or by the text's own words."""
     if lang in _KRONE_CURRENCY:
         return _KRONE_CURRENCY[lang]
-    if "kronor" in text:
-        return "SEK"
-    return "DKK"
+    return "SEK" if _says_kronor(text) else "DKK"
+
+
+@lru_cache(maxsize=1)
+def _says_kronor(text: str) -> bool:
+    """Tell whether a text holds the Swedish "kronor"; once per text, not once per amount in it."""
+    return "kronor" in text
 
 
 def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any] | None:

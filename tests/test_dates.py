@@ -184,6 +184,17 @@ def test_word_before_digit_reads_what_the_pattern_finds(text: str) -> None:
     assert [m.span() for m in dates._point_matches(text)] == [m.span() for m in dates._POINT.finditer(text)]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["©", "(c)", "(C)", "Copyright", "COPYRIGHT", "c", "(", ")", " ", "\n", "x", "2025"]),
+                max_size=20).map("".join))
+def test_copyright_between_reads_what_the_pattern_finds(text: str) -> None:
+    # _keep asks it for every bare year on a line; the marks are found once per text (speed).
+    for start in range(len(text) + 1):
+        for end in range(start, len(text) + 1):
+            expected = dates._COPYRIGHT.search(text, start, end) is not None
+            assert dates._copyright_between(text, start, end) == expected, (start, end)
+
+
 def test_case_exotic_holds_every_letter_that_matches_a_name_letter_only_case_insensitively() -> None:
     letters = sorted(set("".join(dates._NAMES_BEFORE_DIGIT)))
     any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
@@ -493,6 +504,23 @@ def test_english_month_and_day_without_a_year(lang, text, expected):
     ],
 )
 def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    assert found(text, lang) == expected
+
+
+# A number before a town and a Danish postal district letter is a postcode; before a name and any other capital it
+# is a year (the district rule once dropped every year before a capitalised word and a capital). Made-up texts.
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("da", "I 2025 Region H betaler resten.", [("2025", "2025", None)]),
+        ("sv", "Under 2024 Etapp A klar, sedan etapp B.", [("2024", "2024", None)]),
+        ("de", "Geplant sind 2026 Bauteil B und später Bauteil C.", [("2026", "2026", None)]),
+        ("en", "In 2026 Building C opens to tenants.", [("2026", "2026", None)]),
+        ("de", "Ab 2027 Halle S als Lager.", [("Ab 2027", "2027", None)]),
+        ("da", "Besøg os på 5230 Odense M eller 8000 Aarhus C siden 2020.", [("siden 2020", "2020", None)]),
+    ],
+)
+def test_only_a_danish_district_letter_makes_a_postcode(lang: str, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
     assert found(text, lang) == expected
 
 

@@ -8,6 +8,7 @@ The per-format quirks are documented in corpora/README.md.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -395,8 +396,6 @@ MISC_WORD_MIN_COUNT = 2
 
 def misc_words(sentences: list[Sentence], min_count: int = MISC_WORD_MIN_COUNT) -> frozenset[str]:
     """Return the words tagged MISC at least `min_count` times and more often MISC than O (e.g. "Euro")."""
-    from collections import Counter
-
     misc, outside = Counter(), Counter()
     for sentence in sentences:
         for token, tag in sentence:

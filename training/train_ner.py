@@ -2,7 +2,8 @@
 
 Converts the training/dev corpora to DocBin in training/work/LANG/, trains with
 training/ner_LANG.cfg and copies the best model (by dev F1) to pipeline/models/LANG/.
-No test split is read here: test sets are only touched by training/evaluate_ner.py.
+No test split hitta is scored on is read here: those are only touched by training/evaluate_ner.py and
+bench/extractor_corpora.py (`--all-mobie-ler` reads the MobIE and LER test splits, which no bench scores).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def training_data(
     lang: str, corpora: Path, extra: bool = True, smartdata: bool = True, augment: int = 0, mobie_ler: bool = True,
     misc_missing: bool = False, all_mobie_ler: bool = False, danplus_web: bool = False,
 ) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
-    """Return (train, dev) sentences for a language; test splits are never read.
+    """Return (train, dev) sentences for a language; the test splits hitta is scored on are never read.
 
     `extra` adds the corpora beyond the main one (Danish: NorNE; Swedish: DaN+ news train and
     NorNE; German: MobIE and LER, which are other domains and have no MISC, and with `smartdata`
