@@ -238,8 +238,9 @@ _COUNT_ADJECTIVES = any_language("count_adjectives")
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+):[ \t\u00a0]*\Z")
 _NEXT_TWO_WORDS = re.compile(r"[ \u00a0]+([^\W\d_]+)(?:[ \u00a0]+([^\W\d_]+))?")
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
-# The postal district letters of Danish towns ("København Ø", "Aarhus C", "Odense SV"; PostNord's Danish postcodes):
-# any other capital after a word is no district ("i 2025 Region H", "Etapp A").
+# The postal district letters of Danish towns ("København Ø", "Aarhus C", "Odense SV"; PostNord's Danish postcodes),
+# in Danish texts only: any other capital after a word is no district ("i 2025 Region H", "Etapp A"), nor is a
+# district letter in another language ("In 2026 Building C opens").
 _POSTCODE_DISTRICT = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+[ \u00a0](?:[CKMNSVØ]|NV|NØ|SV|SØ)(?!\w)")
 _POSTCODE_TOWN = re.compile(r"[ \u00a0][A-ZÆØÅ][^\W\d_]+(?:[ \u00a0][A-ZÆØÅ]\b|[.,;)]|\s*$|\s*\n)")
 
@@ -623,7 +624,7 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
     postcode_lead = text[lead_end - 1] == "," if lead_end > line_start else lang in {"da", "nb", "nn", "no"}
     if postcode_lead and _POSTCODE_TOWN.match(text[point.end:point.end + 40]):
         return False
-    if _POSTCODE_DISTRICT.match(text, point.end):
+    if lang == "da" and _POSTCODE_DISTRICT.match(text, point.end):
         return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
     # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.

@@ -515,6 +515,8 @@ def test_written_set_error_types(lang: str, text: str, expected: list[tuple[str,
         ("da", "I 2025 Region H betaler resten.", [("2025", "2025", None)]),
         ("sv", "Under 2024 Etapp A klar, sedan etapp B.", [("2024", "2024", None)]),
         ("de", "Geplant sind 2026 Bauteil B und später Bauteil C.", [("2026", "2026", None)]),
+        ("en", "In 2026 Building C opens to tenants.", [("2026", "2026", None)]),
+        ("de", "Ab 2027 Halle S als Lager.", [("Ab 2027", "2027", None)]),
         ("da", "Besøg os på 5230 Odense M eller 8000 Aarhus C siden 2020.", [("siden 2020", "2020", None)]),
     ],
 )

@@ -27,6 +27,8 @@ from ner_corpora import HELD_OUT_SHARE, REPO, WORK, split_tail  # noqa: E402
 GERMEVAL_REPEAT = 3
 # LER is court decisions, mostly entity-free sentences: keep 1 in N of those so it does not swamp the rest.
 LER_EMPTY_KEEP_EVERY = 5
+# DaN+'s out-of-domain labelled sets (web forum, tweets): dev and test alike, none is a test set of ours.
+DANPLUS_WEB_FILES = ("da_arto_dev.tsv", "da_arto_test.tsv", "da_twitter_dev.tsv", "da_twitter_test.tsv")
 
 
 def thin_empty(sentences: list[nc.Sentence], keep_every: int) -> list[nc.Sentence]:
@@ -58,7 +60,7 @@ def smartdata_sentences(corpora: Path) -> list[nc.Sentence]:
 
 def training_data(
     lang: str, corpora: Path, extra: bool = True, smartdata: bool = True, augment: int = 0, mobie_ler: bool = True,
-    misc_missing: bool = False, all_mobie_ler: bool = False,
+    misc_missing: bool = False, all_mobie_ler: bool = False, danplus_web: bool = False,
 ) -> tuple[list[nc.Sentence], list[nc.Sentence]]:
     """Return (train, dev) sentences for a language; the test splits hitta is scored on are never read.
 
@@ -70,10 +72,14 @@ def training_data(
     the German extra data. `misc_missing` marks in MobIE, LER and SmartData (which have no MISC) the
     names of works and money amounts, and the words GermEval mostly tags MISC, *missing* instead of O.
     `all_mobie_ler` adds MobIE dev+test and LER test (thinned as LER dev): not test sets of ours.
+    `danplus_web` adds DaN+'s web-forum (Arto) and Twitter dev+test sets to the Danish training data
+    (same TSV and labels as DaN+ news; not test sets of ours, which use DaN+ news test only).
     """
     if lang == "da":
         base = corpora / "da" / "danplus"
         train = list(nc.read_danplus(base / "da_news_train.tsv"))
+        if danplus_web:
+            train += [sentence for name in DANPLUS_WEB_FILES for sentence in nc.read_danplus(base / name)]
         main = list(train)
         if extra:
             train += norwegian_sentences(corpora)
@@ -158,6 +164,8 @@ def main() -> None:
                         help="German: mark works, money and GermEval's MISC words missing, not O, in MobIE/LER/SmartData")
     parser.add_argument("--all-mobie-ler", action="store_true",
                         help="German: add MobIE dev+test and LER test (thinned) to the training data")
+    parser.add_argument("--danplus-web", action="store_true",
+                        help="Danish: add DaN+ Arto (web forum) and Twitter dev+test to the training data")
     parser.add_argument("--group", type=int, default=1,
                         help="train on documents of N consecutive sentences instead of one (default 1)")
     parser.add_argument("--augment", type=int, default=0,
@@ -178,7 +186,7 @@ def main() -> None:
 
     train, dev = training_data(lang, args.corpora, extra=extra, smartdata=args.smartdata, augment=args.augment,
                                mobie_ler=args.mobie_ler, misc_missing=args.misc_missing,
-                               all_mobie_ler=args.all_mobie_ler)
+                               all_mobie_ler=args.all_mobie_ler, danplus_web=args.danplus_web)
     n_train = nc.write_docbin(nc.group_sentences(train, args.group), lang, work / "train.spacy")
     n_dev = nc.write_docbin(dev, lang, work / "dev.spacy")
     print(f"{lang}: {n_train} training sentences, {n_dev} dev sentences", flush=True)
@@ -211,6 +219,7 @@ def main() -> None:
     summary = {"lang": lang, "config": str(config), "extra": extra, "pretrained": pretrained,
                "smartdata": args.smartdata, "augment": args.augment, "mobie_ler": args.mobie_ler,
                "misc_missing": args.misc_missing, "all_mobie_ler": args.all_mobie_ler,
+               "danplus_web": args.danplus_web,
                "group": args.group,
                "overrides": args.set, "train_sentences": n_train, "dev_sentences": n_dev,
                "train_minutes": round(minutes, 1), "size_mb": round(size_mb, 1), "output": str(target)}
