@@ -65,11 +65,6 @@ def map_ler_label(label: str) -> str | None:
     return LER_LABELS.get(label)
 
 
-def map_ler_label_misc_missing(label: str) -> str | None:
-    """Map an LER label as map_ler_label, but works (laws, decisions, literature) to missing."""
-    return MISSING if label in LER_MISC_LIKE else LER_LABELS.get(label)
-
-
 def map_mobie_label(label: str) -> str | None:
     """Map a MobIE label: organisations, persons and every location-* kind; the rest dropped."""
     if label in ("organization", "organization-company"):
@@ -81,9 +76,13 @@ def map_mobie_label(label: str) -> str | None:
     return None
 
 
-def map_mobie_label_misc_missing(label: str) -> str | None:
-    """Map a MobIE label as map_mobie_label, but money amounts (currency names) to missing."""
-    return MISSING if label in MOBIE_MISC_LIKE else map_mobie_label(label)
+def with_missing(map_label: LabelMap, missing: frozenset[str]) -> LabelMap:
+    """Return map_label with the labels in `missing` mapped to MISSING (LER's works, MobIE's money amounts)."""
+
+    def mapped(label: str) -> str | None:
+        return MISSING if label in missing else map_label(label)
+
+    return mapped
 
 
 NORNE_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE_LOC": "LOC", "GPE_ORG": "ORG",
@@ -195,7 +194,7 @@ def read_ler(path: Path, misc_missing: bool = False) -> Iterator[Sentence]:
 
     `misc_missing` marks the names of works (LER_MISC_LIKE) missing instead of O.
     """
-    map_label = map_ler_label_misc_missing if misc_missing else map_ler_label
+    map_label = with_missing(map_ler_label, LER_MISC_LIKE) if misc_missing else map_ler_label
     for block in read_blocks(path, lambda line: False):
         fields = [line.rsplit(" ", 1) for line in block]
         tags = normalise_bio([f[-1] for f in fields], map_label)
@@ -207,7 +206,7 @@ def read_mobie(path: Path, misc_missing: bool = False) -> Iterator[Sentence]:
 
     `misc_missing` marks money amounts (MOBIE_MISC_LIKE) missing instead of O.
     """
-    map_label = map_mobie_label_misc_missing if misc_missing else map_mobie_label
+    map_label = with_missing(map_mobie_label, MOBIE_MISC_LIKE) if misc_missing else map_mobie_label
     for block in read_blocks(path, lambda line: line.startswith("-DOCSTART-")):
         fields = [line.split("\t") for line in block]
         tags = normalise_bio([f[3] for f in fields], map_label)

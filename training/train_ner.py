@@ -97,16 +97,17 @@ def training_data(
     if lang == "de":
         germeval = list(nc.read_germeval(corpora / "de" / "germeval2014" / "NER-de-dev.tsv"))
         germeval_train, germeval_dev = split_tail(germeval, HELD_OUT_SHARE)
-        mobie_files = ["train", "dev", "test"] if all_mobie_ler else ["train"]
-        mobie = [sentence for name in mobie_files
-                 for sentence in nc.read_mobie(corpora / "de" / "mobie" / f"{name}.conll2003", misc_missing)]
-        ler_files = ["dev", "test"] if all_mobie_ler else ["dev"]
-        ler = [sentence for name in ler_files for sentence in
-               thin_empty(list(nc.read_ler(corpora / "de" / "ler" / f"ler_{name}.conll", misc_missing)),
-                          LER_EMPTY_KEEP_EVERY)]
         if not extra:
             return germeval_train + nc.replace_mentions(germeval_train, germeval_train, augment), germeval_dev
-        train = mobie + ler if mobie_ler else []
+        train = []
+        if mobie_ler:  # read only when used
+            mobie_files = ["train", "dev", "test"] if all_mobie_ler else ["train"]
+            train += [sentence for name in mobie_files
+                      for sentence in nc.read_mobie(corpora / "de" / "mobie" / f"{name}.conll2003", misc_missing)]
+            ler_files = ["dev", "test"] if all_mobie_ler else ["dev"]
+            train += [sentence for name in ler_files for sentence in
+                      thin_empty(list(nc.read_ler(corpora / "de" / "ler" / f"ler_{name}.conll", misc_missing)),
+                                 LER_EMPTY_KEEP_EVERY)]
         if smartdata:
             train += smartdata_sentences(corpora)
         if misc_missing:
