@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
 import sys
-
-from hitta.pipeline.ner import LONG_TEXT_CHARS
+from functools import lru_cache
+from typing import Any
 
 # Python's cycle collector runs after every 700 net allocations of containers by default; spaCy and
 # whoosh make millions of short-lived ones, so it ran about 500 times per 150 documents. At this
@@ -24,13 +23,12 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # mallopt parameters
 MMAP_THRESHOLD_MAX = 32 * 2**20
 MALLOC_TRIM = 256 * 2**20
 MALLOC_TOP_PAD = 64 * 2**20
-# From a text over this many characters on, the process (an ingest's, a worker's) runs leaner
+# From a text over corpus.ingest.LEAN_MALLOC_CHARS on (the NER's long-text bound), the process (an ingest's, a worker's) runs leaner
 # (lean_malloc: blocks over 8 MiB mapped apart and given back when freed, the heap trimmed beyond 16 MiB
 # free), and so does the semantic build after extraction: there peak memory is what counts (1,200
 # generated documents: peak 864 MiB with glibc's dynamic thresholds, 937 with tune_malloc's, 833 lean). A 5 MiB text (bench/large_text.py, one worker):
 # 220 MiB over the baseline and 66 s with glibc's dynamic thresholds, 261 MiB with tune_malloc's
 # settings, 195 MiB and 71 s with these (glibc's starting values, 128 KiB: 188 MiB but 97 s).
-LEAN_MALLOC_CHARS = LONG_TEXT_CHARS
 LEAN_MMAP_THRESHOLD = 8 * 2**20
 LEAN_TRIM = 16 * 2**20
 GLIBC_TOP_PAD = 128 * 2**10  # glibc's default top pad (mallopt(3))
@@ -40,10 +38,13 @@ class ExtractionStopped(Exception):
     """Raised by an extraction executor that can run no more batches (corpus.cluster: the scheduler is gone)."""
 
 
-def _glibc() -> ctypes.CDLL | None:
-    """Return this process's C library when it is glibc (it has mallopt and malloc_trim), else None."""
+@lru_cache(maxsize=1)
+def _glibc() -> Any:
+    """Return this process's C library (a ctypes.CDLL) when it is glibc (it has mallopt and malloc_trim), else None."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here, not at import: every hitta command imports this module, few set malloc
+
     libc = ctypes.CDLL(None)
     return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None  # musl has neither
 

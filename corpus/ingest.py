@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, LEAN_MALLOC_CHARS, give_back_memory, lean_malloc, tune_malloc  # noqa: F401 - part of ingest's API
+from hitta.corpus.executors import GC_THRESHOLD, ExtractionStopped, give_back_memory, lean_malloc, tune_malloc  # noqa: F401 - part of ingest's API
 from hitta.corpus.store import RecordRow, Store, path_text
 from hitta.corpus.sync import fulltext_changes, sync_fulltext, sync_semantic
+from hitta.pipeline.ner import LONG_TEXT_CHARS
 
 if TYPE_CHECKING:
     from hitta.index.fulltext import TextPostings
@@ -36,6 +37,8 @@ EXTRACT_BATCH_CHARS = 250_000
 # faster than 256 (bench: FullTextIndex.update alone), for about 50 MiB more memory while it runs.
 FULLTEXT_BATCH = 256
 FULLTEXT_BATCH_INLINE = 512
+# From a text this long on, the process runs with lean malloc settings (corpus.executors.lean_malloc).
+LEAN_MALLOC_CHARS = LONG_TEXT_CHARS
 
 
 @dataclass
