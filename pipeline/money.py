@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from hitta.pipeline.entities import BudgetItem
@@ -182,15 +182,16 @@ def find_budgets(text: str, lang: str) -> list[BudgetItem]:
     lang = (lang or "").lower()[:2]
     candidates: list[dict[str, Any]] = []
     digit_starts, number_starts = _number_starts(text)
+    krone = _krone_for_text(lang, text)  # what a bare "kr" means in this text, decided once
     for match in matches_at(_AMOUNT_AFTER, text, number_starts):
-        item = _explicit_item(text, match, lang)
+        item = _explicit_item(text, match, lang, krone)
         if item:
             candidates.append(item)
     for match in matches_at(_AMOUNT_BEFORE, text, _leading_currency_starts(text, digit_starts)):
-        item = _explicit_item(text, match, lang)
+        item = _explicit_item(text, match, lang, krone)
         if item:
             candidates.append(item)
-    explicit = _Explicit(text, lang, _non_overlapping(candidates))
+    explicit = _Explicit(text, lang, krone, _non_overlapping(candidates))
     bare = [
         item for item in _bare_items(text, lang, explicit, number_starts)
         if not _overlaps_sorted(item, explicit.starts, explicit.ends)
@@ -208,6 +209,7 @@ class _Explicit:
 
     text: str
     lang: str
+    krone: str  # what a bare "kr" means in the text (_krone_for_text)
     items: list[dict[str, Any]]
     starts: list[int] = field(init=False)
     ends: list[int] = field(init=False)
@@ -226,7 +228,7 @@ class _Explicit:
     @cached_property
     def _declared(self) -> list[tuple[int, str | None]]:
         """Return the offsets and codes of the currency words of the text (built on first use)."""
-        return [(m.start(), _currency_code(m.group(), self.lang, self.text)) for m in _CURRENCY_WORD.finditer(self.text)]
+        return [(m.start(), _currency_code(m.group(), self.lang, self.krone)) for m in _CURRENCY_WORD.finditer(self.text)]
 
     def declared_before(self, start: int) -> str | None:
         """Return the currency the text named last before `start` ("All figures in EUR", "Beløb i euro")."""
@@ -281,7 +283,7 @@ def _multiplier_value(word: str | None, lang: str) -> int:
     return 1
 
 
-def _currency_code(word: str, lang: str, text: str) -> str | None:
+def _currency_code(word: str, lang: str, krone: str) -> str | None:
     """Return the ISO code of a currency word, resolving kr/kroner by language and adjectives."""
     lower = word.lower()
     if lower.startswith(("svensk", "schwedisch")):
@@ -310,24 +312,18 @@ def _currency_code(word: str, lang: str, text: str) -> str | None:
         return "GBP"
     if lower in {"kroner", "krone"}:
         return "NOK" if lang in {"nb", "nn", "no"} else "DKK"
-    # "kr", "kr.": the language decides; elsewhere the krone word used in the text.
-    return _krone_for_text(lang, text)
+    # "kr", "kr.": the language decides; elsewhere the krone word used in the text (`krone`, _krone_for_text).
+    return krone
 
 
 def _krone_for_text(lang: str, text: str) -> str:
     """Return the krone currency implied by the language, or by the text's own words."""
     if lang in _KRONE_CURRENCY:
         return _KRONE_CURRENCY[lang]
-    return "SEK" if _says_kronor(text) else "DKK"
+    return "SEK" if "kronor" in text else "DKK"
 
 
-@lru_cache(maxsize=1)
-def _says_kronor(text: str) -> bool:
-    """Tell whether a text holds the Swedish "kronor"; once per text, not once per amount in it."""
-    return "kronor" in text
-
-
-def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any] | None:
+def _explicit_item(text: str, match: re.Match[str], lang: str, krone: str) -> dict[str, Any] | None:
     """Build an amount item from a match that has a currency (word, sign or compound)."""
     value = parse_number(match.group("num"), lang)
     if value is None:
@@ -341,11 +337,11 @@ def _explicit_item(text: str, match: re.Match[str], lang: str) -> dict[str, Any]
     if compound:
         factor, currency = _COMPOUND.get(compound.lower(), (1, None))
         multiplier *= factor
-        currency = currency or _krone_for_text(lang, text)
+        currency = currency or krone
     elif currency_word:
-        currency = _currency_code(currency_word, lang, text)
+        currency = _currency_code(currency_word, lang, krone)
     elif groups.get("colon"):
-        currency = _krone_for_text(lang, text)  # Swedish/Norwegian price style "500:-"
+        currency = krone  # Swedish/Norwegian price style "500:-"
     else:
         return None
     if match.group("num").lower() in _NUMBER_WORDS and (multiplier == 1 or _vague_before(text, match.start())):
