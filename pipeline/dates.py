@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from hitta.pipeline.entities import DateItem
@@ -287,7 +286,8 @@ def find_dates(text: str, lang: str) -> list[DateItem]:
         return []
     points = [point for point in (_point(text, match) for match in _point_matches(text)) if point]
     items = _join_ranges(text, points)
-    items = [item for item in items if _keep(text, item, (lang or "").lower()[:2])]
+    copyright_marks = _copyright_marks(text)  # found once per text: _keep asks for every bare year on a line
+    items = [item for item in items if _keep(text, item, (lang or "").lower()[:2], copyright_marks)]
     _fill_missing_years(items)
     result = []
     for item in items:
@@ -596,7 +596,7 @@ def _from_starts_period(text: str, position: int, item: dict[str, Any]) -> bool:
     return bool(lead) and lead.group(1).lower() in _FROM_TIME_LEADS
 
 
-def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
+def _keep(text: str, item: dict[str, Any], lang: str, copyright_marks: tuple[list[int], list[int]]) -> bool:
     """Drop bare years that are labels, amounts, counts, statute or phone fragments."""
     point: _Point = item["start_point"]
     last: _Point = item["end_point"] or point
@@ -628,24 +628,24 @@ def _keep(text: str, item: dict[str, Any], lang: str) -> bool:
         return False  # a town with its postal district letter: "2100 København Ø", "8000 Aarhus C"
     # A year range after a name is the period the name's programme or plan covers ("Interreg 2021-2027"), and the
     # year of a copyright line is its date ("© Stadt Kassel 2025"); only a single year labels a name.
-    if point.end_year is not None or _copyright_between(text, line_start, point.start):
+    if point.end_year is not None or _copyright_between(copyright_marks, line_start, point.start):
         return True
     return not _is_name_label(text, point.start)
 
 
-@lru_cache(maxsize=1)
 def _copyright_marks(text: str) -> tuple[list[int], list[int]]:
     """Return the starts and ends of the copyright marks of a text, in order (they never overlap)."""
     marks = list(_COPYRIGHT.finditer(text))
     return [mark.start() for mark in marks], [mark.end() for mark in marks]
 
 
-def _copyright_between(text: str, start: int, end: int) -> bool:
-    """Tell whether a copyright mark lies within text[start:end], as _COPYRIGHT.search(text, start, end) does.
+def _copyright_between(marks: tuple[list[int], list[int]], start: int, end: int) -> bool:
+    """Tell whether one of a text's copyright marks (_copyright_marks) lies within text[start:end], as
+    _COPYRIGHT.search(text, start, end) does.
 
     The marks of the whole text are found once: a search per year from its line's start is quadratic in a long line.
     """
-    starts, ends = _copyright_marks(text)
+    starts, ends = marks
     k = bisect_left(starts, start)
     return k < len(starts) and ends[k] <= end
 
